@@ -1,0 +1,52 @@
+"""The command line: a thin Typer shell over the public API.
+
+Each subcommand calls one library function. Only :class:`gutbrain.errors.GutbrainError` is caught,
+and it becomes a short message on stderr with exit code 2. The library itself never prints or exits.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from gutbrain.errors import GutbrainError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="gutbrain: simulate, trial and analyse the microbiota-gut-brain axis. "
+    "Research and teaching only; not medical advice.",
+)
+
+
+def main() -> None:
+    """Entry point: run the app and map project errors to a clean exit."""
+    try:
+        app(standalone_mode=False)
+    except GutbrainError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(2)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+@app.command()
+def version() -> None:
+    """Print the installed gutbrain version."""
+    from gutbrain import __version__
+
+    typer.echo(__version__)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
