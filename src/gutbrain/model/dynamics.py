@@ -1,0 +1,619 @@
+"""The model's equations: pure functions of (state, exposures, parameters).
+
+No I/O, no randomness and no plotting live here (STYLE.md 2). Each subsystem is a small function;
+:func:`rhs` wires them into one right-hand side, ``dy/dt = f(t, y, e, p)``, for one person. All
+functions are compiled with numba and work on scalars, so the integrator can run a batch of
+people in parallel without a Python loop over people.
+
+Conventions
+-----------
+* Almost every quantity is relative to the healthy reference person (healthy = 1). Drivers enter
+  as linear "elasticities" on relative deviations, ``target = 1 + e_k (x_k - 1)``, clipped at a
+  documented floor; the elasticities are the parameters in ``data/parameters.csv``.
+* Fast processes (metabolite production, endotoxin translocation, CRH/ACTH/cortisol, vagal
+  afferent firing, perceived stress) are at quasi-steady state; slow ones relax first-order
+  towards a target with a rate ``gamma`` (1/day).
+* The probiotic's mechanisms scale with the probiotic guild's fill level ``pb = S/S_max``, times
+  the product's mechanism weights from the strain catalogue (exposure channels ``pb_*``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from gutbrain.model.exposures import E
+from gutbrain.model.parameters import P
+from gutbrain.model.states import A, S
+
+__all__ = [
+    "brain",
+    "cortisol_qss",
+    "gut_barrier",
+    "hpa",
+    "immune",
+    "metabolites",
+    "microbiota",
+    "mood",
+    "perceived_stress",
+    "rhs",
+]
+
+_TINY = 1e-12
+
+
+@njit(cache=True, inline="always")
+def _floor(x: float, lo: float) -> float:
+    return x if x > lo else lo
+
+
+@njit(cache=True, inline="always")
+def _clip(x: float, lo: float, hi: float) -> float:
+    return lo if x < lo else (hi if x > hi else x)
+
+
+@njit(cache=True, inline="always")
+def _pos(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _sat(x: float, cap: float) -> float:
+    """Soft saturation ``x / (1 + |x|/cap)``: linear near 0, never beyond ``cap`` in size.
+
+    Biological responses saturate; this keeps every feedback loop bounded for any parameter
+    draw inside the declared ranges.
+    """
+    return x / (1.0 + abs(x) / cap)
+
+
+@njit(cache=True, inline="always")
+def _endotoxin_response(lps: float) -> float:
+    """log(LPS) above the healthy level (log-linear cytokine response); none below it, since
+    the healthy reference already sits at a low, tolerated endotoxin tone."""
+    return np.log(lps) if lps > 1.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _relax2(target: float, x: float, up: float, down: float) -> float:
+    """First-order relaxation with a slower rise than fall (rates ``up`` and ``down``)."""
+    d = target - x
+    return (up if d > 0.0 else down) * d
+
+
+@njit(cache=True)
+def substrate(e: np.ndarray, p: np.ndarray) -> float:
+    r"""Fermentable substrate reaching the colon, relative to the reference diet.
+
+    .. math:: s = \frac{F/F_0\,(1 + K)}{F/F_0 + K}, \qquad F = \text{fibre} + c_{pre}\,\text{prebiotic}
+
+    Michaelis-Menten saturation: doubling fibre less than doubles fermentation.
+    """
+    f = (e[E.fibre_g] + p[P.prebiotic_fibre_equiv] * e[E.prebiotic_g]) / p[P.fibre_ref]
+    k = p[P.k_substrate]
+    return f * (1.0 + k) / (f + k)
+
+
+@njit(cache=True)
+def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
+    r"""Microbial metabolites at quasi-steady state: SCFA, GABA, kynurenine, gut 5-HT, dopamine.
+
+    * butyrate/SCFA: guild-weighted production times substrate, plus the probiotic's SCFA weight;
+    * GABA: bifidobacteria/LAB (and GABA-producing strains);
+    * tryptophan fate: inflammation induces IDO and diverts tryptophan to kynurenine
+      (Dantzer 2008); SCFA stimulate enterochromaffin 5-HT (Yano 2015; about 90 % of body
+      serotonin is made in the gut, GUT5HT);
+    * microbial dopamine/noradrenaline: only from producing strains.
+
+    Returns (scfa, gaba, kynurenine, serotonin_gut, dopamine_microbial, pb_level).
+    """
+    pb = y[S.probiotic] / p[P.probiotic_capacity]
+    prod = (
+        p[P.yield_butyrate_producers] * y[S.butyrate_producers]
+        + p[P.yield_generalists] * y[S.bacteroides_prevotella]
+        + p[P.yield_lab] * y[S.bifidobacteria_lab]
+    ) / (
+        p[P.yield_butyrate_producers] * p[P.ref_butyrate_producers]
+        + p[P.yield_generalists] * p[P.ref_bacteroides_prevotella]
+        + p[P.yield_lab] * p[P.ref_bifidobacteria_lab]
+    )
+    scfa = sub * (prod + e[E.pb_scfa] * pb)
+    gaba = y[S.bifidobacteria_lab] / p[P.ref_bifidobacteria_lab] + e[E.pb_gaba] * pb
+    kyn = _floor(
+        1.0 + p[P.e_inflammation_kynurenine] * (y[S.inflammation] - 1.0) - e[E.pb_kynurenine] * pb,
+        0.0,
+    )
+    ser = _floor(
+        (1.0 + p[P.e_scfa_serotonin] * (scfa - 1.0))
+        * (1.0 - p[P.e_kynurenine_serotonin] * (kyn - 1.0)),
+        0.0,
+    )
+    dopa = e[E.pb_dopamine] * pb
+    return scfa, gaba, kyn, ser, dopa, pb
+
+
+@njit(cache=True)
+def epithelial_oxygen(scfa: float, p: np.ndarray) -> float:
+    r"""Dysbiosis signal: loss of butyrate re-oxygenates the epithelium (Byndloss 2017).
+
+    .. math:: o = \frac{1}{1 + (b/K)^4} - \frac{1}{1 + (1/K)^4}
+
+    Zero at healthy butyrate, rising steeply as butyrate falls below ``K``. It favours facultative
+    anaerobes (pathobionts) and harms obligate anaerobes (butyrate producers): a positive feedback
+    that can hold a community in a dysbiotic state.
+    """
+    r = _floor(scfa, 0.0) / p[P.k_oxygen]
+    r2 = r * r
+    k = 1.0 / p[P.k_oxygen]
+    k2 = k * k
+    return 1.0 / (1.0 + r2 * r2) - 1.0 / (1.0 + k2 * k2)
+
+
+@njit(cache=True)
+def microbiota(
+    y: np.ndarray,
+    e: np.ndarray,
+    p: np.ndarray,
+    sub: float,
+    oxy: float,
+    cort: float,
+    pb: float,
+    dydt: np.ndarray,
+) -> None:
+    r"""Guild replicator dynamics on the simplex, and community diversity.
+
+    Each resident guild has fitness
+
+    .. math:: f_i = \gamma\,\bigl(1 + \delta_i(\text{env}) - x_i/K_i\bigr) - k^{abx}_i
+
+    where ``K_i`` is the person's reference composition and ``delta_i`` collects diet, stress,
+    inflammation, diversity and dysbiosis effects. The probiotic guild has fitness ``-washout``
+    and an inflow ``J`` while it is taken. Then
+
+    .. math:: \dot x_i = x_i (f_i - \bar f) + J(\mathbb 1_{i=S} - x_i), \qquad \bar f = \sum_j x_j f_j
+
+    which keeps the abundances on the simplex. Diversity relaxes towards a diet-supported target
+    over weeks (Palleja 2018) and is cut by antibiotics; the attainable diversity is set by the
+    pool of resident taxa, which antibiotics deplete and which returns only slowly (or with FMT).
+    """
+    g = p[P.gamma_microbiota]
+    # inflammation-derived electron acceptors feed Enterobacteriaceae only when inflamed
+    infl = _pos(y[S.inflammation] - 1.0)
+    dc = cort - 1.0
+    upf = e[E.ultraprocessed_share] - p[P.upf_ref]
+    dsub = sub - 1.0
+    ddiv = y[S.diversity] - 1.0
+    dfit = y[S.fitness] - 1.0
+    poly = e[E.polyphenols_mg] / p[P.polyphenols_ref] - 1.0
+    preb = e[E.prebiotic_g] / (e[E.prebiotic_g] + p[P.k_prebiotic])
+    abx = e[E.antibiotic]
+
+    d_b = (
+        p[P.e_fibre_butyrate_producers] * dsub
+        + p[P.e_diversity_butyrate_producers] * ddiv
+        - p[P.e_cortisol_butyrate_producers] * dc
+        - p[P.e_inflammation_butyrate_producers] * infl
+        - p[P.e_oxygen_butyrate_producers] * oxy
+        - p[P.e_upf_butyrate_producers] * upf
+        + p[P.e_fitness_butyrate_producers] * dfit
+        + p[P.e_prebiotic_butyrate_producers] * preb
+    )
+    d_l = (
+        p[P.e_fibre_lab] * dsub
+        + p[P.e_prebiotic_lab] * preb
+        + p[P.e_polyphenols_lab] * poly
+        + p[P.e_fermented_lab] * e[E.fermented_servings]
+        - p[P.e_cortisol_lab] * dc
+        + p[P.e_diversity_lab] * ddiv
+    )
+    d_g = p[P.e_upf_generalists] * upf - p[P.e_fibre_generalists] * dsub
+    d_p = (
+        p[P.e_upf_pathobionts] * upf
+        + p[P.e_sugar_pathobionts] * (e[E.added_sugar_g] / p[P.sugar_ref] - 1.0)
+        + p[P.e_alcohol_pathobionts] * (e[E.alcohol_drinks] - p[P.alcohol_ref])
+        + p[P.e_cortisol_pathobionts] * dc
+        + p[P.e_inflammation_pathobionts] * infl
+        + p[P.e_oxygen_pathobionts] * oxy
+        - p[P.probiotic_exclusion] * pb
+    )
+    d_a = p[P.e_polyphenols_akkermansia] * poly - p[P.e_fibre_akkermansia] * dsub
+    cap = p[P.fitness_shift_max]
+    d_b = _sat(d_b, cap)
+    d_l = _sat(d_l, cap)
+    d_g = _sat(d_g, cap)
+    d_p = _sat(d_p, cap)
+    d_a = _sat(d_a, cap)
+
+    f0 = (
+        g * (1.0 + d_b - y[S.butyrate_producers] / p[P.ref_butyrate_producers])
+        - abx * e[E.abx_butyrate_producers]
+    )
+    f1 = (
+        g * (1.0 + d_l - y[S.bifidobacteria_lab] / p[P.ref_bifidobacteria_lab])
+        - abx * e[E.abx_bifidobacteria_lab]
+    )
+    f2 = (
+        g * (1.0 + d_g - y[S.bacteroides_prevotella] / p[P.ref_bacteroides_prevotella])
+        - abx * e[E.abx_bacteroides_prevotella]
+    )
+    f3 = g * (1.0 + d_p - y[S.pathobionts] / p[P.ref_pathobionts]) - abx * e[E.abx_pathobionts]
+    f4 = g * (1.0 + d_a - y[S.akkermansia] / p[P.ref_akkermansia]) - abx * e[E.abx_akkermansia]
+    f5 = -e[E.probiotic_washout] - abx * e[E.abx_probiotic]
+
+    x0 = y[S.butyrate_producers]
+    x1 = y[S.bifidobacteria_lab]
+    x2 = y[S.bacteroides_prevotella]
+    x3 = y[S.pathobionts]
+    x4 = y[S.akkermansia]
+    x5 = y[S.probiotic]
+    fbar = x0 * f0 + x1 * f1 + x2 * f2 + x3 * f3 + x4 * f4 + x5 * f5
+    # colonisation pressure fills the probiotic niche up to its capacity
+    jin = (
+        p[P.probiotic_colonisation]
+        * e[E.probiotic_intake]
+        * _pos(1.0 - x5 / p[P.probiotic_capacity])
+        * p[P.probiotic_capacity]
+    )
+    dydt[S.butyrate_producers] = x0 * (f0 - fbar) - jin * x0
+    dydt[S.bifidobacteria_lab] = x1 * (f1 - fbar) - jin * x1
+    dydt[S.bacteroides_prevotella] = x2 * (f2 - fbar) - jin * x2
+    dydt[S.pathobionts] = x3 * (f3 - fbar) - jin * x3
+    dydt[S.akkermansia] = x4 * (f4 - fbar) - jin * x4
+    dydt[S.probiotic] = x5 * (f5 - fbar) + jin * (1.0 - x5)
+
+    div_target = _floor(
+        y[S.taxa_pool]
+        + p[P.e_fibre_diversity] * dsub
+        + p[P.e_fermented_diversity] * e[E.fermented_servings]
+        - p[P.e_upf_diversity] * upf,
+        0.05,
+    )
+    dydt[S.diversity] = (
+        p[P.gamma_diversity] * (div_target - y[S.diversity])
+        - p[P.antibiotic_diversity_loss] * abx * y[S.diversity]
+    )
+    # the taxa pool: lost taxa return only slowly from the environment (or at once with FMT)
+    dydt[S.taxa_pool] = (
+        p[P.gamma_taxa_pool] * (p[P.diversity_capacity] - y[S.taxa_pool])
+        - p[P.antibiotic_pool_loss] * abx * y[S.taxa_pool]
+    )
+
+
+@njit(cache=True)
+def cortisol_qss(u: float, pit: float, adr: float, k_gr: float) -> float:
+    r"""Cortisol at quasi-steady state of the Karin et al. 2020 HPA model.
+
+    With fast hormones at steady state, ``x1 = u MR(x3) GR(x3)``, ``x2 = x1 P GR(x3)``,
+    ``x3 = x2 A`` and ``MR(x) = 1/x``. With GR normalised to 1 at the healthy state,
+    ``GR_n(x) = (1 + K^{-3}) / (1 + (x/K)^3)``, this gives
+
+    .. math:: g(x_3) = x_3 / GR_n(x_3) = \sqrt{u P A}
+
+    solved by Newton's method (g is increasing and convex for x > 0). KARIN2020, MILO2025.
+    """
+    s = np.sqrt(_floor(u * pit * adr, 0.0))
+    c = 1.0 / (1.0 + 1.0 / (k_gr * k_gr * k_gr))
+    x = s
+    for _ in range(6):
+        xr = x / k_gr
+        x3 = xr * xr * xr
+        g = c * x * (1.0 + x3) - s
+        dg = c * (1.0 + 4.0 * x3)
+        x = x - g / dg
+        if x < _TINY:
+            x = _TINY
+    return x
+
+
+@njit(cache=True, inline="always")
+def gr_normalised(x: float, k_gr: float) -> float:
+    """GR occupancy ``1/(1 + (x/K)^3)`` scaled to 1 at x = 1 (KARIN2020)."""
+    xr = x / k_gr
+    k3 = 1.0 / (k_gr * k_gr * k_gr)
+    return (1.0 + k3) / (1.0 + xr * xr * xr)
+
+
+@njit(cache=True)
+def perceived_stress(y: np.ndarray, e: np.ndarray, p: np.ndarray) -> float:
+    r"""Perceived stress: stressors amplified by NA, trait threat sensitivity and sleep debt,
+    damped by mindfulness and psychotherapy skills.
+
+    .. math:: PS = \max(0, s + h)\,\theta\,(1 + e_{sl} d)(1 + e_{NA}(\eta_{NA} - \eta_0)^+)
+              (1 - c_m m)(1 - c_c c)
+    """
+    stressors = _pos(e[E.stress] + y[S.hassles])
+    amp_na = 1.0 + _sat(p[P.e_na_stress] * _pos(y[S.eta_na] - p[P.eta_na_ref]), 1.0)
+    react = 1.0 + p[P.e_sleep_reactivity] * y[S.sleep_debt]
+    damp = (1.0 - p[P.mindfulness_stress_damping] * y[S.mindfulness_skill]) * (
+        1.0 - p[P.cbt_stress_damping] * y[S.cbt_skill]
+    )
+    return stressors * p[P.threat_sensitivity] * react * amp_na * damp
+
+
+@njit(cache=True)
+def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float, vag_brain: float):
+    r"""HPA axis: CRH-level drive, quasi-steady hormones. Returns (u, crh, acth, cortisol).
+
+    The CRH-level drive rises with perceived stress, inflammation (IL-6 stimulates CRH) and
+    sleep debt, and with lost central inhibition when neuroplasticity is low (the CNS-HPA mutual
+    inhibition of MIZ2023, strength = the person's vulnerability). Probiotics with an HPA weight
+    and vagal signalling damp it (MES2011, BRA2011).
+    """
+    u = _floor(
+        1.0
+        + _sat(
+            p[P.e_stress_hpa] * (ps - p[P.stress_ref] * p[P.threat_sensitivity])
+            + p[P.e_inflammation_hpa] * (y[S.inflammation] - 1.0)
+            + p[P.e_sleep_hpa] * y[S.sleep_debt]
+            + p[P.vulnerability] * (1.0 - y[S.neuroplasticity])
+            - e[E.pb_hpa] * pb
+            - p[P.e_vagal_hpa] * vag_brain,
+            p[P.hpa_drive_max_shift],
+        ),
+        p[P.hpa_drive_floor],
+    )
+    k = p[P.k_gr]
+    cort = cortisol_qss(u, y[S.pituitary], y[S.adrenal], k)
+    grn = gr_normalised(cort, k)
+    crh = u * grn / cort
+    acth = crh * y[S.pituitary] * grn
+    return u, crh, acth, cort
+
+
+@njit(cache=True)
+def gut_barrier(
+    y: np.ndarray, e: np.ndarray, p: np.ndarray, scfa: float, crh: float, cort: float, pb: float
+) -> float:
+    r"""Barrier integrity target: butyrate and barrier strains strengthen it; CRH/cortisol
+    (Vanuytsel 2014), pathobionts, alcohol and inflammation weaken it ("leaky gut")."""
+    return _clip(
+        p[P.barrier_ref]
+        + p[P.e_scfa_barrier] * (scfa - 1.0)
+        + e[E.pb_barrier] * pb
+        - p[P.e_crh_barrier] * (crh - 1.0)
+        - p[P.e_cortisol_barrier] * (cort - 1.0)
+        - p[P.e_pathobionts_barrier] * (y[S.pathobionts] / p[P.ref_pathobionts] - 1.0)
+        - p[P.e_alcohol_barrier] * (e[E.alcohol_drinks] - p[P.alcohol_ref])
+        - p[P.e_inflammation_barrier] * _pos(y[S.inflammation] - 1.0)
+        - e[E.barrier_insult],
+        p[P.barrier_min],
+        p[P.barrier_max],
+    )
+
+
+@njit(cache=True)
+def immune(
+    y: np.ndarray,
+    e: np.ndarray,
+    p: np.ndarray,
+    lps: float,
+    scfa: float,
+    vag_eff: float,
+    cort: float,
+    pb: float,
+) -> float:
+    r"""Systemic inflammation target.
+
+    Endotoxin (pathobionts x permeability) drives it on a log scale (cytokine responses are
+    log-linear in endotoxin dose); SCFA, the vagal cholinergic reflex
+    (Borovikova 2000) and anti-inflammatory strains lower it; cortisol suppresses it in
+    proportion to GR sensitivity, which chronic high cortisol erodes (glucocorticoid resistance);
+    sleep loss raises and training lowers it; a Mediterranean pattern lowers it.
+    """
+    return _floor(
+        1.0
+        + _sat(
+            p[P.e_lps_inflammation] * _endotoxin_response(lps)
+            - p[P.e_scfa_inflammation] * (scfa - 1.0)
+            - p[P.e_vagal_inflammation] * (vag_eff - 1.0)
+            - e[E.pb_anti_inflammatory] * pb
+            - p[P.e_cortisol_inflammation] * y[S.gr_sensitivity] * (cort - 1.0)
+            + p[P.e_sleep_inflammation] * y[S.sleep_debt]
+            - p[P.e_fitness_inflammation] * (y[S.fitness] - 1.0)
+            - p[P.e_mediterranean_inflammation] * (e[E.mediterranean] - p[P.mediterranean_ref]),
+            p[P.inflammation_max_shift],
+        ),
+        p[P.inflammation_floor],
+    )
+
+
+@njit(cache=True)
+def brain(
+    y: np.ndarray,
+    e: np.ndarray,
+    p: np.ndarray,
+    kyn: float,
+    vag_brain: float,
+    gaba: float,
+    dopa_m: float,
+    cort: float,
+    dydt: np.ndarray,
+) -> None:
+    r"""Central tones and neuroplasticity.
+
+    * SSRI action adapts over 2-4 weeks (autoreceptor desensitisation), raising serotonergic tone;
+      kynurenine diversion lowers central 5-HT synthesis.
+    * GABAergic tone follows vagal afferent signals and gut GABA through two-stage
+      receptor-expression plasticity (BRA2011: receptor changes after weeks), which gives a
+      sigmoid onset; mindfulness raises it.
+    * Dopaminergic tone: microbial dopamine producers, training; inflammation lowers it.
+    * Neuroplasticity (BDNF) falls steeply once cortisol exceeds ``K_N`` (Hill, n = 8), and with
+      inflammation; SSRIs and training raise it. With the HPA drive's dependence on
+      neuroplasticity this is the CNS-HPA mutual inhibition (MIZ2023).
+    """
+    dydt[S.ssri_adaptation] = p[P.gamma_ssri] * (e[E.ssri_dose] - y[S.ssri_adaptation])
+    sero_t = _floor(
+        1.0
+        + p[P.e_ssri_serotonergic] * y[S.ssri_adaptation]
+        - p[P.e_kynurenine_serotonergic] * (kyn - 1.0)
+        + p[P.e_vagal_serotonergic] * vag_brain,
+        0.05,
+    )
+    dydt[S.serotonergic] = p[P.gamma_serotonergic] * (sero_t - y[S.serotonergic])
+    gaba_t = _floor(
+        1.0
+        + p[P.e_vagal_gabaergic] * vag_brain
+        + p[P.e_gaba_gabaergic] * (gaba - 1.0)
+        + p[P.e_mindfulness_gabaergic] * y[S.mindfulness_skill],
+        0.05,
+    )
+    # two-stage plasticity: receptor expression follows the inputs, tone follows expression;
+    # the gamma-shaped delay gives the slow, sigmoid onset of psychobiotic effects (JS2025),
+    # and the faster return gives the loss of effect within about two weeks of stopping
+    up = p[P.gamma_gabaergic_up]
+    down = p[P.gamma_gabaergic_down]
+    dydt[S.gaba_receptors] = _relax2(gaba_t, y[S.gaba_receptors], up, down)
+    dydt[S.gabaergic] = _relax2(y[S.gaba_receptors], y[S.gabaergic], up, down)
+    dopa_t = _floor(
+        1.0
+        + p[P.e_microbial_dopaminergic] * dopa_m
+        + p[P.e_fitness_dopaminergic] * (y[S.fitness] - 1.0)
+        - p[P.e_inflammation_dopaminergic] * _pos(y[S.inflammation] - 1.0),
+        0.05,
+    )
+    dydt[S.dopaminergic] = p[P.gamma_dopaminergic] * (dopa_t - y[S.dopaminergic])
+    r = cort / p[P.k_neuroplasticity]
+    r2 = r * r
+    r4 = r2 * r2
+    k = 1.0 / p[P.k_neuroplasticity]
+    k2 = k * k
+    k4 = k2 * k2
+    # capped at 1: below-normal cortisol does not raise plasticity above the healthy level
+    hill = min((1.0 + k4 * k4) / (1.0 + r4 * r4), 1.0)
+    n_t = _floor(
+        hill
+        - p[P.e_inflammation_neuroplasticity] * (y[S.inflammation] - 1.0)
+        + p[P.e_ssri_neuroplasticity] * y[S.ssri_adaptation]
+        + p[P.e_fitness_neuroplasticity] * (y[S.fitness] - 1.0)
+        + p[P.e_cbt_neuroplasticity] * y[S.cbt_skill],
+        0.0,
+    )
+    dydt[S.neuroplasticity] = p[P.gamma_neuroplasticity] * (n_t - y[S.neuroplasticity])
+
+
+@njit(cache=True)
+def mood(
+    y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, cort: float, dydt: np.ndarray
+) -> None:
+    r"""Negative and positive affect, relaxing on the logit scale towards their drivers.
+
+    NA rises with perceived stress, cortisol, inflammation and sleep debt and falls with
+    serotonergic, GABAergic and dopaminergic tone, neuroplasticity and expectancy. PA rises with
+    dopaminergic tone, neuroplasticity, training and expectancy, falls with inflammation above
+    the healthy level (sickness behaviour) and stress, and is blunted by serotonergic tone above normal (SSRI
+    emotional blunting). Noise is added by the integrator.
+    """
+    na_t = p[P.eta_na_ref] + _sat(
+        p[P.e_stress_na] * (ps - p[P.stress_ref] * p[P.threat_sensitivity])
+        + p[P.e_cortisol_na] * (cort - 1.0)
+        + p[P.e_inflammation_na] * (y[S.inflammation] - 1.0)
+        + p[P.e_sleep_na] * y[S.sleep_debt]
+        - p[P.e_serotonergic_na] * (y[S.serotonergic] - 1.0)
+        - p[P.e_gabaergic_na] * (y[S.gabaergic] - 1.0)
+        - p[P.e_dopaminergic_na] * (y[S.dopaminergic] - 1.0)
+        - p[P.e_neuroplasticity_na] * (y[S.neuroplasticity] - 1.0)
+        - p[P.e_expectancy_na] * y[S.expectancy],
+        p[P.affect_max_shift],
+    )
+    pa_t = p[P.eta_pa_ref] + _sat(
+        p[P.e_dopaminergic_pa] * (y[S.dopaminergic] - 1.0)
+        + p[P.e_neuroplasticity_pa] * (y[S.neuroplasticity] - 1.0)
+        + p[P.e_fitness_pa] * (y[S.fitness] - 1.0)
+        + p[P.e_expectancy_pa] * y[S.expectancy]
+        - p[P.e_inflammation_pa] * _pos(y[S.inflammation] - 1.0)
+        - p[P.e_stress_pa] * (ps - p[P.stress_ref] * p[P.threat_sensitivity])
+        - p[P.e_serotonergic_pa] * _pos(y[S.serotonergic] - 1.0),
+        p[P.affect_max_shift],
+    )
+    dydt[S.eta_na] = p[P.gamma_na] * (na_t - y[S.eta_na])
+    dydt[S.eta_pa] = p[P.gamma_pa] * (pa_t - y[S.eta_pa])
+
+
+@njit(cache=True)
+def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
+    """Slow behavioural states: mindfulness and CBT skills, expectancy, sleep debt, training."""
+    m = e[E.mindfulness_min]
+    m_t = m / (m + p[P.k_mindfulness])
+    dydt[S.mindfulness_skill] = p[P.gamma_mindfulness] * (m_t - y[S.mindfulness_skill])
+    dydt[S.cbt_skill] = (
+        p[P.gamma_cbt_gain] * e[E.psychotherapy] * (1.0 - y[S.cbt_skill])
+        - p[P.gamma_cbt_loss] * y[S.cbt_skill]
+    )
+    dydt[S.expectancy] = p[P.gamma_expectancy] * (e[E.expectancy] - y[S.expectancy])
+    deficit = _clip((p[P.sleep_need] - e[E.sleep_hours]) / p[P.sleep_need], 0.0, 1.0)
+    dydt[S.sleep_debt] = p[P.gamma_sleep_debt] * (deficit - y[S.sleep_debt])
+    x = e[E.exercise_min]
+    k = p[P.k_exercise]
+    x0 = p[P.exercise_ref]
+    fit_t = (x / (x + k)) / (x0 / (x0 + k))
+    dydt[S.fitness] = p[P.gamma_fitness] * (fit_t - y[S.fitness])
+    dydt[S.hassles] = -p[P.gamma_hassles] * y[S.hassles]
+
+
+@njit(cache=True)
+def rhs(t: float, y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray, aux: np.ndarray):
+    """The whole axis for one person: fills ``dydt`` and the quasi-steady quantities ``aux``.
+
+    Parameters
+    ----------
+    t : float
+        Time in days (the model is autonomous given the day's exposures ``e``).
+    y : ndarray, shape (N_STATES,)
+        State, laid out by :class:`gutbrain.model.states.S`.
+    e : ndarray, shape (N_EXPOSURES,)
+        The day's exposures, laid out by :class:`gutbrain.model.exposures.E`.
+    p : ndarray, shape (N_PARAMS,)
+        The person's parameters, laid out by :data:`gutbrain.model.parameters.P`.
+    dydt, aux : ndarray
+        Outputs, written in place.
+    """
+    sub = substrate(e, p)
+    scfa, gaba, kyn, ser, dopa_m, pb = metabolites(y, e, p, sub)
+    oxy = epithelial_oxygen(scfa, p)
+    perm = 1.0 - y[S.barrier]
+    lps = (y[S.pathobionts] / p[P.ref_pathobionts]) * perm / (1.0 - p[P.barrier_ref])
+    ps = perceived_stress(y, e, p)
+    intact = 1.0 - e[E.vagotomy]
+    vag = _floor(
+        1.0
+        + p[P.e_lab_vagal] * (y[S.bifidobacteria_lab] / p[P.ref_bifidobacteria_lab] - 1.0)
+        + p[P.e_scfa_vagal] * (scfa - 1.0)
+        + p[P.e_serotonin_vagal] * (ser - 1.0)
+        + e[E.pb_vagal] * pb
+        - p[P.e_stress_vagal] * (ps - p[P.stress_ref] * p[P.threat_sensitivity]),
+        0.0,
+    )
+    # The brain reads vagal afferent input relative to its adapted set point, so a vagotomy
+    # removes gut-to-brain modulation without shifting baseline mood (BRA2011 sham vs vagotomy);
+    # the efferent cholinergic reflex, however, is lost outright.
+    vag_brain = intact * (vag - 1.0)
+    vag_eff = intact * vag
+    u, crh, acth, cort = hpa(y, e, p, ps, pb, vag_brain)
+
+    microbiota(y, e, p, sub, oxy, cort, pb, dydt)
+    z_t = gut_barrier(y, e, p, scfa, crh, cort, pb)
+    dydt[S.barrier] = p[P.gamma_barrier] * (z_t - y[S.barrier])
+    i_t = immune(y, e, p, lps, scfa, vag_eff, cort, pb)
+    dydt[S.inflammation] = p[P.gamma_inflammation] * (i_t - y[S.inflammation])
+    gr_t = _floor(1.0 - p[P.e_cortisol_gr_resistance] * _pos(cort - 1.0), p[P.gr_floor])
+    dydt[S.gr_sensitivity] = p[P.gamma_gr] * (gr_t - y[S.gr_sensitivity])
+    dydt[S.pituitary] = p[P.gamma_pituitary] * y[S.pituitary] * (crh - 1.0)
+    dydt[S.adrenal] = p[P.gamma_adrenal] * y[S.adrenal] * (acth - 1.0)
+    brain(y, e, p, kyn, vag_brain, gaba, dopa_m, cort, dydt)
+    mood(y, e, p, ps, cort, dydt)
+    behaviour(y, e, p, dydt)
+
+    aux[A.butyrate] = scfa
+    aux[A.gaba] = gaba
+    aux[A.serotonin_gut] = ser
+    aux[A.kynurenine] = kyn
+    aux[A.dopamine_microbial] = dopa_m
+    aux[A.lps] = lps
+    aux[A.permeability] = perm
+    aux[A.vagal_tone] = vag
+    aux[A.perceived_stress] = ps
+    aux[A.hpa_drive] = u
+    aux[A.crh] = crh
+    aux[A.acth] = acth
+    aux[A.cortisol] = cort
+    aux[A.epithelial_oxygen] = oxy

@@ -1,0 +1,210 @@
+"""Exposures and interventions: the model's daily input channels.
+
+The layout of the exposure vector is defined once by :class:`E`. Users set the *public*
+exposures (stress, diet, sleep, SSRI, ...). The channels marked ``derived`` are filled by the
+scenario builder from a catalogue: a probiotic product becomes its colonisation intake and
+mechanism weights, an antibiotic course its per-guild kill spectrum, and an FMT its donor profile.
+
+Defaults are the healthy reference person's day; at these values every relative state of the
+reference person is 1 at steady state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+__all__ = ["EXPOSURES", "PUBLIC_EXPOSURES", "E", "ExposureInfo"]
+
+
+class E(IntEnum):
+    """Index of each daily exposure channel."""
+
+    stress = 0
+    sleep_hours = 1
+    exercise_min = 2
+    mindfulness_min = 3
+    fibre_g = 4
+    polyphenols_mg = 5
+    fermented_servings = 6
+    ultraprocessed_share = 7
+    added_sugar_g = 8
+    mediterranean = 9
+    alcohol_drinks = 10
+    prebiotic_g = 11
+    ssri_dose = 12
+    psychotherapy = 13
+    expectancy = 14
+    vagotomy = 15
+    barrier_insult = 16
+    # derived channels, filled by the scenario builder from catalogues
+    antibiotic = 17
+    abx_butyrate_producers = 18
+    abx_bifidobacteria_lab = 19
+    abx_bacteroides_prevotella = 20
+    abx_pathobionts = 21
+    abx_akkermansia = 22
+    abx_probiotic = 23
+    probiotic_intake = 24
+    probiotic_washout = 25
+    pb_scfa = 26
+    pb_gaba = 27
+    pb_barrier = 28
+    pb_anti_inflammatory = 29
+    pb_hpa = 30
+    pb_vagal = 31
+    pb_kynurenine = 32
+    pb_dopamine = 33
+    fmt_fraction = 34
+    donor_butyrate_producers = 35
+    donor_bifidobacteria_lab = 36
+    donor_bacteroides_prevotella = 37
+    donor_pathobionts = 38
+    donor_akkermansia = 39
+    donor_diversity = 40
+
+
+N_EXPOSURES = len(E)
+
+
+@dataclass(frozen=True)
+class ExposureInfo:
+    """A daily input: its default (reference) value, unit, allowed range and meaning."""
+
+    name: str
+    default: float
+    unit: str
+    lower: float
+    upper: float
+    public: bool
+    description: str
+
+
+_INF = float("inf")
+
+EXPOSURES: dict[str, ExposureInfo] = {
+    x.name: x
+    for x in (
+        ExposureInfo(
+            "stress",
+            0.2,
+            "0-1",
+            0,
+            1.5,
+            True,
+            "external stressors; 0.2 is ordinary daily life, 0.6 chronic work stress",
+        ),
+        ExposureInfo("sleep_hours", 7.5, "h/day", 0, 14, True, "sleep duration"),
+        ExposureInfo("exercise_min", 30, "min/day", 0, 600, True, "moderate-to-vigorous exercise"),
+        ExposureInfo("mindfulness_min", 0, "min/day", 0, 300, True, "mindfulness practice"),
+        ExposureInfo("fibre_g", 20, "g/day", 0, 150, True, "dietary fibre"),
+        ExposureInfo("polyphenols_mg", 800, "mg/day", 0, 5000, True, "dietary polyphenols"),
+        ExposureInfo("fermented_servings", 0, "servings/day", 0, 10, True, "fermented foods"),
+        ExposureInfo(
+            "ultraprocessed_share",
+            0.5,
+            "fraction of energy",
+            0,
+            1,
+            True,
+            "ultra-processed food share of energy",
+        ),
+        ExposureInfo("added_sugar_g", 60, "g/day", 0, 500, True, "added sugar"),
+        ExposureInfo(
+            "mediterranean",
+            5,
+            "MEDAS 0-14",
+            0,
+            14,
+            True,
+            "Mediterranean-adherence composite (14-point MEDAS)",
+        ),
+        ExposureInfo("alcohol_drinks", 0.5, "standard drinks/day", 0, 30, True, "alcohol"),
+        ExposureInfo("prebiotic_g", 0, "g/day", 0, 50, True, "prebiotic fibre (GOS/inulin)"),
+        ExposureInfo(
+            "ssri_dose",
+            0,
+            "fraction of standard dose",
+            0,
+            4,
+            True,
+            "SSRI, 1 = standard dose (e.g. 20 mg fluoxetine-equivalent)",
+        ),
+        ExposureInfo(
+            "psychotherapy", 0, "0-1", 0, 1, True, "CBT course in progress (1 = weekly sessions)"
+        ),
+        ExposureInfo("expectancy", 0, "0-1", 0, 1, True, "placebo/expectancy (set by trials)"),
+        ExposureInfo(
+            "vagotomy", 0, "0/1", 0, 1, True, "subdiaphragmatic vagotomy (mechanism check)"
+        ),
+        ExposureInfo(
+            "barrier_insult",
+            0,
+            "0-1",
+            0,
+            1,
+            True,
+            "direct loss of barrier integrity (mechanism check, e.g. NSAID injury)",
+        ),
+        ExposureInfo("antibiotic", 0, "0/1", 0, 1, False, "antibiotic course active"),
+        *(
+            ExposureInfo(f"abx_{g}", 0, "1/day", 0, 10, False, f"antibiotic kill rate on {g}")
+            for g in (
+                "butyrate_producers",
+                "bifidobacteria_lab",
+                "bacteroides_prevotella",
+                "pathobionts",
+                "akkermansia",
+                "probiotic",
+            )
+        ),
+        ExposureInfo(
+            "probiotic_intake",
+            0,
+            "0-1",
+            0,
+            1,
+            False,
+            "probiotic colonisation pressure (log-CFU dose response x adherence)",
+        ),
+        ExposureInfo(
+            "probiotic_washout",
+            0.35,
+            "1/day",
+            0,
+            10,
+            False,
+            "washout rate of the probiotic strains taken last",
+        ),
+        *(
+            ExposureInfo(f"pb_{m}", 0, "weight", -5, 5, False, f"probiotic mechanism weight: {m}")
+            for m in (
+                "scfa",
+                "gaba",
+                "barrier",
+                "anti_inflammatory",
+                "hpa",
+                "vagal",
+                "kynurenine",
+                "dopamine",
+            )
+        ),
+        ExposureInfo("fmt_fraction", 0, "fraction", 0, 1, False, "FMT engraftment applied today"),
+        *(
+            ExposureInfo(f"donor_{g}", 0, "fraction", 0, 1, False, f"FMT donor abundance of {g}")
+            for g in (
+                "butyrate_producers",
+                "bifidobacteria_lab",
+                "bacteroides_prevotella",
+                "pathobionts",
+                "akkermansia",
+            )
+        ),
+        ExposureInfo("donor_diversity", 1, "relative", 0, 3, False, "FMT donor diversity"),
+    )
+}
+
+PUBLIC_EXPOSURES: tuple[str, ...] = tuple(k for k, v in EXPOSURES.items() if v.public)
+
+if tuple(EXPOSURES) != tuple(e.name for e in E):  # pragma: no cover - layout guard at import
+    raise RuntimeError("EXPOSURES table and the E layout disagree")

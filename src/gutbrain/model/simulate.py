@@ -1,0 +1,224 @@
+"""Run the model for a batch of people: initial states, randomness, chunking, progress.
+
+Randomness comes from one ``numpy.random.Generator``. Each person gets an independent child
+stream (``Generator.spawn``), so a person's trajectory does not depend on the batch size, the
+chunking or the number of threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from gutbrain.errors import ParameterError, ScenarioError
+from gutbrain.model.kernel import integrate_batch
+from gutbrain.model.parameters import P, Parameters
+from gutbrain.model.schedule import Schedule
+from gutbrain.model.states import N_AUX, N_STATES, STATE_INFO, S
+from gutbrain.model.trajectory import Trajectory
+
+__all__ = ["initial_state", "reference_state", "simulate"]
+
+ProgressFn = Callable[[int, int], None]
+SPIN_UP_DAYS = 730
+_N_NOISE = 3
+
+
+def reference_state(params: Parameters) -> np.ndarray:
+    """The healthy reference state for each person (steady state at reference parameters)."""
+    v = params.values
+    y = np.zeros((params.n_people, N_STATES))
+    for g in (
+        "butyrate_producers",
+        "bifidobacteria_lab",
+        "bacteroides_prevotella",
+        "pathobionts",
+        "akkermansia",
+    ):
+        y[:, S[g]] = v[:, P[f"ref_{g}"]]
+    for k in (
+        "diversity",
+        "inflammation",
+        "gr_sensitivity",
+        "pituitary",
+        "adrenal",
+        "serotonergic",
+        "gabaergic",
+        "gaba_receptors",
+        "dopaminergic",
+        "neuroplasticity",
+        "fitness",
+    ):
+        y[:, S[k]] = 1.0
+    y[:, S.barrier] = v[:, P.barrier_ref]
+    y[:, S.taxa_pool] = v[:, P.diversity_capacity]
+    y[:, S.diversity] = v[:, P.diversity_capacity]
+    y[:, S.eta_na] = v[:, P.eta_na_ref]
+    y[:, S.eta_pa] = v[:, P.eta_pa_ref]
+    return y
+
+
+def initial_state(
+    params: Parameters,
+    baseline: Schedule,
+    hints: Mapping[str, float] | None = None,
+    spin_up_days: int = SPIN_UP_DAYS,
+) -> np.ndarray:
+    """Spin each person up to steady state under day 0 of ``baseline``.
+
+    ``hints`` set some states before the spin-up (e.g. low neuroplasticity for a depressed
+    person); they choose the basin of attraction, the spin-up finds the steady state in it.
+    """
+    y0 = reference_state(params)
+    for name, value in (hints or {}).items():
+        if name not in STATE_INFO:
+            raise ScenarioError(f"initial state: unknown state {name!r}")
+        y0[:, S[name]] = value
+    guilds = slice(S.butyrate_producers, S.probiotic + 1)
+    y0[:, guilds] /= y0[:, guilds].sum(axis=1, keepdims=True)
+    if spin_up_days <= 0:
+        return y0
+    flat = Schedule(np.repeat(baseline.values[:1], spin_up_days, axis=0))
+    traj = simulate(params, flat, y0=y0, rng=None, substeps=2, _final=True)
+    return traj
+
+
+def _person_randomness(
+    children: Sequence[np.random.Generator],
+    params: np.ndarray,
+    n_days: int,
+    substeps: int,
+    life_events: bool,
+    noise: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    n = len(children)
+    extra = np.zeros((n, n_days))
+    eps = np.zeros((n, n_days * substeps if noise else 0, _N_NOISE))
+    for i, gen in enumerate(children):
+        if life_events:
+            rate = params[i, P.life_event_rate]
+            k = gen.poisson(rate * n_days)
+            starts = gen.integers(0, n_days, size=k)
+            sizes = gen.exponential(params[i, P.life_event_size], size=k)
+            dur = int(round(params[i, P.life_event_days]))
+            for s0, sz in zip(starts, sizes, strict=True):
+                extra[i, s0 : s0 + dur] += sz
+        if noise:
+            eps[i] = gen.standard_normal((n_days * substeps, _N_NOISE))
+    return extra, eps
+
+
+def simulate(
+    params: Parameters,
+    schedules: Schedule | Sequence[Schedule],
+    *,
+    group: np.ndarray | None = None,
+    group_names: Sequence[str] | None = None,
+    y0: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    life_events: bool = True,
+    adherence: np.ndarray | None = None,
+    substeps: int = 4,
+    chunk_size: int = 4096,
+    progress: ProgressFn | None = None,
+    _final: bool = False,
+) -> Trajectory:
+    """Simulate a batch of people.
+
+    Parameters
+    ----------
+    params : Parameters
+        One parameter set per person.
+    schedules : Schedule or sequence of Schedule
+        The exposure schedules (all of the same length); people follow ``schedules[group[i]]``.
+    group : array of int, optional
+        Schedule index of each person (default: all follow the first).
+    y0 : array (n_people, N_STATES), optional
+        Initial states (default: the reference state).
+    rng : numpy.random.Generator, optional
+        Source of daily-life noise and life events. ``None`` gives a deterministic run.
+    life_events : bool
+        With ``rng``, add stressful life events as a Poisson process.
+    adherence : array (n_people, n_days), optional
+        Fraction of scheduled probiotic, prebiotic and SSRI doses actually taken.
+    substeps : int
+        Heun steps per day.
+    chunk_size : int
+        People per compiled batch; memory grows with it, results do not depend on it.
+    progress : callable(done, total), optional
+        Called after each chunk.
+
+    Returns
+    -------
+    Trajectory
+    """
+    scheds = [schedules] if isinstance(schedules, Schedule) else list(schedules)
+    if not scheds:
+        raise ScenarioError("simulate needs at least one schedule")
+    n_days = scheds[0].days
+    if any(s.days != n_days for s in scheds):
+        raise ScenarioError("all schedules must have the same number of days")
+    if substeps < 1:
+        raise ParameterError(f"substeps must be >= 1, got {substeps}")
+    n = params.n_people
+    grp = np.zeros(n, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
+    if grp.shape != (n,) or grp.min() < 0 or grp.max() >= len(scheds):
+        raise ScenarioError(f"group must give each of {n} people a schedule index < {len(scheds)}")
+    sched_arr = np.ascontiguousarray(np.stack([s.values for s in scheds]))
+    y_init = reference_state(params) if y0 is None else np.asarray(y0, dtype=np.float64)
+    if y_init.shape != (n, N_STATES):
+        raise ScenarioError(f"y0 has shape {y_init.shape}; expected ({n}, {N_STATES})")
+    adh = np.ones((n, n_days)) if adherence is None else np.asarray(adherence, dtype=np.float64)
+    if adh.shape != (n, n_days) or np.any((adh < 0) | (adh > 1)):
+        raise ScenarioError(f"adherence must be an ({n}, {n_days}) array of values in [0, 1]")
+    children = rng.spawn(n) if rng is not None else None
+
+    out_y = np.empty((n, n_days, N_STATES))
+    out_a = np.empty((n, n_days, N_AUX))
+    final = np.empty((n, N_STATES))
+    for lo in range(0, n, chunk_size):
+        hi = min(lo + chunk_size, n)
+        pv = np.ascontiguousarray(params.values[lo:hi])
+        if children is not None:
+            extra, eps = _person_randomness(
+                children[lo:hi], pv, n_days, substeps, life_events, noise=True
+            )
+        else:
+            extra = np.zeros((hi - lo, n_days))
+            eps = np.zeros((hi - lo, 0, _N_NOISE))
+        ys = np.empty((hi - lo, n_days + 1 if _final else n_days, N_STATES))
+        ya = np.empty((hi - lo, ys.shape[1], N_AUX))
+        if _final:
+            sa = np.concatenate([sched_arr, sched_arr[:, -1:]], axis=1)
+            extra = np.concatenate([extra, extra[:, -1:]], axis=1)
+            adh_c = np.concatenate([adh[lo:hi], adh[lo:hi, -1:]], axis=1)
+        else:
+            sa, adh_c = sched_arr, adh[lo:hi]
+        integrate_batch(
+            np.ascontiguousarray(y_init[lo:hi]),
+            pv,
+            sa,
+            grp[lo:hi],
+            np.ascontiguousarray(extra),
+            np.ascontiguousarray(adh_c),
+            eps,
+            substeps,
+            ys,
+            ya,
+        )
+        if _final:
+            final[lo:hi] = ys[:, -1]
+        else:
+            out_y[lo:hi] = ys
+            out_a[lo:hi] = ya
+        if progress is not None:
+            progress(hi, n)
+    if _final:
+        return final  # type: ignore[return-value]
+    names = (
+        tuple(group_names)
+        if group_names is not None
+        else tuple(f"group{i}" if len(scheds) > 1 else "scenario" for i in range(len(scheds)))
+    )
+    return Trajectory(out_y, out_a, sched_arr, grp, params, names)
