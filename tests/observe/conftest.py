@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 
 HEALTHY = {
     "negative_affect": 7.0,  # KUP2010: healthy students' momentary NA about 7 on 0-100
@@ -31,9 +31,7 @@ def make_latent(n_people: int, days: range | np.ndarray, **overrides: object) ->
     """
     days = np.asarray(days, dtype=np.int64)
     ids = [f"p{i:05d}" for i in range(n_people)]
-    frame = pd.DataFrame(
-        {"participant": np.repeat(ids, len(days)), "day": np.tile(days, n_people)}
-    )
+    frame = pd.DataFrame({"participant": np.repeat(ids, len(days)), "day": np.tile(days, n_people)})
     for col, value in {**HEALTHY, **overrides}.items():
         frame[col] = value
     return frame

@@ -114,7 +114,8 @@ def _missing_gap(frame: pd.DataFrame, diary: pd.DataFrame) -> float:
     """Mean latent NA on missed days minus on submitted days."""
     merged = frame.merge(diary[["participant", "day"]].assign(seen=True), how="left")
     seen = merged["seen"].notna().to_numpy()
-    return float(merged.loc[~seen, "negative_affect"].mean() - merged.loc[seen, "negative_affect"].mean())
+    na = merged["negative_affect"]
+    return float(na[~seen].mean() - na[seen].mean())
 
 
 def test_mnar_skips_bad_days_and_mcar_does_not(latent):

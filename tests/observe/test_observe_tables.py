@@ -50,7 +50,7 @@ def test_every_parameter_has_unit_range_and_source():
 
 
 def test_unknown_parameter_names_the_key():
-    with pytest.raises(ParameterError, match="no.such"):
+    with pytest.raises(ParameterError, match=r"no\.such"):
         parameter("no.such")
 
 

@@ -23,9 +23,7 @@ def _population_at_true_scores(inst, scores: np.ndarray) -> pd.DataFrame:
     on its 0-1 scale, gives construct c in both cases.
     """
     c = np.clip(np.asarray(inst.construct_for_score(scores)), 0.0, 1.0)
-    frame = pd.DataFrame(
-        {"participant": [f"p{i:05d}" for i in range(len(scores))], "day": 0}
-    )
+    frame = pd.DataFrame({"participant": [f"p{i:05d}" for i in range(len(scores))], "day": 0})
     for col, weight in inst.weights:
         scale = 100.0 if col in ("negative_affect", "positive_affect") else 1.0
         frame[col] = scale * (c if weight > 0 else 1.0 - c)
@@ -85,9 +83,7 @@ def test_recall_window_is_respected(latent):
     na = np.r_[np.full(7, 80.0), np.full(7, 20.0)]
     dep = np.r_[np.full(7, 0.8), np.full(7, 0.2)]
     frame = latent(1, range(14), negative_affect=na, depression_severity=dep)
-    t = true_scores(frame, {"v": 13}, ["PANAS-NA", "PHQ-9", "STAI-state"]).set_index(
-        "instrument"
-    )
+    t = true_scores(frame, {"v": 13}, ["PANAS-NA", "PHQ-9", "STAI-state"]).set_index("instrument")
     assert t.at["PANAS-NA", "true_score"] == pytest.approx(10 + 0.4 * 20)
     phq = instrument("PHQ-9")
     assert t.at["PHQ-9", "true_score"] == pytest.approx(phq.intercept + phq.slope * 0.5)

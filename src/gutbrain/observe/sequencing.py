@@ -145,7 +145,7 @@ def sequence_samples(
     ...     "bifidobacteria_lab": 0.1, "bacteroides_prevotella": 0.4, "pathobionts": 0.1,
     ...     "akkermansia": 0.1, "probiotic": 0.0})
     >>> taxa = sequence_samples(latent, [0], np.random.default_rng(0))
-    >>> round(taxa["abundance"].sum(), 6)
+    >>> float(round(taxa["abundance"].sum(), 6))
     1.0
     """
     model = SequencingModel() if model is None else model
