@@ -120,21 +120,34 @@ def check_latent(latent: Any, required: Iterable[str]) -> pd.DataFrame:
                 f"[{lo}, {'inf' if hi is None else hi}]"
             )
     frame = frame.assign(participant=frame["participant"].astype(str))
-    dup = frame.duplicated(["participant", "day"]).to_numpy()
+    frame = frame.sort_values(["participant", "day"], kind="stable")
+    codes, _ = person_codes(frame)
+    day = frame["day"].to_numpy()
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[1:] = (codes[1:] == codes[:-1]) & (day[1:] == day[:-1])
     if dup.any():
         pos = int(np.flatnonzero(dup)[0])
         raise DataError(
             f"{_WHERE}: row {frame.index[pos]} duplicates participant "
-            f"{frame['participant'].to_numpy()[pos]!r}, day {frame['day'].to_numpy()[pos]}; "
+            f"{frame['participant'].to_numpy()[pos]!r}, day {day[pos]}; "
             "expected one row per participant-day"
         )
-    return frame.sort_values(["participant", "day"], kind="stable").reset_index(drop=True)
+    return frame.reset_index(drop=True)
 
 
 def person_codes(sorted_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Return (person code per row, position of the row within its person) for a sorted frame."""
-    codes, _ = pd.factorize(sorted_frame["participant"], sort=False)
-    position = sorted_frame.groupby(codes, sort=False).cumcount().to_numpy()
+    """Return (person code per row, position of the row within its person).
+
+    ``sorted_frame`` must be sorted by participant (as :func:`check_latent` returns it), so each
+    person's rows are contiguous and codes are 0, 1, 2, ... in order.
+    """
+    people = sorted_frame["participant"].to_numpy()
+    n = len(people)
+    new = np.ones(n, dtype=bool)
+    new[1:] = people[1:] != people[:-1]
+    codes = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    position = np.arange(n) - starts[codes] if n else np.zeros(0, dtype=np.int64)
     return codes.astype(np.int64), position.astype(np.int64)
 
 
@@ -157,7 +170,8 @@ def window_means(
         ``means`` is NaN where no latent day falls in the window; ``counts`` is the number of
         latent days averaged.
     """
-    codes, uniques = pd.factorize(sorted_frame["participant"], sort=False)
+    codes, position = person_codes(sorted_frame)
+    uniques = sorted_frame["participant"].to_numpy()[position == 0]
     day = sorted_frame["day"].to_numpy(np.int64)
     dmin = int(day.min())
     span = int(day.max()) - dmin + 1
