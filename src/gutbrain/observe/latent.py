@@ -1,0 +1,191 @@
+"""The latent daily trajectories that the observation models read, and their checks.
+
+The model writes one row per person-day. The observation models rely only on these columns:
+
+============================  =================================================================
+column                        meaning
+============================  =================================================================
+participant                   person id (string)
+day                           integer day (day 0 = first intervention day)
+negative_affect               latent NA, 0-100
+positive_affect               latent PA, 0-100
+depression_severity           0-1 index (about 0.1 healthy, 0.5 moderate MDD, 0.8 severe)
+anxiety_severity              0-1 index
+perceived_stress              0-1 index
+cortisol                      relative to the healthy mean (1 = healthy)
+inflammation                  relative systemic inflammation index (1 = healthy)
+butyrate                      relative faecal butyrate (1 = healthy)
+butyrate_producers ...        guild relative abundances (:data:`GUILDS`), summing to 1
+============================  =================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gutbrain.errors import DataError
+
+__all__ = [
+    "GUILDS",
+    "LATENT_RANGES",
+    "check_latent",
+    "person_codes",
+    "window_means",
+]
+
+GUILDS: tuple[str, ...] = (
+    "butyrate_producers",
+    "bifidobacteria_lab",
+    "bacteroides_prevotella",
+    "pathobionts",
+    "akkermansia",
+    "probiotic",
+)
+
+#: Allowed closed ranges of each latent column (``None`` = unbounded above).
+LATENT_RANGES: dict[str, tuple[float, float | None]] = {
+    "negative_affect": (0.0, 100.0),
+    "positive_affect": (0.0, 100.0),
+    "depression_severity": (0.0, 1.0),
+    "anxiety_severity": (0.0, 1.0),
+    "perceived_stress": (0.0, 1.0),
+    "cortisol": (0.0, None),
+    "inflammation": (0.0, None),
+    "butyrate": (0.0, None),
+    **{g: (0.0, 1.0) for g in GUILDS},
+}
+
+_WHERE = "latent trajectories"
+
+
+def check_latent(latent: Any, required: Iterable[str]) -> pd.DataFrame:
+    """Check a latent frame and return a copy sorted by participant and day.
+
+    Parameters
+    ----------
+    latent
+        DataFrame with one row per person-day.
+    required
+        The latent columns (besides ``participant`` and ``day``) the caller reads.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The required columns, sorted by ``(participant, day)``, with a fresh integer index and
+        ``participant`` as strings.
+
+    Raises
+    ------
+    DataError
+        On a missing column, a non-integer day, a missing or out-of-range value, or a
+        duplicate participant-day; the message names the column, the row and the value.
+    """
+    if not isinstance(latent, pd.DataFrame):
+        raise DataError(f"{_WHERE}: expected a pandas DataFrame, got {type(latent).__name__}")
+    cols = ["participant", "day", *dict.fromkeys(required)]
+    missing = [c for c in cols if c not in latent.columns]
+    if missing:
+        raise DataError(
+            f"{_WHERE}: missing column(s) {missing}; expected participant, day and {cols[2:]}"
+        )
+    frame = latent.loc[:, cols]
+    if not pd.api.types.is_integer_dtype(frame["day"]):
+        raise DataError(
+            f"{_WHERE}: column 'day' must hold integers, got dtype {frame['day'].dtype}"
+        )
+    if frame["participant"].isna().any():
+        row = frame.index[frame["participant"].isna()][0]
+        raise DataError(f"{_WHERE}: row {row}, column 'participant' is missing")
+    for col in cols[2:]:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = values.isna() & frame[col].notna()
+        if bad.any() or values.isna().any():
+            row = frame.index[values.isna()][0]
+            raise DataError(
+                f"{_WHERE}: row {row}, column {col!r} has value {frame.at[row, col]!r}; "
+                "expected a number"
+            )
+        lo, hi = LATENT_RANGES.get(col, (-np.inf, None))
+        out = values < lo
+        if hi is not None:
+            out |= values > hi
+        if out.any():
+            row = frame.index[out][0]
+            raise DataError(
+                f"{_WHERE}: row {row}, column {col!r} = {float(values[row])} is outside "
+                f"[{lo}, {'inf' if hi is None else hi}]"
+            )
+    frame = frame.assign(participant=frame["participant"].astype(str))
+    frame = frame.sort_values(["participant", "day"], kind="stable")
+    codes, _ = person_codes(frame)
+    day = frame["day"].to_numpy()
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[1:] = (codes[1:] == codes[:-1]) & (day[1:] == day[:-1])
+    if dup.any():
+        pos = int(np.flatnonzero(dup)[0])
+        raise DataError(
+            f"{_WHERE}: row {frame.index[pos]} duplicates participant "
+            f"{frame['participant'].to_numpy()[pos]!r}, day {day[pos]}; "
+            "expected one row per participant-day"
+        )
+    return frame.reset_index(drop=True)
+
+
+def person_codes(sorted_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return (person code per row, position of the row within its person).
+
+    ``sorted_frame`` must be sorted by participant (as :func:`check_latent` returns it), so each
+    person's rows are contiguous and codes are 0, 1, 2, ... in order.
+    """
+    people = sorted_frame["participant"].to_numpy()
+    n = len(people)
+    new = np.ones(n, dtype=bool)
+    new[1:] = people[1:] != people[:-1]
+    codes = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    position = np.arange(n) - starts[codes] if n else np.zeros(0, dtype=np.int64)
+    return codes.astype(np.int64), position.astype(np.int64)
+
+
+def window_means(
+    sorted_frame: pd.DataFrame,
+    values: np.ndarray,
+    participants: np.ndarray,
+    days: np.ndarray,
+    window: int | np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Mean of ``values`` over each person's days ``day - window + 1 .. day`` (inclusive).
+
+    Vectorised with cumulative sums: for query :math:`q` with person :math:`p` and day :math:`d`,
+    :math:`\bar x_q = (S_{hi} - S_{lo}) / (hi - lo)` where ``lo`` and ``hi`` bracket the rows of
+    person :math:`p` with day in :math:`[d - w + 1, d]`.
+
+    Returns
+    -------
+    (means, counts)
+        ``means`` is NaN where no latent day falls in the window; ``counts`` is the number of
+        latent days averaged.
+    """
+    codes, position = person_codes(sorted_frame)
+    uniques = sorted_frame["participant"].to_numpy()[position == 0]
+    day = sorted_frame["day"].to_numpy(np.int64)
+    dmin = int(day.min())
+    span = int(day.max()) - dmin + 1
+    keys = codes.astype(np.int64) * span + (day - dmin)
+    q_code = pd.Index(uniques).get_indexer(pd.Index(participants).astype(str)).astype(np.int64)
+    q_day = np.asarray(days, dtype=np.int64)
+    win = np.broadcast_to(np.asarray(window, dtype=np.int64), q_day.shape)
+    upper = np.clip(q_day - dmin, -1, span - 1)
+    lower = np.clip(q_day - win + 1 - dmin, 0, span)
+    hi = np.searchsorted(keys, q_code * span + upper, side="right")
+    lo = np.searchsorted(keys, q_code * span + lower, side="left")
+    hi = np.where((q_code < 0) | (upper < 0) | (lower > upper), lo, hi)
+    csum = np.concatenate([[0.0], np.cumsum(np.asarray(values, dtype=float))])
+    counts = np.maximum(hi - lo, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, (csum[np.maximum(hi, lo)] - csum[lo]) / counts, np.nan)
+    return means, counts

@@ -1,0 +1,314 @@
+r"""Questionnaires and rating scales at study visits.
+
+Each instrument reads a latent *construct*, a weighted sum of latent columns averaged over the
+instrument's recall window (PHQ-9: depression severity over the 14 days before the visit;
+PANAS-NA: NA over the past week; STAI-state: NA and PA on the visit day; STAI-trait and PSWQ:
+up to 90 days, i.e. mostly trait):
+
+.. math::
+
+    c_{iv} = \text{offset} + \frac{1}{|W_v|}\sum_{t \in W_v} \Bigl(
+        w_D D_{it} + w_A A_{it} + w_S S_{it} + w_N \frac{NA_{it}}{100}
+        + w_P \frac{PA_{it}}{100}\Bigr)
+
+A straight line through two documented anchor points maps the construct to the instrument's
+true score, :math:`T = a + b\,c`, e.g. PHQ-9 3 at depression severity 0.1 (general-population
+mean, Kocalevent 2013) and 20 at 0.8 (Kroenke 2001's "severe" cut-off). The observed score is
+
+.. math::
+
+    X = \operatorname{clip}\bigl(\operatorname{round}(T + \sigma_e \varepsilon), lo, hi\bigr),
+    \qquad \sigma_e = SD_{ref}\sqrt{1 - r}
+
+the classical standard error of measurement: :math:`r` is the published test-retest reliability
+and :math:`SD_{ref}` the score SD of a reference sample. In a population whose true scores have
+variance :math:`r\,SD_{ref}^2`, two administrations with an unchanged latent state correlate
+:math:`r` (before rounding and clipping), which the tests check. The error lumps together item
+sampling, response error and occasion-specific state that the latent trajectory does not carry;
+when the model's latent trajectories themselves fluctuate from day to day, retest correlations of
+state instruments come out lower than the published figure.
+
+All numbers live in ``instruments.csv`` with their sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gutbrain.errors import DataError, ParameterError
+from gutbrain.observe.latent import check_latent, window_means
+from gutbrain.observe.tables import instrument_table
+
+__all__ = [
+    "INSTRUMENTS",
+    "Instrument",
+    "administer",
+    "instrument",
+    "true_scores",
+]
+
+#: Latent column read by each construct weight, and the divisor that puts it on a 0-1 scale.
+_WEIGHT_COLUMNS: dict[str, tuple[str, float]] = {
+    "w_depression": ("depression_severity", 1.0),
+    "w_anxiety": ("anxiety_severity", 1.0),
+    "w_stress": ("perceived_stress", 1.0),
+    "w_na": ("negative_affect", 100.0),
+    "w_pa": ("positive_affect", 100.0),
+}
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """One questionnaire or rating scale (a row of ``instruments.csv``).
+
+    Attributes
+    ----------
+    name
+        The bundle's instrument name, e.g. ``"PHQ-9"``.
+    lo, hi
+        The real score range.
+    recall_days
+        Days averaged up to and including the visit day.
+    weights
+        Construct weights by latent column (NA and PA are divided by 100 first).
+    offset
+        Constant added to the construct.
+    slope, intercept
+        True score :math:`T = \\text{intercept} + \\text{slope}\\cdot c`, from the two anchors.
+    retest_r
+        Published test-retest reliability reproduced in the reference population.
+    ref_mean, ref_sd
+        Observed score mean and SD of the reference population (the reliability sample).
+    anchor_source, reliability_source
+        Where the anchors and the reliability come from.
+    """
+
+    name: str
+    lo: int
+    hi: int
+    recall_days: int
+    weights: tuple[tuple[str, float], ...]
+    offset: float
+    slope: float
+    intercept: float
+    retest_r: float
+    ref_mean: float
+    ref_sd: float
+    anchor_source: str
+    reliability_source: str
+
+    def __post_init__(self) -> None:
+        if not self.lo < self.hi:
+            raise ParameterError(f"instrument {self.name}: lo {self.lo} must be below hi {self.hi}")
+        if self.recall_days < 1:
+            raise ParameterError(
+                f"instrument {self.name}: recall_days = {self.recall_days}; expected >= 1"
+            )
+        if not 0.0 < self.retest_r <= 1.0:
+            raise ParameterError(
+                f"instrument {self.name}: retest_r = {self.retest_r}; expected 0 < r <= 1"
+            )
+        if self.ref_sd <= 0:
+            raise ParameterError(f"instrument {self.name}: ref_sd = {self.ref_sd}; expected > 0")
+
+    @property
+    def error_sd(self) -> float:
+        r"""Standard error of measurement :math:`SD_{ref}\sqrt{1 - r}` (score points)."""
+        return float(self.ref_sd * np.sqrt(1.0 - self.retest_r))
+
+    @property
+    def columns(self) -> list[str]:
+        """Latent columns this instrument reads."""
+        return [col for col, _ in self.weights]
+
+    def construct_for_score(self, score: float | np.ndarray) -> float | np.ndarray:
+        """Invert the anchor line: the construct value whose true score is ``score``."""
+        return (np.asarray(score, dtype=float) - self.intercept) / self.slope
+
+    def daily_construct(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per-row construct :math:`c` (before window averaging) for a checked latent frame."""
+        value = np.full(len(frame), self.offset, dtype=float)
+        for col, weight in self.weights:
+            scale = dict(_WEIGHT_COLUMNS.values())[col]
+            value += weight * frame[col].to_numpy(float) / scale
+        return value
+
+
+def _build(row: pd.Series) -> Instrument:
+    weights = tuple(
+        (col, float(row[key])) for key, (col, _) in _WEIGHT_COLUMNS.items() if float(row[key]) != 0
+    )
+    x1, y1 = float(row["anchor1_latent"]), float(row["anchor1_score"])
+    x2, y2 = float(row["anchor2_latent"]), float(row["anchor2_score"])
+    if x1 == x2:
+        raise ParameterError(
+            f"instruments.csv: {row['instrument']} has two anchors at the same latent value {x1}"
+        )
+    slope = (y2 - y1) / (x2 - x1)
+    return Instrument(
+        name=str(row["instrument"]),
+        lo=int(row["lo"]),
+        hi=int(row["hi"]),
+        recall_days=int(row["recall_days"]),
+        weights=weights,
+        offset=float(row["offset"]),
+        slope=slope,
+        intercept=y1 - slope * x1,
+        retest_r=float(row["retest_r"]),
+        ref_mean=float(row["ref_mean"]),
+        ref_sd=float(row["ref_sd"]),
+        anchor_source=str(row["anchor_source"]),
+        reliability_source=str(row["reliability_source"]),
+    )
+
+
+def _load() -> dict[str, Instrument]:
+    return {str(row["instrument"]): _build(row) for _, row in instrument_table().iterrows()}
+
+
+#: Every instrument gutbrain can administer, by bundle name.
+INSTRUMENTS: Mapping[str, Instrument] = _load()
+
+
+def instrument(name: str) -> Instrument:
+    """Return the :class:`Instrument` called ``name`` (e.g. ``"PHQ-9"``).
+
+    Raises
+    ------
+    ParameterError
+        If the name is unknown; the message lists the known names.
+    """
+    if name not in INSTRUMENTS:
+        raise ParameterError(
+            f"unknown instrument {name!r}; expected one of {', '.join(INSTRUMENTS)}"
+        )
+    return INSTRUMENTS[name]
+
+
+def _schedule_frame(
+    schedule: pd.DataFrame | Mapping[str, int], frame: pd.DataFrame
+) -> pd.DataFrame:
+    """Normalise a visit schedule to columns participant, visit, day."""
+    if isinstance(schedule, Mapping):
+        people = frame["participant"].unique()
+        rows = [(p, str(v), int(d)) for v, d in schedule.items() for p in people]
+        return pd.DataFrame(rows, columns=["participant", "visit", "day"])
+    if not isinstance(schedule, pd.DataFrame):
+        raise DataError(
+            f"visit schedule: expected a DataFrame (participant, visit, day) or a mapping "
+            f"visit -> day, got {type(schedule).__name__}"
+        )
+    missing = [c for c in ("participant", "visit", "day") if c not in schedule.columns]
+    if missing:
+        raise DataError(f"visit schedule: missing column(s) {missing}")
+    if not pd.api.types.is_integer_dtype(schedule["day"]):
+        raise DataError(
+            f"visit schedule: column 'day' must hold integers, got {schedule['day'].dtype}"
+        )
+    out = schedule.loc[:, ["participant", "visit", "day"]].copy()
+    out["participant"] = out["participant"].astype(str)
+    out["visit"] = out["visit"].astype(str)
+    return out.reset_index(drop=True)
+
+
+def _constructs(frame: pd.DataFrame, visits: pd.DataFrame, inst: Instrument) -> np.ndarray:
+    means, counts = window_means(
+        frame,
+        inst.daily_construct(frame),
+        visits["participant"].to_numpy(),
+        visits["day"].to_numpy(),
+        inst.recall_days,
+    )
+    if (counts == 0).any():
+        row = int(np.flatnonzero(counts == 0)[0])
+        raise DataError(
+            f"visit schedule row {row}: participant {visits.at[row, 'participant']!r}, "
+            f"visit {visits.at[row, 'visit']!r} on day {visits['day'].to_numpy()[row]} has no "
+            f"latent day in the {inst.name} recall window ({inst.recall_days} days up to the visit)"
+        )
+    return means
+
+
+def true_scores(
+    latent: pd.DataFrame,
+    schedule: pd.DataFrame | Mapping[str, int],
+    instruments: Sequence[str],
+) -> pd.DataFrame:
+    """Noise-free true scores :math:`T` (floats, unclipped) for each visit and instrument.
+
+    Same arguments as :func:`administer`; returns its columns with a float ``true_score``
+    instead of ``score``. Useful for screening on latent severity and for tests.
+    """
+    insts = [instrument(name) for name in dict.fromkeys(instruments)]
+    needed = [c for inst in insts for c in inst.columns]
+    frame = check_latent(latent, needed)
+    visits = _schedule_frame(schedule, frame)
+    parts = []
+    for inst in insts:
+        c = _constructs(frame, visits, inst)
+        parts.append(
+            visits.assign(instrument=inst.name, true_score=inst.intercept + inst.slope * c)
+        )
+    if not parts:
+        return pd.DataFrame(columns=["participant", "visit", "day", "instrument", "true_score"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def administer(
+    latent: pd.DataFrame,
+    schedule: pd.DataFrame | Mapping[str, int],
+    instruments: Sequence[str],
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Administer questionnaires at visits and return the bundle's ``visits`` table.
+
+    Parameters
+    ----------
+    latent
+        Latent daily trajectories (one row per person-day) with the columns the instruments
+        read: ``depression_severity``, ``anxiety_severity``, ``perceived_stress``,
+        ``negative_affect``, ``positive_affect`` as needed.
+    schedule
+        Either a DataFrame with ``participant, visit, day`` (one row per visit), or a mapping
+        ``{visit: day}`` applied to every participant in ``latent``.
+    instruments
+        Instrument names (see :data:`INSTRUMENTS`), e.g. ``["PANAS-NA", "STAI-state"]``.
+    rng
+        The only source of randomness: one normal draw per visit and instrument, instrument by
+        instrument in the order given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``participant, visit, day, instrument, score`` with integer scores inside each
+        instrument's range.
+
+    Raises
+    ------
+    DataError
+        If a visit has no latent day inside an instrument's recall window.
+    ParameterError
+        If an instrument name is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> latent = pd.DataFrame({"participant": "p1", "day": range(14),
+    ...                        "depression_severity": 0.5})
+    >>> administer(latent, {"baseline": 13}, ["PHQ-9"], np.random.default_rng(0)).columns.tolist()
+    ['participant', 'visit', 'day', 'instrument', 'score']
+    """
+    truth = true_scores(latent, schedule, instruments)
+    scores = np.empty(len(truth), dtype=np.int64)
+    for name in dict.fromkeys(instruments):
+        inst = instrument(name)
+        rows = np.flatnonzero(truth["instrument"].to_numpy() == name)
+        noisy = truth["true_score"].to_numpy()[rows] + inst.error_sd * rng.standard_normal(
+            len(rows)
+        )
+        scores[rows] = np.clip(np.rint(noisy), inst.lo, inst.hi).astype(np.int64)
+    return truth.drop(columns="true_score").assign(score=scores)

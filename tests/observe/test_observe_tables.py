@@ -1,0 +1,83 @@
+"""The observation parameter tables: complete, sourced, in range, and consistent with the
+instruments' published severity bands."""
+
+from __future__ import annotations
+
+import pytest
+
+import gutbrain.observe as observe
+from gutbrain.errors import ParameterError
+from gutbrain.observe import INSTRUMENTS, instrument, parameter, parameter_table
+
+# Score ranges fixed by the study-bundle contract (common brief, "visits").
+BUNDLE_RANGES = {
+    "PHQ-9": (0, 27),
+    "GAD-7": (0, 21),
+    "PANAS-NA": (10, 50),
+    "PANAS-PA": (10, 50),
+    "STAI-state": (20, 80),
+    "STAI-trait": (20, 80),
+    "PSWQ": (16, 80),
+    "PSS-10": (0, 40),
+    "HAMD-17": (0, 52),
+    "MADRS": (0, 60),
+    "BDI-II": (0, 63),
+    "HAMA": (0, 56),
+    "IDS-C30": (0, 84),
+}
+
+# Published "moderate" severity bands; the latent 0.5 (moderate MDD / moderate anxiety in the
+# model's convention) must map inside them.
+MODERATE_BANDS = {
+    "PHQ-9": (10, 14),  # Kroenke 2001
+    "GAD-7": (10, 14),  # Spitzer 2006
+    "HAMD-17": (17, 23),  # Zimmerman 2013
+    "MADRS": (20, 34),  # Snaith 1986 / Muller 2003
+    "BDI-II": (20, 28),  # Beck 1996
+    "HAMA": (15, 23),  # Matza 2010
+    "IDS-C30": (24, 36),  # Rush 2003
+}
+
+
+def test_every_parameter_has_unit_range_and_source():
+    table = parameter_table()
+    assert len(table) > 0
+    for rec in table.itertuples():
+        assert rec.low <= rec.value <= rec.high, rec.name
+        assert isinstance(rec.unit, str) and rec.unit, rec.name
+        assert rec.role in {"literature", "assumed", "calibrated"}, rec.name
+        assert isinstance(rec.source, str) and rec.source, rec.name
+
+
+def test_unknown_parameter_names_the_key():
+    with pytest.raises(ParameterError, match=r"no\.such"):
+        parameter("no.such")
+
+
+def test_instrument_ranges_match_the_bundle_contract():
+    assert set(INSTRUMENTS) == set(BUNDLE_RANGES)
+    for name, (lo, hi) in BUNDLE_RANGES.items():
+        assert (INSTRUMENTS[name].lo, INSTRUMENTS[name].hi) == (lo, hi)
+
+
+@pytest.mark.parametrize("name", sorted(MODERATE_BANDS))
+def test_moderate_latent_maps_into_the_published_moderate_band(name):
+    inst = instrument(name)
+    lo, hi = MODERATE_BANDS[name]
+    assert lo <= inst.intercept + inst.slope * 0.5 <= hi
+
+
+def test_every_instrument_cites_its_anchors_and_reliability():
+    for inst in INSTRUMENTS.values():
+        assert inst.anchor_source and inst.reliability_source
+        assert 0 < inst.error_sd < inst.ref_sd
+
+
+def test_unknown_instrument_lists_the_known_ones():
+    with pytest.raises(ParameterError, match="PHQ-9"):
+        instrument("PHQ-8")
+
+
+def test_observe_all_names_exist():
+    for name in observe.__all__:
+        assert hasattr(observe, name), name
