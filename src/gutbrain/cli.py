@@ -48,7 +48,6 @@ def version() -> None:
     typer.echo(__version__)
 
 
-
 # --- meta-analysis (gutbrain.analysis.meta, gutbrain.report.meta_report) ----------------------
 
 

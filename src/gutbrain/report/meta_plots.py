@@ -98,8 +98,15 @@ def forest_plot(
     for kind, item in order:
         y -= 1
         if kind == "header":
-            ax.text(xmin - 0.02 * span, y, str(item), ha="right", va="center", weight="bold",
-                    transform=ax.transData)
+            ax.text(
+                xmin - 0.02 * span,
+                y,
+                str(item),
+                ha="right",
+                va="center",
+                weight="bold",
+                transform=ax.transData,
+            )
             continue
         if kind == "sub" and subgroups is not None:
             m = subgroups.models[str(item)]
@@ -137,13 +144,20 @@ def forest_plot(
     ax.set_ylim(y - 1.2, n_rows - 0.5)
     ax.set_xlim(xmin - 0.05 * span, xmax + 0.05 * span)
     for yy, t in right:
-        ax.annotate(t, xy=(1.02, yy), xycoords=("axes fraction", "data"), va="center",
-                    family="monospace", fontsize=8.5)
+        ax.annotate(
+            t,
+            xy=(1.02, yy),
+            xycoords=("axes fraction", "data"),
+            va="center",
+            family="monospace",
+            fontsize=8.5,
+        )
     ax.set_xlabel(xlabel or measure_label(res.measure))
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.set_title(f"Forest plot (k = {res.k}; weights and {100 * res.level:g}% CIs on the right)",
-                 fontsize=10)
+    ax.set_title(
+        f"Forest plot (k = {res.k}; weights and {100 * res.level:g}% CIs on the right)", fontsize=10
+    )
     return fig
 
 
@@ -170,7 +184,11 @@ def funnel_plot(res: MetaResult, *, xlabel: str | None = None) -> Figure:
     ax.set_facecolor("0.92")
     region = Polygon(
         [(centre - z * se_max, se_max), (centre, 0.0), (centre + z * se_max, se_max)],
-        closed=True, facecolor="white", edgecolor="0.4", lw=0.8, ls="--",
+        closed=True,
+        facecolor="white",
+        edgecolor="0.4",
+        lw=0.8,
+        ls="--",
     )
     ax.add_patch(region)
     ax.axvline(centre, color="0.3", lw=0.8)

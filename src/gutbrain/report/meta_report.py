@@ -34,7 +34,6 @@ from gutbrain.analysis.meta.reader import read_effects
 from gutbrain.analysis.meta.subgroup import SubgroupResult, subgroup_analysis
 from gutbrain.analysis.meta.tau2 import METHODS
 from gutbrain.errors import DataError, GutbrainError, ParameterError
-from gutbrain.report.meta_plots import figure_png, forest_plot, funnel_plot, measure_label
 
 __all__ = ["OUTPUT_FILES", "MetaRun", "run_meta"]
 
@@ -105,6 +104,8 @@ def _coef_rows(res: MetaResult) -> list[list[str]]:
 
 
 def _html(run: MetaRun, manifest: dict[str, object], forest: bytes, funnel: bytes) -> str:
+    from gutbrain.report.meta_plots import measure_label
+
     res = run.model
     stat = "t" if res.knha else "z"
     parts = [
@@ -142,19 +143,28 @@ def _html(run: MetaRun, manifest: dict[str, object], forest: bytes, funnel: byte
     if run.subgroups is not None:
         sg = run.subgroups
         rows = [
-            [g, str(m.k), _f(m.beta[0], 4), f"{_f(m.ci_lb[0], 4)} to {_f(m.ci_ub[0], 4)}",
-             _f(m.tau2, 4), _f(m.I2, 1)]
+            [
+                g,
+                str(m.k),
+                _f(m.beta[0], 4),
+                f"{_f(m.ci_lb[0], 4)} to {_f(m.ci_ub[0], 4)}",
+                _f(m.tau2, 4),
+                _f(m.I2, 1),
+            ]
             for g, m in sg.models.items()
         ]
         pooled = sg.pooled
         dist = "F" if pooled.knha else "QM"
         parts += [
             f"<h2>Subgroups by {html.escape(sg.variable)}</h2>",
-            _table(["subgroup", "k", "estimate", f"{100 * res.level:g}% CI", "tau^2", "I^2 (%)"], rows),
+            _table(
+                ["subgroup", "k", "estimate", f"{100 * res.level:g}% CI", "tau^2", "I^2 (%)"], rows
+            ),
             f"<p>Test for subgroup differences (separate tau^2): QM = {_f(sg.QM, 3)}, "
             f"df = {sg.QM_df}, p = {fmt_p(sg.QM_p)}. With a common tau^2 (mixed-effects model): "
             f"{dist} = {_f(pooled.QM, 3)}, df = {pooled.QM_df[0]}"
-            f"{'' if pooled.QM_df[1] is None else f', {pooled.QM_df[1]}'}, p = {fmt_p(pooled.QM_p)}.</p>",
+            f"{'' if pooled.QM_df[1] is None else f', {pooled.QM_df[1]}'}, "
+            f"p = {fmt_p(pooled.QM_p)}.</p>",
         ]
     if run.meta_regression is not None:
         mr = run.meta_regression
@@ -276,13 +286,25 @@ def run_meta(
     sub = None
     if subgroup is not None:
         sub = subgroup_analysis(
-            table.effects, None, table.column(subgroup), method=method, knha=knha, level=level,
-            labels=labels, variable=subgroup,
+            table.effects,
+            None,
+            table.column(subgroup),
+            method=method,
+            knha=knha,
+            level=level,
+            labels=labels,
+            variable=subgroup,
         )
     mr = None
     if mods:
-        mr = rma(table.effects, mods=table.moderators(list(mods)), method=method, knha=knha,
-                 level=level, labels=labels)
+        mr = rma(
+            table.effects,
+            mods=table.moderators(list(mods)),
+            method=method,
+            knha=knha,
+            level=level,
+            labels=labels,
+        )
     egger: EggerTest | None = None
     egger_skipped: str | None = None
     try:
@@ -315,8 +337,12 @@ def run_meta(
         "meta_regression": mr.to_dict() if mr is not None else None,
     }
     results = _jsonable(results)  # type: ignore[assignment]
-    run = MetaRun(out=out, model=model, subgroups=sub, meta_regression=mr, egger=egger,
-                  results=results)
+    run = MetaRun(
+        out=out, model=model, subgroups=sub, meta_regression=mr, egger=egger, results=results
+    )
+
+    # matplotlib is imported only once the input has been validated: errors come back fast.
+    from gutbrain.report.meta_plots import figure_png, forest_plot, funnel_plot
 
     forest = figure_png(forest_plot(model, subgroups=sub))
     funnel = figure_png(funnel_plot(model))

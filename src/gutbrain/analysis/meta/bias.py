@@ -108,11 +108,18 @@ def regtest(res: MetaResult) -> EggerTest:
     if k < need:
         raise DataError(f"Egger's test on this model needs at least {need} studies; got k = {k}")
     if np.ptp(res.sei) == 0.0:
-        raise DataError("Egger's test: all studies have the same standard error, so it is undefined")
+        raise DataError(
+            "Egger's test: all studies have the same standard error, so it is undefined"
+        )
     mods = pd.DataFrame(res.X[:, 1:], columns=list(res.coef_names[1:]))
     mods["sei"] = res.sei
     fit = rma(
-        res.yi, res.vi, mods=mods, method=res.method, knha=res.knha, level=res.level,
+        res.yi,
+        res.vi,
+        mods=mods,
+        method=res.method,
+        knha=res.knha,
+        level=res.level,
         labels=list(res.labels),
     )
     j = p  # the sei coefficient comes after the original ones

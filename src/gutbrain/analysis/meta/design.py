@@ -70,7 +70,9 @@ def model_matrix(mods: ArrayLike | pd.DataFrame | pd.Series | None, k: int) -> M
             col = frame[name]
             if col.isna().any():
                 i = int(np.flatnonzero(col.isna().to_numpy())[0])
-                raise DataError(f"moderator {name!r}, study {i}: missing value; every study needs one")
+                raise DataError(
+                    f"moderator {name!r}, study {i}: missing value; every study needs one"
+                )
             if pd.api.types.is_bool_dtype(col):
                 col = col.astype(float)
             if pd.api.types.is_numeric_dtype(col):
@@ -78,7 +80,8 @@ def model_matrix(mods: ArrayLike | pd.DataFrame | pd.Series | None, k: int) -> M
                 if not np.all(np.isfinite(values)):
                     i = int(np.flatnonzero(~np.isfinite(values))[0])
                     raise DataError(
-                        f"moderator {name!r}, study {i}: value {values[i]!r}; expected a finite number"
+                        f"moderator {name!r}, study {i}: value {float(values[i])}; "
+                        "expected a finite number"
                     )
                 cols.append(values)
                 names.append(str(name))

@@ -82,7 +82,7 @@ def _as_float(name: str, x: ArrayLike, k: int | None = None) -> FloatArray:
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         i = int(bad[0])
-        raise DataError(f"{name}[{i}] = {arr[i]!r}: expected a finite number")
+        raise DataError(f"{name}[{i}] = {float(arr[i])}: expected a finite number")
     return arr
 
 
@@ -187,7 +187,9 @@ def log_risk_ratio(
 
     ``ai``/``bi`` are events/non-events in group 1 and ``ci``/``di`` in group 2.
 
-    .. math:: y = \ln\frac{a/(a+b)}{c/(c+d)}, \qquad v = \frac1a - \frac1{a+b} + \frac1c - \frac1{c+d}
+    .. math::
+
+        y = \ln\frac{a/(a+b)}{c/(c+d)}, \qquad v = \frac1a - \frac1{a+b} + \frac1c - \frac1{c+d}
 
     A study with a zero cell gets ``add`` (default 1/2) added to all four cells (metafor's
     ``add=1/2, to="only0"``).

@@ -8,7 +8,10 @@ with :math:`\tau^2 = 0` for the fixed-effect (``"FE"``, inverse-variance) model.
 :math:`\hat\tau^2` (see :mod:`gutbrain.analysis.meta.tau2`), the coefficients are the weighted
 least-squares estimates with :math:`w_i = 1/(v_i + \hat\tau^2)`:
 
-.. math:: \hat\beta = (X^\top W X)^{-1} X^\top W y, \qquad \widehat{\mathrm{Var}}(\hat\beta) = (X^\top W X)^{-1}.
+.. math::
+
+    \hat\beta = (X^\top W X)^{-1} X^\top W y, \qquad
+    \widehat{\mathrm{Var}}(\hat\beta) = (X^\top W X)^{-1}.
 
 Tests and intervals use the normal distribution, or with ``knha=True`` the Knapp-Hartung
 (Hartung-Knapp-Sidik-Jonkman) adjustment: the covariance is multiplied by
@@ -18,11 +21,15 @@ Tests and intervals use the normal distribution, or with ``knha=True`` the Knapp
 
 Heterogeneity is summarised by Cochran's :math:`Q_E = y^\top P_0 y \sim \chi^2_{k-p}`, and
 
-.. math:: I^2 = 100\,\frac{\hat\tau^2}{\hat\tau^2 + \tilde v}, \quad H^2 = \frac{\hat\tau^2 + \tilde v}{\tilde v},
-          \quad \tilde v = \frac{k-p}{\operatorname{tr} P_0}
+.. math::
+
+    I^2 = 100\,\frac{\hat\tau^2}{\hat\tau^2 + \tilde v}, \quad
+    H^2 = \frac{\hat\tau^2 + \tilde v}{\tilde v}, \quad
+    \tilde v = \frac{k-p}{\operatorname{tr} P_0}
 
 (Higgins & Thompson 2002), or for the FE model :math:`I^2 = 100\max(0, (Q_E-(k-p))/Q_E)` and
-:math:`H^2 = Q_E/(k-p)`. With moderators, :math:`R^2 = 100\max(0, (\hat\tau^2_{RE} - \hat\tau^2_{ME})/\hat\tau^2_{RE})`
+:math:`H^2 = Q_E/(k-p)`. With moderators,
+:math:`R^2 = 100\max(0, (\hat\tau^2_{RE} - \hat\tau^2_{ME})/\hat\tau^2_{RE})`
 is the share of heterogeneity accounted for (Raudenbush 2009), exactly as metafor reports it.
 
 Validated against metafor 3.8-1 ``rma()`` (with ``control=list(threshold=1e-12, tol=1e-12)``)
@@ -42,7 +49,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from gutbrain.analysis.meta._format import fmt_p, fmt_p_eq, table
+from gutbrain.analysis.meta._format import fmt_p_eq, table
 from gutbrain.analysis.meta.design import ModelMatrix, model_matrix
 from gutbrain.analysis.meta.effects import EffectSizes, as_effects
 from gutbrain.analysis.meta.qprofile import HeterogeneityCI, q_profile_ci
@@ -82,7 +89,7 @@ class FitStatistics:
 
 @dataclass(frozen=True)
 class Prediction:
-    """Predicted (pooled) effects with confidence and prediction intervals, as metafor's ``predict``.
+    """Predicted (pooled) effects with confidence and prediction intervals (metafor ``predict``).
 
     The prediction interval, for random- and mixed-effects models only, is
 
@@ -117,7 +124,7 @@ class Prediction:
 
     def to_dict(self) -> dict[str, object]:
         """Plain-Python form, for JSON."""
-        out: dict[str, object] = {k: v.tolist() for k, v in self.summary().items()}
+        out: dict[str, object] = {str(k): v.tolist() for k, v in self.summary().items()}
         out.update(level=self.level, dist=self.dist, df=self.df)
         return out
 
@@ -304,8 +311,14 @@ class MetaResult:
                     "ci_ub": float(hi),
                 }
                 for n, b, s, z, pv, lo, hi in zip(
-                    self.coef_names, self.beta, self.se, self.stat, self.pval, self.ci_lb,
-                    self.ci_ub, strict=True,
+                    self.coef_names,
+                    self.beta,
+                    self.se,
+                    self.stat,
+                    self.pval,
+                    self.ci_lb,
+                    self.ci_ub,
+                    strict=True,
                 )
             ],
             "stat_dist": "t" if self.knha else "z",
@@ -341,10 +354,14 @@ class MetaResult:
         if self.random:
             what = "residual" if self.has_mods else "total"
             se = "" if self.se_tau2 is None else f" (SE = {self.se_tau2:.4f})"
-            het.append((f"tau^2 (estimated amount of {what} heterogeneity):", f"{self.tau2:.4f}{se}"))
+            het.append(
+                (f"tau^2 (estimated amount of {what} heterogeneity):", f"{self.tau2:.4f}{se}")
+            )
             het.append(("tau (square root of estimated tau^2 value):", f"{self.tau:.4f}"))
         if self.has_mods:
-            het.append(("I^2 (residual heterogeneity / unaccounted variability):", f"{self.I2:.2f}%"))
+            het.append(
+                ("I^2 (residual heterogeneity / unaccounted variability):", f"{self.I2:.2f}%")
+            )
             het.append(("H^2 (unaccounted variability / sampling variability):", f"{self.H2:.2f}"))
             if self.R2 is not None:
                 het.append(("R^2 (amount of heterogeneity accounted for):", f"{self.R2:.2f}%"))
@@ -391,7 +408,9 @@ def _estimator_note(res: MetaResult) -> str:
 
 def _check_level(level: float) -> float:
     if not (isinstance(level, float | int) and 0.0 < float(level) < 1.0):
-        raise ParameterError(f"level = {level!r}: expected a confidence level between 0 and 1, e.g. 0.95")
+        raise ParameterError(
+            f"level = {level!r}: expected a confidence level between 0 and 1, e.g. 0.95"
+        )
     return float(level)
 
 
@@ -634,7 +653,7 @@ def rma(
             bad = np.flatnonzero(~(s > 0))
             if bad.size:
                 i = int(bad[0])
-                raise DataError(f"sei[{i}] = {s[i]!r}: expected a standard error > 0")
+                raise DataError(f"sei[{i}] = {float(s[i])}: expected a standard error > 0")
             vi = s**2
         es = as_effects(yi, vi)  # type: ignore[arg-type]
     k = es.k

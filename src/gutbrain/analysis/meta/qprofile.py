@@ -1,4 +1,4 @@
-r"""Q-profile confidence interval for :math:`\tau^2`, and from it for :math:`\tau`, :math:`I^2`, :math:`H^2`.
+r"""Q-profile confidence intervals for :math:`\tau^2`, :math:`\tau`, :math:`I^2` and :math:`H^2`.
 
 The Q-profile method (Viechtbauer 2007, Stat Med 26:37) inverts the generalised Q statistic,
 which under the model follows a :math:`\chi^2_{k-p}` distribution at the true :math:`\tau^2`:
@@ -53,7 +53,12 @@ class HeterogeneityCI:
     def to_dict(self) -> dict[str, object]:
         """Plain-Python form, for JSON."""
         out: dict[str, object] = {"level": self.level, "method": "Q-profile"}
-        for name, vals in (("tau2", self.tau2), ("tau", self.tau), ("I2", self.I2), ("H2", self.H2)):
+        for name, vals in (
+            ("tau2", self.tau2),
+            ("tau", self.tau),
+            ("I2", self.I2),
+            ("H2", self.H2),
+        ):
             out[name] = {"estimate": vals[0], "ci_lb": vals[1], "ci_ub": vals[2]}
         out["null_interval"] = self.null_interval
         return out

@@ -92,8 +92,12 @@ class EffectsTable:
     def summary(self) -> pd.DataFrame:
         """One row per study: study, yi, vi, sei."""
         return pd.DataFrame(
-            {"study": self.studies, "yi": self.effects.yi, "vi": self.effects.vi,
-             "sei": self.effects.sei}
+            {
+                "study": self.studies,
+                "yi": self.effects.yi,
+                "vi": self.effects.vi,
+                "sei": self.effects.sei,
+            }
         )
 
     def __repr__(self) -> str:
@@ -128,8 +132,9 @@ def _numeric(raw: pd.DataFrame, name: str, path: Path, studies: Sequence[str]) -
     return values
 
 
-def _require(values: np.ndarray, ok: np.ndarray, name: str, expected: str, path: Path,
-             studies: Sequence[str]) -> None:
+def _require(
+    values: np.ndarray, ok: np.ndarray, name: str, expected: str, path: Path, studies: Sequence[str]
+) -> None:
     bad = np.flatnonzero(~ok)
     if bad.size:
         i = int(bad[0])
@@ -179,11 +184,15 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
     if dupcols:
         raise DataError(f"{path}: column(s) {dupcols} appear more than once")
     if "study" not in raw.columns:
-        raise DataError(f"{path}: missing column 'study' (a label per study); columns are {list(raw.columns)}")
+        raise DataError(
+            f"{path}: missing column 'study' (a label per study); columns are {list(raw.columns)}"
+        )
     studies = tuple(raw["study"].astype(str).str.strip())
     for i, s in enumerate(studies):
         if s in ("", "nan"):
-            raise DataError(f"{path}, row {i + 2}, column 'study': empty label; every study needs one")
+            raise DataError(
+                f"{path}, row {i + 2}, column 'study': empty label; every study needs one"
+            )
     seen: dict[str, int] = {}
     for i, s in enumerate(studies):
         if s in seen:
@@ -212,8 +221,12 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
         has_vi, has_sei = "vi" in raw.columns, "sei" in raw.columns
         if has_vi == has_sei:
             raise DataError(
-                f"{path}: " + ("has both 'vi' and 'sei'; keep one" if has_vi
-                               else "missing column 'vi' (sampling variance) or 'sei' (standard error)")
+                f"{path}: "
+                + (
+                    "has both 'vi' and 'sei'; keep one"
+                    if has_vi
+                    else "missing column 'vi' (sampling variance) or 'sei' (standard error)"
+                )
             )
         yi = _numeric(raw, "yi", path, studies)
         if has_vi:
@@ -230,7 +243,8 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
         missing = [c for c in RAW_COLUMNS if c not in raw.columns]
         if missing:
             raise DataError(
-                f"{path}: measure {measure} needs columns {', '.join(RAW_COLUMNS)}; missing {missing}"
+                f"{path}: measure {measure} needs columns {', '.join(RAW_COLUMNS)}; "
+                f"missing {missing}"
             )
         vals = {c: _numeric(raw, c, path, studies) for c in RAW_COLUMNS}
         for c in ("sd1i", "sd2i"):
@@ -240,7 +254,9 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
             _require(vals[c], ok, c, "a whole number of participants >= 1", path, studies)
         total = vals["n1i"] + vals["n2i"]
         if measure == "SMD":
-            _require(total, total >= 4, "n1i + n2i", "at least 4 participants in all", path, studies)
+            _require(
+                total, total >= 4, "n1i + n2i", "at least 4 participants in all", path, studies
+            )
         fn = smd if measure == "SMD" else mean_difference
         effects = fn(*(vals[c] for c in RAW_COLUMNS))
         source = f"{measure} from means"

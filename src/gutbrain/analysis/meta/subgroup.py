@@ -165,7 +165,9 @@ def subgroup_analysis(
     levels = tuple(sorted(set(text)))
     if len(levels) < 2:
         raise DataError(f"{variable}: only one subgroup ({levels[0]!r}); need at least two")
-    labs = np.array([str(i + 1) for i in range(es.k)] if labels is None else [str(s) for s in labels])
+    labs = np.array(
+        [str(i + 1) for i in range(es.k)] if labels is None else [str(s) for s in labels]
+    )
     models: dict[str, MetaResult] = {}
     for lev in levels:
         idx = np.flatnonzero(text == lev)

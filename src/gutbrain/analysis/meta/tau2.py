@@ -59,7 +59,10 @@ class Tau2Estimate:
 
 
 def residual_maker(vi: FloatArray, X: FloatArray, tau2: float) -> FloatArray:
-    r"""The matrix :math:`P = W - WX(X^\top WX)^{-1}X^\top W` with :math:`W=\mathrm{diag}(1/(v_i+\tau^2))`."""
+    r"""The residual-maker :math:`P = W - WX(X^\top WX)^{-1}X^\top W`.
+
+    Here :math:`W=\mathrm{diag}(1/(v_i+\tau^2))`.
+    """
     wi = 1.0 / (vi + tau2)
     WX = X * wi[:, None]
     return np.diag(wi) - WX @ np.linalg.solve(X.T @ WX, WX.T)
@@ -83,7 +86,8 @@ def tau2_dl(yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     .. math:: \hat\tau^2 = \max\left(0, \frac{Q - (k-p)}{\operatorname{tr} P_0}\right)
 
     with :math:`P_0` the residual-maker at :math:`\tau^2 = 0`. The standard error is metafor's:
-    :math:`\sqrt{(2(k-p) + 4\hat\tau^2 \operatorname{tr}P_0 + 2\hat\tau^4 \sum P_0^2)}/\operatorname{tr}P_0`.
+    :math:`\sqrt{2(k-p) + 4\hat\tau^2 \operatorname{tr}P_0 + 2\hat\tau^4 \sum P_0^2}
+    /\operatorname{tr}P_0`.
     """
     k, p = X.shape
     P = residual_maker(vi, X, 0.0)
@@ -103,16 +107,24 @@ def _reml_loglik(tau2: float, yi: FloatArray, vi: FloatArray, X: FloatArray) -> 
     beta = np.linalg.solve(XtWX, WX.T @ yi)
     rss = float(np.sum(wi * (yi - X @ beta) ** 2))
     logdet = float(np.linalg.slogdet(XtWX)[1])
-    return -0.5 * (k - p) * np.log(2 * np.pi) - 0.5 * np.sum(np.log(vi + tau2)) - 0.5 * logdet - 0.5 * rss
+    return (
+        -0.5 * (k - p) * np.log(2 * np.pi)
+        - 0.5 * np.sum(np.log(vi + tau2))
+        - 0.5 * logdet
+        - 0.5 * rss
+    )
 
 
 def tau2_reml(yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     r"""Restricted maximum-likelihood estimator, by Fisher scoring (Viechtbauer 2005).
 
-    Starting from the Hedges (HE) estimator :math:`\max(0, (y^\top P_I y - \operatorname{tr}(P_I V))/(k-p))`
+    Starting from the Hedges (HE) estimator
+    :math:`\max(0, (y^\top P_I y - \operatorname{tr}(P_I V))/(k-p))`
     (``P_I`` the OLS residual-maker), each step is
 
-    .. math:: \tau^2 \leftarrow \tau^2 + \frac{y^\top P P y - \operatorname{tr} P}{\operatorname{tr}(PP)},
+    .. math::
+
+        \tau^2 \leftarrow \tau^2 + \frac{y^\top P P y - \operatorname{tr} P}{\operatorname{tr}(PP)},
 
     halved while it would make :math:`\tau^2` negative. As in metafor, if the restricted
     likelihood at :math:`\tau^2 = 0` is higher than at the solution, the estimate is set to 0.
@@ -128,7 +140,10 @@ def tau2_reml(yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     H = np.eye(k) - X @ np.linalg.solve(X.T @ X, X.T)
     rss = float(yi @ H @ yi)
     tau2 = max(0.0, (rss - float(np.sum(np.diag(H) * vi))) / (k - p))
-    for iteration in range(1, _MAXITER + 1):
+    iteration = 0
+    adj = np.inf
+    while iteration < _MAXITER:
+        iteration += 1
         P = residual_maker(vi, X, tau2)
         Py = P @ yi
         adj = (float(Py @ Py) - float(np.trace(P))) / float(np.sum(P * P))
@@ -137,7 +152,7 @@ def tau2_reml(yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
         tau2 += adj
         if abs(adj) < _THRESHOLD:
             break
-    else:
+    if abs(adj) >= _THRESHOLD:
         raise DataError(
             "REML estimation of tau^2 did not converge in 1000 Fisher-scoring steps; "
             "try method='DL' or 'PM', or check the effect sizes for outliers"
@@ -159,7 +174,8 @@ def find_q_root(
 ) -> float:
     """The :math:`\\tau^2 \\ge 0` at which :func:`generalized_q` equals ``target``.
 
-    The caller has checked that ``Q(0) >= target``; ``upper`` is doubled until ``Q(upper) <= target``.
+    The caller has checked that ``Q(0) >= target``; ``upper`` is doubled until
+    ``Q(upper) <= target``.
     """
 
     def f(t: float) -> float:
