@@ -151,7 +151,7 @@ def smd(
     --------
     >>> es = smd([55], [47], [155], [75], [64], [156])
     >>> round(float(es.yi[0]), 4), round(float(es.vi[0]), 4)
-    (-0.3552, 0.013)
+    (-0.3552, 0.0131)
     """
     m1, sd1, n1, m2, sd2, n2 = _two_group_inputs(m1i, sd1i, n1i, m2i, sd2i, n2i)
     mi = n1 + n2 - 2.0

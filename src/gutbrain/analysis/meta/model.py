@@ -633,8 +633,8 @@ def rma(
     --------
     >>> from gutbrain.analysis.meta import rma
     >>> res = rma([-0.89, -1.59, -1.35, -1.44], [0.33, 0.19, 0.42, 0.02], method="DL")
-    >>> round(res.beta[0], 3), round(res.tau2, 3)
-    (-1.43, 0.0)
+    >>> round(float(res.beta[0]), 3), round(res.tau2, 3)
+    (-1.422, 0.0)
     """
     if method not in METHODS:
         raise ParameterError(f"method = {method!r}: expected one of {', '.join(METHODS)}")
