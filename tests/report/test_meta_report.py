@@ -181,3 +181,25 @@ def test_main_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "row 2 (study 'A'), column 'yi': value 'x'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_report_html_is_well_formed_text(bcg_csv: Path, tmp_path: Path) -> None:
+    """p < .0001 must be escaped: a stray '<' would swallow the rest of the sentence."""
+    import html.parser
+
+    run_meta(bcg_csv, tmp_path / "out", mods=["ablat"])
+    page = (tmp_path / "out" / "report.html").read_text()
+
+    class Text(html.parser.HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.chunks: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            self.chunks.append(data)
+
+    parser = Text()
+    parser.feed(page)
+    text = " ".join(parser.chunks)
+    assert "Test of moderators: QM = 16.358 (p < .0001). Residual heterogeneity" in text
+    assert "p = &lt;" not in page and "&amp;lt;" not in page

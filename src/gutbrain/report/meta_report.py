@@ -82,6 +82,17 @@ def _jsonable(obj: object) -> object:
     return obj
 
 
+def _p_text(p: float) -> str:
+    """``p < .0001`` or ``p = 0.0123`` (plain text)."""
+    text = fmt_p(p)
+    return "p < .0001" if text.startswith("<") else f"p = {text}"
+
+
+def _p(p: float) -> str:
+    """:func:`_p_text`, escaped for running HTML text."""
+    return html.escape(_p_text(p))
+
+
 def _f(x: float | None, digits: int = 3) -> str:
     return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
 
@@ -112,7 +123,8 @@ def _html(run: MetaRun, manifest: dict[str, object], forest: bytes, funnel: byte
         "<h1>Meta-analysis</h1>",
         "<p class='note'>Research and teaching only; not medical advice.</p>",
         f"<p>Input: <code>{html.escape(str(manifest['input_name']))}</code> "
-        f"(k = {res.k} studies; effect size: {html.escape(measure_label(res.measure))}). "
+        f"(k = {res.k} studies; effect sizes: {html.escape(str(manifest['effect_source']))}; "
+        f"{html.escape(measure_label(res.measure).lower())}). "
         f"Model: {html.escape(_describe(res))}.</p>",
         "<h2>Pooled estimate</h2>",
         _table(["", "estimate", "SE", stat, "p", f"{100 * res.level:g}% CI"], _coef_rows(res)),
@@ -123,7 +135,7 @@ def _html(run: MetaRun, manifest: dict[str, object], forest: bytes, funnel: byte
             f"<p>{100 * res.level:g}% prediction interval for the effect in a new study: "
             f"{_f(pr.pi_lb[0], 4)} to {_f(pr.pi_ub[0], 4)}.</p>"
         )
-    het_rows = [["Q", f"{_f(res.QE, 3)} (df = {res.QE_df}, p = {fmt_p(res.QE_p)})", ""]]
+    het_rows = [["Q", f"{_f(res.QE, 3)} (df = {res.QE_df}, {_p_text(res.QE_p)})", ""]]
     if res.random:
         ci = res.confint()
         het_rows += [
@@ -161,10 +173,10 @@ def _html(run: MetaRun, manifest: dict[str, object], forest: bytes, funnel: byte
                 ["subgroup", "k", "estimate", f"{100 * res.level:g}% CI", "tau^2", "I^2 (%)"], rows
             ),
             f"<p>Test for subgroup differences (separate tau^2): QM = {_f(sg.QM, 3)}, "
-            f"df = {sg.QM_df}, p = {fmt_p(sg.QM_p)}. With a common tau^2 (mixed-effects model): "
+            f"df = {sg.QM_df}, {_p(sg.QM_p)}. With a common tau^2 (mixed-effects model): "
             f"{dist} = {_f(pooled.QM, 3)}, df = {pooled.QM_df[0]}"
             f"{'' if pooled.QM_df[1] is None else f', {pooled.QM_df[1]}'}, "
-            f"p = {fmt_p(pooled.QM_p)}.</p>",
+            f"{_p(pooled.QM_p)}.</p>",
         ]
     if run.meta_regression is not None:
         mr = run.meta_regression
@@ -172,8 +184,8 @@ def _html(run: MetaRun, manifest: dict[str, object], forest: bytes, funnel: byte
         parts += [
             "<h2>Meta-regression</h2>",
             _table(["", "estimate", "SE", stat, "p", f"{100 * res.level:g}% CI"], _coef_rows(mr)),
-            f"<p>Test of moderators: {dist} = {_f(mr.QM, 3)} (p = {fmt_p(mr.QM_p)}). "
-            f"Residual heterogeneity: QE = {_f(mr.QE, 3)} (df = {mr.QE_df}, p = {fmt_p(mr.QE_p)}), "
+            f"<p>Test of moderators: {dist} = {_f(mr.QM, 3)} ({_p(mr.QM_p)}). "
+            f"Residual heterogeneity: QE = {_f(mr.QE, 3)} (df = {mr.QE_df}, {_p(mr.QE_p)}), "
             f"tau^2 = {_f(mr.tau2, 4)}, I^2 = {_f(mr.I2, 1)}%"
             + (f", R^2 = {_f(mr.R2, 1)}%" if mr.R2 is not None else "")
             + ".</p>",
@@ -186,7 +198,7 @@ def _html(run: MetaRun, manifest: dict[str, object], forest: bytes, funnel: byte
         eg = run.egger
         parts.append(
             f"<p>Egger's regression test (predictor: standard error): {stat} = {_f(eg.stat, 3)}"
-            f"{'' if eg.df is None else f' (df = {eg.df})'}, p = {fmt_p(eg.pval)}; limit estimate "
+            f"{'' if eg.df is None else f' (df = {eg.df})'}, {_p(eg.pval)}; limit estimate "
             f"{_f(eg.limit_estimate, 4)} ({_f(eg.limit_ci_lb, 4)} to {_f(eg.limit_ci_ub, 4)}).</p>"
         )
     else:
@@ -348,7 +360,12 @@ def run_meta(
     funnel = figure_png(funnel_plot(model))
     page = _html(
         run,
-        {"manifest": manifest, "input_name": Path(effects).name, "egger_skipped": egger_skipped},
+        {
+            "manifest": manifest,
+            "input_name": Path(effects).name,
+            "egger_skipped": egger_skipped,
+            "effect_source": table.source,
+        },
         forest,
         funnel,
     )
