@@ -1,0 +1,52 @@
+"""Meta-analysis: fixed-, random- and mixed-effects models as in R's metafor.
+
+The public entry points:
+
+- :func:`rma` fits a fixed-effect (``"FE"``) or random-effects model (tau^2 by ``"REML"``,
+  ``"DL"`` or ``"PM"``), optionally with moderators (meta-regression) and the Knapp-Hartung
+  adjustment; the result has ``confint()`` (Q-profile) and ``predict()`` (prediction interval).
+- :func:`subgroup_analysis` pools within subgroups and tests the differences.
+- :func:`regtest` is Egger's regression test for funnel-plot asymmetry.
+- :func:`smd`, :func:`mean_difference`, :func:`log_risk_ratio` and :func:`fisher_z` compute
+  effect sizes as metafor's ``escalc``; :func:`read_effects` reads an EFFECTS.csv file.
+
+Every number is validated against metafor 3.8-1 (see ``tests/reference/meta_metafor.R``).
+"""
+
+from __future__ import annotations
+
+from gutbrain.analysis.meta.bias import EggerTest as EggerTest
+from gutbrain.analysis.meta.bias import regtest as regtest
+from gutbrain.analysis.meta.effects import EffectSizes as EffectSizes
+from gutbrain.analysis.meta.effects import fisher_z as fisher_z
+from gutbrain.analysis.meta.effects import log_risk_ratio as log_risk_ratio
+from gutbrain.analysis.meta.effects import mean_difference as mean_difference
+from gutbrain.analysis.meta.effects import smd as smd
+from gutbrain.analysis.meta.model import FitStatistics as FitStatistics
+from gutbrain.analysis.meta.model import MetaResult as MetaResult
+from gutbrain.analysis.meta.model import Prediction as Prediction
+from gutbrain.analysis.meta.model import rma as rma
+from gutbrain.analysis.meta.qprofile import HeterogeneityCI as HeterogeneityCI
+from gutbrain.analysis.meta.reader import EffectsTable as EffectsTable
+from gutbrain.analysis.meta.reader import read_effects as read_effects
+from gutbrain.analysis.meta.subgroup import SubgroupResult as SubgroupResult
+from gutbrain.analysis.meta.subgroup import subgroup_analysis as subgroup_analysis
+
+__all__ = [
+    "EffectSizes",
+    "EffectsTable",
+    "EggerTest",
+    "FitStatistics",
+    "HeterogeneityCI",
+    "MetaResult",
+    "Prediction",
+    "SubgroupResult",
+    "fisher_z",
+    "log_risk_ratio",
+    "mean_difference",
+    "read_effects",
+    "regtest",
+    "rma",
+    "smd",
+    "subgroup_analysis",
+]

@@ -1,0 +1,137 @@
+r"""Egger's regression test for funnel-plot asymmetry (small-study effects).
+
+metafor's ``regtest()`` default (``model="rma"``, ``predictor="sei"``): the fitted model is
+refitted with the standard error as an added moderator,
+
+.. math:: y_i = \beta_0 + \beta_1\,\sqrt{v_i} + x_i^\top\gamma + u_i + e_i,
+
+with the same :math:`\tau^2` estimator and test as the original model (Egger et al. 1997, BMJ
+315:629; Sterne & Egger 2005). The test of :math:`\beta_1 = 0` (z, or t with k - p - 1 df under
+Knapp-Hartung) is the asymmetry test; for a model without moderators, :math:`\hat\beta_0` is the
+"limit estimate" as the standard error goes to 0, with its confidence interval.
+
+Validated against metafor 3.8-1 ``regtest(res)`` on dat.bcg (FE, DL, REML, PM, with and without
+Knapp-Hartung), dat.normand1999 and dat.molloy2014; see ``tests/reference/meta_metafor.R``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gutbrain.analysis.meta._format import fmt_p
+from gutbrain.analysis.meta.model import MetaResult, rma
+from gutbrain.errors import DataError
+
+__all__ = ["EggerTest", "regtest"]
+
+
+@dataclass(frozen=True, repr=False)
+class EggerTest:
+    """Result of :func:`regtest`.
+
+    ``stat`` is a z statistic, or a t statistic with ``df`` degrees of freedom under
+    Knapp-Hartung. ``limit_estimate`` (and its CI) is None for models with moderators.
+    """
+
+    stat: float
+    pval: float
+    df: int | None
+    limit_estimate: float | None
+    limit_ci_lb: float | None
+    limit_ci_ub: float | None
+    fit: MetaResult
+
+    def summary(self) -> pd.DataFrame:
+        """One row: stat, df, pval, limit estimate and its CI."""
+        return pd.DataFrame(
+            [
+                {
+                    "stat": self.stat,
+                    "df": self.df,
+                    "pval": self.pval,
+                    "limit_estimate": self.limit_estimate,
+                    "limit_ci_lb": self.limit_ci_lb,
+                    "limit_ci_ub": self.limit_ci_ub,
+                }
+            ],
+            index=["Egger (sei)"],
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-Python form, for JSON."""
+        return {
+            "test": "Egger regression test, predictor = sei, model = rma",
+            "stat_dist": "z" if self.df is None else "t",
+            "stat": self.stat,
+            "df": self.df,
+            "pval": self.pval,
+            "limit_estimate": self.limit_estimate,
+            "limit_ci_lb": self.limit_ci_lb,
+            "limit_ci_ub": self.limit_ci_ub,
+        }
+
+    def __repr__(self) -> str:
+        kind = "mixed-effects meta-regression model" if self.fit.random else "weighted regression"
+        stat = f"z = {self.stat:.4f}" if self.df is None else f"t = {self.stat:.4f}, df = {self.df}"
+        p = fmt_p(self.pval)
+        lines = [
+            "Regression Test for Funnel Plot Asymmetry",
+            "",
+            f"Model:     {kind}",
+            "Predictor: standard error",
+            "",
+            f"Test for Funnel Plot Asymmetry: {stat}, p {'<' if p.startswith('<') else '='} "
+            f"{p.lstrip('<')}",
+        ]
+        if self.limit_estimate is not None:
+            lines.append(
+                f"Limit Estimate (as sei -> 0):   b = {self.limit_estimate:.4f} "
+                f"(CI: {self.limit_ci_lb:.4f}, {self.limit_ci_ub:.4f})"
+            )
+        return "\n".join(lines)
+
+
+def regtest(res: MetaResult) -> EggerTest:
+    """Egger's regression test on a fitted model (metafor ``regtest(res)`` defaults).
+
+    Raises
+    ------
+    DataError
+        Too few studies to add the standard error as a moderator (needs k > p + 1 for random
+        effects and Knapp-Hartung; k >= p + 1 otherwise), or the standard errors are all equal.
+    """
+    k, p = res.X.shape
+    need = p + 2 if (res.random or res.knha) else p + 1
+    if k < need:
+        raise DataError(f"Egger's test on this model needs at least {need} studies; got k = {k}")
+    if np.ptp(res.sei) == 0.0:
+        raise DataError(
+            "Egger's test: all studies have the same standard error, so it is undefined"
+        )
+    mods = pd.DataFrame(res.X[:, 1:], columns=list(res.coef_names[1:]))
+    mods["sei"] = res.sei
+    fit = rma(
+        res.yi,
+        res.vi,
+        mods=mods,
+        method=res.method,
+        knha=res.knha,
+        level=res.level,
+        labels=list(res.labels),
+    )
+    j = p  # the sei coefficient comes after the original ones
+    lim = lo = hi = None
+    if p == 1:
+        lim, lo, hi = float(fit.beta[0]), float(fit.ci_lb[0]), float(fit.ci_ub[0])
+    return EggerTest(
+        stat=float(fit.stat[j]),
+        pval=float(fit.pval[j]),
+        df=fit.df,
+        limit_estimate=lim,
+        limit_ci_lb=lo,
+        limit_ci_ub=hi,
+        fit=fit,
+    )

@@ -1,0 +1,274 @@
+"""Read an EFFECTS table (CSV or Parquet): one row per study.
+
+Columns
+-------
+``study``
+    Study label (text, unique). Required.
+``yi`` with ``vi`` or ``sei``
+    Effect size and its sampling variance or standard error, or instead
+``m1i, sd1i, n1i, m2i, sd2i, n2i``
+    Means, standard deviations and sizes of group 1 (treatment) and group 2 (control), from which
+    the SMD (Hedges' g, default) or the MD is computed as metafor's ``escalc`` does.
+any other column
+    Available as a subgroup variable or a moderator, by name.
+
+Problems raise :class:`~gutbrain.errors.DataError` naming the file, the row (the line number in
+the CSV file, the header being line 1), the column and the value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gutbrain.analysis.meta.effects import EffectSizes, mean_difference, smd
+from gutbrain.errors import DataError
+
+__all__ = ["MEASURES", "RAW_COLUMNS", "EffectsTable", "read_effects"]
+
+RAW_COLUMNS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+MEASURES = ("GEN", "SMD", "MD")
+_RESERVED = {"study", "yi", "vi", "sei", *RAW_COLUMNS}
+
+
+@dataclass(frozen=True)
+class EffectsTable:
+    """A validated EFFECTS table.
+
+    Attributes
+    ----------
+    path : Path
+        The file read.
+    studies : tuple of str
+        Study labels, in file order.
+    effects : EffectSizes
+        ``yi`` and ``vi`` (given, or computed from the raw columns).
+    source : str
+        How ``yi``/``vi`` were obtained: ``"yi/vi"``, ``"yi/sei"``, ``"SMD from means"`` or
+        ``"MD from means"``.
+    data : DataFrame
+        The table as read (text columns as text, numeric columns as numbers), with ``yi`` and
+        ``vi`` filled in.
+    """
+
+    path: Path
+    studies: tuple[str, ...]
+    effects: EffectSizes
+    source: str
+    data: pd.DataFrame
+
+    @property
+    def k(self) -> int:
+        """Number of studies."""
+        return len(self.studies)
+
+    def column(self, name: str) -> pd.Series:
+        """A subgroup or moderator column, checked to exist and to have no missing value."""
+        if name not in self.data.columns:
+            extra = [c for c in self.data.columns if c not in _RESERVED]
+            raise DataError(
+                f"{self.path}: no column {name!r}; columns available as subgroup or moderator: "
+                f"{extra or 'none'}"
+            )
+        col = self.data[name]
+        missing = np.flatnonzero(col.isna().to_numpy())
+        if missing.size:
+            i = int(missing[0])
+            raise DataError(
+                f"{self.path}, row {i + 2} (study {self.studies[i]!r}), column {name!r}: "
+                "missing value; every study needs one"
+            )
+        return col
+
+    def moderators(self, names: Sequence[str]) -> pd.DataFrame:
+        """The named moderator columns, validated."""
+        return pd.DataFrame({n: self.column(n).to_numpy() for n in names})
+
+    def summary(self) -> pd.DataFrame:
+        """One row per study: study, yi, vi, sei."""
+        return pd.DataFrame(
+            {
+                "study": self.studies,
+                "yi": self.effects.yi,
+                "vi": self.effects.vi,
+                "sei": self.effects.sei,
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"EffectsTable(path={str(self.path)!r}, k={self.k}, source={self.source!r})"
+
+
+def _read_raw(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path).astype(object)
+            return frame.where(frame.notna(), "")
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path}: cannot read as a table ({first})") from exc
+
+
+def _numeric(raw: pd.DataFrame, name: str, path: Path, studies: Sequence[str]) -> np.ndarray:
+    text = raw[name].astype(str).str.strip()
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        i = int(bad[0])
+        shown = text.iloc[i]
+        what = "missing value" if shown in ("", "nan", "NA") else f"value {shown!r}"
+        raise DataError(
+            f"{path}, row {i + 2} (study {studies[i]!r}), column {name!r}: {what}; "
+            "expected a finite number"
+        )
+    return values
+
+
+def _require(
+    values: np.ndarray, ok: np.ndarray, name: str, expected: str, path: Path, studies: Sequence[str]
+) -> None:
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(
+            f"{path}, row {i + 2} (study {studies[i]!r}), column {name!r}: value {values[i]:g}; "
+            f"expected {expected}"
+        )
+
+
+def _typed_column(col: pd.Series) -> pd.Series:
+    # Numbers where every non-empty cell is a number; text otherwise. Empty cells become missing.
+    text = col.astype(str).str.strip()
+    empty = text.isin(["", "NA", "nan"])
+    num = pd.to_numeric(text.where(~empty), errors="coerce")
+    if bool((num.notna() | empty).all()) and not bool(empty.all()):
+        return num.astype(float)
+    return text.where(~empty, None).astype(object)
+
+
+def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTable:
+    """Read and validate an EFFECTS table.
+
+    Parameters
+    ----------
+    path
+        A ``.csv`` (or ``.parquet``) file, one row per study.
+    measure
+        ``None`` (default): use ``yi`` with ``vi``/``sei`` if present, else compute the SMD from
+        the raw columns. ``"SMD"`` or ``"MD"``: compute from the raw columns. ``"GEN"``: use
+        ``yi`` with ``vi``/``sei``.
+
+    Raises
+    ------
+    DataError
+        Missing file or column, a non-numeric or out-of-range value (row and column named),
+        duplicate study labels, or ambiguous input (both ``vi`` and ``sei``; or both ``yi`` and
+        the raw columns without ``measure``).
+    """
+    path = Path(path)
+    if measure is not None and measure not in MEASURES:
+        raise DataError(f"measure = {measure!r}: expected one of {', '.join(MEASURES)}")
+    raw = _read_raw(path)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    if raw.shape[0] == 0:
+        raise DataError(f"{path}: no rows; expected one row per study")
+    dupcols = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
+    if dupcols:
+        raise DataError(f"{path}: column(s) {dupcols} appear more than once")
+    if "study" not in raw.columns:
+        raise DataError(
+            f"{path}: missing column 'study' (a label per study); columns are {list(raw.columns)}"
+        )
+    studies = tuple(raw["study"].astype(str).str.strip())
+    for i, s in enumerate(studies):
+        if s in ("", "nan"):
+            raise DataError(
+                f"{path}, row {i + 2}, column 'study': empty label; every study needs one"
+            )
+    seen: dict[str, int] = {}
+    for i, s in enumerate(studies):
+        if s in seen:
+            raise DataError(
+                f"{path}, row {i + 2}, column 'study': {s!r} already on row {seen[s] + 2}; "
+                "study labels must be unique"
+            )
+        seen[s] = i
+
+    has_yi = "yi" in raw.columns
+    raw_present = [c for c in RAW_COLUMNS if c in raw.columns]
+    if measure is None:
+        if has_yi and raw_present:
+            raise DataError(
+                f"{path}: has both 'yi' and raw columns {raw_present}; choose with "
+                "measure='GEN' (use yi) or measure='SMD'/'MD' (compute from the raw columns)"
+            )
+        measure = "GEN" if has_yi else "SMD"
+
+    if measure == "GEN":
+        if not has_yi:
+            raise DataError(
+                f"{path}: missing column 'yi'; give yi with vi or sei, or the raw columns "
+                f"{', '.join(RAW_COLUMNS)}"
+            )
+        has_vi, has_sei = "vi" in raw.columns, "sei" in raw.columns
+        if has_vi == has_sei:
+            raise DataError(
+                f"{path}: "
+                + (
+                    "has both 'vi' and 'sei'; keep one"
+                    if has_vi
+                    else "missing column 'vi' (sampling variance) or 'sei' (standard error)"
+                )
+            )
+        yi = _numeric(raw, "yi", path, studies)
+        if has_vi:
+            vi = _numeric(raw, "vi", path, studies)
+            _require(vi, vi > 0, "vi", "a sampling variance > 0", path, studies)
+            source = "yi/vi"
+        else:
+            sei = _numeric(raw, "sei", path, studies)
+            _require(sei, sei > 0, "sei", "a standard error > 0", path, studies)
+            vi = sei**2
+            source = "yi/sei"
+        effects = EffectSizes(yi=yi, vi=vi, measure="GEN")
+    else:
+        missing = [c for c in RAW_COLUMNS if c not in raw.columns]
+        if missing:
+            raise DataError(
+                f"{path}: measure {measure} needs columns {', '.join(RAW_COLUMNS)}; "
+                f"missing {missing}"
+            )
+        vals = {c: _numeric(raw, c, path, studies) for c in RAW_COLUMNS}
+        for c in ("sd1i", "sd2i"):
+            _require(vals[c], vals[c] > 0, c, "a standard deviation > 0", path, studies)
+        for c in ("n1i", "n2i"):
+            ok = (vals[c] >= 1) & (vals[c] == np.round(vals[c]))
+            _require(vals[c], ok, c, "a whole number of participants >= 1", path, studies)
+        total = vals["n1i"] + vals["n2i"]
+        if measure == "SMD":
+            _require(
+                total, total >= 4, "n1i + n2i", "at least 4 participants in all", path, studies
+            )
+        fn = smd if measure == "SMD" else mean_difference
+        effects = fn(*(vals[c] for c in RAW_COLUMNS))
+        source = f"{measure} from means"
+
+    data = pd.DataFrame({"study": list(studies)})
+    for c in raw.columns:
+        if c != "study":
+            data[c] = _typed_column(raw[c])
+    data["yi"] = effects.yi
+    data["vi"] = effects.vi
+    if not all(math.isfinite(v) for v in effects.vi) or np.any(effects.vi <= 0):
+        raise DataError(f"{path}: computed sampling variances are not all positive")
+    return EffectsTable(path=path, studies=studies, effects=effects, source=source, data=data)

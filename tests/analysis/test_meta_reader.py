@@ -1,0 +1,135 @@
+"""read_effects: EFFECTS tables in their accepted forms, and errors that name file, row, column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _meta_reference import bcg, normand
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gutbrain.analysis.meta import read_effects
+from gutbrain.errors import DataError
+
+
+def write(tmp_path, text: str, name: str = "effects.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_reads_yi_vi_with_text_and_numeric_extra_columns(tmp_path):
+    d = bcg()
+    study = d.author + ", " + d.year.astype(str)
+    frame = pd.DataFrame(
+        {"study": study, "yi": d.yi, "vi": d.vi, "alloc": d.alloc, "ablat": d.ablat}
+    )
+    path = tmp_path / "bcg.csv"
+    frame.to_csv(path, index=False)
+    table = read_effects(path)
+    assert table.k == 13 and table.source == "yi/vi"
+    np.testing.assert_array_equal(table.effects.yi, d.yi)
+    assert table.column("alloc").tolist() == d.alloc.tolist()
+    assert table.moderators(["ablat"])["ablat"].dtype == float
+    assert table.summary().shape == (13, 4)
+
+
+def test_reads_sei_and_raw_means(tmp_path):
+    table = read_effects(write(tmp_path, "study,yi,sei\nA,0.1,0.2\nB,0.3,0.1\n"))
+    np.testing.assert_allclose(table.effects.vi, [0.04, 0.01])
+    d = normand()
+    raw = d[["study", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"]]
+    path = tmp_path / "raw.csv"
+    raw.to_csv(path, index=False)
+    smd = read_effects(path)
+    assert smd.source == "SMD from means"
+    np.testing.assert_allclose(smd.effects.yi, d.smd_yi, rtol=1e-12)
+    md = read_effects(path, measure="MD")
+    np.testing.assert_allclose(md.effects.vi, d.md_vi, rtol=1e-12)
+
+
+def test_reads_parquet(tmp_path):
+    path = tmp_path / "e.parquet"
+    pd.DataFrame({"study": ["a", "b"], "yi": [0.1, 0.2], "vi": [0.01, 0.02]}).to_parquet(path)
+    assert read_effects(path).k == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            "study,yi,vi\nA,0.1,0.01\nB,abc,0.02\n",
+            "row 3 (study 'B'), column 'yi': value 'abc'; expected a finite number",
+        ),
+        ("study,yi,vi\nA,0.1,0.01\nB,0.2,\n", "row 3 (study 'B'), column 'vi': missing value"),
+        (
+            "study,yi,vi\nA,0.1,-0.01\n",
+            "row 2 (study 'A'), column 'vi': value -0.01; expected a sampling variance > 0",
+        ),
+        ("study,yi,vi\nA,0.1,0.01\nA,0.2,0.02\n", "row 3, column 'study': 'A' already on row 2"),
+        ("yi,vi\n0.1,0.01\n", "missing column 'study'"),
+        ("study,yi\nA,0.1\n", "missing column 'vi' (sampling variance) or 'sei'"),
+        ("study,yi,vi,sei\nA,0.1,0.01,0.1\n", "has both 'vi' and 'sei'"),
+        ("study,yi,vi\n", "no rows"),
+        ("study,m1i,sd1i,n1i,m2i,sd2i\nA,1,1,10,0,1\n", "missing ['n2i']"),
+        (
+            "study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,1,1,10.5,0,1,10\n",
+            "column 'n1i': value 10.5; expected a whole number",
+        ),
+        (
+            "study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,1,0,10,0,1,10\n",
+            "column 'sd1i': value 0; expected a standard deviation > 0",
+        ),
+        (
+            "study,yi,vi,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,0.1,0.01,1,1,10,0,1,10\n",
+            "has both 'yi' and raw columns",
+        ),
+    ],
+)
+def test_bad_tables_name_file_row_column_and_value(tmp_path, text, fragment):
+    path = write(tmp_path, text)
+    with pytest.raises(DataError) as info:
+        read_effects(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert fragment in message
+
+
+def test_missing_file_and_unknown_columns(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        read_effects(tmp_path / "nope.csv")
+    table = read_effects(write(tmp_path, "study,yi,vi,alloc\nA,0.1,0.01,x\nB,0.2,0.02,\n"))
+    with pytest.raises(
+        DataError,
+        match="no column 'region'; columns available as subgroup or moderator: \\['alloc'\\]",
+    ):
+        table.column("region")
+    with pytest.raises(DataError, match="row 3 \\(study 'B'\\), column 'alloc': missing value"):
+        table.column("alloc")
+    with pytest.raises(DataError, match="measure = 'OR'"):
+        read_effects(tmp_path / "effects.csv", measure="OR")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.floats(-5, 5, allow_nan=False), st.floats(1e-4, 10, allow_nan=False)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_round_trip_of_written_tables(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("rt") / "e.csv"
+    frame = pd.DataFrame(
+        {
+            "study": [f"s{i}" for i in range(len(rows))],
+            "yi": [r[0] for r in rows],
+            "vi": [r[1] for r in rows],
+        }
+    )
+    frame.to_csv(path, index=False)
+    table = read_effects(path)
+    np.testing.assert_allclose(table.effects.yi, frame.yi, rtol=1e-15)
+    np.testing.assert_allclose(table.effects.vi, frame.vi, rtol=1e-15)
+    assert table.studies == tuple(frame.study)
