@@ -48,6 +48,108 @@ def version() -> None:
     typer.echo(__version__)
 
 
+# --- model ---------------------------------------------------------------------------------
+def _progress_bar(label: str):
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    prog = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    )
+    task = prog.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        prog.update(task, completed=done, total=total)
+
+    return prog, update
+
+
+@app.command()
+def simulate(
+    scenario: str = typer.Argument(..., help="scenario TOML file (see examples/scenarios/)"),
+    people: int = typer.Option(100, "--people", "-n", help="number of virtual people"),
+    seed: int = typer.Option(0, "--seed", help="random seed"),
+    out: str = typer.Option("simulation", "--out", "-o", help="output folder"),
+    no_noise: bool = typer.Option(False, "--no-noise", help="deterministic: no daily noise"),
+) -> None:
+    """Simulate a scenario: trajectories (Parquet, CSV), an axis plot and a manifest."""
+    from gutbrain.model.run import simulate_scenario
+
+    prog, update = _progress_bar("simulating")
+    with prog:
+        manifest = simulate_scenario(
+            scenario, out, people=people, seed=seed, noise=not no_noise, progress=update
+        )
+    arms = manifest["arms"]
+    assert isinstance(arms, list)
+    typer.echo(
+        f"{manifest['name']}: {people} people x {manifest['days']} days, arms "
+        f"{', '.join(str(a) for a in arms)} -> {out}/ (trajectories.parquet, "
+        "trajectories.csv, axis.png). Research simulation, not medical advice."
+    )
+
+
+@app.command()
+def validate(
+    json_out: bool = typer.Option(False, "--json", help="print a JSON list instead of a table"),
+    check: list[str] = typer.Option(None, "--check", help="run only these check ids"),
+) -> None:
+    """Run the model's credibility checks (B1-B12 and the evidence targets)."""
+    import json
+
+    from gutbrain.model.validation import CHECKS, run_checks
+
+    ids = list(check) if check else None
+    for k in ids or []:
+        if k not in CHECKS:
+            raise GutbrainError(f"unknown check {k!r}; known: {', '.join(CHECKS)}")
+    results = run_checks(ids)
+    if json_out:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="gutbrain credibility table")
+        for col in ("check", "expected", "simulated", "pass"):
+            table.add_column(col, overflow="fold")
+        for r in results:
+            table.add_row(
+                f"{r.id}: {r.description}",
+                r.expected,
+                r.simulated,
+                "[green]yes[/green]" if r.passed else "[red]NO[/red]",
+            )
+        Console(width=160).print(table)
+        n_ok = sum(r.passed for r in results)
+        typer.echo(f"{n_ok} of {len(results)} checks pass")
+    if not all(r.passed for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    out: str = typer.Option("demo-output", "--out", "-o", help="output folder"),
+    people: int = typer.Option(500, "--people", "-n", help="number of virtual people"),
+) -> None:
+    """The flagship job on bundled defaults: a 4-week probiotic in healthy adults."""
+    from importlib.resources import files
+
+    from gutbrain.model.run import simulate_scenario
+
+    path = files("gutbrain.model").joinpath("data/scenarios/probiotic.toml")
+    prog, update = _progress_bar("simulating the probiotic scenario")
+    with prog:
+        manifest = simulate_scenario(str(path), out, people=people, seed=2025, progress=update)
+    typer.echo(
+        f"demo: {manifest['name']} for {people} virtual people -> {out}/axis.png and "
+        "trajectories. Research simulation, not medical advice."
+    )
+
+
 # --- meta-analysis (gutbrain.analysis.meta, gutbrain.report.meta_report) ----------------------
 
 

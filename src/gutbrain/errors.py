@@ -33,4 +33,4 @@ class DesignError(GutbrainError, ValueError):
 
 
 class DataError(GutbrainError, ValueError):
-    """A study bundle table is malformed: wrong type, out-of-range value, duplicate, missing column."""
+    """A study bundle table is malformed: bad type, out-of-range value, duplicate or gap."""

@@ -40,8 +40,14 @@ def configure() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "gutbrain"
     )
     path = Path(base) / f"gutbrain-{_key()}"
-    numba.config.CACHE_DIR = str(path)
+    setattr(numba.config, "CACHE_DIR", str(path))  # noqa: B010 - config has no stubs
     return path
 
 
 CACHE_DIR = configure()
+
+# LLVM fast-math flags for the model kernel: reassociation and reciprocals let loop-invariant
+# divisions by parameters become multiplications. No NaNs or infinities arise in the model (a
+# test checks finiteness over the whole parameter space), so "nnan"/"ninf" are safe; results
+# stay deterministic for a given build.
+FASTMATH = {"nnan", "ninf", "nsz", "arcp", "contract", "afn", "reassoc"}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from gutbrain.model._jit_cache import FASTMATH
 from gutbrain.model.exposures import E
 from gutbrain.model.parameters import P
 from gutbrain.model.states import A, S
@@ -42,22 +43,22 @@ __all__ = [
 _TINY = 1e-12
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _floor(x: float, lo: float) -> float:
     return x if x > lo else lo
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _clip(x: float, lo: float, hi: float) -> float:
     return lo if x < lo else (hi if x > hi else x)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _pos(x: float) -> float:
     return x if x > 0.0 else 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _sat(x: float, cap: float) -> float:
     """Soft saturation ``x / (1 + |x|/cap)``: linear near 0, never beyond ``cap`` in size.
 
@@ -67,25 +68,26 @@ def _sat(x: float, cap: float) -> float:
     return x / (1.0 + abs(x) / cap)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _endotoxin_response(lps: float) -> float:
     """log(LPS) above the healthy level (log-linear cytokine response); none below it, since
     the healthy reference already sits at a low, tolerated endotoxin tone."""
     return np.log(lps) if lps > 1.0 else 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _relax2(target: float, x: float, up: float, down: float) -> float:
     """First-order relaxation with a slower rise than fall (rates ``up`` and ``down``)."""
     d = target - x
     return (up if d > 0.0 else down) * d
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def substrate(e: np.ndarray, p: np.ndarray) -> float:
     r"""Fermentable substrate reaching the colon, relative to the reference diet.
 
-    .. math:: s = \frac{F/F_0\,(1 + K)}{F/F_0 + K}, \qquad F = \text{fibre} + c_{pre}\,\text{prebiotic}
+    .. math:: s = \frac{F/F_0\,(1 + K)}{F/F_0 + K},
+              \qquad F = \text{fibre} + c_{pre}\,\text{prebiotic}
 
     Michaelis-Menten saturation: doubling fibre less than doubles fermentation.
     """
@@ -94,7 +96,7 @@ def substrate(e: np.ndarray, p: np.ndarray) -> float:
     return f * (1.0 + k) / (f + k)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
     r"""Microbial metabolites at quasi-steady state: SCFA, GABA, kynurenine, gut 5-HT, dopamine.
 
@@ -132,7 +134,7 @@ def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
     return scfa, gaba, kyn, ser, dopa, pb
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def epithelial_oxygen(scfa: float, p: np.ndarray) -> float:
     r"""Dysbiosis signal: loss of butyrate re-oxygenates the epithelium (Byndloss 2017).
 
@@ -149,7 +151,7 @@ def epithelial_oxygen(scfa: float, p: np.ndarray) -> float:
     return 1.0 / (1.0 + r2 * r2) - 1.0 / (1.0 + k2 * k2)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def microbiota(
     y: np.ndarray,
     e: np.ndarray,
@@ -170,7 +172,8 @@ def microbiota(
     inflammation, diversity and dysbiosis effects. The probiotic guild has fitness ``-washout``
     and an inflow ``J`` while it is taken. Then
 
-    .. math:: \dot x_i = x_i (f_i - \bar f) + J(\mathbb 1_{i=S} - x_i), \qquad \bar f = \sum_j x_j f_j
+    .. math:: \dot x_i = x_i (f_i - \bar f) + J(\mathbb 1_{i=S} - x_i),
+              \qquad \bar f = \sum_j x_j f_j
 
     which keeps the abundances on the simplex. Diversity relaxes towards a diet-supported target
     over weeks (Palleja 2018) and is cut by antibiotics; the attainable diversity is set by the
@@ -279,7 +282,7 @@ def microbiota(
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def cortisol_qss(u: float, pit: float, adr: float, k_gr: float) -> float:
     r"""Cortisol at quasi-steady state of the Karin et al. 2020 HPA model.
 
@@ -292,20 +295,23 @@ def cortisol_qss(u: float, pit: float, adr: float, k_gr: float) -> float:
     solved by Newton's method (g is increasing and convex for x > 0). KARIN2020, MILO2025.
     """
     s = np.sqrt(_floor(u * pit * adr, 0.0))
-    c = 1.0 / (1.0 + 1.0 / (k_gr * k_gr * k_gr))
+    inv_k = 1.0 / k_gr
+    inv_c = 1.0 + inv_k * inv_k * inv_k
     x = s
-    for _ in range(6):
-        xr = x / k_gr
+    for _ in range(8):
+        xr = x * inv_k
         x3 = xr * xr * xr
-        g = c * x * (1.0 + x3) - s
-        dg = c * (1.0 + 4.0 * x3)
-        x = x - g / dg
+        # Newton step on x (1 + (x/K)^3) = s / c
+        step = (x * (1.0 + x3) - s * inv_c) / (1.0 + 4.0 * x3)
+        x -= step
         if x < _TINY:
             x = _TINY
+        if abs(step) < 1e-13 * x:
+            break
     return x
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def gr_normalised(x: float, k_gr: float) -> float:
     """GR occupancy ``1/(1 + (x/K)^3)`` scaled to 1 at x = 1 (KARIN2020)."""
     xr = x / k_gr
@@ -313,7 +319,7 @@ def gr_normalised(x: float, k_gr: float) -> float:
     return (1.0 + k3) / (1.0 + xr * xr * xr)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def perceived_stress(y: np.ndarray, e: np.ndarray, p: np.ndarray) -> float:
     r"""Perceived stress: stressors amplified by NA, trait threat sensitivity and sleep debt,
     damped by mindfulness and psychotherapy skills.
@@ -330,14 +336,15 @@ def perceived_stress(y: np.ndarray, e: np.ndarray, p: np.ndarray) -> float:
     return stressors * p[P.threat_sensitivity] * react * amp_na * damp
 
 
-@njit(cache=True)
-def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float, vag_brain: float):
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float):
     r"""HPA axis: CRH-level drive, quasi-steady hormones. Returns (u, crh, acth, cortisol).
 
     The CRH-level drive rises with perceived stress, inflammation (IL-6 stimulates CRH) and
     sleep debt, and with lost central inhibition when neuroplasticity is low (the CNS-HPA mutual
     inhibition of MIZ2023, strength = the person's vulnerability). Probiotics with an HPA weight
-    and vagal signalling damp it (MES2011, BRA2011).
+    damp it directly, and central GABAergic tone (raised by vagal signalling) inhibits the PVN
+    (MES2011, BRA2011).
     """
     u = _floor(
         1.0
@@ -347,7 +354,7 @@ def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float, vag_b
             + p[P.e_sleep_hpa] * y[S.sleep_debt]
             + p[P.vulnerability] * (1.0 - y[S.neuroplasticity])
             - e[E.pb_hpa] * pb
-            - p[P.e_vagal_hpa] * vag_brain,
+            - p[P.e_gabaergic_hpa] * (y[S.gabaergic] - 1.0),
             p[P.hpa_drive_max_shift],
         ),
         p[P.hpa_drive_floor],
@@ -360,7 +367,7 @@ def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float, vag_b
     return u, crh, acth, cort
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def gut_barrier(
     y: np.ndarray, e: np.ndarray, p: np.ndarray, scfa: float, crh: float, cort: float, pb: float
 ) -> float:
@@ -381,7 +388,7 @@ def gut_barrier(
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def immune(
     y: np.ndarray,
     e: np.ndarray,
@@ -400,15 +407,19 @@ def immune(
     proportion to GR sensitivity, which chronic high cortisol erodes (glucocorticoid resistance);
     sleep loss raises and training lowers it; a Mediterranean pattern lowers it.
     """
+    # pro-inflammatory drive (endotoxin, sleep loss); anti-inflammatory strains damp this drive
+    # by a fraction, so they normalise excess inflammation rather than suppress healthy tone
+    pro = (
+        p[P.e_lps_inflammation] * _endotoxin_response(lps)
+        + p[P.e_sleep_inflammation] * y[S.sleep_debt]
+    ) * _floor(1.0 - e[E.pb_anti_inflammatory] * pb, 0.0)
     return _floor(
         1.0
         + _sat(
-            p[P.e_lps_inflammation] * _endotoxin_response(lps)
+            pro
             - p[P.e_scfa_inflammation] * (scfa - 1.0)
             - p[P.e_vagal_inflammation] * (vag_eff - 1.0)
-            - e[E.pb_anti_inflammatory] * pb
             - p[P.e_cortisol_inflammation] * y[S.gr_sensitivity] * (cort - 1.0)
-            + p[P.e_sleep_inflammation] * y[S.sleep_debt]
             - p[P.e_fitness_inflammation] * (y[S.fitness] - 1.0)
             - p[P.e_mediterranean_inflammation] * (e[E.mediterranean] - p[P.mediterranean_ref]),
             p[P.inflammation_max_shift],
@@ -417,7 +428,7 @@ def immune(
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def brain(
     y: np.ndarray,
     e: np.ndarray,
@@ -437,7 +448,7 @@ def brain(
       receptor-expression plasticity (BRA2011: receptor changes after weeks), which gives a
       sigmoid onset; mindfulness raises it.
     * Dopaminergic tone: microbial dopamine producers, training; inflammation lowers it.
-    * Neuroplasticity (BDNF) falls steeply once cortisol exceeds ``K_N`` (Hill, n = 8), and with
+    * Neuroplasticity (BDNF) falls steeply once cortisol exceeds ``K_N`` (Hill, n = 16), and with
       inflammation; SSRIs and training raise it. With the HPA drive's dependence on
       neuroplasticity this is the CNS-HPA mutual inhibition (MIZ2023).
     """
@@ -450,11 +461,18 @@ def brain(
         0.05,
     )
     dydt[S.serotonergic] = p[P.gamma_serotonergic] * (sero_t - y[S.serotonergic])
+    # receptor plasticity needs neuroplasticity: with BDNF collapsed (depression) gut signals
+    # barely reach central tone, and restoring plasticity (SSRIs) makes them effective again,
+    # the rationale for probiotics as an adjunct rather than alone (NIK2021)
+    plastic = y[S.neuroplasticity]
     gaba_t = _floor(
         1.0
-        + p[P.e_vagal_gabaergic] * vag_brain
-        + p[P.e_gaba_gabaergic] * (gaba - 1.0)
-        + p[P.e_mindfulness_gabaergic] * y[S.mindfulness_skill],
+        + plastic
+        * (
+            p[P.e_vagal_gabaergic] * vag_brain
+            + p[P.e_gaba_gabaergic] * (gaba - 1.0)
+            + p[P.e_mindfulness_gabaergic] * y[S.mindfulness_skill]
+        ),
         0.05,
     )
     # two-stage plasticity: receptor expression follows the inputs, tone follows expression;
@@ -475,38 +493,43 @@ def brain(
     r = cort / p[P.k_neuroplasticity]
     r2 = r * r
     r4 = r2 * r2
+    r8 = r4 * r4
     k = 1.0 / p[P.k_neuroplasticity]
     k2 = k * k
     k4 = k2 * k2
+    k8 = k4 * k4
+    # a switch (Hill n = 16): little effect of everyday cortisol swings, collapse above K_N;
     # capped at 1: below-normal cortisol does not raise plasticity above the healthy level
-    hill = min((1.0 + k4 * k4) / (1.0 + r4 * r4), 1.0)
-    n_t = _floor(
+    hill = min((1.0 + k8 * k8) / (1.0 + r8 * r8), 1.0)
+    # SSRIs, training and therapy restore lost plasticity; none lifts it above healthy
+    n_t = _clip(
         hill
         - p[P.e_inflammation_neuroplasticity] * (y[S.inflammation] - 1.0)
         + p[P.e_ssri_neuroplasticity] * y[S.ssri_adaptation]
         + p[P.e_fitness_neuroplasticity] * (y[S.fitness] - 1.0)
         + p[P.e_cbt_neuroplasticity] * y[S.cbt_skill],
         0.0,
+        1.0,
     )
     dydt[S.neuroplasticity] = p[P.gamma_neuroplasticity] * (n_t - y[S.neuroplasticity])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def mood(
     y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, cort: float, dydt: np.ndarray
 ) -> None:
     r"""Negative and positive affect, relaxing on the logit scale towards their drivers.
 
-    NA rises with perceived stress, cortisol, inflammation and sleep debt and falls with
-    serotonergic, GABAergic and dopaminergic tone, neuroplasticity and expectancy. PA rises with
-    dopaminergic tone, neuroplasticity, training and expectancy, falls with inflammation above
-    the healthy level (sickness behaviour) and stress, and is blunted by serotonergic tone above normal (SSRI
-    emotional blunting). Noise is added by the integrator.
+    NA rises with perceived stress, cortisol, inflammation above the healthy level and sleep debt,
+    and falls with serotonergic, GABAergic and dopaminergic tone, neuroplasticity and expectancy.
+    PA rises with dopaminergic tone, neuroplasticity, training and expectancy, falls with
+    inflammation above the healthy level (sickness behaviour) and stress, and is blunted by
+    serotonergic tone above normal (SSRI emotional blunting). Noise is added by the integrator.
     """
     na_t = p[P.eta_na_ref] + _sat(
         p[P.e_stress_na] * (ps - p[P.stress_ref] * p[P.threat_sensitivity])
         + p[P.e_cortisol_na] * (cort - 1.0)
-        + p[P.e_inflammation_na] * (y[S.inflammation] - 1.0)
+        + p[P.e_inflammation_na] * _pos(y[S.inflammation] - 1.0)
         + p[P.e_sleep_na] * y[S.sleep_debt]
         - p[P.e_serotonergic_na] * (y[S.serotonergic] - 1.0)
         - p[P.e_gabaergic_na] * (y[S.gabaergic] - 1.0)
@@ -529,7 +552,7 @@ def mood(
     dydt[S.eta_pa] = p[P.gamma_pa] * (pa_t - y[S.eta_pa])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
     """Slow behavioural states: mindfulness and CBT skills, expectancy, sleep debt, training."""
     m = e[E.mindfulness_min]
@@ -550,7 +573,7 @@ def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> 
     dydt[S.hassles] = -p[P.gamma_hassles] * y[S.hassles]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def rhs(t: float, y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray, aux: np.ndarray):
     """The whole axis for one person: fills ``dydt`` and the quasi-steady quantities ``aux``.
 
@@ -583,12 +606,12 @@ def rhs(t: float, y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray,
         - p[P.e_stress_vagal] * (ps - p[P.stress_ref] * p[P.threat_sensitivity]),
         0.0,
     )
-    # The brain reads vagal afferent input relative to its adapted set point, so a vagotomy
-    # removes gut-to-brain modulation without shifting baseline mood (BRA2011 sham vs vagotomy);
-    # the efferent cholinergic reflex, however, is lost outright.
+    # Brain and reflex read vagal signalling relative to their adapted set points, so a
+    # vagotomy removes gut-to-brain (and reflex) modulation without shifting baseline mood or
+    # inflammation (BRA2011: vagotomised controls behaved like sham-operated ones).
     vag_brain = intact * (vag - 1.0)
-    vag_eff = intact * vag
-    u, crh, acth, cort = hpa(y, e, p, ps, pb, vag_brain)
+    vag_eff = 1.0 + vag_brain
+    u, crh, acth, cort = hpa(y, e, p, ps, pb)
 
     microbiota(y, e, p, sub, oxy, cort, pb, dydt)
     z_t = gut_barrier(y, e, p, scfa, crh, cort, pb)

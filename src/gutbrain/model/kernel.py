@@ -11,6 +11,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from gutbrain.model._jit_cache import FASTMATH
 from gutbrain.model.dynamics import rhs
 from gutbrain.model.exposures import N_EXPOSURES, E
 from gutbrain.model.parameters import P
@@ -29,7 +30,7 @@ _N_GUILDS = 6
 _FIRST_DONOR = int(E.donor_butyrate_producers)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _project(y: np.ndarray) -> None:
     """Keep guilds on the simplex and bounded states in range after a step."""
     tot = 0.0
@@ -63,7 +64,7 @@ def _project(y: np.ndarray) -> None:
             y[j] = 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _fmt(y: np.ndarray, e: np.ndarray) -> None:
     """FMT moves the resident guilds and diversity towards the donor's by the engraftment."""
     f = e[E.fmt_fraction]
@@ -75,7 +76,7 @@ def _fmt(y: np.ndarray, e: np.ndarray) -> None:
     y[S.taxa_pool] = (1.0 - f) * y[S.taxa_pool] + f * e[E.donor_diversity]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=FASTMATH)
 def integrate_batch(
     y0: np.ndarray,
     params: np.ndarray,

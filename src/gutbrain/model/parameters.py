@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from gutbrain.errors import ParameterError
 __all__ = ["N_PARAMS", "PARAMETER_TABLE", "P", "ParameterSpec", "Parameters", "draw_ensemble"]
 
 ROLES = ("literature", "calibrated", "assumed")
+# Person traits that define an archetype (healthy, vulnerable, dysbiotic, ...). Uncertainty
+# ensembles hold them at the archetype's values; cohorts of real variability sample them.
+TRAITS = ("vulnerability", "threat_sensitivity", "diversity_capacity")
 # Reference guild composition: these rows must sum to 1 for every person.
 REFERENCE_COMPOSITION = (
     "ref_butyrate_producers",
@@ -89,7 +92,7 @@ def _load_table() -> dict[str, ParameterSpec]:
 PARAMETER_TABLE: dict[str, ParameterSpec] = _load_table()
 
 # The layout, derived from the table's row order. Typed as Any: its members come from data.
-P: Any = IntEnum("P", list(PARAMETER_TABLE), start=0)
+P: Any = cast(Any, IntEnum("P", list(PARAMETER_TABLE), start=0))
 N_PARAMS = len(PARAMETER_TABLE)
 
 _DEFAULTS = np.array([s.value for s in PARAMETER_TABLE.values()], dtype=np.float64)
@@ -211,7 +214,8 @@ def draw_ensemble(
     n : int
         Number of draws.
     names : tuple of str, optional
-        Parameters to vary (default: every parameter whose range is not a single point).
+        Parameters to vary (default: every parameter whose range is not a single point, except
+        the person traits in :data:`TRAITS`, which the archetype sets).
     spread : {"pert", "uniform"}
         ``"pert"``: a PERT (scaled beta) distribution on [low, high] with its mode at the
         table value, so most draws stay near the reference; ``"uniform"``: uniform over the whole
@@ -225,7 +229,7 @@ def draw_ensemble(
         raise ParameterError(f"spread must be 'pert' or 'uniform', got {spread!r}")
     mode = _DEFAULTS if base is None else base.values[0]
     v = np.tile(mode, (n, 1))
-    chosen = list(PARAMETER_TABLE) if names is None else list(names)
+    chosen = [n for n in PARAMETER_TABLE if n not in TRAITS] if names is None else list(names)
     for name in chosen:
         j = _check_name(name, "draw_ensemble")
         lo, hi = _LOW[j], _HIGH[j]

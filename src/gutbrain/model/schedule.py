@@ -56,7 +56,7 @@ class Schedule:
         object.__setattr__(self, "values", v)
 
     @classmethod
-    def constant(cls, days: int, where: str = "schedule", **baseline: float) -> Schedule:
+    def constant(cls, days: int, where: str = "schedule", /, **baseline: float) -> Schedule:
         """Every day at the reference values, with ``baseline`` overrides (public exposures)."""
         if int(days) != days or days < 1:
             raise ScenarioError(f"{where}: days must be a positive whole number, got {days!r}")

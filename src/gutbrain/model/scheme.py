@@ -11,17 +11,19 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from gutbrain.model._jit_cache import FASTMATH
+
 __all__ = ["heun_correct", "heun_predict"]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def heun_predict(y: np.ndarray, k1: np.ndarray, dt: float, out: np.ndarray) -> None:
     """Euler predictor ``out = y + dt k1``."""
     for j in range(y.shape[0]):
         out[j] = y[j] + dt * k1[j]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def heun_correct(y: np.ndarray, k1: np.ndarray, k2: np.ndarray, dt: float) -> None:
     """Trapezoidal corrector ``y += dt (k1 + k2) / 2``, in place."""
     h = 0.5 * dt

@@ -79,9 +79,23 @@ def initial_state(
     y0[:, guilds] /= y0[:, guilds].sum(axis=1, keepdims=True)
     if spin_up_days <= 0:
         return y0
-    flat = Schedule(np.repeat(baseline.values[:1], spin_up_days, axis=0))
-    traj = simulate(params, flat, y0=y0, rng=None, substeps=2, _final=True)
-    return traj
+    n = params.n_people
+    sched = np.repeat(baseline.values[None, :1], spin_up_days + 1, axis=1)
+    ys = np.empty((n, spin_up_days + 1, N_STATES))
+    ya = np.empty((n, spin_up_days + 1, N_AUX))
+    integrate_batch(
+        np.ascontiguousarray(y0),
+        np.ascontiguousarray(params.values),
+        sched,
+        np.zeros(n, dtype=np.int64),
+        np.zeros((n, spin_up_days + 1)),
+        np.ones((n, spin_up_days + 1)),
+        np.zeros((n, 0, _N_NOISE)),
+        2,
+        ys,
+        ya,
+    )
+    return ys[:, -1].copy()
 
 
 def _person_randomness(
@@ -101,7 +115,7 @@ def _person_randomness(
             k = gen.poisson(rate * n_days)
             starts = gen.integers(0, n_days, size=k)
             sizes = gen.exponential(params[i, P.life_event_size], size=k)
-            dur = int(round(params[i, P.life_event_days]))
+            dur = round(params[i, P.life_event_days])
             for s0, sz in zip(starts, sizes, strict=True):
                 extra[i, s0 : s0 + dur] += sz
         if noise:
@@ -122,7 +136,6 @@ def simulate(
     substeps: int = 4,
     chunk_size: int = 4096,
     progress: ProgressFn | None = None,
-    _final: bool = False,
 ) -> Trajectory:
     """Simulate a batch of people.
 
@@ -176,7 +189,6 @@ def simulate(
 
     out_y = np.empty((n, n_days, N_STATES))
     out_a = np.empty((n, n_days, N_AUX))
-    final = np.empty((n, N_STATES))
     for lo in range(0, n, chunk_size):
         hi = min(lo + chunk_size, n)
         pv = np.ascontiguousarray(params.values[lo:hi])
@@ -187,35 +199,20 @@ def simulate(
         else:
             extra = np.zeros((hi - lo, n_days))
             eps = np.zeros((hi - lo, 0, _N_NOISE))
-        ys = np.empty((hi - lo, n_days + 1 if _final else n_days, N_STATES))
-        ya = np.empty((hi - lo, ys.shape[1], N_AUX))
-        if _final:
-            sa = np.concatenate([sched_arr, sched_arr[:, -1:]], axis=1)
-            extra = np.concatenate([extra, extra[:, -1:]], axis=1)
-            adh_c = np.concatenate([adh[lo:hi], adh[lo:hi, -1:]], axis=1)
-        else:
-            sa, adh_c = sched_arr, adh[lo:hi]
         integrate_batch(
             np.ascontiguousarray(y_init[lo:hi]),
             pv,
-            sa,
+            sched_arr,
             grp[lo:hi],
             np.ascontiguousarray(extra),
-            np.ascontiguousarray(adh_c),
+            np.ascontiguousarray(adh[lo:hi]),
             eps,
             substeps,
-            ys,
-            ya,
+            out_y[lo:hi],
+            out_a[lo:hi],
         )
-        if _final:
-            final[lo:hi] = ys[:, -1]
-        else:
-            out_y[lo:hi] = ys
-            out_a[lo:hi] = ya
         if progress is not None:
             progress(hi, n)
-    if _final:
-        return final  # type: ignore[return-value]
     names = (
         tuple(group_names)
         if group_names is not None

@@ -195,7 +195,7 @@ AUX_INFO: dict[str, StateInfo] = {
         StateInfo("acth", "relative", 0, _INF, "ACTH at quasi-steady state, healthy = 1"),
         StateInfo("cortisol", "relative", 0, _INF, "cortisol at quasi-steady state, healthy = 1"),
         StateInfo(
-            "epithelial_oxygen", "relative", 0, _INF, "dysbiosis signal from epithelial oxygenation"
+            "epithelial_oxygen", "relative", -1, 1, "dysbiosis signal from epithelial oxygenation"
         ),
     )
 }

@@ -1,0 +1,75 @@
+"""The model's commands through the real CLI entry point."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
+
+
+def _run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "gutbrain.cli", *args], capture_output=True, text=True
+    )
+
+
+def test_simulate_writes_outputs(tmp_path):
+    out = tmp_path / "sim"
+    r = _run(
+        "simulate",
+        str(EXAMPLES / "probiotic.toml"),
+        "--people",
+        "20",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+    )
+    assert r.returncode == 0, r.stderr
+    df = pd.read_parquet(out / "trajectories.parquet")
+    assert len(df) == 2 * 20 * 56
+    assert {"person", "group", "day", "negative_affect", "cortisol", "fibre_g"} <= set(df.columns)
+    assert (out / "axis.png").stat().st_size > 10_000
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 3 and manifest["people"] == 20
+
+
+def test_every_example_scenario_runs(tmp_path):
+    for f in sorted(EXAMPLES.glob("*.toml")):
+        r = _run("simulate", str(f), "--people", "3", "--out", str(tmp_path / f.stem))
+        assert r.returncode == 0, (f, r.stderr)
+
+
+def test_probiotic_plot_shows_na_falling_between_day_10_and_16(tmp_path):
+    """The issue's acceptance figure: population-median NA starts to fall from day 10-16."""
+    from gutbrain.model.run import run_scenario
+    from gutbrain.model.scenario import load_scenario
+    from gutbrain.model.validation import effect_onset
+
+    traj = run_scenario(load_scenario(EXAMPLES / "probiotic.toml"), 300, 1, noise=False)
+    na = [traj.quantiles("negative_affect", (0.5,), group=g)[0] for g in (0, 1)]
+    pa = [traj.quantiles("positive_affect", (0.5,), group=g)[0] for g in (0, 1)]
+    eff = na[0] - na[1]
+    onset = effect_onset(eff, 28)
+    assert 10 <= onset <= 16, onset
+    # PA flat: the arms' median PA never differ by 1 point on the 0-100 scale, while the NA
+    # effect exceeds 1 point (JS2025: NA effect, no PA effect)
+    assert eff[28] > 1.0
+    assert np.abs(pa[0][:29] - pa[1][:29]).max() < 1.0
+
+
+def test_validate_json_subset():
+    r = _run("validate", "--json", "--check", "B1", "--check", "B9")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert [x["id"] for x in rows] == ["B1", "B9"]
+    assert set(rows[0]) == {"id", "description", "expected", "simulated", "passed"}
+
+
+def test_validate_unknown_check_is_a_clean_error():
+    r = _run("validate", "--check", "B99")
+    assert r.returncode == 2 and "unknown check 'B99'" in r.stderr and "Traceback" not in r.stderr
