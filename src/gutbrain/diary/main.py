@@ -1,0 +1,165 @@
+"""The application factory: ``create_app(settings)`` returns the diary's FastAPI app.
+
+Start-up applies the packaged migrations, starts the group-commit writer and the prompt-log
+sweep; shutdown drains the writer so every queued submission is committed or answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable
+from importlib import resources
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from gutbrain.diary.api.deps import AppState, LoginRequired
+from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
+from gutbrain.diary.db import Database, migrate
+from gutbrain.diary.models import utcnow
+from gutbrain.diary.prompts import Sender, SweepResult, send_reminder_smtp, sweep_prompts
+from gutbrain.diary.ratelimit import RateLimiter
+from gutbrain.diary.settings import Settings, resolve_secret_key
+from gutbrain.diary.web import error_response, wants_json
+from gutbrain.diary.writer import Writer
+from gutbrain.errors import DataError
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("gutbrain.diary")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h["X-Content-Type-Options"] = "nosniff"
+        h["X-Frame-Options"] = "DENY"
+        h["Referrer-Policy"] = "no-referrer"
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        if not request.url.path.startswith("/static/"):
+            h["Cache-Control"] = "no-store"
+        if request.url.scheme == "https":
+            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], dt.datetime] = utcnow,
+    background: bool = True,
+) -> FastAPI:
+    """Build the diary app.
+
+    Parameters
+    ----------
+    settings
+        Server settings; read from the environment when omitted.
+    clock
+        Returns the current UTC time; tests pass a controllable clock.
+    background
+        Run the periodic prompt-log sweep (tests call :func:`sweep_prompts` themselves).
+    """
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        migrate(db.engine)
+        writer = Writer(db)
+        writer.start()
+        app.state.diary = AppState(
+            settings=settings,
+            db=db,
+            writer=writer,
+            secret_key=resolve_secret_key(settings),
+            clock=clock,
+            login_limiter=RateLimiter(settings.login_attempts, settings.login_window_s),
+            token_limiter=RateLimiter(settings.token_attempts, settings.token_window_s),
+        )
+        task = asyncio.create_task(_sweep_loop(app.state.diary)) if background else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            writer.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="gutbrain diary",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.add_middleware(SecurityHeaders)
+    static_dir = resources.files("gutbrain.diary") / "static"
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    for module in (system, auth, admin, studies, participants, export, diary):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.method == "GET" and not wants_json(request):
+            return RedirectResponse("/login", status_code=303)
+        return error_response(request, 401, "log in first")
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        return error_response(request, exc.status_code, exc.detail)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        return error_response(request, 422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        if wants_json(request) or "text/html" not in request.headers.get("accept", ""):
+            return error_response(request, 422, errors)
+        text = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
+        return error_response(request, 422, text)
+
+    return app
+
+
+def _sweep(session: Session, *, now: dt.datetime, send: Sender | None) -> SweepResult:
+    return sweep_prompts(session, now=now, send=send)
+
+
+async def _sweep_loop(state: AppState) -> None:
+    send = send_reminder_smtp(state.settings) if state.settings.smtp_host else None
+    while True:
+        try:
+            result = await state.writer.run(functools.partial(_sweep, now=state.clock(), send=send))
+            log.info(
+                "prompt sweep: %d scheduled, %d expired, %d reminders",
+                result.scheduled,
+                result.expired,
+                result.reminded,
+            )
+        except Exception:
+            log.exception("prompt sweep failed")
+        await asyncio.sleep(state.settings.sweep_interval_s)
