@@ -137,7 +137,7 @@ def create_app(
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        if wants_json(request) or "text/html" not in request.headers.get("accept", ""):
+        if wants_json(request):
             return error_response(request, 422, errors)
         text = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
         return error_response(request, 422, text)

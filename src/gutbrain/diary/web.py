@@ -18,9 +18,8 @@ templates.env.globals["disclaimer"] = "Research and teaching only. Not medical a
 
 
 def wants_json(request: Request) -> bool:
-    """True when the client prefers JSON (API clients, the draft-saving script)."""
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
+    """True unless the client asks for HTML (browsers do); API clients and scripts get JSON."""
+    return "text/html" not in request.headers.get("accept", "")
 
 
 def render(
