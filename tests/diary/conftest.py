@@ -12,15 +12,17 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the diary extra is not installed (pip install gutbrain[diary])")
+pytest.importorskip(
+    "fastapi", reason="the diary extra is not installed (pip install gutbrain[diary])"
+)
 
-from fastapi import FastAPI  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
-from gutbrain.diary.crud.researchers import create_researcher  # noqa: E402
-from gutbrain.diary.db import Database, migrate  # noqa: E402
-from gutbrain.diary.main import create_app  # noqa: E402
-from gutbrain.diary.settings import Settings  # noqa: E402
+from gutbrain.diary.crud.researchers import create_researcher
+from gutbrain.diary.db import Database, migrate
+from gutbrain.diary.main import create_app
+from gutbrain.diary.settings import Settings
 
 BASE = "https://testserver"
 PASSWORD = "correct horse battery"
@@ -114,7 +116,11 @@ class Diary:
         return c, csrf
 
 
-RESEARCHERS = (("owner@example.org", False), ("other@example.org", False), ("admin@example.org", True))
+RESEARCHERS = (
+    ("owner@example.org", False),
+    ("other@example.org", False),
+    ("admin@example.org", True),
+)
 
 
 @pytest.fixture(scope="session")
@@ -133,9 +139,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def make_app(
-    tmp_path: Path, clock: FakeClock, template_db: Path
-) -> Iterator[Callable[..., Diary]]:
+def make_app(tmp_path: Path, clock: FakeClock, template_db: Path) -> Iterator[Callable[..., Diary]]:
     clients: list[TestClient] = []
     target = tmp_path / "diary.sqlite3"
     shutil.copyfile(template_db, target)

@@ -69,7 +69,9 @@ def test_password_is_argon2_hashed(diary):
     from gutbrain.diary.models import Researcher
 
     with diary.app.state.diary.db.session(write=False) as s:
-        h = s.scalar(select(Researcher.password_hash).where(Researcher.email == "owner@example.org"))
+        h = s.scalar(
+            select(Researcher.password_hash).where(Researcher.email == "owner@example.org")
+        )
     assert h.startswith("$argon2id$") and PASSWORD not in h
 
 
@@ -84,15 +86,29 @@ def test_create_study_form_validation_is_422_with_message(diary):
     csrf = diary.login(diary.client, "owner@example.org")
     r = diary.client.post(
         "/studies",
-        data={"csrf": csrf, "name": "X", "design": "nof1", "arms": "A: a\nB: b", "start": "2026-03-02",
-              "consent_text": "ok", "block_days": "", "n_pairs": "2"},
+        data={
+            "csrf": csrf,
+            "name": "X",
+            "design": "nof1",
+            "arms": "A: a\nB: b",
+            "start": "2026-03-02",
+            "consent_text": "ok",
+            "block_days": "",
+            "n_pairs": "2",
+        },
     )
     assert r.status_code == 422
     assert "design &#39;nof1&#39; needs block_days and n_pairs" in r.text
     r = diary.client.post(
         "/studies",
-        data={"csrf": csrf, "name": "X", "design": "parallel", "arms": "only: one",
-              "start": "2026-03-02", "consent_text": "ok"},
+        data={
+            "csrf": csrf,
+            "name": "X",
+            "design": "parallel",
+            "arms": "only: one",
+            "start": "2026-03-02",
+            "consent_text": "ok",
+        },
     )
     assert r.status_code == 422 and "needs at least two arms" in r.text
 
@@ -239,7 +255,10 @@ def test_study_end_and_withdrawal_close_the_diary(diary):
     pc, pcsrf = diary.participant(diary.enrol(diary.client, csrf, sid))
     diary.clock.advance(days=8)
     r = entry(pc, pcsrf)
-    assert r.status_code == 409 and r.json()["detail"] == "the diary period of this study has ended; thank you"
+    assert (
+        r.status_code == 409
+        and r.json()["detail"] == "the diary period of this study has ended; thank you"
+    )
     p2, p2csrf = diary.participant(diary.enrol(diary.client, csrf, sid))
     with diary.app.state.diary.db.session(write=False) as s:
         pid = s.scalar(select(Participant.id).where(Participant.code == "P002"))
@@ -254,9 +273,11 @@ def test_risky_item_shows_crisis_and_flags(diary):
     pc, pcsrf = diary.participant(diary.enrol(diary.client, csrf, sid))
     ok = entry(pc, pcsrf, a_stress="50").json()
     assert ok["risk"] is False and ok["crisis_text"] is None
-    r = pc.post("/diary/entry", data={"csrf": pcsrf, "a_negative_affect": "90",
-                                      "a_positive_affect": "5", "a_stress": "95"},
-                headers={"accept": "text/html"})
+    r = pc.post(
+        "/diary/entry",
+        data={"csrf": pcsrf, "a_negative_affect": "90", "a_positive_affect": "5", "a_stress": "95"},
+        headers={"accept": "text/html"},
+    )
     assert r.status_code == 200
     assert "Support is available now" in r.text and "116 123" in r.text
     dash = diary.client.get(f"/studies/{sid}").text
@@ -271,12 +292,18 @@ def test_phq9_item9_visit_shows_crisis_and_flags(diary):
     assert "Questionnaire due: PHQ-9 (baseline)" in page
     form = pc.get("/diary/visit/baseline/PHQ-9")
     assert "better off dead" in form.text
-    r = pc.post("/diary/visit/baseline/PHQ-9", data={"csrf": pcsrf, "item_1": "1"},
-                headers={"accept": "text/html"})
+    r = pc.post(
+        "/diary/visit/baseline/PHQ-9",
+        data={"csrf": pcsrf, "item_1": "1"},
+        headers={"accept": "text/html"},
+    )
     assert r.status_code == 422 and "please answer item(s) [2, 3, 4, 5, 6, 7, 8, 9]" in r.text
     answers = {f"item_{i}": "0" for i in range(1, 9)} | {"item_9": "1"}
-    r = pc.post("/diary/visit/baseline/PHQ-9", data={"csrf": pcsrf, **answers},
-                headers={"accept": "text/html"})
+    r = pc.post(
+        "/diary/visit/baseline/PHQ-9",
+        data={"csrf": pcsrf, **answers},
+        headers={"accept": "text/html"},
+    )
     assert r.status_code == 200 and "Support is available now" in r.text
     r = pc.post("/diary/visit/baseline/PHQ-9", data={"csrf": pcsrf, **answers})
     assert r.status_code == 404  # no longer due
@@ -297,10 +324,15 @@ def test_participant_history_plot(diary):
 
 def test_dashboard_compliance_and_dropouts(diary):
     csrf = diary.login(diary.client, "owner@example.org")
-    sid = diary.create_study(diary.client, csrf, duration_days="10", design="parallel",
-                             arms="placebo: maltodextrin\nprobiotic: 5e9 CFU")
+    sid = diary.create_study(
+        diary.client,
+        csrf,
+        duration_days="10",
+        design="parallel",
+        arms="placebo: maltodextrin\nprobiotic: 5e9 CFU",
+    )
     a, acsrf = diary.participant(diary.enrol(diary.client, csrf, sid))
-    b, _ = diary.participant(diary.enrol(diary.client, csrf, sid))
+    _b, _ = diary.participant(diary.enrol(diary.client, csrf, sid))
     for _ in range(4):
         entry(a, acsrf)
         diary.clock.advance(days=1)
@@ -319,7 +351,9 @@ def test_prompt_log_sweep_expires_and_reminds(diary):
     diary.clock.advance(days=2)  # day 1 missed, day 2 open
     sent = []
     with diary.app.state.diary.db.session() as s, s.begin():
-        res = sweep_prompts(s, now=diary.clock(), send=lambda to, subj, body: sent.append((to, body)))
+        res = sweep_prompts(
+            s, now=diary.clock(), send=lambda to, subj, body: sent.append((to, body))
+        )
     assert (res.scheduled, res.expired, res.reminded) == (2, 1, 1)
     assert sent[0][0] == "p@example.org" and "/p/" not in sent[0][1]
     with diary.app.state.diary.db.session(write=False) as s:
@@ -340,14 +374,29 @@ def test_export_bundle_contents(diary):
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     z = zipfile.ZipFile(io.BytesIO(r.content))
     names = {n.split("/", 1)[1] for n in z.namelist()}
-    assert {"study.toml", "participants.csv", "diary.csv", "visits.csv", "app/prompt_log.csv",
-            "app/entry_history.csv", "app/risk_flags.csv"} <= names
+    assert {
+        "study.toml",
+        "participants.csv",
+        "diary.csv",
+        "visits.csv",
+        "app/prompt_log.csv",
+        "app/entry_history.csv",
+        "app/risk_flags.csv",
+    } <= names
     everything = b"".join(z.read(n) for n in z.namelist())
     assert b"secret@example.org" not in everything
     root = z.namelist()[0].split("/")[0]
     diary_df = pd.read_csv(io.BytesIO(z.read(f"{root}/diary.csv")))
-    assert list(diary_df.columns) == ["participant", "day", "date", "phase", "negative_affect",
-                                      "positive_affect", "adherence", "submitted_at"]
+    assert list(diary_df.columns) == [
+        "participant",
+        "day",
+        "date",
+        "phase",
+        "negative_affect",
+        "positive_affect",
+        "adherence",
+        "submitted_at",
+    ]
     assert diary_df["day"].tolist() == [0, 1, 2]
     assert diary_df["adherence"].tolist() == [0, 1, 1]
     import tomllib
@@ -366,9 +415,16 @@ def test_delete_participant_erases_everything(diary):
     entry(pc, pcsrf)
     with diary.app.state.diary.db.session(write=False) as s:
         pid = s.scalar(select(Participant.id))
-    r = diary.client.post(f"/studies/{sid}/participants/{pid}/delete", data={"csrf": csrf, "confirm": "nope"})
-    assert r.status_code == 422 and r.json()["detail"] == "type the participant code 'P001' to confirm the deletion"
-    r = diary.client.post(f"/studies/{sid}/participants/{pid}/delete", data={"csrf": csrf, "confirm": "P001"})
+    r = diary.client.post(
+        f"/studies/{sid}/participants/{pid}/delete", data={"csrf": csrf, "confirm": "nope"}
+    )
+    assert (
+        r.status_code == 422
+        and r.json()["detail"] == "type the participant code 'P001' to confirm the deletion"
+    )
+    r = diary.client.post(
+        f"/studies/{sid}/participants/{pid}/delete", data={"csrf": csrf, "confirm": "P001"}
+    )
     assert r.status_code == 200
     for model in (Participant, Entry, EntryRevision, PromptLog):
         assert _count(diary, model) == 0, model
@@ -386,8 +442,11 @@ def test_security_headers_and_cookie_flags(diary):
     assert h["cache-control"] == "no-store"
     assert h["strict-transport-security"].startswith("max-age=")
     page = diary.client.get("/login")
-    resp = diary.client.post("/login", data={"email": "owner@example.org", "password": PASSWORD,
-                                              "csrf": csrf_of(page.text)}, follow_redirects=False)
+    resp = diary.client.post(
+        "/login",
+        data={"email": "owner@example.org", "password": PASSWORD, "csrf": csrf_of(page.text)},
+        follow_redirects=False,
+    )
     cookie = resp.headers["set-cookie"]
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=strict" in cookie
 
@@ -405,8 +464,15 @@ def test_participant_cookie_flags_and_link_redirect(diary):
 def test_no_token_in_logs(diary, caplog):
     from gutbrain.diary.logs import RedactFilter
 
-    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s "%s %s"',
-                               ("1.2.3.4", "GET", "/p/AbC_123-xyz"), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s "%s %s"',
+        ("1.2.3.4", "GET", "/p/AbC_123-xyz"),
+        None,
+    )
     RedactFilter().filter(record)
     assert "AbC_123-xyz" not in record.getMessage() and "/p/<redacted>" in record.getMessage()
     caplog.set_level(logging.DEBUG)
@@ -423,14 +489,19 @@ def test_no_token_in_logs(diary, caplog):
 
 def test_admin_creates_accounts(diary):
     csrf = diary.login(diary.client, "admin@example.org")
-    r = diary.client.post("/admin/researchers", data={"csrf": csrf, "email": "new@example.org",
-                                                      "password": "long enough pw"})
+    r = diary.client.post(
+        "/admin/researchers",
+        data={"csrf": csrf, "email": "new@example.org", "password": "long enough pw"},
+    )
     assert r.status_code == 201 and "account new@example.org created" in r.text
-    r = diary.client.post("/admin/researchers", data={"csrf": csrf, "email": "new@example.org",
-                                                      "password": "long enough pw"})
+    r = diary.client.post(
+        "/admin/researchers",
+        data={"csrf": csrf, "email": "new@example.org", "password": "long enough pw"},
+    )
     assert r.status_code == 422 and "already exists" in r.text
-    r = diary.client.post("/admin/researchers", data={"csrf": csrf, "email": "x@example.org",
-                                                      "password": "short"})
+    r = diary.client.post(
+        "/admin/researchers", data={"csrf": csrf, "email": "x@example.org", "password": "short"}
+    )
     assert r.status_code == 422 and "at least 10 characters" in r.text
 
 

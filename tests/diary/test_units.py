@@ -56,7 +56,10 @@ def test_validate_answers_types_and_ranges():
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"negative_affect": "101", "positive_affect": "1"}, "negative_affect: '101' is out of range"),
+        (
+            {"negative_affect": "101", "positive_affect": "1"},
+            "negative_affect: '101' is out of range",
+        ),
         ({"negative_affect": "5.5", "positive_affect": "1"}, "must be a whole number"),
         ({"negative_affect": "x", "positive_affect": "1"}, "'x' is not a number"),
         ({"negative_affect": "nan", "positive_affect": "1"}, "not a finite number"),
@@ -216,13 +219,13 @@ def test_study_toml_parses():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("design = \"nof1\"", "design = \"crossover\""), "design 'crossover' is not run"),
-        (("label = \"A\"", "label = \"AA\""), "must be single characters"),
+        (('design = "nof1"', 'design = "crossover"'), "design 'crossover' is not run"),
+        (('label = "A"', 'label = "AA"'), "must be single characters"),
         (("pairs = 2", "pairs = 2\nfoo = 1"), "foo"),
         (("block_days = 7", "block_days = 0"), "block_days"),
-        (("window_open = \"18:00\"", "window_open = \"6pm\""), "window_open"),
-        (("\"PHQ-9\", \"PANAS\"", "\"PHQ-9\", \"BDI\""), "unknown instrument"),
-        (("kind = \"vas\"", "kind = \"slider\""), "kind"),
+        (('window_open = "18:00"', 'window_open = "6pm"'), "window_open"),
+        (('"PHQ-9", "PANAS"', '"PHQ-9", "BDI"'), "unknown instrument"),
+        (('kind = "vas"', 'kind = "slider"'), "kind"),
         (("[diary]", "x = [\n[diary]"), "invalid TOML"),
     ],
 )

@@ -32,7 +32,10 @@ from gutbrain.diary.web import error_response, wants_json
 from gutbrain.diary.writer import Writer
 from gutbrain.errors import DataError
 
-__all__ = ["create_app"]
+__all__ = ["ROUTERS", "create_app"]
+
+#: Every router of the app; the authorization-matrix test walks these.
+ROUTERS = tuple(m.router for m in (system, auth, admin, studies, participants, export, diary))
 
 log = logging.getLogger("gutbrain.diary")
 
@@ -114,8 +117,8 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     static_dir = resources.files("gutbrain.diary") / "static"
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
-    for module in (system, auth, admin, studies, participants, export, diary):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
