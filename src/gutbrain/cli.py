@@ -48,10 +48,6 @@ def version() -> None:
     typer.echo(__version__)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 # --- diary (gutbrain.diary): the daily-diary web app ---------------------------------------------
 
 diary_app = typer.Typer(help="Daily-diary web app administration.", no_args_is_help=True)
@@ -85,3 +81,7 @@ def diary_create_admin(
 
     created = create_admin(email=email, password=password, database_url=database_url)
     typer.echo(f"administrator {created} created")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

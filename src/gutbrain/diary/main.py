@@ -85,7 +85,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
         migrate(db.engine)
-        writer = Writer(db)
+        writer = Writer(db, max_batch=settings.writer_max_batch)
         writer.start()
         app.state.diary = AppState(
             settings=settings,

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     token_window_s: float = 60.0
     #: Trust ``X-Forwarded-For`` for the client address (only behind a reverse proxy you run).
     trust_proxy: bool = False
+    #: Most submissions committed together by the group-commit writer (1 disables grouping).
+    writer_max_batch: int = Field(default=256, ge=1, le=10_000)
     #: How often the background job writes scheduled/expired prompt-log rows and sends reminders.
     sweep_interval_s: float = 300.0
     #: Optional SMTP server for e-mail reminders; reminders are off when ``smtp_host`` is empty.
