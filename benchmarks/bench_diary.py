@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 from gutbrain.diary.loadgen import RawClient, seed_study, submission_request
 
@@ -103,15 +104,20 @@ def run_one(label: str, max_batch: int, args: argparse.Namespace) -> float:
         proc = _start(url, port, Path(tmp) / "server.log", max_batch)
         try:
             asyncio.run(_load(port, tokens, 1.0, args.concurrency))  # warm-up
+            server = psutil.Process(proc.pid)
+            cpu0 = server.cpu_times()
             lat, errors = asyncio.run(_load(port, tokens, args.seconds, args.concurrency))
+            cpu1 = server.cpu_times()
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)
     ms = np.array(lat) * 1000
     rate = len(lat) / args.seconds
+    cpu_ms = ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) * 1000 / max(len(lat), 1)
     print(
-        f"{label:<34} {rate:8.0f} submissions/s   p50 {np.percentile(ms, 50):6.1f} ms   "
-        f"p99 {np.percentile(ms, 99):6.1f} ms   errors {errors}"
+        f"{label:<34} {rate:6.0f} submissions/s  p50 {np.percentile(ms, 50):6.1f} ms  "
+        f"p99 {np.percentile(ms, 99):6.1f} ms  server CPU {cpu_ms:4.2f} ms/submission  "
+        f"errors {errors}"
     )
     return rate
 
@@ -130,6 +136,7 @@ def main() -> None:
     grouped = run_one("group commit (default)", 256, args)
     single = run_one("baseline: one commit per request", 1, args)
     print(f"group commit / baseline throughput ratio: {grouped / single:.2f}")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (other work on the machine)")
 
 
 if __name__ == "__main__":

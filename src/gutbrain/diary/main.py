@@ -19,7 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gutbrain.diary.api.deps import AppState, LoginRequired
 from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
@@ -28,6 +29,7 @@ from gutbrain.diary.models import utcnow
 from gutbrain.diary.prompts import Sender, SweepResult, send_reminder_smtp, sweep_prompts
 from gutbrain.diary.ratelimit import RateLimiter
 from gutbrain.diary.settings import Settings, resolve_secret_key
+from gutbrain.diary.studycache import StudyCache
 from gutbrain.diary.web import error_response, wants_json
 from gutbrain.diary.writer import Writer
 from gutbrain.errors import DataError
@@ -45,21 +47,36 @@ CSP = (
 )
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h["X-Content-Type-Options"] = "nosniff"
-        h["X-Frame-Options"] = "DENY"
-        h["Referrer-Policy"] = "no-referrer"
-        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        h["Cross-Origin-Opener-Policy"] = "same-origin"
-        if not request.url.path.startswith("/static/"):
-            h["Cache-Control"] = "no-store"
-        if request.url.scheme == "https":
-            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        return response
+class SecurityHeaders:
+    """Adds security headers to every response (a plain ASGI middleware: cheap per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = CSP
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+                if https:
+                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(
@@ -95,6 +112,7 @@ def create_app(
             clock=clock,
             login_limiter=RateLimiter(settings.login_attempts, settings.login_window_s),
             token_limiter=RateLimiter(settings.token_attempts, settings.token_window_s),
+            studies=StudyCache(db),
         )
         task = asyncio.create_task(_sweep_loop(app.state.diary)) if background else None
         try:

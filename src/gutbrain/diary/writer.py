@@ -3,8 +3,9 @@
 Every acknowledged submission must survive a crash, so each is committed with an fsync before the
 reply. An fsync costs milliseconds (about 4 ms on the reference 2-core machine), which would cap
 one-at-a-time commits near 250 per second. The writer instead takes every job waiting in its
-queue, runs each inside its own SAVEPOINT (a failing job is rolled back alone and gets its own
-exception), commits them together with one fsync, and only then resolves their futures. Replies
+queue, runs them in one transaction, commits them together with one fsync, and only then
+resolves their futures. If any job raises, the batch is rolled back and each job is re-run in its
+own transaction, so one bad job cannot fail or lose the others. Replies
 therefore still follow a durable commit; they just share it. This is the group commit of
 PostgreSQL and InnoDB, done in the application because SQLite has none.
 """
@@ -93,30 +94,34 @@ class Writer:
                 return
 
     def _run_batch(self, batch: list[tuple[Callable[[Session], Any], Future[Any]]]) -> None:
-        results: list[tuple[Future[Any], bool, Any]] = []
+        live = [(job, fut) for job, fut in batch if fut.set_running_or_notify_cancel()]
+        if not live:
+            return
+        # Fast path: the whole batch in one transaction. Jobs rarely fail (input is validated
+        # before it is queued); if one does, the batch is rolled back and every job is re-run
+        # in a transaction of its own, so a failure only ever affects its own request.
         try:
-            with self.db.session() as session:
-                with session.begin():
-                    for job, fut in batch:
-                        if not fut.set_running_or_notify_cancel():
-                            continue
-                        try:
-                            with session.begin_nested():
-                                value = job(session)
-                            results.append((fut, True, value))
-                        except Exception as exc:  # the job's own error goes to its caller
-                            results.append((fut, False, exc))
-                # committed (and fsynced) here
-        except Exception as exc:
-            log.exception("diary writer: a batch of %d failed to commit", len(batch))
-            for _job, fut in batch:
-                if not fut.done():
-                    fut.set_exception(exc)
+            with self.db.session() as session, session.begin():
+                results = [job(session) for job, _fut in live]
+        except Exception:
+            if len(live) == 1:
+                self._run_alone(*live[0])
+            else:
+                for job, fut in live:
+                    self._run_alone(job, fut)
             return
         self.batches += 1
-        self.jobs += len(batch)
-        for fut, ok, value in results:
-            if ok:
-                fut.set_result(value)
-            else:
-                fut.set_exception(value)
+        self.jobs += len(live)
+        for (_job, fut), value in zip(live, results, strict=True):
+            fut.set_result(value)
+
+    def _run_alone(self, job: Callable[[Session], Any], fut: Future[Any]) -> None:
+        try:
+            with self.db.session() as session, session.begin():
+                value = job(session)
+        except Exception as exc:  # the job's own error goes to its caller
+            fut.set_exception(exc)
+            return
+        self.batches += 1
+        self.jobs += 1
+        fut.set_result(value)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from gutbrain.diary.crud.participants import participant_by_digest
 from gutbrain.diary.crud.researchers import session_researcher
@@ -21,6 +22,7 @@ from gutbrain.diary.models import Participant, Researcher, Study
 from gutbrain.diary.ratelimit import RateLimiter
 from gutbrain.diary.security import check_csrf, hash_token
 from gutbrain.diary.settings import Settings
+from gutbrain.diary.studycache import StudyCache
 from gutbrain.diary.writer import Writer
 
 RESEARCHER_COOKIE = "gb_session"
@@ -39,6 +41,7 @@ class AppState:
     clock: Callable[[], dt.datetime]
     login_limiter: RateLimiter
     token_limiter: RateLimiter
+    studies: StudyCache
 
 
 def get_state(request: Request) -> AppState:
@@ -140,8 +143,12 @@ class ParticipantAuth:
     token_hash: str
 
 
-def get_participant_auth(request: Request, state: StateDep) -> ParticipantAuth:
-    """The participant of the personal-link cookie; 401 without one, 429 when guessing."""
+async def get_participant_auth(request: Request, state: StateDep) -> ParticipantAuth:
+    """The participant of the personal-link cookie; 401 without one, 429 when guessing.
+
+    On SQLite the look-up (one indexed read of a WAL database, which never waits for writers)
+    runs on the event loop; on a networked database it goes to the thread pool.
+    """
     address = client_address(request, state)
     if state.token_limiter.blocked(address):
         raise HTTPException(status_code=429, detail="too many invalid links; wait a minute")
@@ -149,16 +156,18 @@ def get_participant_auth(request: Request, state: StateDep) -> ParticipantAuth:
     if not token:
         raise HTTPException(status_code=401, detail="open your personal study link to continue")
     digest = hash_token(token)
-    with state.db.session(write=False) as session:
-        participant = participant_by_digest(session, token_hash=digest)
-        if participant is None:
-            state.token_limiter.hit(address)
-            raise HTTPException(
-                status_code=401, detail="this link is not valid (any more); ask the study team"
-            )
-        study = participant.study
-        _ = (study.arms, study.items, study.visits)  # load while the session is open
-        session.expunge_all()
+
+    def lookup() -> Participant | None:
+        with state.db.session(write=False) as session:
+            return participant_by_digest(session, token_hash=digest)
+
+    participant = lookup() if state.db.is_sqlite else await run_in_threadpool(lookup)
+    if participant is None:
+        state.token_limiter.hit(address)
+        raise HTTPException(
+            status_code=401, detail="this link is not valid (any more); ask the study team"
+        )
+    study = state.studies.get(participant.study_id)  # cached after the first request
     return ParticipantAuth(participant, study, digest)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Session
 
 from gutbrain.diary.models import (
@@ -61,6 +62,55 @@ def add_flags(
         participant.flagged = True
 
 
+# Core tables: the submission path runs plain Core statements on the session's connection,
+# which costs a fraction of the ORM's bulk-insert machinery per request.
+ENTRY: Table = Entry.__table__  # type: ignore[assignment]
+REVISION: Table = EntryRevision.__table__  # type: ignore[assignment]
+PROMPT: Table = PromptLog.__table__  # type: ignore[assignment]
+_UPSERTS: dict[str, tuple[Any, Any]] = {}
+
+
+def _upserts(session: Session) -> tuple[Any, Any]:
+    """The entry and prompt-log upserts for the session's dialect, built once and reused so the
+    statement cache applies (building ``ON CONFLICT ... excluded`` per request costs more than
+    running it)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        entry: Any = insert(ENTRY)
+        entry = entry.on_conflict_do_update(
+            index_elements=["participant_id", "day"],
+            set_={
+                "revision": ENTRY.c.revision + 1,
+                "values": entry.excluded["values"],
+                "submitted_at": entry.excluded.submitted_at,
+            },
+        ).returning(ENTRY.c.id, ENTRY.c.revision)
+        prompt: Any = insert(PROMPT)
+        prompt = prompt.on_conflict_do_update(
+            index_elements=["participant_id", "day"],
+            set_={
+                "submitted_at": func.coalesce(PROMPT.c.submitted_at, prompt.excluded.submitted_at)
+            },
+        )
+        _UPSERTS[dialect] = (entry, prompt)
+    return _UPSERTS[dialect]
+
+
+_REVISION_INSERT = sa_insert(REVISION)
+_PRIOR = (
+    select(REVISION.c.revision, REVISION.c.submitted_at, REVISION.c["values"])
+    .join(ENTRY, ENTRY.c.id == REVISION.c.entry_id)
+    .where(
+        ENTRY.c.participant_id == bindparam("participant_id"),
+        ENTRY.c.day == bindparam("day"),
+        REVISION.c.client_id == bindparam("client_id"),
+    )
+)
+
+
 def submit_entry(
     session: Session,
     *,
@@ -73,22 +123,21 @@ def submit_entry(
 ) -> dict[str, Any]:
     """Store the answers of one participant-day: a new entry, or a new revision of it.
 
-    A retried request (same ``client_id``) returns the stored revision instead of adding one.
+    The entry is an upsert on the unique (participant, day) key, so concurrent or repeated
+    submissions can never create a duplicate; every submission is also appended to
+    ``entry_revision``. A retried request (same ``client_id``) returns the stored revision
+    instead of adding one.
 
     Returns
     -------
     dict
         ``day``, ``date``, ``revision``, ``submitted_at``, ``values``, ``replayed``.
     """
-    entry = session.scalar(
-        select(Entry).where(Entry.participant_id == participant_id, Entry.day == window.day)
-    )
-    if entry is not None and client_id:
-        prior = session.scalar(
-            select(EntryRevision).where(
-                EntryRevision.entry_id == entry.id, EntryRevision.client_id == client_id
-            )
-        )
+    conn = session.connection()
+    if client_id:
+        prior = conn.execute(
+            _PRIOR, {"participant_id": participant_id, "day": window.day, "client_id": client_id}
+        ).first()
         if prior is not None:
             return {
                 "day": window.day,
@@ -98,39 +147,44 @@ def submit_entry(
                 "values": prior.values,
                 "replayed": True,
             }
-    if entry is None:
-        entry = Entry(
-            participant_id=participant_id,
-            day=window.day,
-            date=window.date,
-            values=values,
-            revision=1,
-            first_submitted_at=now,
-            submitted_at=now,
-        )
-        session.add(entry)
-        session.flush()
-    else:
-        entry.revision += 1
-        entry.values = values
-        entry.submitted_at = now
-    session.add(
-        EntryRevision(
-            entry_id=entry.id,
-            revision=entry.revision,
-            values=values,
-            submitted_at=now,
-            client_id=client_id,
-        )
+    entry_upsert, prompt_upsert = _upserts(session)
+    entry_id, revision = conn.execute(
+        entry_upsert,
+        {
+            "participant_id": participant_id,
+            "day": window.day,
+            "date": window.date,
+            "values": values,
+            "revision": 1,
+            "first_submitted_at": now,
+            "submitted_at": now,
+        },
+    ).one()
+    conn.execute(
+        _REVISION_INSERT,
+        {
+            "entry_id": entry_id,
+            "revision": revision,
+            "values": values,
+            "submitted_at": now,
+            "client_id": client_id,
+        },
     )
-    prompt = _ensure_prompt(session, participant_id=participant_id, window=window)
-    if prompt.submitted_at is None:
-        prompt.submitted_at = now
+    conn.execute(
+        prompt_upsert,
+        {
+            "participant_id": participant_id,
+            "day": window.day,
+            "scheduled_at": window.opens,
+            "expires_at": window.expires,
+            "submitted_at": now,
+        },
+    )
     add_flags(session, participant_id=participant_id, day=window.day, risks=risks)
     return {
         "day": window.day,
         "date": window.date,
-        "revision": entry.revision,
+        "revision": revision,
         "submitted_at": now,
         "values": values,
         "replayed": False,
