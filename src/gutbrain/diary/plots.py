@@ -92,14 +92,21 @@ def line_chart(
     for i, s in enumerate(series):
         color, dash = PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        if s.points:
-            path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in s.points)
+        # A line joins consecutive days only: a gap (a missed day, another phase) breaks it.
+        runs: list[list[tuple[float, float]]] = []
+        for x, y in s.points:
+            if runs and x - runs[-1][-1][0] <= 1:
+                runs[-1].append((x, y))
+            else:
+                runs.append([(x, y)])
+        for run in runs:
+            path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in run)
             out.append(
                 f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"'
                 f"{dash_attr}/>"
             )
-            for x, y in s.points:
-                out.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.5" fill="{color}"/>')
+        for x, y in s.points:
+            out.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.5" fill="{color}"/>')
         ly = height - 10
         out.append(
             f'<line x1="{lx}" x2="{lx + 22}" y1="{ly - 4}" y2="{ly - 4}" stroke="{color}" '
