@@ -90,7 +90,7 @@ def test_nof1_study_end_to_end(server, tmp_path):
             browser.close()
 
 
-def _scenario(browser, base, clock, tmp_path):  # noqa: PLR0915 - one story, told in order
+def _scenario(browser, base, clock, tmp_path):
     researcher = browser.new_context(viewport={"width": 1280, "height": 900})
     r = researcher.new_page()
     r.goto(f"{base}/login")
