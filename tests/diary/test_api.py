@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gutbrain.diary.models import Entry, EntryRevision, Participant, PromptLog, VisitResponse
-from gutbrain.diary.prompts import sweep_prompts
+from gutbrain.diary.prompts import record_reminders, send_reminders, sweep_prompts
 from gutbrain.diary.security import hash_token
 
 from .conftest import PASSWORD, Diary, csrf_of
@@ -350,12 +350,26 @@ def test_prompt_log_sweep_expires_and_reminds(diary):
     entry(pc, pcsrf)
     diary.clock.advance(days=2)  # day 1 missed, day 2 open
     sent = []
-    with diary.app.state.diary.db.session() as s, s.begin():
-        res = sweep_prompts(
-            s, now=diary.clock(), send=lambda to, subj, body: sent.append((to, body))
-        )
-    assert (res.scheduled, res.expired, res.reminded) == (2, 1, 1)
+    db = diary.app.state.diary.db
+    with db.session() as s, s.begin():
+        res = sweep_prompts(s, now=diary.clock())
+    assert (res.scheduled, res.expired, len(res.due)) == (2, 1, 1)
+
+    def fake_send(to, subject, body):
+        sent.append((to, body))
+
+    ids = send_reminders(res.due, fake_send)
+    with db.session() as s, s.begin():
+        record_reminders(s, prompt_ids=ids, now=diary.clock())
     assert sent[0][0] == "p@example.org" and "/p/" not in sent[0][1]
+    with db.session() as s, s.begin():  # a second sweep: nothing new, no second reminder
+        again = sweep_prompts(s, now=diary.clock())
+    assert (again.scheduled, again.expired, again.due) == (0, 0, ())
+
+    def failing_send(to, subject, body):
+        raise OSError("smtp down")
+
+    assert send_reminders(res.due, failing_send) == []
     with diary.app.state.diary.db.session(write=False) as s:
         rows = {r.day: r for r in s.scalars(select(PromptLog))}
     assert rows[0].opened_at is not None and rows[0].submitted_at is not None

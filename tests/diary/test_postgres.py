@@ -20,7 +20,7 @@ import pytest
 
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install gutbrain[postgres])")
 
-from .server_proc import free_port  # noqa: E402
+from .server_proc import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,7 +26,12 @@ from gutbrain.diary.api.deps import AppState, LoginRequired
 from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
 from gutbrain.diary.db import Database, migrate
 from gutbrain.diary.models import utcnow
-from gutbrain.diary.prompts import Sender, SweepResult, send_reminder_smtp, sweep_prompts
+from gutbrain.diary.prompts import (
+    record_reminders,
+    send_reminder_smtp,
+    send_reminders,
+    sweep_prompts,
+)
 from gutbrain.diary.ratelimit import RateLimiter
 from gutbrain.diary.settings import Settings, resolve_secret_key
 from gutbrain.diary.studycache import StudyCache
@@ -166,20 +171,24 @@ def create_app(
     return app
 
 
-def _sweep(session: Session, *, now: dt.datetime, send: Sender | None) -> SweepResult:
-    return sweep_prompts(session, now=now, send=send)
-
-
 async def _sweep_loop(state: AppState) -> None:
     send = send_reminder_smtp(state.settings) if state.settings.smtp_host else None
     while True:
         try:
-            result = await state.writer.run(functools.partial(_sweep, now=state.clock(), send=send))
+            now = state.clock()
+            result = await state.writer.run(functools.partial(sweep_prompts, now=now))
+            reminded = 0
+            if send is not None and result.due:
+                sent = await run_in_threadpool(send_reminders, result.due, send)
+                await state.writer.run(
+                    functools.partial(record_reminders, prompt_ids=sent, now=state.clock())
+                )
+                reminded = len(sent)
             log.info(
                 "prompt sweep: %d scheduled, %d expired, %d reminders",
                 result.scheduled,
                 result.expired,
-                result.reminded,
+                reminded,
             )
         except Exception:
             log.exception("prompt sweep failed")

@@ -5,8 +5,10 @@ The sweep runs periodically (and once at start-up). For every consented, active 
 1. writes a ``prompt_log`` row for each past and current diary day that has none (``scheduled``),
    so days the participant never opened still appear in the log;
 2. marks rows whose window has passed without a submission as ``expired``;
-3. when SMTP is configured and the participant gave an e-mail address, sends one reminder per
-   open prompt that has no submission yet, and records ``reminder_sent_at``.
+3. lists the open prompts without a submission whose participant gave an e-mail address and
+   has had no reminder yet. :func:`send_reminders` then e-mails them (outside the database
+   writer, so a slow SMTP server never delays a submission) and :func:`record_reminders`
+   writes ``reminder_sent_at`` for those that went out.
 
 Reminder e-mails never contain the personal link (a mailbox is not a safe place for it); they ask
 the participant to open their bookmarked link.
@@ -29,7 +31,14 @@ from gutbrain.diary.models import Participant, PromptLog, Study
 from gutbrain.diary.settings import Settings
 from gutbrain.diary.timeline import first_day, last_day
 
-__all__ = ["SweepResult", "send_reminder_smtp", "sweep_prompts"]
+__all__ = [
+    "Reminder",
+    "SweepResult",
+    "record_reminders",
+    "send_reminder_smtp",
+    "send_reminders",
+    "sweep_prompts",
+]
 
 log = logging.getLogger("gutbrain.diary")
 #: Days looked back for missing prompt-log rows on each sweep (older gaps were filled earlier).
@@ -37,10 +46,17 @@ BACKFILL_DAYS = 60
 
 
 @dataclass(frozen=True)
+class Reminder:
+    prompt_id: int
+    email: str
+    study_name: str
+
+
+@dataclass(frozen=True)
 class SweepResult:
     scheduled: int
     expired: int
-    reminded: int
+    due: tuple[Reminder, ...]
 
 
 Sender = Callable[[str, str, str], None]
@@ -65,9 +81,10 @@ def send_reminder_smtp(settings: Settings) -> Sender:
     return send
 
 
-def sweep_prompts(session: Session, *, now: dt.datetime, send: Sender | None = None) -> SweepResult:
-    """Fill, expire and remind, as described in the module docstring."""
-    scheduled = expired = reminded = 0
+def sweep_prompts(session: Session, *, now: dt.datetime) -> SweepResult:
+    """Fill and expire prompt-log rows and list the reminders due (module docstring)."""
+    scheduled = expired = 0
+    due: list[Reminder] = []
     participants = session.scalars(
         select(Participant).where(Participant.consented_at.is_not(None))
     ).all()
@@ -107,25 +124,34 @@ def sweep_prompts(session: Session, *, now: dt.datetime, send: Sender | None = N
                 row.expired_at = row.expires_at
                 expired += 1
             open_now = row.scheduled_at <= now < row.expires_at
-            if (
-                send is not None
-                and p.email
-                and open_now
-                and row.submitted_at is None
-                and row.reminder_sent_at is None
-            ):
-                try:
-                    send(
-                        p.email,
-                        f"{study.name}: today's diary",
-                        "Your daily diary for today is open. Please open your personal study "
-                        "link (the bookmark you saved) to answer. It takes about a minute.\n\n"
-                        "Research only; not medical advice.",
-                    )
-                except (OSError, smtplib.SMTPException) as exc:
-                    # No address or participant in the log: only the failure's class.
-                    log.warning("reminder e-mail failed: %s", type(exc).__name__)
-                else:
-                    row.reminder_sent_at = now
-                    reminded += 1
-    return SweepResult(scheduled, expired, reminded)
+            if p.email and open_now and row.submitted_at is None and row.reminder_sent_at is None:
+                session.flush()  # give a new row its id
+                due.append(Reminder(row.id, p.email, study.name))
+    return SweepResult(scheduled, expired, tuple(due))
+
+
+def send_reminders(due: tuple[Reminder, ...], send: Sender) -> list[int]:
+    """E-mail each due reminder; returns the prompt ids whose e-mail went out."""
+    sent = []
+    for r in due:
+        try:
+            send(
+                r.email,
+                f"{r.study_name}: today's diary",
+                "Your daily diary for today is open. Please open your personal study link (the "
+                "bookmark you saved) to answer. It takes about a minute.\n\n"
+                "Research only; not medical advice.",
+            )
+        except (OSError, smtplib.SMTPException) as exc:
+            # No address or participant in the log: only the failure's class.
+            log.warning("reminder e-mail failed: %s", type(exc).__name__)
+        else:
+            sent.append(r.prompt_id)
+    return sent
+
+
+def record_reminders(session: Session, *, prompt_ids: list[int], now: dt.datetime) -> None:
+    """Log ``reminder_sent_at`` for the prompts whose reminder went out."""
+    for row in session.scalars(select(PromptLog).where(PromptLog.id.in_(prompt_ids))):
+        if row.reminder_sent_at is None:
+            row.reminder_sent_at = now
