@@ -1,0 +1,54 @@
+"""Account management for administrators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from gutbrain.diary.api.deps import AdminDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
+from gutbrain.diary.crud.researchers import create_researcher, list_researchers
+from gutbrain.diary.web import render
+from gutbrain.errors import DataError
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/researchers")
+def researchers_page(
+    request: Request, admin: AdminDep, auth: ResearcherAuthDep, session: SessionDep
+) -> Response:
+    return render(
+        request,
+        "researchers.html",
+        {"researchers": list_researchers(session), "me": admin},
+        csrf_subject=auth.session_hash,
+    )
+
+
+@router.post("/researchers", dependencies=[ResearcherCsrf])
+def add_researcher(
+    request: Request,
+    admin: AdminDep,
+    auth: ResearcherAuthDep,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1000)],
+    is_admin: Annotated[bool, Form()] = False,
+) -> Response:
+    error = message = None
+    try:
+        create_researcher(session, email=email, password=password, is_admin=is_admin)
+        session.commit()
+        message = f"account {email.strip().lower()} created"
+    except DataError as exc:
+        session.rollback()
+        error = str(exc)
+    return render(
+        request,
+        "researchers.html",
+        {"researchers": list_researchers(session), "me": admin, "error": error, "message": message},
+        status_code=422 if error else 201,
+        csrf_subject=auth.session_hash,
+    )

@@ -1,0 +1,310 @@
+"""The participant's pages: personal link, consent, today's entry, history, visit questionnaires.
+
+A participant is identified only by the personal-link token. ``GET /p/{token}`` moves it into an
+HttpOnly cookie and redirects, so the token leaves the address bar and browser history; every
+other page reads the cookie. All writes go through the group-commit writer and are answered
+only after a durable commit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from gutbrain.diary.api.deps import (
+    PARTICIPANT_COOKIE,
+    NowDep,
+    ParticipantAuthDep,
+    ParticipantCsrf,
+    ReadSessionDep,
+    StateDep,
+    client_address,
+)
+from gutbrain.diary.crud.entries import (
+    entries_of,
+    entry_for_day,
+    mark_opened,
+    submit_entry,
+    submit_visit,
+    visits_done,
+)
+from gutbrain.diary.crud.participants import participant_by_token, record_consent
+from gutbrain.diary.crud.studies import item_specs, study_clock
+from gutbrain.diary.items import is_risky, validate_answers
+from gutbrain.diary.models import PromptLog
+from gutbrain.diary.plots import Series, line_chart
+from gutbrain.diary.questionnaires import (
+    Instrument,
+    get_instrument,
+    parse_answers,
+    risky_items,
+)
+from gutbrain.diary.schemas import EntryAck
+from gutbrain.diary.timeline import ParticipantState, participant_state
+from gutbrain.diary.web import render, wants_json
+from gutbrain.errors import DataError
+
+router = APIRouter(tags=["diary"])
+
+ANSWER_PREFIX = "a_"
+COOKIE_DAYS = 400
+
+
+@router.get("/p/{token}")
+def open_link(token: str, request: Request, state: StateDep, session: ReadSessionDep) -> Response:
+    address = client_address(request, state)
+    if state.token_limiter.blocked(address):
+        raise HTTPException(status_code=429, detail="too many invalid links; wait a minute")
+    participant = participant_by_token(session, token=token)
+    if participant is None:
+        state.token_limiter.hit(address)
+        raise HTTPException(status_code=404, detail="this link is not valid; ask the study team")
+    response = RedirectResponse("/diary", status_code=303)
+    response.set_cookie(
+        PARTICIPANT_COOKIE,
+        token,
+        max_age=COOKIE_DAYS * 86400,
+        httponly=True,
+        secure=state.settings.cookie_secure,
+        samesite="lax",
+    )
+    return response
+
+
+@router.get("/diary")
+async def diary_page(
+    request: Request, auth: ParticipantAuthDep, state: StateDep, now: NowDep
+) -> Response:
+    p, study = auth.participant, auth.study
+    if p.consented_at is None:
+        return render(request, "consent.html", {"study": study}, csrf_subject=auth.token_hash)
+    with state.db.session(write=False) as session:
+        done = visits_done(session, participant_id=p.id)
+        st = participant_state(study, p, now, done)
+        entry = None
+        opened = True
+        if st.window is not None:
+            entry = entry_for_day(session, participant_id=p.id, day=st.window.day)
+            opened = (
+                session.scalar(
+                    select(PromptLog.opened_at).where(
+                        PromptLog.participant_id == p.id, PromptLog.day == st.window.day
+                    )
+                )
+                is not None
+            )
+    if st.window is not None and not opened:
+        window = st.window
+        await state.writer.run(
+            lambda s: mark_opened(s, participant_id=p.id, window=window, now=now)
+        )
+    next_window = None
+    if st.window is None and st.status in ("closed", "not_started"):
+        next_window = study_clock(study).next_window(p.day0_date, now)
+    return render(
+        request,
+        "diary.html",
+        {
+            "study": study,
+            "participant": p,
+            "st": st,
+            "items": item_specs(study),
+            "entry": entry,
+            "values": entry.values if entry else {},
+            "show_phase": study.design == "nof1" and not study.blinded,
+            "next_window": next_window,
+            "prefix": ANSWER_PREFIX,
+        },
+        csrf_subject=auth.token_hash,
+    )
+
+
+@router.post("/diary/consent", dependencies=[ParticipantCsrf])
+async def consent(
+    auth: ParticipantAuthDep,
+    state: StateDep,
+    now: NowDep,
+    agree: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    if agree != "yes":
+        raise HTTPException(status_code=422, detail="tick the box to consent, or close this page")
+    pid = auth.participant.id
+    await state.writer.run(lambda s: record_consent(s, participant_id=pid, now=now))
+    return RedirectResponse("/diary", status_code=303)
+
+
+def _consented(auth: ParticipantAuthDep) -> None:
+    if auth.participant.consented_at is None:
+        raise HTTPException(status_code=403, detail="please read and accept the consent first")
+
+
+@router.post("/diary/entry", dependencies=[ParticipantCsrf])
+async def post_entry(
+    request: Request, auth: ParticipantAuthDep, state: StateDep, now: NowDep
+) -> Response:
+    _consented(auth)
+    p, study = auth.participant, auth.study
+    form = await request.form()
+    raw: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if key.startswith(ANSWER_PREFIX) and isinstance(value, str):
+            raw[key[len(ANSWER_PREFIX) :]] = value
+    client_id = str(form.get("client_id") or "")[:64] or None
+    st = participant_state(study, p, now, set())  # visits do not matter here
+    if st.window is None:
+        messages = {
+            "withdrawn": "you have left this study; thank you for taking part",
+            "finished": "the diary period of this study has ended; thank you",
+            "not_started": "your diary has not started yet",
+        }
+        raise HTTPException(
+            status_code=409,
+            detail=messages.get(
+                st.status, "today's diary is not open now; it has expired or not opened yet"
+            ),
+        )
+    specs = item_specs(study)
+    values = validate_answers(specs, raw)  # DataError -> 422 with the item named
+    risks = [
+        (f"item {s.key}", float(v))  # type: ignore[arg-type]
+        for s in specs
+        if is_risky(s, v := values.get(s.key))
+    ]
+    window = st.window
+    ack = await state.writer.run(
+        lambda s: submit_entry(
+            s,
+            participant_id=p.id,
+            window=window,
+            values=values,
+            now=now,
+            risks=risks,
+            client_id=client_id,
+        )
+    )
+    crisis = state.settings.crisis_text if risks else None
+    body = EntryAck(
+        day=ack["day"],
+        date=ack["date"],
+        revision=ack["revision"],
+        submitted_at=ack["submitted_at"],
+        values=ack["values"],
+        risk=bool(risks),
+        crisis_text=crisis,
+    )
+    if wants_json(request):
+        return JSONResponse(body.model_dump(mode="json"))
+    return render(
+        request,
+        "saved.html",
+        {"study": study, "ack": body, "crisis": crisis},
+        csrf_subject=auth.token_hash,
+    )
+
+
+@router.get("/diary/history")
+def history_page(request: Request, auth: ParticipantAuthDep, session: ReadSessionDep) -> Response:
+    _consented(auth)
+    entries = entries_of(session, participant_id=auth.participant.id)
+    series = [
+        Series(
+            label,
+            [(e.day, float(e.values[key])) for e in entries if e.values.get(key) is not None],
+        )
+        for key, label in (("negative_affect", "negative"), ("positive_affect", "positive"))
+    ]
+    chart = line_chart(series, title="Your daily feelings", y_label="0-100")
+    return render(
+        request,
+        "history.html",
+        {"study": auth.study, "entries": entries, "chart": chart, "items": item_specs(auth.study)},
+        csrf_subject=auth.token_hash,
+    )
+
+
+def _due_instrument(
+    auth: ParticipantAuthDep, state: StateDep, now: NowDep, visit: str, instrument: str
+) -> tuple[ParticipantState, Instrument]:
+    _consented(auth)
+    with state.db.session(write=False) as session:
+        st = participant_state(
+            auth.study,
+            auth.participant,
+            now,
+            visits_done(session, participant_id=auth.participant.id),
+        )
+    if (visit, instrument) not in st.visits_due:
+        raise HTTPException(
+            status_code=404, detail="this questionnaire is not due (or was already done)"
+        )
+    inst = get_instrument(instrument, auth.study.instrument_text)
+    return st, inst
+
+
+@router.get("/diary/visit/{visit}/{instrument}")
+def visit_page(
+    visit: str,
+    instrument: str,
+    request: Request,
+    auth: ParticipantAuthDep,
+    state: StateDep,
+    now: NowDep,
+) -> Response:
+    _st, inst = _due_instrument(auth, state, now, visit, instrument)
+    return render(
+        request,
+        "visit.html",
+        {"study": auth.study, "visit": visit, "inst": inst},
+        csrf_subject=auth.token_hash,
+    )
+
+
+@router.post("/diary/visit/{visit}/{instrument}", dependencies=[ParticipantCsrf])
+async def post_visit(
+    visit: str,
+    instrument: str,
+    request: Request,
+    auth: ParticipantAuthDep,
+    state: StateDep,
+    now: NowDep,
+) -> Response:
+    st, inst = _due_instrument(auth, state, now, visit, instrument)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        answers = parse_answers(inst, form)
+    except DataError as exc:
+        if wants_json(request):
+            raise
+        return render(
+            request,
+            "visit.html",
+            {"study": auth.study, "visit": visit, "inst": inst, "error": str(exc), "answers": form},
+            status_code=422,
+            csrf_subject=auth.token_hash,
+        )
+    risks = [(src, float(v)) for src, v in risky_items(inst, answers)]
+    pid = auth.participant.id
+    await state.writer.run(
+        lambda s: submit_visit(
+            s,
+            participant_id=pid,
+            visit=visit,
+            instrument=instrument,
+            day=st.today,
+            answers=answers,
+            now=now,
+            risks=risks,
+        )
+    )
+    crisis = state.settings.crisis_text if risks else None
+    if wants_json(request):
+        return JSONResponse({"ok": True, "risk": bool(risks), "crisis_text": crisis})
+    return render(
+        request,
+        "visit_saved.html",
+        {"study": auth.study, "inst": inst, "crisis": crisis},
+        csrf_subject=auth.token_hash,
+    )

@@ -1,0 +1,122 @@
+"""Studies: list, create (form or study.toml), and the per-study dashboard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from gutbrain.diary.api.deps import (
+    NowDep,
+    ResearcherAuthDep,
+    ResearcherCsrf,
+    ResearcherDep,
+    SessionDep,
+)
+from gutbrain.diary.crud.studies import create_study, get_study, list_studies
+from gutbrain.diary.dashboard import build_dashboard
+from gutbrain.diary.schemas import StudyCreate
+from gutbrain.diary.studyform import OPTIONAL_ITEMS, study_from_form
+from gutbrain.diary.studytoml import study_from_toml
+from gutbrain.diary.web import render
+from gutbrain.errors import DataError
+
+router = APIRouter(prefix="/studies", tags=["studies"])
+
+MAX_TOML_BYTES = 256 * 1024
+
+
+@router.get("")
+def studies_page(
+    request: Request, researcher: ResearcherDep, auth: ResearcherAuthDep, session: SessionDep
+) -> Response:
+    return render(
+        request,
+        "studies.html",
+        {"studies": list_studies(session, owner=researcher), "me": researcher},
+        csrf_subject=auth.session_hash,
+    )
+
+
+def _new_page(
+    request: Request,
+    auth: ResearcherAuthDep,
+    *,
+    error: str | None = None,
+    form: dict | None = None,
+    status_code: int = 200,
+    now: NowDep,
+) -> Response:
+    return render(
+        request,
+        "study_new.html",
+        {
+            "error": error,
+            "form": form or {"start": now.date().isoformat(), "design": "nof1"},
+            "optional_items": OPTIONAL_ITEMS,
+            "me": auth.researcher,
+        },
+        status_code=status_code,
+        csrf_subject=auth.session_hash,
+    )
+
+
+@router.get("/new")
+def new_study_page(request: Request, auth: ResearcherAuthDep, now: NowDep) -> Response:
+    return _new_page(request, auth, now=now)
+
+
+def _store(session: SessionDep, researcher: ResearcherDep, spec: StudyCreate) -> Response:
+    study = create_study(session, owner=researcher, spec=spec)
+    session.commit()
+    return RedirectResponse(f"/studies/{study.id}", status_code=303)
+
+
+@router.post("", dependencies=[ResearcherCsrf])
+async def create_from_form(
+    request: Request, auth: ResearcherAuthDep, session: SessionDep, now: NowDep
+) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        spec = study_from_form(form)
+    except DataError as exc:
+        return _new_page(request, auth, error=str(exc), form=form, status_code=422, now=now)
+    return _store(session, auth.researcher, spec)
+
+
+@router.post("/upload", dependencies=[ResearcherCsrf])
+async def create_from_toml(
+    request: Request,
+    auth: ResearcherAuthDep,
+    session: SessionDep,
+    now: NowDep,
+    study_toml: UploadFile,
+) -> Response:
+    data = await study_toml.read(MAX_TOML_BYTES + 1)
+    if len(data) > MAX_TOML_BYTES:
+        raise HTTPException(
+            status_code=413, detail=f"study.toml is larger than {MAX_TOML_BYTES} bytes"
+        )
+    try:
+        spec = study_from_toml(data, source=study_toml.filename or "study.toml")
+    except DataError as exc:
+        return _new_page(request, auth, error=str(exc), status_code=422, now=now)
+    return _store(session, auth.researcher, spec)
+
+
+@router.get("/{study_id}")
+def dashboard_page(
+    study_id: int, request: Request, auth: ResearcherAuthDep, session: SessionDep, now: NowDep
+) -> Response:
+    study = get_study(session, owner=auth.researcher, study_id=study_id)
+    if study is None:
+        raise HTTPException(status_code=404, detail="no such study")
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "study": study,
+            "dash": build_dashboard(session, study=study, now=now),
+            "me": auth.researcher,
+        },
+        csrf_subject=auth.session_hash,
+    )

@@ -1,0 +1,248 @@
+"""Daily entries (one per participant-day, with revisions), visit responses and risk flags.
+
+These functions run inside the group-commit writer (:mod:`gutbrain.diary.writer`); they return
+plain dictionaries so nothing lazy is touched after the transaction ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import insert as sa_insert
+from sqlalchemy.orm import Session
+
+from gutbrain.diary.models import (
+    Entry,
+    EntryRevision,
+    Participant,
+    PromptLog,
+    RiskFlag,
+    VisitResponse,
+)
+from gutbrain.diary.schedule import Window
+from gutbrain.errors import DataError
+
+
+def _ensure_prompt(session: Session, *, participant_id: int, window: Window) -> PromptLog:
+    row = session.scalar(
+        select(PromptLog).where(
+            PromptLog.participant_id == participant_id, PromptLog.day == window.day
+        )
+    )
+    if row is None:
+        row = PromptLog(
+            participant_id=participant_id,
+            day=window.day,
+            scheduled_at=window.opens,
+            expires_at=window.expires,
+        )
+        session.add(row)
+    return row
+
+
+def mark_opened(session: Session, *, participant_id: int, window: Window, now: dt.datetime) -> None:
+    """Log the first time the participant opened the prompt of ``window``."""
+    row = _ensure_prompt(session, participant_id=participant_id, window=window)
+    if row.opened_at is None:
+        row.opened_at = now
+
+
+def add_flags(
+    session: Session, *, participant_id: int, day: int, risks: list[tuple[str, float]]
+) -> None:
+    """Record risky answers and flag the participant for the dashboard."""
+    if not risks:
+        return
+    for source, value in risks:
+        session.add(RiskFlag(participant_id=participant_id, day=day, source=source, value=value))
+    participant = session.get(Participant, participant_id)
+    if participant is not None:
+        participant.flagged = True
+
+
+# Core tables: the submission path runs plain Core statements on the session's connection,
+# which costs a fraction of the ORM's bulk-insert machinery per request.
+ENTRY: Table = Entry.__table__  # type: ignore[assignment]
+REVISION: Table = EntryRevision.__table__  # type: ignore[assignment]
+PROMPT: Table = PromptLog.__table__  # type: ignore[assignment]
+_UPSERTS: dict[str, tuple[Any, Any]] = {}
+
+
+def _upserts(session: Session) -> tuple[Any, Any]:
+    """The entry and prompt-log upserts for the session's dialect, built once and reused so the
+    statement cache applies (building ``ON CONFLICT ... excluded`` per request costs more than
+    running it)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        entry: Any = insert(ENTRY)
+        entry = entry.on_conflict_do_update(
+            index_elements=["participant_id", "day"],
+            set_={
+                "revision": ENTRY.c.revision + 1,
+                "values": entry.excluded["values"],
+                "submitted_at": entry.excluded.submitted_at,
+            },
+        ).returning(ENTRY.c.id, ENTRY.c.revision)
+        prompt: Any = insert(PROMPT)
+        prompt = prompt.on_conflict_do_update(
+            index_elements=["participant_id", "day"],
+            set_={
+                "submitted_at": func.coalesce(PROMPT.c.submitted_at, prompt.excluded.submitted_at)
+            },
+        )
+        _UPSERTS[dialect] = (entry, prompt)
+    return _UPSERTS[dialect]
+
+
+_REVISION_INSERT = sa_insert(REVISION)
+_PRIOR = (
+    select(REVISION.c.revision, REVISION.c.submitted_at, REVISION.c["values"])
+    .join(ENTRY, ENTRY.c.id == REVISION.c.entry_id)
+    .where(
+        ENTRY.c.participant_id == bindparam("participant_id"),
+        ENTRY.c.day == bindparam("day"),
+        REVISION.c.client_id == bindparam("client_id"),
+    )
+)
+
+
+def submit_entry(
+    session: Session,
+    *,
+    participant_id: int,
+    window: Window,
+    values: dict[str, Any],
+    now: dt.datetime,
+    risks: list[tuple[str, float]],
+    client_id: str | None = None,
+) -> dict[str, Any]:
+    """Store the answers of one participant-day: a new entry, or a new revision of it.
+
+    The entry is an upsert on the unique (participant, day) key, so concurrent or repeated
+    submissions can never create a duplicate; every submission is also appended to
+    ``entry_revision``. A retried request (same ``client_id``) returns the stored revision
+    instead of adding one.
+
+    Returns
+    -------
+    dict
+        ``day``, ``date``, ``revision``, ``submitted_at``, ``values``, ``replayed``.
+    """
+    conn = session.connection()
+    if client_id:
+        prior = conn.execute(
+            _PRIOR, {"participant_id": participant_id, "day": window.day, "client_id": client_id}
+        ).first()
+        if prior is not None:
+            return {
+                "day": window.day,
+                "date": window.date,
+                "revision": prior.revision,
+                "submitted_at": prior.submitted_at,
+                "values": prior.values,
+                "replayed": True,
+            }
+    entry_upsert, prompt_upsert = _upserts(session)
+    entry_id, revision = conn.execute(
+        entry_upsert,
+        {
+            "participant_id": participant_id,
+            "day": window.day,
+            "date": window.date,
+            "values": values,
+            "revision": 1,
+            "first_submitted_at": now,
+            "submitted_at": now,
+        },
+    ).one()
+    conn.execute(
+        _REVISION_INSERT,
+        {
+            "entry_id": entry_id,
+            "revision": revision,
+            "values": values,
+            "submitted_at": now,
+            "client_id": client_id,
+        },
+    )
+    conn.execute(
+        prompt_upsert,
+        {
+            "participant_id": participant_id,
+            "day": window.day,
+            "scheduled_at": window.opens,
+            "expires_at": window.expires,
+            "submitted_at": now,
+        },
+    )
+    add_flags(session, participant_id=participant_id, day=window.day, risks=risks)
+    return {
+        "day": window.day,
+        "date": window.date,
+        "revision": revision,
+        "submitted_at": now,
+        "values": values,
+        "replayed": False,
+    }
+
+
+def submit_visit(
+    session: Session,
+    *,
+    participant_id: int,
+    visit: str,
+    instrument: str,
+    day: int,
+    answers: list[int],
+    now: dt.datetime,
+    risks: list[tuple[str, float]],
+) -> None:
+    """Store one completed visit questionnaire (once; a second submission is refused)."""
+    exists = session.scalar(
+        select(VisitResponse.id).where(
+            VisitResponse.participant_id == participant_id,
+            VisitResponse.visit == visit,
+            VisitResponse.instrument == instrument,
+        )
+    )
+    if exists is not None:
+        raise DataError(f"{instrument} for visit {visit!r} was already submitted")
+    session.add(
+        VisitResponse(
+            participant_id=participant_id,
+            visit=visit,
+            instrument=instrument,
+            day=day,
+            answers=answers,
+            submitted_at=now,
+        )
+    )
+    add_flags(session, participant_id=participant_id, day=day, risks=risks)
+
+
+def entries_of(session: Session, *, participant_id: int) -> list[Entry]:
+    return list(
+        session.scalars(
+            select(Entry).where(Entry.participant_id == participant_id).order_by(Entry.day)
+        )
+    )
+
+
+def entry_for_day(session: Session, *, participant_id: int, day: int) -> Entry | None:
+    return session.scalar(
+        select(Entry).where(Entry.participant_id == participant_id, Entry.day == day)
+    )
+
+
+def visits_done(session: Session, *, participant_id: int) -> set[tuple[str, str]]:
+    rows = session.execute(
+        select(VisitResponse.visit, VisitResponse.instrument).where(
+            VisitResponse.participant_id == participant_id
+        )
+    )
+    return {(v, i) for v, i in rows}

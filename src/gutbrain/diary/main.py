@@ -1,0 +1,195 @@
+"""The application factory: ``create_app(settings)`` returns the diary's FastAPI app.
+
+Start-up applies the packaged migrations, starts the group-commit writer and the prompt-log
+sweep; shutdown drains the writer so every queued submission is committed or answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable
+from importlib import resources
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gutbrain.diary.api.deps import AppState, LoginRequired
+from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
+from gutbrain.diary.db import Database, migrate
+from gutbrain.diary.models import utcnow
+from gutbrain.diary.prompts import (
+    record_reminders,
+    send_reminder_smtp,
+    send_reminders,
+    sweep_prompts,
+)
+from gutbrain.diary.ratelimit import RateLimiter
+from gutbrain.diary.settings import Settings, resolve_secret_key
+from gutbrain.diary.studycache import StudyCache
+from gutbrain.diary.web import error_response, wants_json
+from gutbrain.diary.writer import Writer
+from gutbrain.errors import DataError
+
+__all__ = ["ROUTERS", "create_app"]
+
+#: Every router of the app; the authorization-matrix test walks these.
+ROUTERS = tuple(m.router for m in (system, auth, admin, studies, participants, export, diary))
+
+log = logging.getLogger("gutbrain.diary")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders:
+    """Adds security headers to every response (a plain ASGI middleware: cheap per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = CSP
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+                if https:
+                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], dt.datetime] = utcnow,
+    background: bool = True,
+) -> FastAPI:
+    """Build the diary app.
+
+    Parameters
+    ----------
+    settings
+        Server settings; read from the environment when omitted.
+    clock
+        Returns the current UTC time; tests pass a controllable clock.
+    background
+        Run the periodic prompt-log sweep (tests call :func:`sweep_prompts` themselves).
+    """
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        migrate(db.engine)
+        writer = Writer(db, max_batch=settings.writer_max_batch)
+        writer.start()
+        app.state.diary = AppState(
+            settings=settings,
+            db=db,
+            writer=writer,
+            secret_key=resolve_secret_key(settings),
+            clock=clock,
+            login_limiter=RateLimiter(settings.login_attempts, settings.login_window_s),
+            token_limiter=RateLimiter(settings.token_attempts, settings.token_window_s),
+            studies=StudyCache(db),
+        )
+        task = asyncio.create_task(_sweep_loop(app.state.diary)) if background else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            writer.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="gutbrain diary",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.add_middleware(SecurityHeaders)
+    static_dir = resources.files("gutbrain.diary") / "static"
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.method == "GET" and not wants_json(request):
+            return RedirectResponse("/login", status_code=303)
+        return error_response(request, 401, "log in first")
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        return error_response(request, exc.status_code, exc.detail)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        return error_response(request, 422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        if wants_json(request):
+            return error_response(request, 422, errors)
+        text = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
+        return error_response(request, 422, text)
+
+    return app
+
+
+async def _sweep_loop(state: AppState) -> None:
+    send = send_reminder_smtp(state.settings) if state.settings.smtp_host else None
+    while True:
+        try:
+            now = state.clock()
+            result = await state.writer.run(functools.partial(sweep_prompts, now=now))
+            reminded = 0
+            if send is not None and result.due:
+                sent = await run_in_threadpool(send_reminders, result.due, send)
+                await state.writer.run(
+                    functools.partial(record_reminders, prompt_ids=sent, now=state.clock())
+                )
+                reminded = len(sent)
+            log.info(
+                "prompt sweep: %d scheduled, %d expired, %d reminders",
+                result.scheduled,
+                result.expired,
+                reminded,
+            )
+        except Exception:
+            log.exception("prompt sweep failed")
+        await asyncio.sleep(state.settings.sweep_interval_s)

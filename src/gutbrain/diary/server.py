@@ -1,0 +1,60 @@
+"""Running the diary: :func:`serve` (uvicorn) and :func:`create_admin` (the first account)."""
+
+from __future__ import annotations
+
+from gutbrain.diary.settings import Settings
+
+__all__ = ["create_admin", "serve"]
+
+
+def _settings(database_url: str | None) -> Settings:
+    if database_url:
+        return Settings(database_url=database_url)
+    return Settings()
+
+
+def serve(*, database_url: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the diary app with uvicorn until interrupted.
+
+    Parameters
+    ----------
+    database_url
+        SQLAlchemy URL; default ``GUTBRAIN_DIARY_DATABASE_URL`` / ``DATABASE_URL`` or a SQLite file
+        ``gutbrain-diary.sqlite3`` in the current directory.
+    host, port
+        Where to listen. Keep the default loopback address behind a TLS-terminating reverse proxy.
+    """
+    import uvicorn
+
+    from gutbrain.diary.logs import LOG_CONFIG
+    from gutbrain.diary.main import create_app
+
+    app = create_app(_settings(database_url))
+    # One process: the group-commit writer and the rate limiters live in it.
+    uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG, proxy_headers=False)
+
+
+def create_admin(*, email: str, password: str, database_url: str | None = None) -> str:
+    """Create an administrator account (the first one, or another), migrating the database first.
+
+    Returns
+    -------
+    str
+        The normalised e-mail address of the new account.
+
+    Raises
+    ------
+    gutbrain.errors.DataError
+        For a malformed address, a password shorter than 10 characters, or an existing account.
+    """
+    from gutbrain.diary.crud.researchers import create_researcher
+    from gutbrain.diary.db import Database, migrate
+
+    db = Database(_settings(database_url).database_url)
+    try:
+        migrate(db.engine)
+        with db.session() as session, session.begin():
+            researcher = create_researcher(session, email=email, password=password, is_admin=True)
+            return researcher.email
+    finally:
+        db.dispose()

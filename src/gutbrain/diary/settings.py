@@ -1,0 +1,91 @@
+"""Configuration of the diary app, read from the environment by pydantic-settings.
+
+Every setting can be given as an environment variable prefixed ``GUTBRAIN_DIARY_`` (for example
+``GUTBRAIN_DIARY_SECRET_KEY``); the database URL is also read from plain ``DATABASE_URL``, the
+convention of most hosting platforms. With no configuration at all the app runs on a SQLite file
+in the current directory, so ``gutbrain serve`` works on a fresh clone.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///gutbrain-diary.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Runtime settings of one diary server."""
+
+    model_config = SettingsConfigDict(env_prefix="GUTBRAIN_DIARY_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("GUTBRAIN_DIARY_DATABASE_URL", "DATABASE_URL"),
+    )
+    #: Signs CSRF tokens. When unset a key is generated and kept in a file beside a SQLite
+    #: database (so restarts keep sessions valid); set it explicitly for PostgreSQL deployments.
+    secret_key: str = ""
+    #: Mark cookies ``Secure``. Browsers still send them to http://localhost and 127.0.0.1.
+    cookie_secure: bool = True
+    #: Researcher session lifetime in hours.
+    session_hours: float = 12.0
+    #: Failed logins allowed per client address and e-mail within ``login_window_s``.
+    login_attempts: int = 5
+    login_window_s: float = 900.0
+    #: Unknown-token requests allowed per client address within ``token_window_s``.
+    token_attempts: int = 20
+    token_window_s: float = 60.0
+    #: Trust ``X-Forwarded-For`` for the client address (only behind a reverse proxy you run).
+    trust_proxy: bool = False
+    #: Most submissions committed together by the group-commit writer (1 disables grouping).
+    writer_max_batch: int = Field(default=256, ge=1, le=10_000)
+    #: How often the background job writes scheduled/expired prompt-log rows and sends reminders.
+    sweep_interval_s: float = 300.0
+    #: Optional SMTP server for e-mail reminders; reminders are off when ``smtp_host`` is empty.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "diary@localhost"
+    smtp_starttls: bool = True
+    #: Public base URL used in reminder e-mails (the personal link itself is never e-mailed).
+    public_url: str = "http://127.0.0.1:8000"
+    #: Crisis resources shown to a participant whose answer is flagged as risky.
+    crisis_text: str = (
+        "If you are thinking about harming yourself, please reach out now. In an emergency call "
+        "your local emergency number (112 in Europe, 911 in North America). You can also contact "
+        "a crisis line such as 988 (US), 116 123 (Samaritans, UK and Ireland), 113 (Netherlands), "
+        "or findahelpline.com for other countries. The study team has been notified."
+    )
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """Return the signing key: the configured one, or one persisted beside the SQLite file.
+
+    Parameters
+    ----------
+    settings
+        The server settings.
+
+    Returns
+    -------
+    str
+        A URL-safe key of at least 32 random bytes.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    url = settings.database_url
+    if url.startswith("sqlite:///") and ":memory:" not in url and len(url) > len("sqlite:///"):
+        key_file = Path(url.removeprefix("sqlite:///") + ".secret")
+        if key_file.exists():
+            return key_file.read_text().strip()
+        key = secrets.token_urlsafe(32)
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+    return secrets.token_urlsafe(32)

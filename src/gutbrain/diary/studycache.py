@@ -1,0 +1,41 @@
+"""A read-only cache of study definitions for the participant hot path.
+
+A study's definition (design, arms, items, visits) never changes after creation (the app has no
+edit route), so each daily submission need not reload it: the cache keeps a detached copy with its
+relationships loaded. Only participant rows, which do change, are read on every request.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from gutbrain.diary.db import Database
+from gutbrain.diary.models import Study
+
+__all__ = ["StudyCache"]
+
+
+class StudyCache:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._studies: dict[int, Study] = {}
+        self._lock = threading.Lock()
+
+    def get(self, study_id: int) -> Study:
+        study = self._studies.get(study_id)
+        if study is not None:
+            return study
+        with self._db.session(write=False) as session:
+            study = session.scalars(
+                select(Study)
+                .where(Study.id == study_id)
+                .options(
+                    selectinload(Study.arms), selectinload(Study.items), selectinload(Study.visits)
+                )
+            ).one()
+            session.expunge_all()
+        with self._lock:
+            return self._studies.setdefault(study_id, study)

@@ -1,0 +1,45 @@
+"""Rendering helpers shared by the routes: templates, content negotiation, CSRF in pages."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from gutbrain.diary.security import csrf_token
+
+__all__ = ["render", "templates", "wants_json"]
+
+templates = Jinja2Templates(directory=str(resources.files("gutbrain.diary") / "templates"))
+templates.env.globals["disclaimer"] = "Research and teaching only. Not medical advice."
+
+
+def wants_json(request: Request) -> bool:
+    """True unless the client asks for HTML (browsers do); API clients and scripts get JSON."""
+    return "text/html" not in request.headers.get("accept", "")
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    csrf_subject: str | None = None,
+) -> HTMLResponse:
+    """Render template ``name``; ``csrf_subject`` adds the matching CSRF token as ``csrf``."""
+    ctx = dict(context or {})
+    if csrf_subject is not None:
+        ctx["csrf"] = csrf_token(request.app.state.diary.secret_key, csrf_subject)
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def error_response(request: Request, status_code: int, detail: Any) -> Response:
+    if wants_json(request) or not isinstance(detail, str):
+        return JSONResponse({"detail": detail}, status_code=status_code)
+    return render(
+        request, "error.html", {"status": status_code, "detail": detail}, status_code=status_code
+    )
