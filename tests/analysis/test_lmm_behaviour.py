@@ -66,9 +66,7 @@ def test_parameter_recovery_car1_random_slope() -> None:
     """Simulate from known values; the 95% CIs of all fixed effects cover the truth and the
     covariance parameters land near theirs (fixed seed, 80 people x 28 days, 20% missing)."""
     truth = np.array([40.0, -1.0, 0.4, -1.2])
-    fit = lmm(
-        "na ~ arm * week", _diary(), groups="participant", re="~ 1 + day", ar1_time="day"
-    )
+    fit = lmm("na ~ arm * week", _diary(), groups="participant", re="~ 1 + day", ar1_time="day")
     assert fit.convergence.converged
     assert np.all((fit.ci_low <= truth) & (truth <= fit.ci_high)), fit.fixed_effects()
     assert fit.phi is not None and abs(fit.phi - 0.5) < 0.1
@@ -134,9 +132,7 @@ def test_row_order_and_missing_rows_do_not_matter() -> None:
         ar1_time="day",
     )
     np.testing.assert_allclose(fit2.beta, fit3.beta, rtol=1e-10)
-    full = lmm(
-        "na ~ arm * week", shuffled, groups="participant", re="~ 1 + day", ar1_time="day"
-    )
+    full = lmm("na ~ arm * week", shuffled, groups="participant", re="~ 1 + day", ar1_time="day")
     assert full.n_obs == fit2.n_obs
     # Fitted values follow the input's row order and labels.
     assert list(fit.fitted.index) == list(d.index)

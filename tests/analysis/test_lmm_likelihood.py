@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.linalg import block_diag
 
-from gutbrain.analysis.lmm_likelihood import LikelihoodProblem
+from gutbrain.analysis.lmm.likelihood import LikelihoodProblem
 
 
 def _problem_data(seed: int = 1) -> tuple[np.ndarray, ...]:
@@ -30,7 +30,11 @@ def _dense_deviance(x, z, y, sizes, t, lam, phi, reml):  # type: ignore[no-untyp
     for i in range(len(sizes)):
         sl = slice(starts[i], starts[i + 1])
         ti = t[sl]
-        r = phi ** np.abs(ti[:, None] - ti[None, :]) if phi is not None else np.eye(sl.stop - sl.start)
+        r = (
+            phi ** np.abs(ti[:, None] - ti[None, :])
+            if phi is not None
+            else np.eye(sl.stop - sl.start)
+        )
         blocks.append(r + z[sl] @ d @ z[sl].T)
     v = block_diag(*blocks)
     vi = np.linalg.inv(v)
@@ -77,9 +81,7 @@ def test_analytic_gradient_matches_finite_differences(
 
     g = prob.evaluate(par[:3], par[3] if ar else 0.0, sigma2=sigma2).gradient
     h = 1e-6
-    fd = np.array(
-        [(f(par + h * e) - f(par - h * e)) / (2 * h) for e in np.eye(par.size)]
-    )
+    fd = np.array([(f(par + h * e) - f(par - h * e)) / (2 * h) for e in np.eye(par.size)])
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-5)
 
 

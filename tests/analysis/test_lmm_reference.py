@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gutbrain.analysis.lmm import lmm, lrt
-from gutbrain.analysis.lmm_result import LMMResult
+from gutbrain.analysis.lmm import LMMResult, lmm, lrt
 
 REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "lmm_reference.json").read_text())
@@ -40,7 +39,14 @@ BW = "weight ~ Time * C(Diet)"
 LME4_CASES = {
     "sleep_ri_reml": ("lmm_sleepstudy.csv", "Reaction ~ Days", "Subject", "~ 1", None, "REML"),
     "sleep_ri_ml": ("lmm_sleepstudy.csv", "Reaction ~ Days", "Subject", "~ 1", None, "ML"),
-    "sleep_rs_reml": ("lmm_sleepstudy.csv", "Reaction ~ Days", "Subject", "~ 1 + Days", None, "REML"),
+    "sleep_rs_reml": (
+        "lmm_sleepstudy.csv",
+        "Reaction ~ Days",
+        "Subject",
+        "~ 1 + Days",
+        None,
+        "REML",
+    ),
     "sleep_rs_ml": ("lmm_sleepstudy.csv", "Reaction ~ Days", "Subject", "~ 1 + Days", None, "ML"),
     "diary_rs_reml": ("lmm_diary_sim.csv", DIARY, "participant", "~ 1 + day", None, "REML"),
     "diary_rs_ml": ("lmm_diary_sim.csv", DIARY, "participant", "~ 1 + day", None, "ML"),

@@ -29,9 +29,7 @@ def diary(seed: int = 20250101) -> pd.DataFrame:
     beta0, b_arm, b_week, b_armweek, b_base = 40.0, -1.0, 0.4, -1.2, 0.8
     sd_int, sd_slope, corr = 6.0, 0.25, -0.3
     sigma, phi = 5.0, 0.5
-    cov = np.array(
-        [[sd_int**2, corr * sd_int * sd_slope], [corr * sd_int * sd_slope, sd_slope**2]]
-    )
+    cov = np.array([[sd_int**2, corr * sd_int * sd_slope], [corr * sd_int * sd_slope, sd_slope**2]])
     rows = []
     for i in range(n_people):
         arm = "probiotic" if i % 2 else "placebo"

@@ -84,7 +84,9 @@ def _parse_factor(token: str, formula: str) -> tuple[str, bool]:
 
 def _split_top(text: str, sep: str) -> list[str]:
     """Split on a separator character outside parentheses."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "(":
             depth += 1
@@ -125,7 +127,8 @@ def parse_formula(formula: str, *, need_response: bool = True) -> ParsedFormula:
 
     # Turn "a - 1" into tokens with signs, splitting on + and - outside parentheses.
     tokens: list[tuple[str, str]] = []
-    sign, cur, depth = "+", [], 0
+    sign, depth = "+", 0
+    cur: list[str] = []
     for ch in rhs:
         if ch == "(":
             depth += 1

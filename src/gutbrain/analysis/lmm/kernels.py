@@ -1,9 +1,9 @@
-"""Compiled (numba) per-group loops behind :mod:`gutbrain.analysis.lmm_likelihood`.
+"""Compiled (numba) per-group loops behind :mod:`gutbrain.analysis.lmm.likelihood`.
 
 Each kernel is a plain loop over groups or rows with small dense algebra (q x q Cholesky, q is
 the number of random effects, usually 1 or 2), so one likelihood evaluation costs O(N k^2) for
 the CAR(1) whitening and O(m q^2 k) for the Woodbury terms, with no per-call numpy overhead.
-The equations are documented in :mod:`gutbrain.analysis.lmm_likelihood`.
+The equations are documented in :mod:`gutbrain.analysis.lmm.likelihood`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from numba import njit
 __all__ = ["cross_products", "grad_pass", "phi_gradient", "schur_pass", "whiten_cross"]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cross_products(data: np.ndarray, starts: np.ndarray) -> np.ndarray:  # pragma: no cover
     """Per-group A_i' A_i for row-major data (N, k); groups are row ranges ``starts``."""
     m = starts.size - 1
@@ -35,7 +35,7 @@ def cross_products(data: np.ndarray, starts: np.ndarray) -> np.ndarray:  # pragm
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def whiten_cross(
     data: np.ndarray, gaps: np.ndarray, starts: np.ndarray, phi: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:  # pragma: no cover
@@ -96,18 +96,37 @@ def whiten_cross(
     return aw, daw, cross, logdet, dlogdet
 
 
-@njit(cache=True)
-def _chol_inv(mat: np.ndarray) -> tuple[np.ndarray, float, bool]:  # pragma: no cover
-    """Inverse and log-determinant of a small SPD matrix by Cholesky; ok=False if not SPD."""
+@njit(cache=True, error_model="numpy")
+def _chol_inv_into(
+    mat: np.ndarray, inv: np.ndarray, low: np.ndarray, linv: np.ndarray
+) -> tuple[float, bool]:  # pragma: no cover
+    """Inverse (written into ``inv``) and log-determinant of a small SPD matrix by Cholesky.
+
+    ``low`` and ``linv`` are work arrays of the same shape. Returns (logdet, ok); ok is False
+    if the matrix is not numerically positive definite.
+    """
     q = mat.shape[0]
-    low = np.zeros((q, q))
+    if q == 1:
+        if not mat[0, 0] > 0.0:
+            return 0.0, False
+        inv[0, 0] = 1.0 / mat[0, 0]
+        return np.log(mat[0, 0]), True
+    if q == 2:
+        det = mat[0, 0] * mat[1, 1] - mat[0, 1] * mat[1, 0]
+        if not (mat[0, 0] > 0.0 and det > 0.0):
+            return 0.0, False
+        inv[0, 0] = mat[1, 1] / det
+        inv[1, 1] = mat[0, 0] / det
+        inv[0, 1] = -mat[0, 1] / det
+        inv[1, 0] = inv[0, 1]
+        return np.log(det), True
     logdet = 0.0
     for j in range(q):
         s = mat[j, j]
         for t in range(j):
             s -= low[j, t] * low[j, t]
         if not s > 0.0:
-            return low, 0.0, False
+            return 0.0, False
         ljj = np.sqrt(s)
         low[j, j] = ljj
         logdet += 2.0 * np.log(ljj)
@@ -117,7 +136,6 @@ def _chol_inv(mat: np.ndarray) -> tuple[np.ndarray, float, bool]:  # pragma: no 
                 s -= low[i, t] * low[j, t]
             low[i, j] = s / ljj
     # inverse of the lower factor, then inv = Linv' Linv
-    linv = np.zeros((q, q))
     for j in range(q):
         linv[j, j] = 1.0 / low[j, j]
         for i in range(j + 1, q):
@@ -125,7 +143,8 @@ def _chol_inv(mat: np.ndarray) -> tuple[np.ndarray, float, bool]:  # pragma: no 
             for t in range(j, i):
                 s -= low[i, t] * linv[t, j]
             linv[i, j] = s / low[i, i]
-    inv = np.zeros((q, q))
+        for i in range(j):
+            linv[i, j] = 0.0
     for i in range(q):
         for j in range(i + 1):
             s = 0.0
@@ -133,10 +152,19 @@ def _chol_inv(mat: np.ndarray) -> tuple[np.ndarray, float, bool]:  # pragma: no 
                 s += linv[t, i] * linv[t, j]
             inv[i, j] = s
             inv[j, i] = s
-    return inv, logdet, True
+    return logdet, True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def _chol_inv(mat: np.ndarray) -> tuple[np.ndarray, float, bool]:  # pragma: no cover
+    """Allocating wrapper of :func:`_chol_inv_into`."""
+    q = mat.shape[0]
+    inv = np.zeros((q, q))
+    logdet, ok = _chol_inv_into(mat, inv, np.zeros((q, q)), np.zeros((q, q)))
+    return inv, logdet, ok
+
+
+@njit(cache=True, error_model="numpy")
 def schur_pass(
     cross: np.ndarray, lam: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, bool]:  # pragma: no cover
@@ -154,6 +182,8 @@ def schur_pass(
     mm = np.empty((q, q))
     pl = np.empty((q, q))
     u = np.empty((q, w))
+    low = np.zeros((q, q))
+    linv = np.zeros((q, q))
     for g in range(m):
         # pl = Pzz L
         for i in range(q):
@@ -170,11 +200,11 @@ def schur_pass(
                 mm[i, j] = s
                 mm[j, i] = s
             mm[i, i] += 1.0
-        inv, ld, ok = _chol_inv(mm)
+        inv = minv[g]
+        ld, ok = _chol_inv_into(mm, inv, low, linv)
         if not ok:
             return minv, kmat, 0.0, qtot, False
         logdet += ld
-        minv[g] = inv
         for i in range(q):
             for a in range(w):
                 s = 0.0
@@ -199,7 +229,7 @@ def schur_pass(
     return minv, kmat, logdet, qtot, True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def grad_pass(
     cross: np.ndarray,
     lam: np.ndarray,
@@ -271,7 +301,7 @@ def grad_pass(
     return dlam, gp
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def phi_gradient(
     aw: np.ndarray, daw: np.ndarray, gp: np.ndarray, starts: np.ndarray
 ) -> float:  # pragma: no cover
@@ -292,7 +322,7 @@ def phi_gradient(
     return 2.0 * total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def evaluate(
     data: np.ndarray,
     gaps: np.ndarray,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
-from gutbrain.analysis.lmm_likelihood import LikelihoodProblem
+from gutbrain.analysis.lmm.likelihood import LikelihoodProblem
 from gutbrain.errors import DesignError
 
 __all__ = ["Convergence", "Optimum", "central_jacobian", "optimise"]
@@ -129,20 +129,19 @@ def central_jacobian(
     return np.column_stack([np.atleast_1d(c) for c in cols])
 
 
-def _start(prob: LikelihoodProblem) -> np.ndarray:
+def _start(
+    prob: LikelihoodProblem, fun: Callable[[np.ndarray], tuple[float, np.ndarray]]
+) -> np.ndarray:
     """A small grid over Lambda = c I (and phi); the best deviance wins."""
     diag = prob.theta_is_diag()
     best_dev, best_x = np.inf, None
     for c in (0.3, 1.0, 2.0):
         theta = np.where(diag, c, 0.0)
         for phi in (0.2, 0.5, 0.8) if prob.has_ar else (0.0,):
-            try:
-                dev = prob.evaluate(theta, phi, gradient=False).deviance
-            except np.linalg.LinAlgError:
-                continue
+            x = np.append(theta, phi) if prob.has_ar else theta
+            dev = fun(x)[0]
             if np.isfinite(dev) and dev < best_dev:
-                best_dev = dev
-                best_x = np.append(theta, phi) if prob.has_ar else theta
+                best_dev, best_x = dev, x
     if best_x is None:
         raise DesignError("lmm: the likelihood could not be evaluated at any starting value")
     return best_x
@@ -207,7 +206,7 @@ def _newton(
             approx = fd_hessian(x)
             exact = True
         hess = approx[np.ix_(free, free)]
-        if not np.all(np.isfinite(hess)):
+        if not np.isfinite(hess).all():
             return _NewtonState(x, fx, gx, hess, free, False, steps, "non-finite Hessian")
         eigval, eigvec = np.linalg.eigh(hess)
         posdef = bool(eigval.min() > 0)
@@ -218,7 +217,7 @@ def _newton(
             # gradient vanishes along the negative-curvature direction: move along it too,
             # into the feasible box and downhill.
             d = eigvec[:, 0].copy()
-            if np.any((x[free] <= lower[free] + _AT_BOUND) & (d < 0)) or float(gx[free] @ d) > 0:
+            if ((x[free] <= lower[free] + _AT_BOUND) & (d < 0)).any() or float(gx[free] @ d) > 0:
                 d = -d
             step_f = step_f + 0.5 * d
         size = float(np.max(np.abs(step_f)))
@@ -226,8 +225,8 @@ def _newton(
             step_f /= size
         step = np.zeros_like(x)
         step[free] = step_f
-        small = 1e-5 * (1.0 + float(np.max(np.abs(x))))
-        if size < small:
+        scale_x = 1.0 + float(np.max(np.abs(x)))
+        if size < 1e-5 * scale_x:
             if not exact:
                 approx = None  # finish with the exact Hessian
                 continue
@@ -239,8 +238,11 @@ def _newton(
                 if fn <= fx + _F_NOISE * (1.0 + abs(fx)):
                     x, fx, gx = xn, fn, gn
                     steps += 1
-                free = _free(x, gx, lower, upper)
-                hess = fd_hessian(x)[np.ix_(free, free)] if free.any() else np.zeros((0, 0))
+                free_n = _free(x, gx, lower, upper)
+                # The Hessian is reused if the step was too small to change it beyond ~1e-8.
+                if size > 1e-8 * scale_x or (free_n != free).any():
+                    free = free_n
+                    hess = fd_hessian(x)[np.ix_(free, free)] if free.any() else np.zeros((0, 0))
                 return _NewtonState(x, fx, gx, hess, free, True, steps, "converged")
         t = 1.0
         accepted = False
@@ -278,8 +280,13 @@ def optimise(prob: LikelihoodProblem) -> Optimum:
     lower, upper = bounds_of(prob)
     evals = 0
 
+    seen: dict[bytes, tuple[float, np.ndarray]] = {}
+
     def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
         nonlocal evals
+        key = x.tobytes()
+        if key in seen:  # the start point and re-tried points are not evaluated twice
+            return seen[key]
         evals += 1
         phi = float(x[nt]) if prob.has_ar else 0.0
         try:
@@ -287,9 +294,12 @@ def optimise(prob: LikelihoodProblem) -> Optimum:
         except np.linalg.LinAlgError:
             return float("inf"), np.full_like(x, np.nan)
         assert ev.gradient is not None  # evaluate(gradient=True) always returns one
-        return ev.deviance, ev.gradient
+        if len(seen) > 64:
+            seen.clear()
+        seen[key] = (ev.deviance, ev.gradient)
+        return seen[key]
 
-    x0 = _start(prob)
+    x0 = _start(prob, fun)
     scale = max(1.0, float(prob.n_eff))
     state = _newton(fun, x0, lower, upper, max_iter=40)
     notes = [f"Newton: {state.note} after {state.steps} step(s)"]
@@ -301,13 +311,10 @@ def optimise(prob: LikelihoodProblem) -> Optimum:
             x0,
             jac=True,
             method="L-BFGS-B",
-            bounds=list(
-                zip(
-                    np.where(np.isfinite(lower), lower, None),
-                    np.where(np.isfinite(upper), upper, None),
-                    strict=True,
-                )
-            ),
+            bounds=[
+                (None if np.isinf(lo) else float(lo), None if np.isinf(hi) else float(hi))
+                for lo, hi in zip(lower, upper, strict=True)
+            ],
             options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9 * scale, "maxcor": 20},
         )
         notes.append(f"L-BFGS-B: {res.message}")

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gutbrain.analysis.lmm_inference import satterthwaite_df
-from gutbrain.analysis.lmm_optimise import Convergence
+from gutbrain.analysis.lmm.inference import satterthwaite_df
+from gutbrain.analysis.lmm.optimise import Convergence
 from gutbrain.errors import DesignError
 
 __all__ = ["LMMResult", "LRTResult"]

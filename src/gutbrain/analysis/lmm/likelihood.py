@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gutbrain.analysis import lmm_kernels as kern
+from gutbrain.analysis.lmm import kernels as kern
 
 __all__ = ["Evaluation", "LikelihoodProblem"]
 

@@ -17,8 +17,9 @@ fits) at fixed :math:`\psi` with :math:`\beta` profiled out -- lmerTest's constr
 :math:`d(\theta)` is the Schur complement of :math:`H` in :math:`\sigma`, and with
 :math:`D(\theta, \sigma) = N'\log\sigma^2 + \ell(\theta) + \mathrm{RSS}(\theta)/\sigma^2` the
 missing blocks are :math:`D_{\sigma\sigma} = 4N'/\sigma^2` and
-:math:`D_{\theta\sigma} = -2\,\mathrm{RSS}_\theta/\sigma^3` at :math:`\hat\sigma^2 = \mathrm{RSS}/N'`,
-so :math:`D_{\theta\theta} = \nabla^2 d + D_{\theta\sigma}D_{\sigma\theta}/D_{\sigma\sigma}`.
+:math:`D_{\theta\sigma} = -2\,\mathrm{RSS}_\theta/\sigma^3` at
+:math:`\hat\sigma^2 = \mathrm{RSS}/N'`, so
+:math:`D_{\theta\theta} = \nabla^2 d + D_{\theta\sigma}D_{\sigma\theta}/D_{\sigma\sigma}`.
 :math:`g` is obtained by central differences of :math:`(X^\top\Sigma^{-1}X)^{-1}`. The df do not
 depend on how :math:`\psi` is parametrised at an interior optimum, so the internal (scaled)
 parametrisation reproduces lmerTest's numbers (checked to 6 significant digits in
@@ -29,8 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gutbrain.analysis.lmm_likelihood import LikelihoodProblem
-from gutbrain.analysis.lmm_optimise import Optimum, bounds_of, central_jacobian
+from gutbrain.analysis.lmm.likelihood import LikelihoodProblem
+from gutbrain.analysis.lmm.optimise import Optimum, bounds_of, central_jacobian
 
 __all__ = ["satterthwaite_df", "satterthwaite_parts"]
 
@@ -39,6 +40,7 @@ def satterthwaite_parts(
     prob: LikelihoodProblem,
     opt: Optimum,
     sigma2_s: float,
+    c_opt: np.ndarray,
     a_x: np.ndarray,
     y_scale: float,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -53,9 +55,10 @@ def satterthwaite_parts(
     n_free = int(free.sum())
     if opt.hessian.shape != (n_free, n_free):
         return np.zeros((0, a_x.shape[0], a_x.shape[0])), np.zeros((0, 0))
-    ga = prob.evaluate(x[:nt], phi, sigma2=sigma2_s).gradient
+    # At sigma^2 = RSS / N' the fixed-sigma gradient equals the profiled one (opt.gradient).
+    ga = opt.gradient
     gb = prob.evaluate(x[:nt], phi, sigma2=2.0 * sigma2_s).gradient
-    assert ga is not None and gb is not None  # evaluate(gradient=True) returns gradients
+    assert gb is not None  # evaluate(gradient=True) returns a gradient
     rss_grad = ((ga - gb) * 2.0 * sigma2_s)[free]
     d_ss = 4.0 * prob.n_eff / sigma2_s
     d_ts = -2.0 * rss_grad / sigma**3
@@ -84,9 +87,8 @@ def satterthwaite_parts(
         jac[:n_free] = central_jacobian(cov_of, x[idx], lower[idx], upper[idx]).T.reshape(
             n_free, p, p
         )
-    ev0 = prob.evaluate(x[:nt], phi, gradient=False)
     # d/dsigma of sigma^2 c^2 A C A' is 2 sigma c^2 A C A'.
-    jac[n_free] = 2.0 * sigma * y_scale**2 * (a_x @ ev0.xtvx_inv @ a_x.T)
+    jac[n_free] = 2.0 * sigma * y_scale**2 * (a_x @ c_opt @ a_x.T)
     return jac, varpar_cov
 
 
