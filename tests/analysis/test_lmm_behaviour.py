@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from functools import cache
 
 import numpy as np
@@ -114,27 +115,21 @@ def test_ar1_with_phi_at_zero_reduces_to_the_plain_model() -> None:
     assert car.n_params == plain.n_params + 1
 
 
-def test_row_order_and_missing_rows_do_not_matter() -> None:
-    """Shuffling rows gives the same fit; rows with a missing value are dropped (na.omit) and
-    fitted values come back indexed like the input rows used."""
-    d = _diary()
-    fit = lmm("na ~ arm * week", d, groups="participant", re="~ 1 + day", ar1_time="day")
-    shuffled = d.sample(frac=1.0, random_state=3)
-    shuffled.loc[shuffled.index[:5], "na"] = np.nan
-    with_na = shuffled.copy()
-    fit2 = lmm("na ~ arm * week", with_na, groups="participant", re="~ 1 + day", ar1_time="day")
-    assert fit2.n_obs == fit.n_obs - 5
-    fit3 = lmm(
-        "na ~ arm * week",
-        shuffled.dropna(),
-        groups="participant",
-        re="~ 1 + day",
-        ar1_time="day",
-    )
-    np.testing.assert_allclose(fit2.beta, fit3.beta, rtol=1e-10)
-    full = lmm("na ~ arm * week", shuffled, groups="participant", re="~ 1 + day", ar1_time="day")
-    assert full.n_obs == fit2.n_obs
-    # Fitted values follow the input's row order and labels.
+def test_missing_rows_are_dropped_and_fitted_values_keep_row_labels() -> None:
+    """Rows with a missing value are dropped (as lme4's na.omit): the fit equals the fit to the
+    complete rows; fitted values and residuals come back in the input's row order and labels."""
+    d = _diary().sample(frac=1.0, random_state=3)  # shuffled labels, to check the order
+    with_na = d.copy()
+    with_na.loc[with_na.index[:5], "na"] = np.nan
+    with_na.loc[with_na.index[5:8], "week"] = np.nan
+    kw = {"groups": "participant", "re": "~ 1 + day", "ar1_time": "day"}
+    fit_na = lmm("na ~ arm * week", with_na, **kw)
+    fit_complete = lmm("na ~ arm * week", with_na.dropna(), **kw)
+    assert fit_na.n_obs == len(d) - 8
+    np.testing.assert_allclose(fit_na.beta, fit_complete.beta, rtol=1e-10)
+    np.testing.assert_allclose(fit_na.loglik, fit_complete.loglik, rtol=1e-12)
+    assert list(fit_na.fitted.index) == list(with_na.dropna().index)
+    fit = lmm("na ~ arm * week", d, **kw)
     assert list(fit.fitted.index) == list(d.index)
     np.testing.assert_allclose(fit.fitted + fit.residuals, d["na"].to_numpy(), rtol=1e-12)
 
@@ -255,3 +250,32 @@ def test_categorical_levels_missing_after_dropping_rows_are_dropped() -> None:
     d.loc[d.site == "c", "na"] = np.nan
     fit = lmm("na ~ week + site", d, groups="participant")
     assert "site[T.b]" in fit.coef_names and "site[T.c]" not in fit.coef_names
+
+
+@pytest.mark.parametrize("method", ["ML", "REML"])
+def test_three_random_effects_against_statsmodels(method: str) -> None:
+    """Random intercept + two random slopes (unstructured 3 x 3 D) against statsmodels
+    ``smf.mixedlm("y ~ x1 + x2", d, groups=d["g"], re_formula="~ x1 + x2").fit(reml=...)``.
+
+    No R reference covers q = 3; statsmodels' optimum is looser than ours, so our
+    log-likelihood must be at least as high and agree to 1e-6, and the estimates to ~1e-4."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    rng = np.random.default_rng(3)
+    m, n = 60, 15
+    g = np.repeat(np.arange(m), n)
+    x1, x2 = rng.normal(size=m * n), rng.normal(size=m * n)
+    chol = np.array([[2.0, 0.0, 0.0], [0.5, 1.0, 0.0], [-0.3, 0.2, 0.7]])
+    b = rng.normal(size=(m, 3)) @ chol.T
+    y = 1 + 0.5 * x1 - 0.3 * x2 + b[g, 0] + b[g, 1] * x1 + b[g, 2] * x2 + rng.normal(size=m * n)
+    d = pd.DataFrame({"g": g, "x1": x1, "x2": x2, "y": y})
+    fit = lmm("y ~ x1 + x2", d, groups="g", re="~ 1 + x1 + x2", method=method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sm = smf.mixedlm("y ~ x1 + x2", d, groups=d["g"], re_formula="~ x1 + x2").fit(
+            reml=method == "REML", method=["lbfgs"], gtol=1e-10
+        )
+    assert fit.convergence.converged
+    assert fit.loglik >= sm.llf - 1e-9
+    assert fit.loglik - sm.llf < 1e-6
+    np.testing.assert_allclose(fit.beta, sm.fe_params.to_numpy(), rtol=1e-5)
+    np.testing.assert_allclose(fit.re_cov, sm.cov_re.to_numpy(), rtol=2e-4, atol=1e-4)

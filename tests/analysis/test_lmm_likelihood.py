@@ -9,7 +9,7 @@ from scipy.linalg import block_diag
 from gutbrain.analysis.lmm.likelihood import LikelihoodProblem
 
 
-def _problem_data(seed: int = 1) -> tuple[np.ndarray, ...]:
+def _problem_data(seed: int = 1, q: int = 2) -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng(seed)
     m = 25
     sizes = rng.integers(2, 12, m)
@@ -17,9 +17,17 @@ def _problem_data(seed: int = 1) -> tuple[np.ndarray, ...]:
     # Irregular, strictly increasing times within each group (continuous-time gaps).
     t = np.concatenate([np.sort(rng.choice(40, s, replace=False)) * 0.5 for s in sizes])
     x = np.column_stack([np.ones(n), rng.normal(size=n), rng.normal(size=n)])
-    z = np.column_stack([np.ones(n), t / 10])
+    z = np.column_stack([np.ones(n), t / 10, x[:, 2]])[:, :q]
     y = rng.normal(size=n) + x[:, 1]
     return x, z, y, sizes, t
+
+
+# Lower triangle of Lambda, column by column (lme4's theta order), for q = 1, 2, 3.
+THETA = {
+    1: np.array([0.8]),
+    2: np.array([0.7, 0.2, 0.4]),
+    3: np.array([0.7, 0.2, -0.1, 0.4, 0.15, 0.3]),
+}
 
 
 def _dense_deviance(x, z, y, sizes, t, lam, phi, reml):  # type: ignore[no-untyped-def]
@@ -50,12 +58,14 @@ def _dense_deviance(x, z, y, sizes, t, lam, phi, reml):  # type: ignore[no-untyp
     return dev, beta
 
 
+@pytest.mark.parametrize("q", [1, 2, 3])
 @pytest.mark.parametrize("reml", [True, False])
 @pytest.mark.parametrize("ar", [True, False])
-def test_deviance_equals_dense_formula(reml: bool, ar: bool) -> None:
-    """Woodbury + whitening give the same deviance and GLS beta as the dense N x N formula."""
-    x, z, y, sizes, t = _problem_data()
-    theta = np.array([0.7, 0.2, 0.4])
+def test_deviance_equals_dense_formula(reml: bool, ar: bool, q: int) -> None:
+    """Woodbury + whitening give the same deviance and GLS beta as the dense N x N formula,
+    for 1, 2 and 3 random effects (closed-form and general Cholesky paths)."""
+    x, z, y, sizes, t = _problem_data(q=q)
+    theta = THETA[q]
     phi = 0.4
     prob = LikelihoodProblem(x, z, y, sizes, t if ar else None, reml=reml)
     ev = prob.evaluate(theta, phi if ar else 0.0)
@@ -64,22 +74,24 @@ def test_deviance_equals_dense_formula(reml: bool, ar: bool) -> None:
     np.testing.assert_allclose(ev.beta, beta, rtol=1e-10)
 
 
+@pytest.mark.parametrize("q", [1, 2, 3])
 @pytest.mark.parametrize("sigma2", [None, 1.3])
 @pytest.mark.parametrize("reml", [True, False])
 @pytest.mark.parametrize("ar", [True, False])
 def test_analytic_gradient_matches_finite_differences(
-    reml: bool, ar: bool, sigma2: float | None
+    reml: bool, ar: bool, sigma2: float | None, q: int
 ) -> None:
     """The analytic gradient in (theta, phi) of the profiled deviance (and of the criterion at a
     fixed sigma^2) equals central differences."""
-    x, z, y, sizes, t = _problem_data(2)
+    x, z, y, sizes, t = _problem_data(2, q=q)
     prob = LikelihoodProblem(x, z, y, sizes, t if ar else None, reml=reml)
-    par = np.array([0.7, -0.3, 0.5, 0.35]) if ar else np.array([0.7, -0.3, 0.5])
+    nt = THETA[q].size
+    par = np.append(THETA[q], 0.35) if ar else THETA[q].copy()
 
     def f(v: np.ndarray) -> float:
-        return prob.evaluate(v[:3], v[3] if ar else 0.0, gradient=False, sigma2=sigma2).deviance
+        return prob.evaluate(v[:nt], v[nt] if ar else 0.0, gradient=False, sigma2=sigma2).deviance
 
-    g = prob.evaluate(par[:3], par[3] if ar else 0.0, sigma2=sigma2).gradient
+    g = prob.evaluate(par[:nt], par[nt] if ar else 0.0, sigma2=sigma2).gradient
     h = 1e-6
     fd = np.array([(f(par + h * e) - f(par - h * e)) / (2 * h) for e in np.eye(par.size)])
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-5)
@@ -97,8 +109,8 @@ def test_car1_at_phi_zero_is_the_independent_model() -> None:
 
 
 def test_car1_uses_time_gaps_not_row_order() -> None:
-    """A missing day halves nothing: corr(day 0, day 2) = phi^2, so dropping day 1 from a
-    series must give the likelihood of the remaining days under phi^|dt| (dense check)."""
+    """Gaps count: with days 0, 2, 3, 7 the correlation of days 0 and 2 is phi^2, not phi
+    (dense check of one irregular series)."""
     rng = np.random.default_rng(4)
     t = np.array([0.0, 2.0, 3.0, 7.0])
     y = rng.normal(size=4)

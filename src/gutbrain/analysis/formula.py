@@ -37,6 +37,7 @@ __all__ = [
     "build_design",
     "design_from_encoded",
     "encode_columns",
+    "factorize_sorted",
     "formula_columns",
     "parse_formula",
 ]
@@ -224,6 +225,23 @@ class EncodedColumn:
         return np.asarray(self.values < 0)
 
 
+def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing) and sorted unique values, like
+    ``pd.factorize(values, sort=True)``: factorize in order of appearance, then sort only the
+    uniques (much cheaper for long string columns)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    uniq = np.asarray(uniques, dtype=object)
+    try:
+        order = np.argsort(uniq, kind="stable")
+    except TypeError:  # mixed, unorderable types: let pandas decide
+        codes, uniques = pd.factorize(values, sort=True)
+        return np.asarray(codes), np.asarray(uniques, dtype=object)
+    rank = np.empty(order.size, dtype=np.intp)
+    rank[order] = np.arange(order.size)
+    codes = np.asarray(codes)
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), uniq[order]
+
+
 def encode_column(
     series: pd.Series, *, categorical: bool, levels: tuple[object, ...] | None = None, what: str
 ) -> EncodedColumn:
@@ -248,8 +266,8 @@ def encode_column(
             remap = np.full(len(cats) + 1, -1)
             remap[present] = np.arange(present.size)
             return EncodedColumn(remap[codes], levels)
-        codes, uniques = pd.factorize(series, sort=True)
-        return EncodedColumn(np.asarray(codes), tuple(uniques))
+        codes, uniques = factorize_sorted(series)
+        return EncodedColumn(codes, tuple(uniques))
     cat = pd.Categorical(series, categories=list(levels))
     return EncodedColumn(np.asarray(cat.codes), tuple(levels))
 

@@ -54,6 +54,7 @@ from gutbrain.analysis.formula import (
     EncodedColumn,
     design_from_encoded,
     encode_columns,
+    factorize_sorted,
     formula_columns,
     parse_formula,
 )
@@ -136,7 +137,7 @@ def _prepare(
     enc = encode_columns(fixed, data, what=what_x)
     for key, val in encode_columns(rand, data, what=f"random-effects formula {re!r}").items():
         enc.setdefault(key, val)
-    gcodes, guniq = pd.factorize(data[groups], sort=True)
+    gcodes, guniq = factorize_sorted(data[groups])
     bad = np.isnan(y) | (gcodes < 0)
     for e in enc.values():
         bad |= e.missing()
@@ -321,7 +322,7 @@ def lmm(
     # changes log|X' V^-1 X| by 2 log|det A_x|.
     deviance = ev.deviance + n_eff * np.log(y_scale**2)
     if reml:
-        deviance -= 2.0 * float(np.log(abs(np.linalg.det(a_x))))
+        deviance -= 2.0 * float(np.sum(np.log(np.abs(np.diag(a_x)))))  # A_x is triangular
     loglik = -0.5 * deviance
     n_params = p + prob.n_theta + (1 if prob.has_ar else 0) + 1
     aic = deviance + 2.0 * n_params
@@ -340,14 +341,8 @@ def lmm(
     blup = y_scale * (ev.blup_spherical @ lam.T @ a_z.T)
     group_codes = np.repeat(np.arange(m), sizes)
     fitted = xd.matrix @ beta + np.einsum("nq,nq->n", zd.matrix, blup[group_codes])
-    # Fitted values and residuals in the input's row order.
+    # Fitted values in the input's row order; pandas objects are built on access.
     back = np.argsort(prep.positions)
-    index = data.index[prep.positions[back]]
-    fitted_s = pd.Series(fitted[back], index=index, name="fitted")
-    resid_s = pd.Series((y - fitted)[back], index=index, name="residual")
-    ranef = pd.DataFrame(
-        blup, columns=list(zd.columns), index=pd.Index(prep.group_labels, name=groups)
-    )
     return LMMResult(
         formula=formula,
         re_formula=re,
@@ -374,11 +369,13 @@ def lmm(
         n_obs=n,
         n_groups=m,
         n_params=n_params,
-        fitted=fitted_s,
-        residuals=resid_s,
-        random_effects=ranef,
+        fitted_values=fitted[back],
+        row_labels=data.index,
+        row_positions=prep.positions[back],
+        blups=blup,
+        group_labels=prep.group_labels,
         convergence=conv,
-        response=y,
+        response=y[back],
         design_x=xd.matrix,
         vcov_jacobian=jac,
         varpar_cov=varpar_cov,

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
+from gutbrain.analysis.lmm import kernels as kern
 from gutbrain.analysis.lmm.likelihood import LikelihoodProblem
 from gutbrain.errors import DesignError
 
@@ -129,14 +130,61 @@ def central_jacobian(
     return np.column_stack([np.atleast_1d(c) for c in cols])
 
 
+def moment_start(prob: LikelihoodProblem) -> np.ndarray | None:
+    """Method-of-moments theta: per-group OLS of pooled-OLS residuals on Z.
+
+    ``D = cov(b_i) - sigma_w^2 mean((Z_i'Z_i)^-1)`` (projected to positive definite) and
+    ``sigma_w^2`` the pooled within-group residual variance; theta = chol(D / sigma_w^2). Ignores
+    the AR term. Returns None when too few groups have more rows than random effects.
+    """
+    q, p = prob.q, prob.p
+    cross = prob.cross if prob.cross.shape[0] else kern.cross_products(prob.data, prob.starts)
+    tot = cross.sum(axis=0)
+    xs, ys = slice(q, q + p), q + p
+    try:
+        beta = np.linalg.solve(tot[xs, xs], tot[xs, ys])
+    except np.linalg.LinAlgError:
+        return None
+    pzz = cross[:, :q, :q]
+    zr = cross[:, :q, ys] - cross[:, :q, xs] @ beta
+    rr = (
+        cross[:, ys, ys]
+        - 2.0 * cross[:, xs, ys] @ beta
+        + np.einsum("a,mab,b->m", beta, cross[:, xs, xs], beta)
+    )
+    ok = prob.group_sizes > q + 1
+    if ok.sum() < max(3, q + 1):
+        return None
+    pzz, zr, rr, dfw = pzz[ok], zr[ok], rr[ok], prob.group_sizes[ok] - q
+    eig_min = np.linalg.eigvalsh(pzz)[:, 0]
+    good = eig_min > 1e-8 * np.abs(pzz).max()
+    if good.sum() < max(3, q + 1):
+        return None
+    inv = np.linalg.inv(pzz[good])
+    b = np.einsum("mij,mj->mi", inv, zr[good])
+    ss = rr[good] - np.einsum("mi,mi->m", b, zr[good])
+    sigma2 = float(np.sum(ss) / np.sum(dfw[good]))
+    if not sigma2 > 0.0:
+        return None
+    d = np.atleast_2d(np.cov(b, rowvar=False)) - sigma2 * inv.mean(axis=0)
+    d = 0.5 * (d + d.T) / sigma2
+    w, v = np.linalg.eigh(d)
+    w = np.maximum(w, 1e-2 * max(float(w.max()), 1e-2))  # an interior start, never singular
+    lam = np.linalg.cholesky((v * w) @ v.T)
+    return prob.theta_of(lam)
+
+
 def _start(
     prob: LikelihoodProblem, fun: Callable[[np.ndarray], tuple[float, np.ndarray]]
 ) -> np.ndarray:
-    """A small grid over Lambda = c I (and phi); the best deviance wins."""
+    """The moment estimate and a small grid over Lambda = c I (and phi); best deviance wins."""
     diag = prob.theta_is_diag()
+    candidates = [np.where(diag, 1.0, 0.0)]
+    moment = moment_start(prob)
+    if moment is not None:
+        candidates.insert(0, moment)
     best_dev, best_x = np.inf, None
-    for c in (0.3, 1.0, 2.0):
-        theta = np.where(diag, c, 0.0)
+    for theta in candidates:
         for phi in (0.2, 0.5, 0.8) if prob.has_ar else (0.0,):
             x = np.append(theta, phi) if prob.has_ar else theta
             dev = fun(x)[0]

@@ -46,11 +46,9 @@ class LMMResult:
         effects + covariance parameters + 1 (lme4's convention; nlme uses log(N - p) for REML).
     n_obs, n_groups
         Rows used (after dropping rows with missing values) and participants.
-    fitted, residuals
-        Conditional fitted values X beta + Z b and residuals y - fitted, indexed like the rows of
-        the input data that were used.
-    random_effects
-        Conditional modes (BLUPs) of the random effects, one row per participant.
+    fitted, residuals, random_effects
+        Properties: conditional fitted values X beta + Z b and residuals y - fitted (Series
+        indexed like the input rows used), and the BLUPs (DataFrame, one row per group).
     convergence
         The optimiser's report.
     """
@@ -80,9 +78,11 @@ class LMMResult:
     n_obs: int
     n_groups: int
     n_params: int
-    fitted: pd.Series
-    residuals: pd.Series
-    random_effects: pd.DataFrame
+    fitted_values: np.ndarray = field(repr=False)
+    row_labels: pd.Index = field(repr=False)
+    row_positions: np.ndarray = field(repr=False)
+    blups: np.ndarray = field(repr=False)
+    group_labels: np.ndarray = field(repr=False)
     convergence: Convergence
     response: np.ndarray = field(repr=False)
     design_x: np.ndarray = field(repr=False)
@@ -90,6 +90,32 @@ class LMMResult:
     # of the variance parameters psi, 2 H^-1 (H = Hessian of the deviance in psi).
     vcov_jacobian: np.ndarray = field(repr=False)
     varpar_cov: np.ndarray = field(repr=False)
+
+    # ------------------------------------------------------------------ per row and group
+    @property
+    def fitted(self) -> pd.Series:
+        """Conditional fitted values X beta + Z b, indexed like the input rows used."""
+        return pd.Series(
+            self.fitted_values, index=self.row_labels[self.row_positions], name="fitted"
+        )
+
+    @property
+    def residuals(self) -> pd.Series:
+        """Conditional residuals y - X beta - Z b, indexed like the input rows used."""
+        return pd.Series(
+            self.response - self.fitted_values,
+            index=self.row_labels[self.row_positions],
+            name="residual",
+        )
+
+    @property
+    def random_effects(self) -> pd.DataFrame:
+        """Conditional modes (BLUPs) of the random effects, one row per group."""
+        return pd.DataFrame(
+            self.blups,
+            columns=list(self.re_names),
+            index=pd.Index(self.group_labels, name=self.groups),
+        )
 
     # ------------------------------------------------------------------ tables
     @property
