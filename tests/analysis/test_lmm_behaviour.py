@@ -279,3 +279,30 @@ def test_three_random_effects_against_statsmodels(method: str) -> None:
     assert fit.loglik - sm.llf < 1e-6
     np.testing.assert_allclose(fit.beta, sm.fe_params.to_numpy(), rtol=1e-5)
     np.testing.assert_allclose(fit.re_cov, sm.cov_re.to_numpy(), rtol=2e-4, atol=1e-4)
+
+
+def test_quasi_newton_fallback_reaches_the_same_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the Newton phase does not converge, L-BFGS-B takes over from the start and Newton
+    polishes: the answer is the same optimum."""
+    import gutbrain.analysis.lmm.optimise as opt_mod
+
+    d = _diary()
+    kw = {"groups": "participant", "re": "~ 1 + day", "ar1_time": "day"}
+    normal = lmm("na ~ arm * week", d, **kw)
+    real_newton = opt_mod._newton
+    calls = []
+
+    def failing_first(fun, x, lower, upper, max_iter):  # type: ignore[no-untyped-def]
+        calls.append(max_iter)
+        if len(calls) == 1:
+            return real_newton(fun, x, lower, upper, max_iter=1)  # stops at the iteration limit
+        return real_newton(fun, x, lower, upper, max_iter)
+
+    monkeypatch.setattr(opt_mod, "_newton", failing_first)
+    fallback = lmm("na ~ arm * week", d, **kw)
+    assert len(calls) == 2
+    assert "L-BFGS-B" in fallback.convergence.message
+    assert fallback.convergence.converged
+    np.testing.assert_allclose(fallback.loglik, normal.loglik, rtol=1e-12)
+    np.testing.assert_allclose(fallback.beta, normal.beta, rtol=1e-7)
+    np.testing.assert_allclose(fallback.df, normal.df, rtol=1e-5)

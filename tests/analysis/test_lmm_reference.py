@@ -92,6 +92,11 @@ def _r_name(name: str) -> str:
     return "(Intercept)" if name == "Intercept" else name
 
 
+def _as_list(value: str | list[str]) -> list[str]:
+    """jsonlite writes a one-element character vector as a plain string."""
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _ref_vector(fit: LMMResult, table: dict[str, float]) -> np.ndarray:
     return np.array([table[_r_name(n)] for n in fit.coef_names])
 
@@ -221,8 +226,7 @@ def test_badly_scaled_covariate_reaches_the_optimum_lme4_misses() -> None:
     """
     raw = REF["scale_raw_default"]
     resc = REF["scale_rescaled"]
-    warnings = raw["warnings"] if isinstance(raw["warnings"], list) else [raw["warnings"]]
-    assert any("very different scales" in w for w in warnings)
+    assert any("very different scales" in w for w in _as_list(raw["warnings"]))
     fit = lmm(
         "y ~ steps + x",
         _data("lmm_scale_sim.csv"),
@@ -242,3 +246,23 @@ def test_badly_scaled_covariate_reaches_the_optimum_lme4_misses() -> None:
     np.testing.assert_allclose(fit.re_sd, [vc["sdcor"][0], vc["sdcor"][1] / 1e4], rtol=RTOL)
     np.testing.assert_allclose(fit.re_corr[1, 0], vc["sdcor"][2], atol=CORR_ATOL)
     np.testing.assert_allclose(fit.sigma, resc["sigma"], rtol=RTOL)
+
+
+@pytest.mark.parametrize(("key", "method"), [("singular_reml", "REML"), ("singular_ml", "ML")])
+def test_singular_fit_matches_lme4(key: str, method: str) -> None:
+    """``lmerTest::lmer(y ~ x + (1 + x | g), data = lmm_singular_sim.csv, REML = ...)``: lme4
+    reports "boundary (singular) fit" with theta[3] = 0 (a rank-1 random-effect covariance,
+    correlation 1). We must reach the same boundary optimum and say so. Satterthwaite df are not
+    compared: we hold boundary parameters fixed, lmerTest differentiates through them."""
+    ref = REF[key]
+    assert any("singular" in m for m in _as_list(ref["messages"]))
+    fit = lmm("y ~ x", _data("lmm_singular_sim.csv"), groups="g", re="~ 1 + x", method=method)
+    assert fit.convergence.converged
+    assert fit.convergence.boundary  # a zero diagonal of the internal Cholesky factor
+    np.testing.assert_allclose(fit.loglik, ref["logLik"], atol=LOGLIK_ATOL)
+    np.testing.assert_allclose(fit.beta, _ref_vector(fit, ref["fixef"]), rtol=RTOL)
+    np.testing.assert_allclose(fit.se, _ref_vector(fit, ref["se"]), rtol=RTOL)
+    sd = ref["varcorr"]["sdcor"]
+    np.testing.assert_allclose(fit.re_sd, sd[:2], rtol=RTOL)
+    np.testing.assert_allclose(fit.re_corr[1, 0], sd[2], atol=CORR_ATOL)
+    np.testing.assert_allclose(fit.sigma, ref["sigma"], rtol=RTOL)

@@ -27,6 +27,7 @@ write.csv(bw[, c("weight", "Time", "Rat", "Diet")], file.path(out_dir, "lmm_body
           row.names = FALSE)
 diary <- read.csv(file.path(out_dir, "lmm_diary_sim.csv"), stringsAsFactors = FALSE)
 scale_df <- read.csv(file.path(out_dir, "lmm_scale_sim.csv"), stringsAsFactors = FALSE)
+singular_df <- read.csv(file.path(out_dir, "lmm_singular_sim.csv"), stringsAsFactors = FALSE)
 
 tight_lmer <- lmerControl(optimizer = "bobyqa",
                           optCtrl = list(rhobeg = 0.2, rhoend = 1e-12, maxfun = 1e5),
@@ -183,6 +184,11 @@ scale_df$steps_10k <- scale_df$steps / 1e4
 results$scale_rescaled <- lmer_entry(
   "lme4::lmer(y ~ steps_10k + x + (1 + steps_10k | participant), data = d, REML = FALSE, control = tight_lmer)",
   "lmm_scale_sim.csv (steps_10k = steps / 1e4)", scale_df)
+
+# --- a singular fit: the random-slope covariance ends rank 1 (theta[3] = 0) ------------------
+sg <- "lmerTest::lmer(y ~ x + (1 + x | g), data = d, REML = %s, control = tight_lmer)"
+results$singular_reml <- lmer_entry(sprintf(sg, "TRUE"), "lmm_singular_sim.csv", singular_df)
+results$singular_ml <- lmer_entry(sprintf(sg, "FALSE"), "lmm_singular_sim.csv", singular_df)
 
 results$meta <- list(R = R.version.string, script = "tests/reference/lmm_reference.R")
 writeLines(toJSON(results, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),

@@ -8,6 +8,7 @@
   day grid before days are dropped.
 * ``lmm_scale_sim.csv``: 40 participants x 20 days with a covariate ``steps`` in the 1e4-1e5
   range next to one of unit scale, and a random slope on ``steps``: lme4 warns on it.
+* ``lmm_singular_sim.csv``: data without a random slope, fitted with one: a singular fit.
 
 Seeds are fixed; the data-generating values are written in the comments below.
 """
@@ -90,6 +91,20 @@ def scale(seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def singular(seed: int = 1) -> pd.DataFrame:
+    """30 groups x 10 rows with no random slope: y = 1 + 0.5 x + u0 + e, u0 and e ~ N(0, 1).
+
+    Fitted with a random slope on x, lme4 ends on the boundary (a rank-1 covariance: slope SD
+    > 0 with correlation 1, theta[2] = 0) for this seed: a singular-fit reference.
+    """
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(30), 10)
+    x = rng.normal(size=300)
+    y = 1 + 0.5 * x + rng.normal(0, 1, 30)[g] + rng.normal(0, 1, 300)
+    return pd.DataFrame({"g": [f"G{i:02d}" for i in g], "x": np.round(x, 6), "y": np.round(y, 6)})
+
+
 if __name__ == "__main__":
     diary().to_csv(HERE / "lmm_diary_sim.csv", index=False)
     scale().to_csv(HERE / "lmm_scale_sim.csv", index=False)
+    singular().to_csv(HERE / "lmm_singular_sim.csv", index=False)
