@@ -237,6 +237,9 @@ def test_data_errors_name_the_problem() -> None:
         lmm("na ~ week", one, groups="participant")
     with pytest.raises(DataError, match="must be a pandas DataFrame"):
         lmm("na ~ week", d.to_dict(), groups="participant")  # type: ignore[arg-type]
+    few = d.groupby("participant").head(2)
+    with pytest.raises(DataError, match="not identifiable"):
+        lmm("na ~ week", few, groups="participant", re="~ 1 + day")
     collinear = d.assign(week2=d.week * 2)
     with pytest.raises(DesignError, match="'week2' is a linear combination"):
         lmm("na ~ week + week2", collinear, groups="participant")

@@ -36,9 +36,9 @@ Examples
 ...     {"participant": np.repeat(np.arange(20), 10), "day": np.tile(np.arange(10), 20)}
 ... )
 >>> d["na"] = 30 + 0.5 * d.day + rng.normal(0, 3, 20)[d.participant] + rng.normal(0, 2, len(d))
->>> fit = lmm("na ~ day", d, groups="participant", re="~ 1 + day", ar1_time="day")
->>> print(f"{fit.beta[1]:.2f} (SE {fit.se[1]:.2f}), phi = {fit.phi:.2f}")
-0.42 (SE 0.05), phi = 0.00
+>>> fit = lmm("na ~ day", d, groups="participant")
+>>> print(f"slope {fit.beta[1]:.2f} (SE {fit.se[1]:.3f}, df {fit.df[1]:.1f})")
+slope 0.42 (SE 0.048, df 179.0)
 """
 
 from __future__ import annotations
@@ -293,6 +293,12 @@ def lmm(
         )
     if n <= p:
         raise DataError(f"lmm: {n} complete rows for {p} fixed effects")
+    q = zd.matrix.shape[1]
+    if n <= m * q:
+        raise DataError(
+            f"lmm: {n} complete rows for {m} x {q} random effects ({re!r} per {groups!r}); the "
+            "residual variance is not identifiable (lme4 refuses this too): simplify `re`"
+        )
     y_scale = float(np.std(y))
     if not y_scale > 0:
         raise DataError(f"lmm: response in {formula!r} is constant ({y[0]!r}) over all used rows")

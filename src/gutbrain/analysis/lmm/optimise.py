@@ -42,16 +42,18 @@ class Convergence:
         True when the projected gradient of the profiled deviance is below tolerance and the
         Hessian over the free parameters is positive definite.
     message
-        The optimiser's message plus any Newton-polish notes.
+        How the Newton phase ended (and the L-BFGS-B fallback's message if it ran).
     iterations, evaluations
-        Quasi-Newton iterations and deviance evaluations (including polishing).
+        Newton (plus any L-BFGS-B) iterations, and deviance evaluations including the
+        finite-difference Hessians.
     max_abs_gradient
         Largest absolute projected gradient of the profiled deviance at the optimum.
     min_hessian_eigenvalue
         Smallest eigenvalue of the Hessian of the profiled deviance over free parameters.
     boundary
-        Names of covariance parameters that ended on a boundary (a zero random-effect SD, or
-        phi = 0): a *singular* fit, as lme4 calls it.
+        Covariance parameters that ended on a bound: ``theta[i]`` (a zero diagonal entry of
+        the internal relative Cholesky factor, i.e. a rank-deficient random-effect covariance:
+        a *singular* fit, as lme4 calls it), ``phi`` (phi = 0) or ``phi=1``.
     """
 
     converged: bool
@@ -380,6 +382,8 @@ def optimise(prob: LikelihoodProblem) -> Optimum:
             boundary.append(f"theta[{i}]")
     if prob.has_ar and x[nt] <= _AT_BOUND:
         boundary.append("phi")
+    if prob.has_ar and x[nt] >= PHI_MAX - _AT_BOUND:
+        boundary.append("phi=1")
     converged = bool(
         np.isfinite(fx)
         and max_grad < 1e-6 * scale
