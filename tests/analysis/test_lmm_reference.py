@@ -6,6 +6,25 @@ R call of each fit is stored next to its numbers under ``"call"`` and repeated i
 docstrings). The R script fits with tightened optimiser tolerances so that the references are the
 optimum, not a default stopping point.
 
+The R calls (``d`` = the CSV named in each entry; ``tight_lmer`` / ``tight_lme`` are the
+control objects defined in the R script)::
+
+    lmerTest::lmer(Reaction ~ Days + (1 | Subject), data = d, REML = TRUE/FALSE, control = tight_lmer)
+    lmerTest::lmer(Reaction ~ Days + (1 + Days | Subject), data = d, REML = TRUE/FALSE, ...)
+    lmerTest::lmer(na ~ arm * week + baseline + (1 + day | participant), data = d, REML = ..., ...)
+    lmerTest::lmer(na ~ arm * week + baseline + (1 | participant), data = d, REML = ..., ...)
+    lmerTest::contest1D(fit, c(0, 1, 0, 0, 4));  anova(m0, m1)
+    nlme::lme(weight ~ Time * Diet, random = ~ 1 | Rat,
+              correlation = corCAR1(form = ~ Time | Rat), data = d, method = 'REML'/'ML', ...)
+    nlme::lme(weight ~ Time * Diet, random = ~ Time | Rat, correlation = corCAR1(...), ...)
+    nlme::lme(na ~ arm * week + baseline, random = ~ 1 | participant,
+              correlation = corCAR1(form = ~ day | participant), data = d, method = ..., ...)
+    nlme::lme(na ~ arm * week + baseline, random = ~ 1 + day | participant, correlation = ...)
+    nlme::lme(Reaction ~ Days, random = ~ Days | Subject, data = d, method = 'REML', ...)
+    lme4::lmer(y ~ steps + x + (1 + steps | participant), data = d, REML = FALSE)   # warns
+    lme4::lmer(y ~ steps_10k + x + (1 + steps_10k | participant), data = d, REML = FALSE, ...)
+    lmerTest::lmer(y ~ x + (1 + x | g), data = d, REML = TRUE/FALSE, ...)          # singular
+
 Tolerances ("6 significant digits"): fixed effects, standard errors, SDs, sigma and phi to a
 relative 1e-6; correlations to an absolute 1e-6; log-likelihoods to an absolute 1e-7 (~1e-10
 relative). R's own optimum is only so precise: where the likelihood is flat R's estimates wander
