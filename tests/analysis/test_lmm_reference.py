@@ -9,7 +9,7 @@ optimum, not a default stopping point.
 The R calls (``d`` = the CSV named in each entry; ``tight_lmer`` / ``tight_lme`` are the
 control objects defined in the R script)::
 
-    lmerTest::lmer(Reaction ~ Days + (1 | Subject), data = d, REML = TRUE/FALSE, control = tight_lmer)
+    lmerTest::lmer(Reaction ~ Days + (1 | Subject), data = d, REML = TRUE/FALSE, control = ...)
     lmerTest::lmer(Reaction ~ Days + (1 + Days | Subject), data = d, REML = TRUE/FALSE, ...)
     lmerTest::lmer(na ~ arm * week + baseline + (1 + day | participant), data = d, REML = ..., ...)
     lmerTest::lmer(na ~ arm * week + baseline + (1 | participant), data = d, REML = ..., ...)
