@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gutbrain.analysis.formula import build_design, parse_formula
 from gutbrain.errors import DesignError
@@ -89,3 +93,35 @@ def test_design_errors_name_the_column(data: pd.DataFrame) -> None:
     bad = data.assign(week=[0.0, np.nan, 2.0, 3.0, 4.0, 5.0])
     with pytest.raises(DesignError, match="'week' has missing values"):
         build_design(parse_formula("y ~ week"), bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    names=st.lists(
+        st.sampled_from(["a", "b", "c", "arm", "site"]), min_size=2, max_size=3, unique=True
+    ),
+    seed=st.integers(0, 2**16),
+)
+def test_star_equals_its_expansion(names: list[str], seed: int) -> None:
+    """``a * b * c`` builds the same matrix as writing out every main effect and interaction."""
+    rng = np.random.default_rng(seed)
+    n = 12
+    data = pd.DataFrame(
+        {
+            "y": rng.normal(size=n),
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "c": rng.normal(size=n),
+            "arm": rng.choice(["p", "q"], n),
+            "site": rng.choice(["x", "y", "z"], n),
+        }
+    )
+    star = build_design(parse_formula("y ~ " + " * ".join(names)), data)
+    terms = [
+        ":".join(combo)
+        for k in range(1, len(names) + 1)
+        for combo in itertools.combinations(names, k)
+    ]
+    written = build_design(parse_formula("y ~ " + " + ".join(terms)), data)
+    assert star.columns == written.columns
+    np.testing.assert_array_equal(star.matrix, written.matrix)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -170,30 +171,25 @@ def parse_formula(formula: str, *, need_response: bool = True) -> ParsedFormula:
 
 
 def _expand_term(tok: str, formula: str) -> list[tuple[tuple[str, bool], ...]]:
-    """Expand ``a*b:c`` into its terms (``*`` binds looser than ``:``)."""
-    star_parts = _split_top(tok, "*")
-    groups: list[list[tuple[tuple[str, bool], ...]]] = []
-    for part in star_parts:
-        factors = tuple(_parse_factor(f, formula) for f in _split_top(part, ":"))
-        groups.append([factors])
-    # a*b*c -> all non-empty combinations of the star-separated parts, in R's order.
+    """Expand ``a*b:c`` into its terms (``*`` binds looser than ``:``).
+
+    ``a*b*c`` gives every non-empty combination of the star-separated parts, in R's order:
+    ``a, b, c, a:b, a:c, b:c, a:b:c``.
+    """
+    parts = [
+        tuple(_parse_factor(f, formula) for f in _split_top(part, ":"))
+        for part in _split_top(tok, "*")
+    ]
     result: list[tuple[tuple[str, bool], ...]] = []
-    n = len(groups)
-    for order in range(1, n + 1):
-        for combo in _combinations(range(n), order):
+    for order in range(1, len(parts) + 1):
+        for combo in combinations(parts, order):
             merged: list[tuple[str, bool]] = []
-            for i in combo:
-                for f in groups[i][0]:
+            for factors in combo:
+                for f in factors:
                     if f[0] not in [m[0] for m in merged]:
                         merged.append(f)
             result.append(tuple(merged))
     return result
-
-
-def _combinations(items: range, k: int) -> list[tuple[int, ...]]:
-    from itertools import combinations
-
-    return list(combinations(items, k))
 
 
 def _is_categorical(series: pd.Series) -> bool:
