@@ -326,12 +326,17 @@ def convert_extra(file: str, name: str, raw: pd.Series) -> pd.Series:
     """Canonicalise a column the schema does not declare (an item score, a baseline trait).
 
     Text from a CSV becomes an integer column if every non-missing cell is an integer, else a
-    float column if every cell is a number, else text. Typed columns keep their kind: integers
+    float column if every cell is a number, else text. A column with no values at all (every
+    cell missing, or no rows) becomes all-NaN ``float64`` whatever its source, since nothing
+    tells its type. Typed columns keep their kind: integers
     become ``int64`` (``Int64`` if any is missing), floats ``float64``, text ``str``. Booleans,
     dates and mixed-type columns are refused with the offending value, because they do not
     survive a CSV round trip unchanged.
     """
     dtype = raw.dtype
+    if missing_mask(raw, "float").all() and not ptypes.is_bool_dtype(dtype):
+        # No value to tell the type by: the same result whatever the source format.
+        return pd.Series(np.full(len(raw), np.nan), index=raw.index, dtype="float64")
     if ptypes.is_bool_dtype(dtype):
         fail(
             file,
@@ -355,8 +360,6 @@ def convert_extra(file: str, name: str, raw: pd.Series) -> pd.Series:
     missing = missing_mask(raw, "float")
     values = raw.to_numpy(dtype=object)
     present = values[~missing]
-    if present.size == 0:
-        return pd.Series(np.full(len(raw), np.nan), index=raw.index, dtype="float64")
     if all(isinstance(v, str) for v in present):
         if all(_INT_RE.fullmatch(v) for v in present):
             try:
