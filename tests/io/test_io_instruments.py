@@ -75,3 +75,17 @@ def test_io_all_is_exact() -> None:
     modules = {"bundle", "instruments", "meta", "read", "schema", "validate", "write"}
     modules.add("annotations")  # from __future__ import annotations
     assert set(gio.__all__) == exported - modules
+
+
+def test_docs_list_every_column_and_instrument() -> None:
+    from pathlib import Path
+
+    from gutbrain.io import TABLES
+
+    docs = (Path(__file__).parents[2] / "docs" / "bundle.md").read_text(encoding="utf-8")
+    for spec in TABLES.values():
+        assert f"### `{spec.name}`" in docs
+        for col in spec.columns:
+            assert f"| `{col.name}` |" in docs, (spec.name, col.name)
+    for inst in INSTRUMENTS.values():
+        assert f"| `{inst.name}` | {inst.min:g}–{inst.max:g} |" in docs
