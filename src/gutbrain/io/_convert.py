@@ -58,13 +58,16 @@ def _is_missing_scalar(v: Any, kind: Kind) -> bool:
 
 def missing_mask(raw: pd.Series, kind: Kind) -> np.ndarray:
     """Boolean array: which cells of ``raw`` count as missing for a column of ``kind``."""
+    mask = np.array(raw.isna().to_numpy(), dtype=bool)  # a writable copy
     if ptypes.is_object_dtype(raw.dtype) or ptypes.is_string_dtype(raw.dtype):
-        return np.fromiter(
-            (_is_missing_scalar(v, kind) for v in raw.to_numpy(dtype=object)),
-            dtype=bool,
-            count=len(raw),
-        )
-    return np.asarray(raw.isna().to_numpy(), dtype=bool)
+        texts = [""] if kind == "text" else sorted(MISSING_TEXT)
+        mask |= raw.isin(texts).to_numpy(dtype=bool)
+    return mask
+
+
+def _all_text(raw: pd.Series) -> bool:
+    """True if every non-missing cell is a Python str (checked in C by pandas' type inference)."""
+    return ptypes.infer_dtype(raw, skipna=True) in ("string", "empty")
 
 
 def _parse_int(v: Any) -> int:
@@ -226,6 +229,41 @@ def _typed_fast_path(col: Column, raw: pd.Series, missing: np.ndarray) -> pd.Ser
     return None
 
 
+def _text_fast_path(col: Column, raw: pd.Series, missing: np.ndarray) -> pd.Series | None:
+    """Vectorised parsing of a column of text cells (a CSV column), or None if any cell fails.
+
+    On failure the caller parses cell by cell, which finds and words the first bad cell; both
+    paths accept exactly the same texts.
+    """
+    index = raw.index
+    if col.kind == "text":
+        text = raw.astype(object).where(~missing, None)
+        return pd.Series(text, index=index, dtype="str")
+    # pandas' own string dtype runs regular expressions and casts in C (via pyarrow if present).
+    present = raw[~missing].astype("str")
+    if col.kind == "timestamp":
+        return None
+    pattern = {"int": _INT_RE, "float": _FLOAT_RE, "date": _DATE_RE}[col.kind]
+    if not present.str.fullmatch(pattern.pattern).all():
+        return None
+    if col.kind == "int":
+        if present.str.len().max() > 18:  # may not fit in int64: let the per-cell path decide
+            return None
+        out = pd.Series(pd.array([pd.NA] * len(raw), dtype="Int64"), index=index)
+        out[~missing] = present.astype("int64").to_numpy()
+        return out
+    if col.kind == "float":
+        values = np.full(len(raw), np.nan)
+        values[~missing] = present.astype("float64").to_numpy()
+        return None if np.isinf(values).any() else pd.Series(values, index=index)
+    dates = pd.to_datetime(present, format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():  # e.g. 2026-02-30
+        return None
+    out_dates = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+    out_dates[~missing] = dates.astype("datetime64[us]").to_numpy()
+    return out_dates
+
+
 def convert_column(file: str, col: Column, raw: pd.Series) -> pd.Series:
     """Convert ``raw`` to ``col``'s canonical dtype, checking missingness and range.
 
@@ -253,6 +291,8 @@ def convert_column(file: str, col: Column, raw: pd.Series) -> pd.Series:
         converted = _all_missing(col, raw.index)
     else:
         fast = _typed_fast_path(col, raw, missing)
+        if fast is None and _all_text(raw):
+            fast = _text_fast_path(col, raw, missing)
         if fast is not None:
             converted = fast
         else:
@@ -328,10 +368,9 @@ def convert_extra(file: str, name: str, raw: pd.Series) -> pd.Series:
     Text from a CSV becomes an integer column if every non-missing cell is an integer, else a
     float column if every cell is a number, else text. A column with no values at all (every
     cell missing, or no rows) becomes all-NaN ``float64`` whatever its source, since nothing
-    tells its type. Typed columns keep their kind: integers
-    become ``int64`` (``Int64`` if any is missing), floats ``float64``, text ``str``. Booleans,
-    dates and mixed-type columns are refused with the offending value, because they do not
-    survive a CSV round trip unchanged.
+    tells its type. Typed columns keep their kind: integers become ``int64`` (``Int64`` if any
+    is missing), floats ``float64``, text ``str``. Booleans, dates and mixed-type columns are
+    refused with the offending value, because they do not survive a CSV round trip unchanged.
     """
     dtype = raw.dtype
     if missing_mask(raw, "float").all() and not ptypes.is_bool_dtype(dtype):
@@ -360,29 +399,15 @@ def convert_extra(file: str, name: str, raw: pd.Series) -> pd.Series:
     missing = missing_mask(raw, "float")
     values = raw.to_numpy(dtype=object)
     present = values[~missing]
-    if all(isinstance(v, str) for v in present):
-        if all(_INT_RE.fullmatch(v) for v in present):
-            try:
-                ints = [None if m else _parse_int(v) for v, m in zip(values, missing, strict=True)]
-            except _Bad:
-                pass  # a huge integer: fall through to float or text
-            else:
-                return pd.Series(pd.array(ints, dtype="Int64"), index=raw.index).astype(
-                    "Int64" if missing.any() else "int64"
-                )
-        if all(_FLOAT_RE.fullmatch(v) for v in present):
-            return pd.Series(
-                [np.nan if m else float(v) for v, m in zip(values, missing, strict=True)],
-                index=raw.index,
-                dtype="float64",
-            )
-        # Text column: only the empty cell is missing ("NA" stays text).
-        text_missing = missing_mask(raw, "text")
-        return pd.Series(
-            [None if m else v for v, m in zip(values, text_missing, strict=True)],
-            index=raw.index,
-            dtype="str",
-        )
+    if _all_text(raw):
+        texts = pd.Series(present, dtype=object)
+        if texts.str.fullmatch(_INT_RE.pattern).all() and texts.str.len().max() <= 18:
+            ints = convert_column(file, Column(name, "int"), raw)
+            return ints if missing.any() else ints.astype("int64")
+        if texts.str.fullmatch(_FLOAT_RE.pattern).all():
+            return convert_column(file, Column(name, "float"), raw)
+        # A text column: only the empty cell is missing ("NA" stays text).
+        return convert_column(file, Column(name, "text"), raw)
     # In-memory object column: must be uniformly text or uniformly numbers.
     col = Column(name, "float")
     if all(isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in present):

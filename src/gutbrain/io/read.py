@@ -113,14 +113,8 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame:
         fail(label, "is empty; expected a header row naming the columns")
     header, body = rows[0], rows[1:]
     width = len(header)
-    for i, row in enumerate(body, start=1):
-        if len(row) != width:
-            fail(
-                label,
-                f"has {len(row)} fields but the header has {width}"
-                + ("; remove blank lines between rows" if not row else ""),
-                row=i,
-            )
+    if {len(row) for row in body} - {width}:
+        _check_row_lengths(body, width, label)
     _check_header(header, label)
     columns = list(zip(*body, strict=True)) if body else [() for _ in header]
     return pd.DataFrame(
@@ -130,6 +124,17 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame:
         },
         index=pd.RangeIndex(len(body)),
     )
+
+
+def _check_row_lengths(body: list[list[str]], width: int, label: str) -> None:
+    for i, row in enumerate(body, start=1):
+        if len(row) != width:
+            fail(
+                label,
+                f"has {len(row)} fields but the header has {width}"
+                + ("; remove blank lines between rows" if not row else ""),
+                row=i,
+            )
 
 
 def _check_header(header: list[str], label: str) -> None:
