@@ -13,7 +13,7 @@ def read_rows(path: Path) -> list[list[str]]:
 
 def write_rows(path: Path, rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)  # CRLF: "\r" in a cell gets quoted
 
 
 def set_cell(path: Path, row: int, column: str, value: str) -> None:

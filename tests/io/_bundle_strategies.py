@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from gutbrain.io import INSTRUMENTS, Arm, StudyBundle, StudyMeta
 
 # Text that CSV must quote or could mangle: commas, quotes, newlines, spaces, non-ASCII, "NA".
-_TRICKY = st.sampled_from(["a,b", 'say "hi"', "line\nbreak", " padded ", "é ü 中", "NA", "0"])
+_TRICKY = st.sampled_from(
+    ["a,b", 'say "hi"', "line\nbreak", "cr\ronly", "\r\n", " padded ", "é ü 中", "NA", "0"]
+)
 TEXT = st.one_of(
     _TRICKY,
     st.text(

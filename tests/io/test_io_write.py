@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import gutbrain.io.write as write_mod
@@ -34,6 +35,14 @@ def test_csv_output_is_plain(tmp_path: Path, tiny: StudyBundle) -> None:
     assert diary[0] == "participant,day,negative_affect,positive_affect,stool_form,adherence,date"
     assert diary[1] == "P01,-1,12.5,60.0,4,,2026-01-04"
     assert diary[3] == "P01,1,,58.0,3,1,2026-01-06"
+
+
+def test_csv_quotes_awkward_text(tmp_path: Path, tiny: StudyBundle) -> None:
+    participants = tiny.participants.copy()
+    participants["sex"] = pd.Series(["a\rb", 'say "hi", ok', "x\ny", "\r\n"], dtype="str")
+    bundle = dataclasses.replace(tiny, participants=participants)
+    back = read_bundle(write_bundle(bundle, tmp_path / "out", format="csv"))
+    assert back.participants["sex"].tolist() == participants["sex"].tolist()
 
 
 def test_refuses_existing_bundle_without_overwrite(tmp_path: Path, tiny: StudyBundle) -> None:

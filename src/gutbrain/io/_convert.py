@@ -72,7 +72,7 @@ def _all_text(raw: pd.Series) -> bool:
 
 def _parse_int(v: Any) -> int:
     if isinstance(v, bool | np.bool_):
-        raise _Bad("is true/false")
+        raise _Bad("is true/false (store 0 or 1)")
     if isinstance(v, str):
         if not _INT_RE.fullmatch(v):
             raise _Bad("is not an integer")
@@ -80,7 +80,10 @@ def _parse_int(v: Any) -> int:
     elif isinstance(v, int | np.integer):
         out = int(v)
     elif isinstance(v, float | np.floating):
-        raise _Bad("is a float, not an integer")
+        raise _Bad(
+            "is a float, not an integer (hold whole numbers as int64, or as the nullable "
+            "'Int64' dtype where cells may be missing)"
+        )
     else:
         raise _Bad(f"has type {type(v).__name__}, not an integer")
     if abs(out) > _INT64_MAX:
@@ -246,16 +249,19 @@ def _text_fast_path(col: Column, raw: pd.Series, missing: np.ndarray) -> pd.Seri
     pattern = {"int": _INT_RE, "float": _FLOAT_RE, "date": _DATE_RE}[col.kind]
     if not present.str.fullmatch(pattern.pattern).all():
         return None
-    if col.kind == "int":
-        if present.str.len().max() > 18:  # may not fit in int64: let the per-cell path decide
-            return None
-        out = pd.Series(pd.array([pd.NA] * len(raw), dtype="Int64"), index=index)
-        out[~missing] = present.astype("int64").to_numpy()
-        return out
-    if col.kind == "float":
-        values = np.full(len(raw), np.nan)
-        values[~missing] = present.astype("float64").to_numpy()
-        return None if np.isinf(values).any() else pd.Series(values, index=index)
+    try:
+        if col.kind == "int":
+            if present.str.len().max() > 18:  # may not fit in int64: the per-cell path decides
+                return None
+            out = pd.Series(pd.array([pd.NA] * len(raw), dtype="Int64"), index=index)
+            out[~missing] = present.astype("int64").to_numpy()
+            return out
+        if col.kind == "float":
+            values = np.full(len(raw), np.nan)
+            values[~missing] = present.astype("float64").to_numpy()
+            return None if np.isinf(values).any() else pd.Series(values, index=index)
+    except (ValueError, TypeError, OverflowError, ArithmeticError):
+        return None  # the per-cell path reports the cell
     dates = pd.to_datetime(present, format="%Y-%m-%d", errors="coerce")
     if dates.isna().any():  # e.g. 2026-02-30
         return None

@@ -125,11 +125,14 @@ def write_csv_table(df: pd.DataFrame, path: Path) -> None:
     """Write a canonical table as UTF-8 CSV that :func:`read_bundle` reads back unchanged.
 
     Missing cells are empty; floats use Python's shortest round-tripping repr; dates are
-    ``YYYY-MM-DD``; timestamps ISO 8601 with ``+00:00``.
+    ``YYYY-MM-DD``; timestamps ISO 8601 with ``+00:00``; lines end in CRLF as in RFC 4180.
     """
     cols = [_cells(df[c]) for c in df.columns]
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
+        # CRLF line ends (RFC 4180): the csv module quotes a field only if it holds a character
+        # of the line terminator, so with "\n" alone a bare "\r" in a text cell would go
+        # unquoted and split the row when read back.
+        writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow([str(c) for c in df.columns])
         writer.writerows(zip(*cols, strict=True) if cols else [])
 
