@@ -257,3 +257,26 @@ def test_summary_and_repr(tiny: StudyBundle) -> None:
     d = tiny.to_dict()
     assert d["study"]["start"] == "2026-01-05"
     assert d["tables"]["diary"]["rows"] == 10
+
+
+def test_extra_columns_keep_their_kind(tmp_path: Path, tiny: StudyBundle) -> None:
+    participants = tiny.participants.assign(
+        site=pd.Series(["01", "02", "01", "03"], dtype="str"),  # typed text stays text
+        visits_done=pd.Series([3, 2, None, 4], dtype="Int64"),
+        score=[1.5, 2.0, np.nan, 0.25],
+    )
+    bundle = dataclasses.replace(tiny, participants=participants)
+    back = read_bundle(write_bundle(bundle, tmp_path / "pq", format="parquet"))
+    assert back.participants["site"].tolist() == ["01", "02", "01", "03"]
+    assert back.participants["visits_done"].dtype == "Int64"
+    assert back.participants["score"].dtype == "float64"
+    # In CSV nothing says "01" is text, so a column of integers is read as integers.
+    back = read_bundle(write_bundle(bundle, tmp_path / "csv", format="csv"))
+    assert back.participants["site"].tolist() == [1, 2, 1, 3]
+    assert back.participants["site"].dtype == "int64"
+
+
+def test_non_finite_extra_is_refused(tiny: StudyBundle) -> None:
+    err = _err(_with(tiny, "participants", "score", [1.0, np.inf, 2.0, 3.0]))
+    assert (err.row, err.column) == (2, "score")
+    assert "is not finite" in str(err)

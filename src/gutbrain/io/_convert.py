@@ -46,16 +46,6 @@ class _Bad(Exception):
     """One cell that does not parse; carries the reason shown to the user."""
 
 
-def _is_missing_scalar(v: Any, kind: Kind) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    if isinstance(v, float | np.floating) and math.isnan(v):
-        return True
-    if isinstance(v, str):
-        return v == "" if kind == "text" else v in MISSING_TEXT
-    return False
-
-
 def missing_mask(raw: pd.Series, kind: Kind) -> np.ndarray:
     """Boolean array: which cells of ``raw`` count as missing for a column of ``kind``."""
     mask = np.array(raw.isna().to_numpy(), dtype=bool)  # a writable copy
@@ -371,12 +361,14 @@ def _from_parsed(col: Column, parsed: list[Any], index: pd.Index) -> pd.Series:
 def convert_extra(file: str, name: str, raw: pd.Series) -> pd.Series:
     """Canonicalise a column the schema does not declare (an item score, a baseline trait).
 
-    Text from a CSV becomes an integer column if every non-missing cell is an integer, else a
-    float column if every cell is a number, else text. A column with no values at all (every
-    cell missing, or no rows) becomes all-NaN ``float64`` whatever its source, since nothing
-    tells its type. Typed columns keep their kind: integers become ``int64`` (``Int64`` if any
-    is missing), floats ``float64``, text ``str``. Booleans, dates and mixed-type columns are
-    refused with the offending value, because they do not survive a CSV round trip unchanged.
+    Untyped text (a CSV column, or an object column of str) becomes an integer column if every
+    non-missing cell is an integer, else a float column if every cell is a number, else text.
+    Typed columns keep their kind: pandas' string dtype (and Parquet strings) stays text, so
+    "01" is not read as 1; integers become ``int64`` (``Int64`` if any is missing), floats
+    ``float64`` (finite only). A column with no values at all (every cell missing, or no rows)
+    becomes all-NaN ``float64`` whatever its source, since nothing tells its type. Booleans,
+    dates and mixed-type columns are refused with the offending value, because they do not
+    survive a CSV round trip unchanged.
     """
     dtype = raw.dtype
     if missing_mask(raw, "float").all() and not ptypes.is_bool_dtype(dtype):
@@ -394,7 +386,10 @@ def convert_extra(file: str, name: str, raw: pd.Series) -> pd.Series:
     if ptypes.is_integer_dtype(dtype):
         return raw.astype("Int64" if raw.hasnans else "int64")
     if ptypes.is_float_dtype(dtype):
-        return raw.astype("float64")
+        return convert_column(file, Column(name, "float"), raw)  # refuses inf
+    if isinstance(dtype, pd.StringDtype):
+        # Typed text (pandas' string dtype, Parquet strings) stays text: "01" is not 1 here.
+        return convert_column(file, Column(name, "text"), raw)
     if not (ptypes.is_object_dtype(dtype) or ptypes.is_string_dtype(dtype)):
         fail(
             file,
