@@ -257,3 +257,19 @@ def test_header_only_diary_is_valid(tiny_dir: Path) -> None:
     bundle = read_bundle(tiny_dir)
     assert len(bundle.diary) == 0
     assert bundle.diary["day"].dtype == "int64"
+
+
+def test_error_pickles(tiny_dir: Path) -> None:
+    import pickle
+
+    set_cell(tiny_dir / "diary.csv", 4, "day", "x")
+    err = _error(tiny_dir)
+    back = pickle.loads(pickle.dumps(err))
+    assert isinstance(back, BundleDataError)
+    assert (str(back), back.file, back.row, back.column, back.value) == (
+        str(err),
+        err.file,
+        err.row,
+        err.column,
+        err.value,
+    )

@@ -49,6 +49,16 @@ class BundleDataError(DataError):
         self.column = column
         self.value = value
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments defeat Exception's default pickling; Dask workers need it.
+        return (_rebuild, (str(self), self.file, self.row, self.column, self.value))
+
+
+def _rebuild(
+    message: str, file: str, row: int | None, column: str | None, value: Any
+) -> BundleDataError:
+    return BundleDataError(message, file=file, row=row, column=column, value=value)
+
 
 def show(value: Any) -> str:
     """Render a value for a message: text quoted so blanks and stray spaces are visible."""
