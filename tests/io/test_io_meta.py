@@ -197,3 +197,10 @@ def test_constructor_checks_too() -> None:
 def test_observational_may_have_no_arms() -> None:
     meta = StudyMeta("x", "observational", dt.date(2026, 1, 5), "enrolment", ("diary",))
     assert meta.labels == ()
+
+
+def test_study_toml_that_is_a_folder(tiny_dir: Path) -> None:
+    (tiny_dir / "study.toml").unlink()
+    (tiny_dir / "study.toml").mkdir()
+    with pytest.raises(DataError, match=r"study\.toml: cannot be read"):
+        read_bundle(tiny_dir)

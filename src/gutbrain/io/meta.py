@@ -491,6 +491,8 @@ def read_study_toml(path: Path, label: str | None = None) -> StudyMeta:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         fail(name, "not found; every bundle needs a study.toml (see docs/bundle.md)")
+    except OSError as exc:
+        fail(name, f"cannot be read ({exc.strerror or exc})")
     except UnicodeDecodeError as exc:
         fail(name, f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
     try:

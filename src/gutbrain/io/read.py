@@ -107,6 +107,8 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame:
         fail(label, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV")
     except csv.Error as exc:
         fail(label, f"is not valid CSV ({exc})")
+    except OSError as exc:
+        fail(label, f"cannot be read ({exc.strerror or exc})")
     while rows and not rows[-1]:
         rows.pop()
     if not rows:
