@@ -1,0 +1,206 @@
+"""study.toml: every inconsistency is reported with the file and the key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from gutbrain.errors import DataError
+from gutbrain.io import Arm, BundleDataError, StudyMeta, read_bundle
+from gutbrain.io.meta import read_study_toml
+
+GOOD = """\
+name = "Tiny"
+design = "parallel"
+start = 2026-01-05
+day0 = "first intervention day"
+instruments = ["diary", "PHQ-9"]
+
+[[arms]]
+label = "placebo"
+
+[[arms]]
+label = "probiotic"
+description = "5e9 CFU/day"
+
+[provenance]
+seed = 1
+gutbrain_version = "0.1.0"
+"""
+
+CROSSOVER = """\
+name = "Cross"
+design = "crossover"
+start = 2026-01-05
+day0 = "first day of period 1"
+instruments = ["diary"]
+
+[[phases]]
+label = "A"
+
+[[phases]]
+label = "B"
+"""
+
+
+def _err(tmp_path: Path, text: str) -> BundleDataError:
+    path = tmp_path / "study.toml"
+    path.write_text(text)
+    with pytest.raises(DataError) as info:
+        read_study_toml(path)
+    assert isinstance(info.value, BundleDataError)
+    assert str(path) in str(info.value)
+    return info.value
+
+
+def test_good_study_toml(tmp_path: Path) -> None:
+    (tmp_path / "study.toml").write_text(GOOD)
+    meta = read_study_toml(tmp_path / "study.toml")
+    assert meta.design == "parallel"
+    assert meta.start == dt.date(2026, 1, 5)
+    assert meta.arms == (Arm("placebo"), Arm("probiotic", "5e9 CFU/day"))
+    assert meta.labels == ("placebo", "probiotic")
+    assert meta.instruments == ("diary", "PHQ-9")
+    assert meta.provenance == {"seed": 1, "gutbrain_version": "0.1.0"}
+    assert StudyMeta.from_dict(meta.to_dict()) == meta
+    assert "parallel" in repr(meta)
+
+
+def test_crossover_uses_phases(tmp_path: Path) -> None:
+    (tmp_path / "study.toml").write_text(CROSSOVER)
+    meta = read_study_toml(tmp_path / "study.toml")
+    assert meta.uses_sequences
+    assert meta.labels == ("A", "B")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "expected"),
+    [
+        ('design = "parallel"', 'design = "paralel"', "design", "'paralel' is not a design"),
+        ('design = "parallel"', "design = 3", "design", "is an integer"),
+        ("start = 2026-01-05", 'start = "2026-01-05"', "start", "TOML date"),
+        ("start = 2026-01-05", "start = 2026-01-05T10:00:00", "start", "is a datetime"),
+        ('name = "Tiny"', "name = 1", "name", "is an integer; expected a string"),
+        ('name = "Tiny"', 'name = ""', "name", "is empty"),
+        ('instruments = ["diary", "PHQ-9"]', 'instruments = "diary"', "instruments", "array"),
+        (
+            'instruments = ["diary", "PHQ-9"]',
+            'instruments = ["diary", "PHQ9"]',
+            "instruments[2]",
+            "'PHQ9' is not a known instrument",
+        ),
+        (
+            'instruments = ["diary", "PHQ-9"]',
+            'instruments = ["diary", "diary"]',
+            "instruments[2]",
+            "listed twice",
+        ),
+        ('label = "placebo"', 'label = "probiotic"', "arms[2].label", "used twice"),
+        ('label = "placebo"', "label = 7", "arms[1].label", "is an integer"),
+        ('label = "placebo"', 'lable = "placebo"', "arms[1]", "unknown key 'lable'"),
+        ("seed = 1", 'seed = "one"', "provenance.seed", "expected an integer"),
+        ('name = "Tiny"', 'name = "Tiny"\ndesgin = "x"', "desgin", "unknown key 'desgin'"),
+    ],
+)
+def test_bad_values(tmp_path: Path, old: str, new: str, key: str, expected: str) -> None:
+    err = _err(tmp_path, GOOD.replace(old, new, 1))
+    assert f"column {key!r}" in str(err)
+    assert expected in str(err)
+    assert err.column == key
+
+
+@pytest.mark.parametrize("key", ["name", "design", "start", "day0", "instruments"])
+def test_missing_key(tmp_path: Path, key: str) -> None:
+    lines = [ln for ln in GOOD.splitlines() if not ln.startswith(f"{key} =")]
+    err = _err(tmp_path, "\n".join(lines))
+    assert f"missing key {key!r}" in str(err)
+
+
+def test_malformed_toml_names_the_line(tmp_path: Path) -> None:
+    err = _err(tmp_path, GOOD.replace('day0 = "first intervention day"', "day0 = first day"))
+    assert "not valid TOML" in str(err)
+    assert "line 4" in str(err)
+
+
+def test_parallel_without_arms(tmp_path: Path) -> None:
+    text = GOOD.split("[[arms]]")[0] + "[provenance]\nseed = 1\n"
+    err = _err(tmp_path, text)
+    assert "parallel design needs at least two [[arms]]; found 0" in str(err)
+
+
+def test_nof1_without_phases(tmp_path: Path) -> None:
+    text = CROSSOVER.replace('design = "crossover"', 'design = "nof1"').split("[[phases]]")[0]
+    err = _err(tmp_path, text)
+    assert "nof1 design needs at least two [[phases]]" in str(err)
+
+
+def test_crossover_with_arms(tmp_path: Path) -> None:
+    err = _err(tmp_path, CROSSOVER + '\n[[arms]]\nlabel = "x"\n')
+    assert "uses [[phases]]" in str(err)
+
+
+def test_phase_labels_are_single_characters(tmp_path: Path) -> None:
+    err = _err(tmp_path, CROSSOVER.replace('label = "B"', 'label = "BB"'))
+    assert "'BB' must be a single character" in str(err)
+    assert err.column == "phases[2].label"
+
+
+def test_nof1_block_only_for_nof1(tmp_path: Path) -> None:
+    err = _err(tmp_path, CROSSOVER + "\n[nof1]\nblock_days = 14\n")
+    assert 'only allowed with design = "nof1"' in str(err)
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("block_days = 0", "0 is below 1"),
+        ("block_days = 1.5", "is a float"),
+        ("weeks = 2", "unknown key"),
+    ],
+)
+def test_nof1_block_checked(tmp_path: Path, block: str, expected: str) -> None:
+    text = CROSSOVER.replace('design = "crossover"', 'design = "nof1"') + f"\n[nof1]\n{block}\n"
+    assert expected in str(_err(tmp_path, text))
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "study.toml"
+    path.write_bytes(GOOD.encode("utf-8") + b"# \xff\n")
+    with pytest.raises(DataError, match="not UTF-8"):
+        read_study_toml(path)
+
+
+def test_bundle_without_study_toml(tiny_dir: Path) -> None:
+    (tiny_dir / "study.toml").unlink()
+    with pytest.raises(DataError, match=r"study\.toml: not found"):
+        read_bundle(tiny_dir)
+
+
+def test_constructor_checks_too() -> None:
+    with pytest.raises(DataError, match="parallel design needs at least two"):
+        StudyMeta("x", "parallel", dt.date(2026, 1, 5), "day 0", ("diary",), arms=(Arm("a"),))
+    meta = StudyMeta(
+        "x",
+        "nof1",
+        dt.date(2026, 1, 5),
+        "day 0",
+        ["diary"],
+        phases=[Arm("A"), Arm("B")],
+        nof1={"block_days": 14, "wash_in_days": 3},
+    )
+    assert meta.phases == (Arm("A"), Arm("B"))
+    assert meta.instruments == ("diary",)
+
+
+def test_observational_may_have_no_arms() -> None:
+    meta = StudyMeta("x", "observational", dt.date(2026, 1, 5), "enrolment", ("diary",))
+    assert meta.labels == ()
+
+
+def test_study_toml_that_is_a_folder(tiny_dir: Path) -> None:
+    (tiny_dir / "study.toml").unlink()
+    (tiny_dir / "study.toml").mkdir()
+    with pytest.raises(DataError, match=r"study\.toml: cannot be read"):
+        read_bundle(tiny_dir)
