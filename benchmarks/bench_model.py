@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--baseline-people", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--substeps", type=int, default=2, help="Heun steps per day (model default 2)")
     args = ap.parse_args()
 
     rng = np.random.default_rng(0)
@@ -73,13 +74,18 @@ def main() -> None:
     from numba import get_num_threads
 
     print(f"machine: {os.cpu_count()} CPUs, numba threads {get_num_threads()}")
-    print(f"workload: {args.people} people x {args.days} days, 4 Heun steps/day")
+    print(f"workload: {args.people} people x {args.days} days, {args.substeps} Heun steps/day")
     rates = {}
     for label, noise in (("deterministic", False), ("with noise and life events", True)):
         best = np.inf
         for r in range(args.repeats):
             t0 = time.perf_counter()
-            simulate(params, sched, rng=np.random.default_rng(r) if noise else None)
+            simulate(
+                params,
+                sched,
+                rng=np.random.default_rng(r) if noise else None,
+                substeps=args.substeps,
+            )
             best = min(best, time.perf_counter() - t0)
         rates[label] = args.people * args.days / best
         print(f"gutbrain {label:28s}: {best:7.3f} s  -> {rates[label]:>12,.0f} person-days/s")

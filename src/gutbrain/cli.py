@@ -131,6 +131,16 @@ def validate(
 
 
 @app.command()
+def calibrate() -> None:
+    """Fit the parameters whose role is "calibrated" to their targets and print the fit."""
+    from gutbrain.model.calibration import calibrate as run_calibration
+
+    result = run_calibration()
+    typer.echo(result.summary().to_string(index=False))
+    typer.echo(result.targets().to_string(index=False))
+
+
+@app.command()
 def demo(
     out: str = typer.Option("demo-output", "--out", "-o", help="output folder"),
     people: int = typer.Option(500, "--people", "-n", help="number of virtual people"),

@@ -133,7 +133,7 @@ def simulate(
     rng: np.random.Generator | None = None,
     life_events: bool = True,
     adherence: np.ndarray | None = None,
-    substeps: int = 4,
+    substeps: int = 2,
     chunk_size: int = 4096,
     progress: ProgressFn | None = None,
 ) -> Trajectory:
@@ -156,7 +156,9 @@ def simulate(
     adherence : array (n_people, n_days), optional
         Fraction of scheduled probiotic, prebiotic and SSRI doses actually taken.
     substeps : int
-        Heun steps per day.
+        Heun steps per day (default 2, dt = 1/2 day). In a busy scenario over 200 ensemble
+        people the largest error against dt = 1/64 day was 0.26 NA points (0-100) and 0.003 in
+        relative cortisol; ``substeps=4`` cuts errors about five-fold at twice the cost.
     chunk_size : int
         People per compiled batch; memory grows with it, results do not depend on it.
     progress : callable(done, total), optional
