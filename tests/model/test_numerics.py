@@ -77,6 +77,10 @@ def test_same_seed_same_result_whatever_batch_or_chunk():
     # a batch's first people get the same streams as a smaller batch of just them
     first = simulate(p.take(slice(0, 5)), s, rng=np.random.default_rng(7)).states
     assert np.array_equal(full[:5], first)
+    # explicit per-person streams: a chunk in the middle reproduces those people exactly
+    streams = np.random.default_rng(7).spawn(12)
+    middle = simulate(p.take(slice(4, 9)), s, rng=streams[4:9]).states
+    assert np.array_equal(full[4:9], middle)
     seeds_differ = simulate(p, s, rng=np.random.default_rng(8)).states
     assert not np.array_equal(full, seeds_differ)
 

@@ -148,7 +148,7 @@ class Parameters:
     def __repr__(self) -> str:
         return f"Parameters(n_people={self.n_people}, n_params={N_PARAMS})"
 
-    def replace(self, source: str = "parameters", **overrides: Any) -> Parameters:
+    def replace(self, source: str = "parameters", /, **overrides: Any) -> Parameters:
         """Return a copy with some parameters set (a scalar or one value per person).
 
         Raises :class:`ParameterError` naming the parameter and value when a name is unknown or

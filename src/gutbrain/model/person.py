@@ -43,7 +43,7 @@ def cohort(
     """
     a = lookup(archetypes(), archetype, "archetype", where)
     base = params if params is not None else Parameters.default(n)
-    p = base.replace(source=where, **{**a.parameters, **(parameters or {})})
+    p = base.replace(where, **{**a.parameters, **(parameters or {})})
     bl = {**a.baseline, **(baseline or {})}
     y0 = initial_state(p, Schedule.constant(1, where, **bl), a.initial)
     return Cohort(p, bl, y0)

@@ -130,7 +130,7 @@ def simulate(
     group: np.ndarray | None = None,
     group_names: Sequence[str] | None = None,
     y0: np.ndarray | None = None,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | Sequence[np.random.Generator] | None = None,
     life_events: bool = True,
     adherence: np.ndarray | None = None,
     substeps: int = 2,
@@ -149,8 +149,10 @@ def simulate(
         Schedule index of each person (default: all follow the first).
     y0 : array (n_people, N_STATES), optional
         Initial states (default: the reference state).
-    rng : numpy.random.Generator, optional
-        Source of daily-life noise and life events. ``None`` gives a deterministic run.
+    rng : numpy.random.Generator or sequence of them, optional
+        Source of daily-life noise and life events. One Generator is spawned into one child
+        stream per person (``Generator.spawn``); a sequence gives each person's stream
+        explicitly (for chunked or distributed runs). ``None`` gives a deterministic run.
     life_events : bool
         With ``rng``, add stressful life events as a Poisson process.
     adherence : array (n_people, n_days), optional
@@ -187,7 +189,14 @@ def simulate(
     adh = np.ones((n, n_days)) if adherence is None else np.asarray(adherence, dtype=np.float64)
     if adh.shape != (n, n_days) or np.any((adh < 0) | (adh > 1)):
         raise ScenarioError(f"adherence must be an ({n}, {n_days}) array of values in [0, 1]")
-    children = rng.spawn(n) if rng is not None else None
+    if rng is None:
+        children = None
+    elif isinstance(rng, np.random.Generator):
+        children = rng.spawn(n)
+    else:
+        children = list(rng)
+        if len(children) != n:
+            raise ScenarioError(f"rng: got {len(children)} per-person streams for {n} people")
 
     out_y = np.empty((n, n_days, N_STATES))
     out_a = np.empty((n, n_days, N_AUX))
