@@ -21,23 +21,21 @@ app = typer.Typer(
 
 
 def main() -> None:
-    """Entry point: run the app and map project errors to a clean exit."""
+    """Entry point: run the app and map project errors to a clean, non-zero exit."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except GutbrainError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(2)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        # usage errors from Typer's click: print their own short message
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         raise
+    if isinstance(code, int) and code != 0:  # typer.Exit(code) is returned, not raised
+        sys.exit(code)
 
 
 @app.command()

@@ -63,13 +63,20 @@ def test_probiotic_plot_shows_na_falling_between_day_10_and_16(tmp_path):
 
 
 def test_validate_json_subset():
-    r = _run("validate", "--json", "--check", "B1", "--check", "B9")
+    r = _run("validate", "--json", "--check", "B1", "--check", "B9", "--check", "B5a")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
-    assert [x["id"] for x in rows] == ["B1", "B9"]
+    assert [x["id"] for x in rows] == ["B1", "B9", "B5a"]
+    assert all(x["passed"] is True for x in rows)
     assert set(rows[0]) == {"id", "description", "expected", "simulated", "passed"}
 
 
 def test_validate_unknown_check_is_a_clean_error():
     r = _run("validate", "--check", "B99")
     assert r.returncode == 2 and "unknown check 'B99'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_validate_exits_non_zero_when_a_check_fails():
+    r = _run("validate", "--check", "B6a")
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    assert "0 of 1 checks pass" in r.stdout

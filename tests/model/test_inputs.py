@@ -96,3 +96,20 @@ def test_schedule_rejects_bad_day_range():
 
     with pytest.raises(ScenarioError, match="start=5, end=3"):
         Schedule.constant(10).set("stress", 0.5, 5, 3)
+
+
+def test_every_cited_key_has_a_reference():
+    """Every citation key in the parameter table and the catalogues resolves in references.csv."""
+    import csv
+    import re
+    from importlib.resources import files
+
+    data = files("gutbrain.model").joinpath("data")
+    refs = {r["key"] for r in csv.DictReader(data.joinpath("references.csv").open())}
+    text = "\n".join(
+        data.joinpath(f).read_text()
+        for f in ("parameters.csv", "strains.toml", "antibiotics.toml", "donors.toml")
+    )
+    keys = set(re.findall(r"\b([A-Z][A-Z]+[0-9]{4})\b", text))
+    assert keys, "no citation keys found"
+    assert keys <= refs, sorted(keys - refs)

@@ -33,6 +33,9 @@ class CheckResult:
     simulated: str
     passed: bool
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "passed", bool(self.passed))  # numpy bools are not JSON
+
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
