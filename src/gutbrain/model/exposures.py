@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from gutbrain.model.states import GUILDS
+
 __all__ = ["EXPOSURES", "PUBLIC_EXPOSURES", "E", "ExposureInfo"]
 
 
@@ -149,14 +151,7 @@ EXPOSURES: dict[str, ExposureInfo] = {
         ExposureInfo("antibiotic", 0, "0/1", 0, 1, False, "antibiotic course active"),
         *(
             ExposureInfo(f"abx_{g}", 0, "1/day", 0, 10, False, f"antibiotic kill rate on {g}")
-            for g in (
-                "butyrate_producers",
-                "bifidobacteria_lab",
-                "bacteroides_prevotella",
-                "pathobionts",
-                "akkermansia",
-                "probiotic",
-            )
+            for g in GUILDS
         ),
         ExposureInfo(
             "probiotic_intake",
@@ -192,13 +187,7 @@ EXPOSURES: dict[str, ExposureInfo] = {
         ExposureInfo("fmt_fraction", 0, "fraction", 0, 1, False, "FMT engraftment applied today"),
         *(
             ExposureInfo(f"donor_{g}", 0, "fraction", 0, 1, False, f"FMT donor abundance of {g}")
-            for g in (
-                "butyrate_producers",
-                "bifidobacteria_lab",
-                "bacteroides_prevotella",
-                "pathobionts",
-                "akkermansia",
-            )
+            for g in GUILDS[:5]
         ),
         ExposureInfo("donor_diversity", 1, "relative", 0, 3, False, "FMT donor diversity"),
     )

@@ -15,7 +15,7 @@ from gutbrain.errors import ParameterError, ScenarioError
 from gutbrain.model.kernel import integrate_batch
 from gutbrain.model.parameters import P, Parameters
 from gutbrain.model.schedule import Schedule
-from gutbrain.model.states import N_AUX, N_STATES, STATE_INFO, S
+from gutbrain.model.states import GUILDS, N_AUX, N_STATES, STATE_INFO, S
 from gutbrain.model.trajectory import Trajectory
 
 __all__ = ["initial_state", "reference_state", "simulate"]
@@ -29,13 +29,7 @@ def reference_state(params: Parameters) -> np.ndarray:
     """The healthy reference state for each person (steady state at reference parameters)."""
     v = params.values
     y = np.zeros((params.n_people, N_STATES))
-    for g in (
-        "butyrate_producers",
-        "bifidobacteria_lab",
-        "bacteroides_prevotella",
-        "pathobionts",
-        "akkermansia",
-    ):
+    for g in GUILDS[:5]:
         y[:, S[g]] = v[:, P[f"ref_{g}"]]
     for k in (
         "diversity",

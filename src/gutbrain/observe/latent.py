@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.errors import DataError
+from gutbrain.model.states import GUILDS  # the model's guilds, in its order
 
 __all__ = [
     "GUILDS",
@@ -37,14 +38,6 @@ __all__ = [
     "window_means",
 ]
 
-GUILDS: tuple[str, ...] = (
-    "butyrate_producers",
-    "bifidobacteria_lab",
-    "bacteroides_prevotella",
-    "pathobionts",
-    "akkermansia",
-    "probiotic",
-)
 
 #: Allowed closed ranges of each latent column (``None`` = unbounded above).
 LATENT_RANGES: dict[str, tuple[float, float | None]] = {

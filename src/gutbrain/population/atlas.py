@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.errors import DataError, ParameterError
+from gutbrain.model.states import GUILDS  # the model's guilds, in its order
 
 __all__ = [
     "GUILDS",
@@ -49,16 +50,6 @@ __all__ = [
     "within_guild_shares",
 ]
 
-#: The model's guilds, in the model's order. The population layer may not import from observe
-#: (a lower layer), so the names are repeated here; a test keeps the two lists equal.
-GUILDS: tuple[str, ...] = (
-    "butyrate_producers",
-    "bifidobacteria_lab",
-    "bacteroides_prevotella",
-    "pathobionts",
-    "akkermansia",
-    "probiotic",
-)
 
 #: Guilds that the atlas can populate (``probiotic`` is 0 at baseline).
 _ATLAS_GUILDS = GUILDS[:-1]
