@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from gutbrain.diary.items import ITEM_DTYPES
@@ -103,22 +103,23 @@ def _participants(study: Study, participants: list[Participant]) -> pd.DataFrame
     )
 
 
-def _diary(study: Study, by_id: dict[int, Participant], entries: list[Entry]) -> pd.DataFrame:
-    items = list(study.items)
+def _diary(study: Study, by_id: dict[int, Participant], entries: list[Row[Any]]) -> pd.DataFrame:
+    """The diary table from ``(participant_id, day, date, values, submitted_at)`` rows."""
+    people = [by_id[e.participant_id] for e in entries]
     cols: dict[str, pd.Series] = {
-        "participant": pd.Series([by_id[e.participant_id].code for e in entries], dtype="str"),
+        "participant": pd.Series([p.code for p in people], dtype="str"),
         "day": pd.Series([e.day for e in entries], dtype="int64"),
         "date": pd.Series(pd.to_datetime([e.date for e in entries]), dtype="datetime64[us]"),
     }
     if study.design == "nof1":
         cols["phase"] = pd.Series(
             [
-                phase_for_day(by_id[e.participant_id].sequence, study.block_days, e.day)
-                for e in entries
+                phase_for_day(p.sequence, study.block_days, e.day)
+                for p, e in zip(people, entries, strict=True)
             ],
             dtype="str",
         )
-    for item in items:
+    for item in study.items:
         cols[item.key] = pd.Series(
             [e.values.get(item.key) for e in entries], dtype=ITEM_DTYPES[item.kind]
         )
@@ -188,10 +189,13 @@ def study_bundle(session: Session, *, study: Study) -> StudyBundle:
     by_id = {p.id: p for p in participants}
     codes = {p.id: p.code for p in participants}
     ids = list(by_id)
+    # Plain rows, not ORM objects: a year of a large study is 10^5 entries.
     entries = (
         list(
-            session.scalars(
-                select(Entry)
+            session.execute(
+                select(
+                    Entry.participant_id, Entry.day, Entry.date, Entry.values, Entry.submitted_at
+                )
                 .where(Entry.participant_id.in_(ids))
                 .order_by(Entry.participant_id, Entry.day)
             )
