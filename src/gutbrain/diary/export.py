@@ -1,28 +1,35 @@
-"""Export a study as a study bundle (``study.toml`` + tables) that the analysis reads unchanged.
+"""Export a study as a study bundle that the analysis reads unchanged.
 
-:func:`bundle_tables` builds the bundle's content (the study metadata and pandas DataFrames);
-:func:`export_zip` writes it into a zip archive. The bundle holds pseudonymous codes only: no
-e-mail addresses, tokens or consent texts leave the database this way. App records that are not
-part of the bundle contract (prompt log, edit history, risk flags) go in an ``app/`` folder.
+:func:`study_bundle` reads one study from the database into a :class:`gutbrain.io.StudyBundle`;
+:func:`export_zip` writes it with :func:`gutbrain.io.write_bundle` (CSV tables), reads the written
+folder back with :func:`gutbrain.io.read_bundle`, the reader the analysis uses, and zips it. An
+export that the analysis could not read is therefore never handed out: it fails with the
+reader's message (a :class:`~gutbrain.errors.DataError` naming the table, row, column and value).
 
-Columns follow the bundle specification (ARCHITECTURE.md): ``participants`` (participant, arm or
-sequence, enrolled, withdrawn_day), ``diary`` (participant, day, date, phase, negative_affect,
-positive_affect, one column per daily item, submitted_at) and ``visits`` (participant, visit, day,
+The bundle holds pseudonymous codes only: no e-mail addresses, tokens or consent texts leave the
+database this way. App records that are not part of the bundle contract (prompt log, edit
+history, risk flags) go in an ``app/`` folder beside the bundle's files; bundle readers ignore it.
+
+Columns follow the bundle specification (ARCHITECTURE.md, :data:`gutbrain.io.TABLES`):
+``participants`` (participant, arm or sequence, enrolled, withdrawn_day), ``diary``
+(participant, day, date, phase for N-of-1 studies, negative_affect, positive_affect, one column
+per daily item, submitted_at) and, for studies with visits, ``visits`` (participant, visit, day,
 instrument, score, item_1 ...).
 """
 
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import tomli_w
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from gutbrain.diary.items import ITEM_DTYPES
 from gutbrain.diary.models import (
     Entry,
     EntryRevision,
@@ -34,147 +41,201 @@ from gutbrain.diary.models import (
 )
 from gutbrain.diary.questionnaires import get_instrument, score
 from gutbrain.diary.schedule import phase_for_day
+from gutbrain.errors import DataError
+from gutbrain.io import Arm, BundleDataError, StudyBundle, StudyMeta, read_bundle, write_bundle
 
-__all__ = ["BundleContent", "bundle_tables", "export_zip", "study_meta"]
-
-
-@dataclass(frozen=True)
-class BundleContent:
-    """A study bundle in memory: ``study.toml`` as a dict, tables, and app-only extras."""
-
-    study: dict[str, Any]
-    tables: dict[str, pd.DataFrame]
-    extras: dict[str, pd.DataFrame] = field(default_factory=dict)
+__all__ = ["app_records", "export_zip", "study_bundle", "study_meta"]
 
 
-def _bundle_instruments(study: Study) -> list[str]:
+def _bundle_instruments(study: Study) -> tuple[str, ...]:
+    """``diary`` and the bundle instruments of the visits, in schedule order (as defined)."""
     names = ["diary"]
-    for visit in study.visits:
+    for visit in sorted(study.visits, key=lambda v: (v.day, v.id)):
         for out in get_instrument(visit.instrument).outputs:
             if out not in names:
                 names.append(out)
-    return names
+    return tuple(names)
 
 
-def study_meta(study: Study) -> dict[str, Any]:
-    """The ``study.toml`` of the bundle: only the keys the bundle specification defines."""
-    meta: dict[str, Any] = {
-        "name": study.name,
-        "design": study.design,
-        "start": study.start,
-        "day0": study.day0,
-        "instruments": _bundle_instruments(study),
-    }
-    groups = [{"label": a.label, "description": a.description} for a in study.arms]
+def study_meta(study: Study) -> StudyMeta:
+    """The bundle's ``study.toml``: only the keys the bundle specification defines.
+
+    Arms of parallel and observational studies become ``[[arms]]``; the phases of an N-of-1
+    study become ``[[phases]]`` with ``[nof1] block_days`` (and ``wash_in_days`` when set). The
+    app's own settings (window, blinding, number of pairs, items) stay in the app.
+
+    Raises
+    ------
+    BundleDataError
+        If the study cannot be described by a valid ``study.toml`` (e.g. an empty ``day0``).
+    """
+    groups = tuple(Arm(a.label, a.description) for a in study.arms)
+    nof1: dict[str, int] | None = None
     if study.design == "nof1":
-        meta["phases"] = groups
-        nof1: dict[str, int] = {"block_days": int(study.block_days or 1)}
+        nof1 = {"block_days": int(study.block_days or 1)}
         if study.wash_in_days:
             nof1["wash_in_days"] = int(study.wash_in_days)
-        meta["nof1"] = nof1
-    else:
-        meta["arms"] = groups
-    return meta
+    return StudyMeta(
+        name=study.name,
+        design=study.design,  # type: ignore[arg-type]  # the app stores only bundle designs
+        start=study.start,
+        day0=study.day0,
+        instruments=_bundle_instruments(study),
+        arms=() if study.design == "nof1" else groups,
+        phases=groups if study.design == "nof1" else (),
+        nof1=nof1,
+    )
+
+
+def _participants(study: Study, participants: list[Participant]) -> pd.DataFrame:
+    group = "sequence" if study.design == "nof1" else "arm"
+    return pd.DataFrame(
+        {
+            "participant": pd.Series([p.code for p in participants], dtype="str"),
+            group: pd.Series(
+                [p.sequence if group == "sequence" else p.arm for p in participants], dtype="str"
+            ),
+            "enrolled": pd.Series(
+                pd.to_datetime([p.enrolled for p in participants]), dtype="datetime64[us]"
+            ),
+            "withdrawn_day": pd.Series([p.withdrawn_day for p in participants], dtype="Int64"),
+        }
+    )
+
+
+def _diary(study: Study, by_id: dict[int, Participant], entries: list[Row[Any]]) -> pd.DataFrame:
+    """The diary table from ``(participant_id, day, date, values, submitted_at)`` rows."""
+    people = [by_id[e.participant_id] for e in entries]
+    cols: dict[str, pd.Series] = {
+        "participant": pd.Series([p.code for p in people], dtype="str"),
+        "day": pd.Series([e.day for e in entries], dtype="int64"),
+        "date": pd.Series(pd.to_datetime([e.date for e in entries]), dtype="datetime64[us]"),
+    }
+    if study.design == "nof1":
+        cols["phase"] = pd.Series(
+            [
+                phase_for_day(p.sequence, study.block_days, e.day)
+                for p, e in zip(people, entries, strict=True)
+            ],
+            dtype="str",
+        )
+    for item in study.items:
+        cols[item.key] = pd.Series(
+            [e.values.get(item.key) for e in entries], dtype=ITEM_DTYPES[item.kind]
+        )
+    cols["submitted_at"] = pd.Series(
+        pd.to_datetime([e.submitted_at for e in entries], utc=True), dtype="datetime64[us, UTC]"
+    )
+    return pd.DataFrame(cols)
+
+
+def _visits(responses: list[VisitResponse], codes: dict[int, str]) -> pd.DataFrame:
+    rows = []
+    for r in responses:
+        inst = get_instrument(r.instrument)
+        for name, value in score(inst, r.answers).items():
+            row: dict[str, Any] = {
+                "participant": codes[r.participant_id],
+                "visit": r.visit,
+                "day": r.day,
+                "instrument": name,
+                "score": float(value),
+            }
+            row.update({f"item_{i}": a for i, a in enumerate(r.answers, 1)})
+            rows.append(row)
+    base = ["participant", "visit", "day", "instrument", "score"]
+    df = pd.DataFrame(rows, columns=base) if not rows else pd.DataFrame(rows)
+    out = df.astype(
+        {
+            "participant": "str",
+            "visit": "str",
+            "day": "int64",
+            "instrument": "str",
+            "score": "float64",
+        }
+    )
+    for c in out.columns:
+        if c.startswith("item_"):
+            out[c] = out[c].astype("Int64")  # PHQ-9 rows have no item_10 ... item_20
+    return out
+
+
+def _participants_of(session: Session, study: Study) -> list[Participant]:
+    return list(
+        session.scalars(
+            select(Participant).where(Participant.study_id == study.id).order_by(Participant.id)
+        )
+    )
+
+
+def study_bundle(session: Session, *, study: Study) -> StudyBundle:
+    """Read one study from the database into a (not yet validated) study bundle.
+
+    Parameters
+    ----------
+    session
+        An open database session.
+    study
+        The study to export.
+
+    Returns
+    -------
+    gutbrain.io.StudyBundle
+        ``participants``, ``diary`` and, for studies with visits, ``visits``. Participants who
+        were deleted are absent from every table; withdrawn participants keep their data up to
+        ``withdrawn_day``.
+    """
+    participants = _participants_of(session, study)
+    by_id = {p.id: p for p in participants}
+    codes = {p.id: p.code for p in participants}
+    ids = list(by_id)
+    # Plain rows, not ORM objects: a year of a large study is 10^5 entries.
+    entries = (
+        list(
+            session.execute(
+                select(
+                    Entry.participant_id, Entry.day, Entry.date, Entry.values, Entry.submitted_at
+                )
+                .where(Entry.participant_id.in_(ids))
+                .order_by(Entry.participant_id, Entry.day)
+            )
+        )
+        if ids
+        else []
+    )
+    visits = None
+    if study.visits:
+        responses = (
+            list(
+                session.scalars(
+                    select(VisitResponse)
+                    .where(VisitResponse.participant_id.in_(ids))
+                    .order_by(VisitResponse.participant_id, VisitResponse.day, VisitResponse.id)
+                )
+            )
+            if ids
+            else []
+        )
+        visits = _visits(responses, codes)
+    return StudyBundle(
+        study=study_meta(study),
+        participants=_participants(study, participants),
+        diary=_diary(study, by_id, entries),
+        visits=visits,
+    )
 
 
 def _iso(ts: Any) -> str | None:
     return None if ts is None else pd.Timestamp(ts).isoformat()
 
 
-def bundle_tables(session: Session, *, study: Study) -> BundleContent:
-    """Read one study from the database into bundle form."""
-    participants = session.scalars(
-        select(Participant).where(Participant.study_id == study.id).order_by(Participant.id)
-    ).all()
+def app_records(session: Session, *, study: Study) -> dict[str, pd.DataFrame]:
+    """The app's own records, outside the bundle contract: ``prompt_log``, ``entry_history``
+    (every revision of every entry) and ``risk_flags``, by participant code."""
+    participants = _participants_of(session, study)
     codes = {p.id: p.code for p in participants}
-    by_id = {p.id: p for p in participants}
     ids = list(codes)
-
-    part_rows = []
-    for p in participants:
-        row: dict[str, Any] = {"participant": p.code}
-        if study.design == "nof1":
-            row["sequence"] = p.sequence
-        else:
-            row["arm"] = p.arm
-        row["enrolled"] = p.enrolled.isoformat()
-        row["withdrawn_day"] = p.withdrawn_day
-        part_rows.append(row)
-    group_col = "sequence" if study.design == "nof1" else "arm"
-    participants_df = pd.DataFrame(
-        part_rows, columns=["participant", group_col, "enrolled", "withdrawn_day"]
-    ).astype({"withdrawn_day": "Int64"})
-
     item_keys = [i.key for i in study.items]
-    item_kinds = {i.key: i.kind for i in study.items}
-    entries = (
-        session.scalars(
-            select(Entry)
-            .where(Entry.participant_id.in_(ids))
-            .order_by(Entry.participant_id, Entry.day)
-        ).all()
-        if ids
-        else []
-    )
-    diary_rows = []
-    for e in entries:
-        p = by_id[e.participant_id]
-        row = {"participant": p.code, "day": e.day, "date": e.date.isoformat()}
-        if study.design == "nof1":
-            row["phase"] = phase_for_day(p.sequence, study.block_days, e.day)
-        for key in item_keys:
-            row[key] = e.values.get(key)
-        row["submitted_at"] = _iso(e.submitted_at)
-        diary_rows.append(row)
-    diary_cols = ["participant", "day", "date"]
-    if study.design == "nof1":
-        diary_cols.append("phase")
-    diary_cols += [*item_keys, "submitted_at"]
-    diary_df = pd.DataFrame(diary_rows, columns=diary_cols)
-    for key in item_keys:
-        kind = item_kinds[key]
-        if kind in ("vas", "number"):
-            diary_df[key] = diary_df[key].astype("float64")
-        elif kind in ("likert", "yesno", "bristol"):
-            diary_df[key] = diary_df[key].astype("Int64")
-        else:
-            diary_df[key] = diary_df[key].astype("object")
-    diary_df["day"] = diary_df["day"].astype("int64")
-
-    tables: dict[str, pd.DataFrame] = {"participants": participants_df, "diary": diary_df}
-    if study.visits:
-        visit_rows = []
-        responses = (
-            session.scalars(
-                select(VisitResponse)
-                .where(VisitResponse.participant_id.in_(ids))
-                .order_by(VisitResponse.participant_id, VisitResponse.day, VisitResponse.id)
-            ).all()
-            if ids
-            else []
-        )
-        for r in responses:
-            inst = get_instrument(r.instrument)
-            for name, value in score(inst, r.answers).items():
-                row = {
-                    "participant": codes[r.participant_id],
-                    "visit": r.visit,
-                    "day": r.day,
-                    "instrument": name,
-                    "score": float(value),
-                }
-                row.update({f"item_{i}": a for i, a in enumerate(r.answers, 1)})
-                visit_rows.append(row)
-        visits_df = pd.DataFrame(
-            visit_rows, columns=["participant", "visit", "day", "instrument", "score"]
-        )
-        if visit_rows:
-            visits_df = pd.DataFrame(visit_rows)
-            item_cols = [c for c in visits_df.columns if c.startswith("item_")]
-            for c in item_cols:
-                visits_df[c] = visits_df[c].astype("Int64")
-        tables["visits"] = visits_df
-
     prompts = (
         session.scalars(
             select(PromptLog)
@@ -184,30 +245,24 @@ def bundle_tables(session: Session, *, study: Study) -> BundleContent:
         if ids
         else []
     )
+    prompt_cols = [
+        "scheduled_at",
+        "expires_at",
+        "opened_at",
+        "submitted_at",
+        "expired_at",
+        "reminder_sent_at",
+    ]
     prompt_df = pd.DataFrame(
         [
             {
                 "participant": codes[r.participant_id],
                 "day": r.day,
-                "scheduled_at": _iso(r.scheduled_at),
-                "expires_at": _iso(r.expires_at),
-                "opened_at": _iso(r.opened_at),
-                "submitted_at": _iso(r.submitted_at),
-                "expired_at": _iso(r.expired_at),
-                "reminder_sent_at": _iso(r.reminder_sent_at),
+                **{c: _iso(getattr(r, c)) for c in prompt_cols},
             }
             for r in prompts
         ],
-        columns=[
-            "participant",
-            "day",
-            "scheduled_at",
-            "expires_at",
-            "opened_at",
-            "submitted_at",
-            "expired_at",
-            "reminder_sent_at",
-        ],
+        columns=["participant", "day", *prompt_cols],
     )
     history = (
         session.execute(
@@ -258,25 +313,39 @@ def bundle_tables(session: Session, *, study: Study) -> BundleContent:
         ],
         columns=["participant", "day", "source", "value", "created_at"],
     )
-    extras = {"prompt_log": prompt_df, "entry_history": history_df, "risk_flags": flags_df}
-    return BundleContent(study=study_meta(study), tables=tables, extras=extras)
-
-
-def write_bundle_files(content: BundleContent) -> dict[str, bytes]:
-    """The files of the bundle, by path inside the bundle folder."""
-    files = {"study.toml": tomli_w.dumps(content.study).encode()}
-    for name, df in content.tables.items():
-        files[f"{name}.csv"] = df.to_csv(index=False, na_rep="").encode()
-    for name, df in content.extras.items():
-        files[f"app/{name}.csv"] = df.to_csv(index=False, na_rep="").encode()
-    return files
+    return {"prompt_log": prompt_df, "entry_history": history_df, "risk_flags": flags_df}
 
 
 def export_zip(session: Session, *, study: Study, folder: str) -> bytes:
-    """The bundle of ``study`` as a zip archive whose single top folder is ``folder``."""
-    content = bundle_tables(session, study=study)
+    """The bundle of ``study`` as a zip archive whose single top folder is ``folder``.
+
+    The bundle is validated and written by :func:`gutbrain.io.write_bundle` (CSV tables), then
+    read back with :func:`gutbrain.io.read_bundle` before it is zipped, so every export is one
+    the analysis reads. The app's records go under ``folder/app/``.
+
+    Raises
+    ------
+    DataError
+        If the study's data do not make a valid bundle; the message names the table (as
+        ``<folder>/<table>.csv``), row, column and value.
+    """
+    bundle = study_bundle(session, study=study)
+    extras = app_records(session, study=study)
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for path, data in write_bundle_files(content).items():
-            zf.writestr(f"{folder}/{path}", data)
+    with tempfile.TemporaryDirectory(prefix="gutbrain-export-") as tmp:
+        root = Path(tmp) / folder
+        try:
+            write_bundle(bundle, root, format="csv")
+            read_bundle(root)
+        except BundleDataError as exc:
+            # Name files relative to the bundle folder, not the server's temporary directory.
+            raise DataError(
+                f"the export is not a valid study bundle: {str(exc).replace(tmp + '/', '')}"
+            ) from exc
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    zf.write(path, f"{folder}/{path.relative_to(root).as_posix()}")
+            for name, df in extras.items():
+                zf.writestr(f"{folder}/app/{name}.csv", df.to_csv(index=False, na_rep=""))
     return buf.getvalue()

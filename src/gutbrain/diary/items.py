@@ -11,6 +11,11 @@ text     free text, at most ``TEXT_MAX`` characters
 
 Skipped optional items are stored as missing (``None``) and exported as NaN, as the bundle
 specification asks; required items must be answered.
+
+An item's key is its column in the exported ``diary`` table. Where the bundle format already
+defines that column (``adherence`` 0/1, ``stool_form`` 1-7, ``sleep_hours`` 0-24, ``stress``
+0-100, the affect items 0-100; see :data:`gutbrain.io.TABLES`), :func:`bundle_problem` says
+whether the item's answers fit it, so that a study never collects data its export cannot hold.
 """
 
 from __future__ import annotations
@@ -22,17 +27,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from gutbrain.errors import DataError
+from gutbrain.io import TABLES
 
 __all__ = [
     "DEFAULT_ITEMS",
+    "ITEM_DTYPES",
     "ITEM_KINDS",
     "TEXT_MAX",
     "ItemSpec",
+    "bundle_problem",
     "is_risky",
     "validate_answers",
 ]
 
 ITEM_KINDS = ("vas", "likert", "yesno", "number", "bristol", "text")
+#: pandas dtype of an item's exported diary column, by kind. VAS answers are whole numbers but
+#: share the float dtype of the bundle's 0-100 affect and stress columns.
+ITEM_DTYPES = {
+    "vas": "float64",
+    "number": "float64",
+    "likert": "Int64",
+    "yesno": "Int64",
+    "bristol": "Int64",
+    "text": "str",
+}
 TEXT_MAX = 2000
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Column names the bundle already uses for other things; an item may not take them.
@@ -135,6 +153,11 @@ DEFAULT_ITEMS: tuple[ItemSpec, ...] = (
 )
 
 
+def _span(lo: float | None, hi: float | None) -> str:
+    """``"0 to 24"``; an open end reads ``-inf`` or ``inf``."""
+    return f"{'-inf' if lo is None else f'{lo:g}'} to {'inf' if hi is None else f'{hi:g}'}"
+
+
 def _parse_one(spec: ItemSpec, raw: Any) -> float | int | str | None:
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if spec.required:
@@ -163,7 +186,7 @@ def _parse_one(spec: ItemSpec, raw: Any) -> float | int | str | None:
         raise DataError(f"{spec.key}: {raw!r} must be a whole number")
     lo, hi = spec.min_value, spec.max_value
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise DataError(f"{spec.key}: {raw!r} is out of range; expected {lo:g} to {hi:g}")
+        raise DataError(f"{spec.key}: {raw!r} is out of range; expected {_span(lo, hi)}")
     return int(value) if spec.is_integer else value
 
 
@@ -203,6 +226,36 @@ def validate_answers(
     if problems:
         raise DataError("; ".join(problems))
     return out
+
+
+def bundle_problem(spec: ItemSpec) -> str | None:
+    """Why ``spec``'s answers would not fit the bundle's ``diary`` column of the same name.
+
+    Returns
+    -------
+    str or None
+        A message naming the item, the column's kind and range and what to change; ``None`` if
+        the key is not a column of the bundle format (an extra item column) or the item fits.
+    """
+    col = TABLES["diary"].column(spec.key)
+    if col is None:
+        return None
+    where = f"daily item {spec.key!r}: the study bundle's {spec.key} column"
+    if col.kind not in ("int", "float"):  # date, phase, ...: already reserved keys
+        return f"{where} is not a daily item; choose another key"
+    if spec.kind == "text":
+        return f"{where} holds numbers; a text item needs another key"
+    if col.kind == "int" and ITEM_DTYPES[spec.kind] != "Int64":
+        return f"{where} holds whole numbers; use kind likert, yesno or bristol, not {spec.kind!r}"
+    lo, hi = spec.min_value, spec.max_value
+    too_low = col.min is not None and (lo is None or lo < col.min)
+    too_high = col.max is not None and (hi is None or hi > col.max)
+    if too_low or too_high:
+        return (
+            f"{where} holds {_span(col.min, col.max)} ({col.description}), but the item allows "
+            f"{_span(lo, hi)}; set min and max within that range or use another key"
+        )
+    return None
 
 
 def is_risky(spec: ItemSpec, value: float | int | str | None) -> bool:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from gutbrain.diary.items import DEFAULT_ITEMS, ITEM_KINDS, ItemSpec
+from gutbrain.diary.items import DEFAULT_ITEMS, ITEM_KINDS, ItemSpec, bundle_problem
 from gutbrain.diary.questionnaires import INSTRUMENTS
 from gutbrain.errors import DataError
 
@@ -101,7 +101,7 @@ class StudyCreate(_In):
     name: str = Field(min_length=1, max_length=200)
     design: Design
     start: dt.date
-    day0: str = Field(default="first intervention day", max_length=200)
+    day0: str = Field(default="first intervention day", min_length=1, max_length=200)
     consent_text: str = Field(min_length=1, max_length=20_000)
     arms: list[ArmIn] = Field(min_length=1, max_length=12)
     timezone: str = "UTC"
@@ -152,7 +152,15 @@ class StudyCreate(_In):
                     f"daily items must include {required!r} (0-100), which the analysis reads"
                 )
         for item in self.items:
-            item.to_spec()  # raises DataError for a bad key, kind or range
+            spec = item.to_spec()  # raises DataError for a bad key, kind or range
+            problem = bundle_problem(spec)
+            if problem:
+                raise DataError(problem)
+            if spec.key in ("negative_affect", "positive_affect") and spec.kind != "vas":
+                raise DataError(
+                    f"daily item {spec.key!r} must be kind 'vas' (a 0-100 scale, as the analysis "
+                    f"reads it), not {spec.kind!r}"
+                )
         for name, texts in self.instrument_text.items():
             get_instrument(name, {name: texts})
         pairs = [(v.visit, i) for v in self.visits for i in v.instruments]
