@@ -82,7 +82,7 @@ def _relax2(target: float, x: float, up: float, down: float) -> float:
     return (up if d > 0.0 else down) * d
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def substrate(e: np.ndarray, p: np.ndarray) -> float:
     r"""Fermentable substrate reaching the colon, relative to the reference diet.
 
@@ -96,7 +96,7 @@ def substrate(e: np.ndarray, p: np.ndarray) -> float:
     return f * (1.0 + k) / (f + k)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
     r"""Microbial metabolites at quasi-steady state: SCFA, GABA, kynurenine, gut 5-HT, dopamine.
 
@@ -134,7 +134,7 @@ def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
     return scfa, gaba, kyn, ser, dopa, pb
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def epithelial_oxygen(scfa: float, p: np.ndarray) -> float:
     r"""Dysbiosis signal: loss of butyrate re-oxygenates the epithelium (Byndloss 2017).
 
@@ -151,7 +151,7 @@ def epithelial_oxygen(scfa: float, p: np.ndarray) -> float:
     return 1.0 / (1.0 + r2 * r2) - 1.0 / (1.0 + k2 * k2)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def microbiota(
     y: np.ndarray,
     e: np.ndarray,
@@ -282,7 +282,7 @@ def microbiota(
     )
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def cortisol_qss(u: float, pit: float, adr: float, k_gr: float) -> float:
     r"""Cortisol at quasi-steady state of the Karin et al. 2020 HPA model.
 
@@ -319,7 +319,7 @@ def gr_normalised(x: float, k_gr: float) -> float:
     return (1.0 + k3) / (1.0 + xr * xr * xr)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def perceived_stress(y: np.ndarray, e: np.ndarray, p: np.ndarray) -> float:
     r"""Perceived stress: stressors amplified by NA, trait threat sensitivity and sleep debt,
     damped by mindfulness and psychotherapy skills.
@@ -336,7 +336,7 @@ def perceived_stress(y: np.ndarray, e: np.ndarray, p: np.ndarray) -> float:
     return stressors * p[P.threat_sensitivity] * react * amp_na * damp
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float):
     r"""HPA axis: CRH-level drive, quasi-steady hormones. Returns (u, crh, acth, cortisol).
 
@@ -367,7 +367,7 @@ def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float):
     return u, crh, acth, cort
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def gut_barrier(
     y: np.ndarray, e: np.ndarray, p: np.ndarray, scfa: float, crh: float, cort: float, pb: float
 ) -> float:
@@ -388,7 +388,7 @@ def gut_barrier(
     )
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def immune(
     y: np.ndarray,
     e: np.ndarray,
@@ -428,7 +428,7 @@ def immune(
     )
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def brain(
     y: np.ndarray,
     e: np.ndarray,
@@ -514,7 +514,7 @@ def brain(
     dydt[S.neuroplasticity] = p[P.gamma_neuroplasticity] * (n_t - y[S.neuroplasticity])
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def mood(
     y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, cort: float, dydt: np.ndarray
 ) -> None:
@@ -552,7 +552,7 @@ def mood(
     dydt[S.eta_pa] = p[P.gamma_pa] * (pa_t - y[S.eta_pa])
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
     """Slow behavioural states: mindfulness and CBT skills, expectancy, sleep debt, training."""
     m = e[E.mindfulness_min]
