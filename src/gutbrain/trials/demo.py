@@ -59,7 +59,9 @@ def _weekly(bundle_dir: Path) -> pd.DataFrame:
         a = g.loc[g["arm"] == "probiotic", "negative_affect"].dropna()
         p = g.loc[g["arm"] == "placebo", "negative_affect"].dropna()
         t = stats.ttest_ind(a, p, equal_var=False)
-        rows.append({"week": int(week), "difference": a.mean() - p.mean(), "p": float(t.pvalue)})
+        rows.append(
+            {"week": int(str(week)), "difference": a.mean() - p.mean(), "p": float(t.pvalue)}
+        )
     return pd.DataFrame(rows)
 
 

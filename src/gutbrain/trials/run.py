@@ -66,7 +66,7 @@ ProgressFn = Callable[[int, int], None]
 def _gens(seed: int, idx: np.ndarray, stream: int) -> list[np.random.Generator]:
     return [
         np.random.default_rng(ss.spawn(stream + 1)[stream]) for ss in person_streams([seed, 0], idx)
-    ]  # type: ignore[arg-type]
+    ]
 
 
 def _criteria(design: TrialDesign) -> tuple[Criterion, ...]:
@@ -81,7 +81,7 @@ def _population(design: TrialDesign, seed: int, idx: np.ndarray) -> Population:
         cohort_spec(design.cohort),
         idx,
         [seed, 0],
-        baseline=dict(design.cohort_baseline),  # type: ignore[arg-type]
+        baseline=dict(design.cohort_baseline),
     )
 
 
@@ -237,7 +237,9 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
     people.insert(0, seq_col, alloc)
     people.insert(0, "participant", ids)
     people["enrolled"] = d.start - dt.timedelta(days=d.run_in_days)
-    people["withdrawn_day"] = pd.array(np.where(withdrawn < 0, pd.NA, withdrawn), dtype="Int64")
+    wcol = pd.array(withdrawn, dtype="Int64")
+    wcol[withdrawn < 0] = pd.NA
+    people["withdrawn_day"] = wcol
     people["adherence_rate"] = adh[:, d.run_in_days : d.run_in_days + d.treatment_days].mean(axis=1)
     out["participants"] = people
 
@@ -258,7 +260,7 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
             }
         )
     if d.design != "parallel":
-        who = pd.Index(ids).get_indexer(diary["participant"])
+        who = pd.Index(ids).get_indexer(pd.Index(diary["participant"]))
         diary["phase"] = _phase_column(d, alloc, diary["day"].to_numpy(), who)
     out["diary"] = diary
 
