@@ -15,6 +15,7 @@ import pytest
 from _js2025_replicates import detection_rates
 
 REPS = 200
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

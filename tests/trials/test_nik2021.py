@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from _nik2021 import nik2021_smds
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def smds() -> dict[str, tuple[float, float]]:
