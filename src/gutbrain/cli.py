@@ -141,21 +141,17 @@ def calibrate() -> None:
 @app.command()
 def demo(
     out: str = typer.Option("demo-output", "--out", "-o", help="output folder"),
-    people: int = typer.Option(500, "--people", "-n", help="number of virtual people"),
+    seed: int = typer.Option(2025, "--seed", help="random seed"),
 ) -> None:
-    """The flagship job on bundled defaults: a 4-week probiotic in healthy adults."""
-    from importlib.resources import files
+    """The flagship job: the JS2025 daily-diary probiotic trial in silico, written as a bundle."""
+    from gutbrain.trials.demo import run_demo
 
-    from gutbrain.model.run import simulate_scenario
-
-    path = files("gutbrain.model").joinpath("data/scenarios/probiotic.toml")
-    prog, update = _progress_bar("simulating the probiotic scenario")
+    prog, update = _progress_bar("running the JS2025 design")
     with prog:
-        manifest = simulate_scenario(str(path), out, people=people, seed=2025, progress=update)
-    typer.echo(
-        f"demo: {manifest['name']} for {people} virtual people -> {out}/axis.png and "
-        "trajectories. Research simulation, not medical advice."
-    )
+        result = run_demo(out, seed=seed, progress=update)
+    for line in result.lines():
+        typer.echo(line)
+    typer.echo("Research simulation, not medical advice.")
 
 
 # --- meta-analysis (gutbrain.analysis.meta, gutbrain.report.meta_report) ----------------------
@@ -229,6 +225,30 @@ def diary_create_admin(
 
     created = create_admin(email=email, password=password, database_url=database_url)
     typer.echo(f"administrator {created} created")
+
+
+# --- trials (gutbrain.trials): in-silico trials from design files -------------------------------
+
+
+@app.command()
+def trial(
+    design: str = typer.Argument(..., help="DESIGN.toml (see examples/trials/)."),
+    out: str = typer.Option(..., "--out", "-o", help="Bundle folder to write."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed (default: the design's)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address; default a local run."
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
+) -> None:
+    """Run a trial design and write its study bundle (identical locally and on Dask)."""
+    from gutbrain.trials.output import write_trial
+
+    prog, update = _progress_bar("simulating the trial")
+    with prog:
+        run = write_trial(
+            design, out, seed, scheduler=scheduler, overwrite=overwrite, progress=update
+        )
+    typer.echo(f"{run.name}: {run.arms}; wrote {run.out}")
 
 
 if __name__ == "__main__":  # pragma: no cover

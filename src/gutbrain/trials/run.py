@@ -1,0 +1,389 @@
+"""Run a trial design: recruit and screen, allocate, simulate, observe, and assemble a bundle.
+
+Work is split into *blocks* of ``design.block_size`` consecutive participants. A block is fully
+determined by the design, the seed and its index:
+
+- person ``k`` (candidate index) draws traits, microbiota, daily-life noise, screening error,
+  adherence and dropout from ``SeedSequence([seed, 0], spawn_key=(k,))``;
+- allocation comes from ``SeedSequence([seed, 1])`` for the whole trial;
+- the observation models (diary, visits, biomarkers) of block ``b`` draw from
+  ``SeedSequence([seed, 2], spawn_key=(b,))``.
+
+Chunks are groups of whole blocks, so a chunked run, a Dask run and a single in-memory run give
+identical tables; changing ``block_size`` changes the observation noise streams (it is recorded
+in ``study.toml`` provenance).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gutbrain.errors import DesignError
+from gutbrain.io import StudyBundle, StudyMeta
+from gutbrain.model.simulate import simulate
+from gutbrain.observe import DiaryModel, administer, measure_biomarkers, observe_diary, true_scores
+from gutbrain.observe import instrument as get_instrument
+from gutbrain.population.cohorts import (
+    STREAM_CONDUCT,
+    STREAM_MODEL,
+    STREAM_SCREEN,
+    Population,
+    cohort_spec,
+    person_streams,
+    sample_population,
+)
+from gutbrain.trials.conduct import allocate, build_schedule, conduct, phase_days
+from gutbrain.trials.design import Criterion, TrialDesign, load_design
+
+__all__ = ["LATENT_COLUMNS", "TrialPlan", "plan_trial", "recruit", "run_blocks", "run_trial"]
+
+LATENT_COLUMNS = (
+    "negative_affect",
+    "positive_affect",
+    "depression_severity",
+    "anxiety_severity",
+    "perceived_stress",
+    "cortisol",
+    "inflammation",
+    "butyrate",
+    "butyrate_producers",
+    "bifidobacteria_lab",
+    "bacteroides_prevotella",
+    "pathobionts",
+    "akkermansia",
+    "probiotic",
+)
+ProgressFn = Callable[[int, int], None]
+
+
+def _gens(seed: int, idx: np.ndarray, stream: int) -> list[np.random.Generator]:
+    return [
+        np.random.default_rng(ss.spawn(stream + 1)[stream]) for ss in person_streams([seed, 0], idx)
+    ]
+
+
+def _criteria(design: TrialDesign) -> tuple[Criterion, ...]:
+    if design.inclusion is not None:
+        return design.inclusion
+    spec = cohort_spec(design.cohort, f"{design.source}: cohort")
+    return tuple(Criterion(c["instrument"], c.get("min"), c.get("max")) for c in spec.inclusion)
+
+
+def _population(design: TrialDesign, seed: int, idx: np.ndarray) -> Population:
+    return sample_population(
+        cohort_spec(design.cohort),
+        idx,
+        [seed, 0],
+        baseline=dict(design.cohort_baseline),
+    )
+
+
+def _latent_frame(traj: Any, ids: Sequence[str], first_day: int) -> pd.DataFrame:
+    n, d = traj.n_people, traj.n_days
+    cols: dict[str, Any] = {
+        "participant": np.repeat(np.asarray(ids, dtype=object), d),
+        "day": np.tile(np.arange(d, dtype=np.int64) + first_day, n),
+    }
+    for c in LATENT_COLUMNS:
+        cols[c] = np.asarray(traj[c]).ravel()
+    out = pd.DataFrame(cols)
+    out["participant"] = out["participant"].astype(str)
+    return out
+
+
+def _screen(design: TrialDesign, seed: int, pop: Population) -> tuple[np.ndarray, np.ndarray]:
+    """Pass mask and end-of-screening states for a batch of candidates."""
+    crit = _criteria(design)
+    if not crit:
+        return np.ones(len(pop), dtype=bool), pop.y0
+    idx = pop.people["candidate"].to_numpy()
+    gens = _gens(seed, idx, STREAM_SCREEN)
+    days = design.screening_days
+    sched = build_schedule_baseline(pop, days)
+    traj = simulate(pop.params, sched, y0=pop.y0, rng=gens)
+    ids = [str(k) for k in idx]
+    latent = _latent_frame(traj, ids, 0)
+    truth = true_scores(latent, {"screening": days - 1}, [c.instrument for c in crit])
+    ok = np.ones(len(pop), dtype=bool)
+    z = np.array([g.standard_normal(len(crit)) for g in gens])
+    for j, c in enumerate(crit):
+        inst = get_instrument(c.instrument)
+        t = truth.loc[truth["instrument"] == c.instrument].set_index("participant")["true_score"]
+        score = np.clip(np.rint(t.loc[ids].to_numpy() + inst.error_sd * z[:, j]), inst.lo, inst.hi)
+        if c.min is not None:
+            ok &= score >= c.min
+        if c.max is not None:
+            ok &= score <= c.max
+    return ok, traj.states[:, -1].copy()
+
+
+def build_schedule_baseline(pop: Population, days: int) -> Any:
+    from gutbrain.model.schedule import Schedule
+
+    return Schedule.constant(days, "screening", **pop.baseline)
+
+
+def recruit(design: TrialDesign, seed: int, max_screened: int | None = None) -> np.ndarray:
+    """Candidate indices of the ``n`` enrolled people: the first who pass screening.
+
+    Candidates are screened in batches (oversampling by the pass rate seen so far) until ``n``
+    pass; the result does not depend on the batch sizes.
+    """
+    if not _criteria(design):
+        return np.arange(design.n)
+    limit = max_screened if max_screened is not None else 50 * design.n + 1000
+    passed: list[np.ndarray] = []
+    got, nxt = 0, 0
+    while got < design.n:
+        rate = max(got / nxt, 0.05) if nxt else 0.5
+        size = min(max(int((design.n - got) / rate * 1.2) + 8, 32), 4 * design.block_size + 64)
+        idx = np.arange(nxt, nxt + size)
+        ok, _ = _screen(design, seed, _population(design, seed, idx))
+        passed.append(idx[ok])
+        got += int(ok.sum())
+        nxt += size
+        if nxt >= limit and got < design.n:
+            raise DesignError(
+                f"{design.source}: inclusion criteria {[c.to_dict() for c in _criteria(design)]} "
+                f"passed {got} of {nxt} screened candidates; cannot reach n = {design.n}"
+            )
+    return np.concatenate(passed)[: design.n]
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    """Everything fixed before the blocks run: enrolled candidates, ids and allocation."""
+
+    design: TrialDesign
+    seed: int
+    candidates: np.ndarray
+    ids: tuple[str, ...]
+    allocation: tuple[str, ...]
+
+    @property
+    def n_blocks(self) -> int:
+        return -(-self.design.n // self.design.block_size)
+
+
+def plan_trial(design: TrialDesign, seed: int | None = None) -> TrialPlan:
+    """Recruit and allocate (the sequential part of a trial)."""
+    s = design.seed if seed is None else int(seed)
+    cand = recruit(design, s)
+    width = max(4, len(str(design.n)))
+    ids = tuple(f"P{j + 1:0{width}d}" for j in range(design.n))
+    return TrialPlan(design, s, cand, ids, tuple(allocate(design, s)))
+
+
+def _phase_column(
+    design: TrialDesign, seqs: Sequence[str], days: np.ndarray, who: np.ndarray
+) -> np.ndarray:
+    out = np.full(len(days), "", dtype=object)
+    for s in set(seqs):
+        rows = np.flatnonzero(np.asarray(seqs, dtype=object)[who] == s)
+        for start, end, label in phase_days(design, s):
+            hit = rows[(days[rows] >= start) & (days[rows] < end)]
+            out[hit] = label
+    return out
+
+
+def run_blocks(plan: TrialPlan, blocks: Sequence[int]) -> dict[str, pd.DataFrame]:
+    """Simulate and observe whole blocks of participants; returns the bundle's tables."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for b in blocks:
+        for k, v in _run_block(plan, int(b)).items():
+            parts.setdefault(k, []).append(v)
+    return {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+
+
+def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
+    d, seed = plan.design, plan.seed
+    lo, hi = b * d.block_size, min((b + 1) * d.block_size, d.n)
+    if lo >= hi:
+        raise DesignError(f"block {b} is empty: the trial has {plan.n_blocks} blocks")
+    idx = plan.candidates[lo:hi]
+    ids = list(plan.ids[lo:hi])
+    alloc = list(plan.allocation[lo:hi])
+    pop = _population(d, seed, idx)
+    _, y0 = _screen(d, seed, pop)
+    groups = sorted(set(alloc))
+    schedules = [build_schedule(d, g, pop.baseline) for g in groups]
+    grp = np.array([groups.index(a) for a in alloc])
+    adh, withdrawn = conduct(d, _gens(seed, idx, STREAM_CONDUCT))
+    traj = simulate(
+        pop.params,
+        schedules,
+        group=grp,
+        group_names=groups,
+        y0=y0,
+        rng=_gens(seed, idx, STREAM_MODEL),
+        adherence=adh,
+    )
+    latent = _latent_frame(traj, ids, d.first_day)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 2], spawn_key=(b,)))
+    last = d.treatment_days + d.follow_up_days
+    wd = pd.Series(np.where(withdrawn < 0, last, withdrawn), index=ids)
+    in_study = latent["day"].to_numpy() < wd.loc[latent["participant"]].to_numpy()
+
+    out: dict[str, pd.DataFrame] = {}
+    seq_col = "sequence" if d.design != "parallel" else "arm"
+    people = pop.people.drop(columns=["candidate", "atlas_sample"]).copy()
+    people.insert(0, seq_col, alloc)
+    people.insert(0, "participant", ids)
+    people["enrolled"] = d.start - dt.timedelta(days=d.run_in_days)
+    wcol = pd.array(withdrawn, dtype="Int64")
+    wcol[withdrawn < 0] = pd.NA
+    people["withdrawn_day"] = wcol
+    people["adherence_rate"] = adh[:, d.run_in_days : d.run_in_days + d.treatment_days].mean(axis=1)
+    out["participants"] = people
+
+    if d.diary.enabled:
+        days = latent["day"].to_numpy()
+        first = d.first_day if d.diary.first_day is None else d.diary.first_day
+        lastd = last - 1 if d.diary.last_day is None else d.diary.last_day
+        due = in_study & (days >= first) & (days <= lastd)
+        model = DiaryModel().with_(**d.diary.model)
+        diary = observe_diary(latent.loc[due], rng, model)
+    else:
+        diary = pd.DataFrame(
+            {
+                "participant": pd.Series([], dtype=str),
+                "day": pd.Series([], dtype=np.int64),
+                "negative_affect": pd.Series([], dtype=float),
+                "positive_affect": pd.Series([], dtype=float),
+            }
+        )
+    if d.design != "parallel":
+        who = pd.Index(ids).get_indexer(pd.Index(diary["participant"]))
+        diary["phase"] = _phase_column(d, alloc, diary["day"].to_numpy(), who)
+    out["diary"] = diary
+
+    visit_parts = []
+    for v in d.visits:
+        keep = [p for p in ids if v.day < wd[p]]
+        if not keep:
+            continue
+        sched = pd.DataFrame({"participant": keep, "visit": v.name, "day": np.int64(v.day)})
+        visit_parts.append(administer(latent, sched, list(v.instruments), rng))
+    if visit_parts:
+        out["visits"] = pd.concat(visit_parts, ignore_index=True)
+    if d.biomarker_days and d.markers:
+        rows = [(p, day) for day in d.biomarker_days for p in ids if day < wd[p]]
+        if rows:
+            sched = pd.DataFrame(rows, columns=["participant", "day"])
+            sched["day"] = sched["day"].astype(np.int64)
+            out["biomarkers"] = measure_biomarkers(latent, sched, rng, list(d.markers))
+    out["truth_latent"] = latent
+    return out
+
+
+def study_meta(plan: TrialPlan, design_file: str | None = None) -> StudyMeta:
+    """The bundle's ``study.toml`` for a planned trial, with provenance."""
+    from gutbrain import __version__
+
+    d = plan.design
+    items = [{"label": t.label, "description": t.description or t.label} for t in d.treatments]
+    prov: dict[str, Any] = {
+        "seed": plan.seed,
+        "gutbrain_version": __version__,
+        "cohort": d.cohort,
+        "block_size": d.block_size,
+        "run_in_days": d.run_in_days,
+    }
+    if design_file:
+        prov["design_file"] = design_file
+    kw: dict[str, Any] = {"arms": items} if d.design == "parallel" else {"phases": items}
+    if d.design == "nof1":
+        kw["nof1"] = {"block_days": d.block_days, "wash_in_days": d.wash_in_days}
+    return StudyMeta.from_dict(
+        {
+            "name": d.name,
+            "design": d.design,
+            "start": d.start,
+            "day0": "first intervention day",
+            "instruments": list(d.instruments),
+            **kw,
+            "provenance": prov,
+        },
+        source=d.source,
+    )
+
+
+def run_trial(
+    design: TrialDesign | str | Path,
+    seed: int | None = None,
+    *,
+    chunk_blocks: int = 4,
+    scheduler: Any = None,
+    progress: ProgressFn | None = None,
+) -> StudyBundle:
+    """Run a trial design in memory and return its study bundle.
+
+    Parameters
+    ----------
+    design
+        A :class:`TrialDesign` or the path of a design TOML file.
+    seed
+        Root seed (default: the design's ``seed``).
+    chunk_blocks
+        Blocks per chunk of work (memory grows with it; results do not depend on it).
+    scheduler
+        ``None`` for a local run, or a ``dask.distributed.Client`` / scheduler address: chunks
+        then run on the cluster, with identical results.
+    progress
+        Called with (participants done, total) after each chunk.
+
+    Returns
+    -------
+    StudyBundle
+        participants, diary, visits, biomarkers, ``truth_latent`` and ``study.toml`` with
+        provenance (seed, gutbrain version, design file).
+    """
+    path = None if isinstance(design, TrialDesign) else str(design)
+    d = design if isinstance(design, TrialDesign) else load_design(design)
+    plan = plan_trial(d, seed)
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for chunk in iter_chunks(plan, chunk_blocks, scheduler, progress):
+        for k, v in chunk.items():
+            tables.setdefault(k, []).append(v)
+    merged = {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
+    return StudyBundle(study=study_meta(plan, path), **merged)
+
+
+def _chunks(plan: TrialPlan, chunk_blocks: int) -> list[list[int]]:
+    if chunk_blocks < 1:
+        raise DesignError(f"chunk_blocks = {chunk_blocks!r}; expected >= 1")
+    nb = plan.n_blocks
+    return [list(range(i, min(i + chunk_blocks, nb))) for i in range(0, nb, chunk_blocks)]
+
+
+def iter_chunks(
+    plan: TrialPlan, chunk_blocks: int, scheduler: Any = None, progress: ProgressFn | None = None
+):
+    """Yield each chunk's tables in block order, locally or on a Dask cluster."""
+    chunks = _chunks(plan, chunk_blocks)
+    done = 0
+    if scheduler is None:
+        for c in chunks:
+            yield run_blocks(plan, c)
+            done = min(plan.design.n, (c[-1] + 1) * plan.design.block_size)
+            if progress is not None:
+                progress(done, plan.design.n)
+        return
+    from dask.distributed import Client
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    remote = client.scatter(plan, broadcast=True)
+    futures = [client.submit(run_blocks, remote, c, pure=False) for c in chunks]
+    for c, fut in zip(chunks, futures, strict=True):
+        yield fut.result()
+        fut.release()
+        done = min(plan.design.n, (c[-1] + 1) * plan.design.block_size)
+        if progress is not None:
+            progress(done, plan.design.n)

@@ -1,0 +1,45 @@
+"""JS2025 (Johnson & Steenbergen 2025, npj Mental Health Research 4:10) reproduced in silico.
+
+Targets from the paper: the probiotic-placebo difference in daily negative mood appears from
+about day 14 (so: detectable by week 3, not in week 1); positive mood shows no effect; pre/post
+PANAS, STAI and PSWQ show no group differences (so: most replicates non-significant).
+
+Thresholds (set before running, not tuned): week-3 NA detection >= 0.5 ("clearly detectable");
+week-1 NA detection <= 0.15 (about alpha); PA detection <= 0.15 in every week; each pre/post
+instrument significant in <= 0.5 of replicates ("most non-significant").
+"""
+
+from __future__ import annotations
+
+import pytest
+from _js2025_replicates import detection_rates
+
+REPS = 200
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def rates() -> dict[str, float]:
+    r = detection_rates("examples/trials/js2025.toml", REPS, seed=1)
+    print("\nJS2025 detection rates over", REPS, "replicates:")
+    for k, v in r.items():
+        print(f"  {k:22s} {v:.3f}")
+    return r
+
+
+def test_na_not_detected_in_week1(rates: dict[str, float]) -> None:
+    assert rates["NA_week1"] <= 0.15
+
+
+def test_na_clearly_detected_by_week3(rates: dict[str, float]) -> None:
+    assert rates["NA_week3"] >= 0.5, rates
+
+
+def test_pa_shows_no_effect(rates: dict[str, float]) -> None:
+    for week in (1, 2, 3, 4):
+        assert rates[f"PA_week{week}"] <= 0.15, rates
+
+
+def test_prepost_questionnaires_mostly_null(rates: dict[str, float]) -> None:
+    for inst in ("PANAS-NA", "STAI-state", "PSWQ"):
+        assert rates[f"prepost_{inst}"] <= 0.5, rates

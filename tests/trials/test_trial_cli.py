@@ -1,0 +1,51 @@
+"""gutbrain trial and gutbrain demo on the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+import gutbrain.io as gio
+from gutbrain.cli import app
+from gutbrain.errors import DesignError
+
+
+def test_trial_writes_a_bundle(tmp_path) -> None:
+    design = tmp_path / "d.toml"
+    text = open("examples/trials/js2025.toml").read().replace("n = 88", "n = 8")
+    design.write_text(text)
+    out = tmp_path / "bundle"
+    r = CliRunner().invoke(app, ["trial", str(design), "--out", str(out), "--seed", "3"])
+    assert r.exit_code == 0, r.output
+    assert "wrote" in r.output
+    b = gio.read_bundle(out)
+    assert len(b.participants) == 8 and b.study.provenance["seed"] == 3
+
+
+def test_trial_bad_design_is_a_design_error(tmp_path) -> None:
+    design = tmp_path / "d.toml"
+    design.write_text(
+        open("examples/trials/js2025.toml").read().replace("healthy_young_adults", "elves")
+    )
+    r = CliRunner().invoke(app, ["trial", str(design), "--out", str(tmp_path / "o")])
+    assert isinstance(r.exception, DesignError) and "cohort = 'elves'" in str(r.exception)
+
+
+def test_trial_error_exit_code_via_main(tmp_path) -> None:
+    p = subprocess.run(
+        [sys.executable, "-m", "gutbrain.cli", "trial", str(tmp_path / "none.toml"), "--out", "x"],
+        capture_output=True,
+        text=True,
+    )
+    assert p.returncode == 2 and "cannot read the design file" in p.stderr
+
+
+def test_demo_runs_js2025(tmp_path) -> None:
+    r = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert r.exit_code == 0, r.output
+    assert "JS2025 in silico" in r.output and "week 4" in r.output
+    b = gio.read_bundle(tmp_path / "demo" / "bundle")
+    assert b.participants["arm"].value_counts().to_dict() == {"placebo": 44, "probiotic": 44}
+    assert (tmp_path / "demo" / "axis.png").is_file()
