@@ -57,7 +57,7 @@ def _brute_force(data: Nof1Data, prior: Nof1Prior, mid: float) -> dict[str, floa
         resid = y[None, :] - b @ x.T  # (M, n)
         q = np.einsum("mi,ij,mj->m", resid, rinv, resid)
         qp = np.sum((b - m0) ** 2 / v0, axis=1)
-        # log N(y; Xb, s2 R) + log N(b; m0, s2 V0) + log IG(s2; a0, b0) + log s2 (d s2 = s2 d log s2)
+        # log N(y; Xb, s2 R) + log N(b; m0, s2 V0) + log IG(s2; a0, b0) + log s2 (d s2 = s2 dlog s2)
         logd = (
             -0.5 * (n + 2) * ls2[:, None]
             - 0.5 * logdet
