@@ -30,8 +30,12 @@ def parallel_bundle(
     pa_effect: float = 0.0,
     prepost_effect: float = 0.0,
     skip: float = 0.2,
+    ramp_days: int = 0,
 ) -> StudyBundle:
     """A JS2025-like parallel trial: NA falls by ``na_effect`` from day ``onset`` on.
+
+    With ``ramp_days > 0`` the fall is gradual: linear from 0 on day ``onset`` to ``na_effect``
+    on day ``onset + ramp_days``, then flat.
 
     Daily NA/PA: person intercept SD 8, AR(1) residual phi 0.4 SD 7; a fraction ``skip`` of days
     missing at random. Visits: PANAS-NA, PANAS-PA, STAI-state at baseline (day -1) and post
@@ -45,7 +49,11 @@ def parallel_bundle(
     u_na = rng.normal(0, 8, n)
     u_pa = rng.normal(0, 8, n)
     na = 30 + u_na[:, None] + ar1_noise(rng, n, days, 0.4, 7)
-    na += na_effect * trt[:, None] * (dd[None, :] >= onset)
+    if ramp_days > 0:
+        shape = np.clip((dd - onset) / ramp_days, 0.0, 1.0)
+    else:
+        shape = (dd >= onset).astype(float)
+    na += na_effect * trt[:, None] * shape[None, :]
     pa = 55 + u_pa[:, None] + ar1_noise(rng, n, days, 0.4, 7) + pa_effect * trt[:, None]
     keep = rng.random((n, days)) >= skip
     pid, day = np.nonzero(keep)

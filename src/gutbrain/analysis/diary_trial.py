@@ -11,14 +11,17 @@ without a singular covariance) and continuous-time AR(1) residuals in ``day``
 * **smooth**: ``y ~ trt * s(day)`` with ``s`` a piecewise-linear spline (truncated-power basis
   ``day, (day - k)_+`` with knots every 7 days); the arm difference on each day *d* is
   ``trt + sum_k trt:s_k(d) s_k(d)``, with pointwise intervals;
-* **onset**: a change-point model ``y ~ trt + s(day) + trt:1[day >= tau]`` fitted by ML for every
-  candidate day tau; the onset estimate is the tau of greatest likelihood, and its interval the
-  days whose profile likelihood-ratio statistic ``2 (l_max - l(tau))`` is below the chi-square(1)
-  quantile (a profile-likelihood interval; the change point is a non-regular parameter, so the
-  nominal level is approximate, see the coverage check in the tests). The onset is reported only
-  if an arm effect exists at all: the likelihood-ratio test of ``y ~ week`` against
-  ``y ~ trt * week`` (ML) must reject at ``alpha``. Also reported: the *detection day*, the first
-  day on which the smooth curve's pointwise interval excludes zero;
+* **onset**: a change-point model ``y ~ trt + s(day) + trt:g_tau(day)`` fitted by ML for every
+  candidate day tau, with ``g_tau`` a step ``1[day >= tau]`` (the difference appears at tau) or a
+  ramp ``(day - tau)_+`` (it grows linearly from tau); the step is the default
+  (``onset_shape``). The onset estimate is the tau of greatest likelihood, and its interval the
+  days whose profile likelihood-ratio statistic ``2 (l_max - l(tau))`` is below the
+  chi-square(1) quantile (a profile-likelihood interval; the change point is a non-regular
+  parameter, so the nominal level is approximate: see docs/analysis.md for a coverage check).
+  The onset is reported only if an arm effect exists at all: the likelihood-ratio test of
+  ``y ~ week`` against ``y ~ trt * week`` (ML) must reject at ``alpha``. Also reported: the
+  *detection day*, the first day on which the smooth curve's pointwise interval excludes zero
+  (pointwise, without multiplicity adjustment: descriptive, it can fire early by chance);
 * **effect sizes**: each difference divided by the model-based SD of a single daily rating
   between people, ``sqrt(var(random intercept) + sigma^2)`` from the weekly model (a Cohen's-d
   analogue on the daily scale);
@@ -44,7 +47,7 @@ from scipy import stats
 
 from gutbrain.analysis.lmm import LMMResult, lmm, lrt
 from gutbrain.analysis.prepost import PrePostResult, prepost
-from gutbrain.errors import DataError, DesignError
+from gutbrain.errors import DataError, DesignError, ParameterError
 from gutbrain.io import StudyBundle
 
 __all__ = [
@@ -105,34 +108,40 @@ class Onset:
     ----------
     day, ci_low, ci_high
         Change-point estimate and profile-likelihood interval (None when no arm effect).
-    step, step_ci_low, step_ci_high
-        The change-point model's difference after the onset (ML fit at ``day``).
+    shape
+        ``"step"`` (the difference jumps at ``day``) or ``"ramp"`` (it grows linearly from
+        ``day``), as asked (``onset_shape``; ``"auto"`` takes the better-fitting one).
+    change, change_ci_low, change_ci_high
+        Step: the difference after the onset; ramp: its change per day after the onset (ML fit
+        at ``day``).
     detection_day
-        First day the smooth curve's pointwise interval excludes zero (None if never).
+        First day on which the smooth curve's pointwise interval excludes zero (None if never);
+        pointwise, so descriptive only.
     effect_test
-        LRT of any arm effect: statistic, df, p.
+        LRT of any arm effect (``y ~ week`` against ``y ~ trt * week``, ML): statistic, df, p.
     profile
-        DataFrame of tau and the ML log-likelihood of the change-point model.
+        DataFrame of tau and the ML log-likelihood of the step and ramp models.
     """
 
     outcome: str
     day: int | None
     ci_low: int | None
     ci_high: int | None
-    step: float | None
-    step_ci_low: float | None
-    step_ci_high: float | None
+    shape: str | None
+    change: float | None
+    change_ci_low: float | None
+    change_ci_high: float | None
     detection_day: int | None
     effect_test: dict[str, float]
     profile: pd.DataFrame
     conf_level: float
     method: str = (
-        "change point y ~ trt + s(day) + trt:1[day >= tau] by ML over candidate days; "
-        "interval: profile likelihood ratio < chi2(1) quantile"
+        "change point: y ~ trt + s(day) + trt:1[day >= tau] (step) or trt:(day - tau)_+ (ramp) "
+        "by ML for every candidate day; interval: profile likelihood ratio < chi2(1) quantile"
     )
 
     def summary(self) -> pd.DataFrame:
-        keys = ("outcome", "day", "ci_low", "ci_high", "step", "detection_day")
+        keys = ("outcome", "day", "ci_low", "ci_high", "shape", "change", "detection_day")
         row = {k: getattr(self, k) for k in keys}
         row["effect_p"] = self.effect_test["p"]
         return pd.DataFrame([row])
@@ -141,14 +150,11 @@ class Onset:
         d = {
             k: getattr(self, k)
             for k in (
-                "outcome", "day", "ci_low", "ci_high", "step", "step_ci_low", "step_ci_high",
-                "detection_day", "effect_test", "conf_level", "method",
+                "outcome", "day", "ci_low", "ci_high", "shape", "change", "change_ci_low",
+                "change_ci_high", "detection_day", "effect_test", "conf_level", "method",
             )
         }  # fmt: skip
-        d["profile"] = {
-            "tau": [int(t) for t in self.profile["tau"]],
-            "loglik": list(self.profile["loglik"]),
-        }
+        d["profile"] = {str(c): list(self.profile[c]) for c in self.profile.columns}
         return d
 
     def __repr__(self) -> str:
@@ -156,7 +162,7 @@ class Onset:
             return f"Onset({self.outcome}: no arm effect (p = {self.effect_test['p']:.3g}))"
         return (
             f"Onset({self.outcome}: day {self.day} ({self.ci_low} to {self.ci_high}), "
-            f"step {self.step:.3g}; first detected day {self.detection_day})"
+            f"{self.shape} {self.change:.3g}; first detected on day {self.detection_day})"
         )
 
 
@@ -319,7 +325,12 @@ def _with_smd(row: dict[str, float], sd: float) -> dict[str, float]:
 
 
 def _analyse_outcome(
-    d: pd.DataFrame, outcome: str, conf_level: float, alpha: float, random_slope: bool | None
+    d: pd.DataFrame,
+    outcome: str,
+    conf_level: float,
+    alpha: float,
+    random_slope: bool | None,
+    onset_shape: str,
 ) -> OutcomeEffects:
     d = d.dropna(subset=[outcome]).rename(columns={outcome: "y"})
     weeks = sorted(int(w) for w in d["week"].unique())
@@ -370,7 +381,7 @@ def _analyse_outcome(
         ci_low=np.array([c["ci_low"] for c in cur]),
         ci_high=np.array([c["ci_high"] for c in cur]),
     )
-    onset = _onset(d, outcome, wcols, sterms, slope, curve, conf_level, alpha)
+    onset = _onset(d, outcome, wcols, sterms, slope, curve, conf_level, alpha, onset_shape)
     return OutcomeEffects(
         outcome=outcome,
         weekly=weekly,
@@ -384,6 +395,12 @@ def _analyse_outcome(
     )
 
 
+def _detection_day(curve: EffectCurve) -> int | None:
+    """First day on which the pointwise interval excludes zero."""
+    excl = np.flatnonzero((curve.ci_low > 0) | (curve.ci_high < 0))
+    return int(curve.day[excl[0]]) if excl.size else None
+
+
 def _onset(
     d: pd.DataFrame,
     outcome: str,
@@ -393,6 +410,7 @@ def _onset(
     curve: EffectCurve,
     conf_level: float,
     alpha: float,
+    shape: str,
 ) -> Onset:
     wterms = " + ".join(wcols)
     inter = " + ".join(f"trt:{c}" for c in wcols)
@@ -400,33 +418,38 @@ def _onset(
     m1 = _fit("y ~ trt" + (f" + {wterms} + {inter}" if wcols else ""), d, "ML", slope)
     test = lrt(m0, m1)
     effect_test = {"statistic": test.statistic, "df": float(test.df), "p": test.p}
-    excl = np.flatnonzero((curve.ci_low > 0) | (curve.ci_high < 0))
-    detection = int(curve.day[excl[0]]) if excl.size else None
+    detection = _detection_day(curve)
     last_day = int(d["day"].max())
     taus = np.arange(1, last_day - 1)
-    ll = np.empty(taus.size)
-    fits: list[LMMResult] = []
-    for i, tau in enumerate(taus):
-        d["after"] = (d["day"] >= tau).astype(float)
-        fit = _fit(f"y ~ trt + {sterms} + trt:after", d, "ML", slope)
-        ll[i] = fit.loglik
-        fits.append(fit)
-    profile = pd.DataFrame({"tau": taus, "loglik": ll})
+    shapes = ("step", "ramp") if shape == "auto" else (shape,)
+    ll = {s: np.empty(taus.size) for s in shapes}
+    fits: dict[str, list[LMMResult]] = {s: [] for s in shapes}
+    day = d["day"].to_numpy(dtype=float)
+    for sh in shapes:
+        for i, tau in enumerate(taus):
+            d["after"] = (day >= tau).astype(float) if sh == "step" else np.clip(day - tau, 0, None)
+            fit = _fit(f"y ~ trt + {sterms} + trt:after", d, "ML", slope)
+            ll[sh][i] = fit.loglik
+            fits[sh].append(fit)
+    profile = pd.DataFrame({"tau": taus, **{f"loglik_{sh}": v for sh, v in ll.items()}})
     if test.p >= alpha:
-        return Onset(outcome, None, None, None, None, None, None, detection, effect_test, profile,
-                     conf_level)  # fmt: skip
-    best = int(np.argmax(ll))
+        return Onset(outcome, None, None, None, None, None, None, None, detection, effect_test,
+                     profile, conf_level)  # fmt: skip
+    best_shape = max(shapes, key=lambda sh: float(ll[sh].max()))
+    prof = ll[best_shape]
+    best = int(np.argmax(prof))
     crit = float(stats.chi2.ppf(conf_level, 1))
-    inside = taus[2.0 * (ll[best] - ll) <= crit]
-    step = _contrast_row(fits[best], {"trt:after": 1.0}, conf_level)
+    inside = taus[2.0 * (prof[best] - prof) <= crit]
+    change = _contrast_row(fits[best_shape][best], {"trt:after": 1.0}, conf_level)
     return Onset(
         outcome=outcome,
         day=int(taus[best]),
         ci_low=int(inside.min()),
         ci_high=int(inside.max()),
-        step=step["estimate"],
-        step_ci_low=step["ci_low"],
-        step_ci_high=step["ci_high"],
+        shape=best_shape,
+        change=change["estimate"],
+        change_ci_low=change["ci_low"],
+        change_ci_high=change["ci_high"],
         detection_day=detection,
         effect_test=effect_test,
         profile=profile,
@@ -502,6 +525,7 @@ def diary_trial(
     control: str | None = None,
     treatment: str | None = None,
     random_slope: bool | None = None,
+    onset_shape: str = "step",
     conf_level: float = 0.95,
     alpha: float = 0.05,
 ) -> DiaryTrialResult:
@@ -516,6 +540,11 @@ def diary_trial(
     random_slope
         True or False to force a random slope in day; None (default) keeps it only when the
         fit converges with a non-singular covariance.
+    onset_shape
+        ``"step"`` (default: the day the difference appears; for a gradual effect this lands
+        near the middle of the transition), ``"ramp"`` (the day a linearly growing difference
+        starts) or ``"auto"`` (the better-fitting of the two; both have the same number of
+        parameters, so the larger maximised likelihood decides).
     conf_level, alpha
         Level of every interval; significance level of the tests behind "detects" and onset.
 
@@ -535,6 +564,8 @@ def diary_trial(
             f'study {bundle.study.name!r}: diary_trial needs design = "parallel", not '
             f"{bundle.study.design!r} (use gutbrain.analysis.nof1 for N-of-1 series)"
         )
+    if onset_shape not in ("auto", "step", "ramp"):
+        raise ParameterError(f"onset_shape {onset_shape!r}: expected 'auto', 'step' or 'ramp'")
     control, treatment = _arms(bundle, control, treatment)
     parts = bundle.participants.set_index("participant")["arm"]
     parts = parts[parts.isin([control, treatment])]
@@ -552,7 +583,10 @@ def diary_trial(
     if d["day"].max() < 7:
         raise DataError(f"diary: last day is {int(d['day'].max())}; need at least 8 days (0-7)")
     d = d.reset_index(drop=True)
-    outcomes = {o: _analyse_outcome(d.copy(), o, conf_level, alpha, random_slope) for o in OUTCOMES}
+    outcomes = {
+        o: _analyse_outcome(d.copy(), o, conf_level, alpha, random_slope, onset_shape)
+        for o in OUTCOMES
+    }
     pp = None
     if bundle.visits is not None and len(bundle.visits):
         pp = prepost(bundle.visits, parts, control=control, treatment=treatment,

@@ -102,10 +102,15 @@ def _trial_parts(res: DiaryTrialResult, bundle: StudyBundle) -> list[str]:
         else:
             onset = (
                 f"Onset: day {on.day} ({lvl} profile-likelihood interval {on.ci_low} to "
-                f"{on.ci_high}); difference after onset {fmt(on.step, 2)} "
-                f"({fmt(on.step_ci_low, 2)} to {fmt(on.step_ci_high, 2)}). First day the smooth "
-                f"curve's {lvl} interval excludes 0: {on.detection_day}. Arm effect test "
-                f"p = {_p(on.effect_test['p'])}."
+                f"{on.ci_high}); shape {on.shape}: "
+                + (
+                    f"difference after onset {fmt(on.change, 2)}"
+                    if on.shape == "step"
+                    else f"difference grows by {fmt(on.change, 3)} per day"
+                )
+                + f" ({fmt(on.change_ci_low, 3)} to {fmt(on.change_ci_high, 3)}). First day the "
+                f"smooth curve's pointwise {lvl} interval excludes 0: {on.detection_day}. Arm "
+                f"effect test p = {_p(on.effect_test['p'])}."
             )
         parts += [
             f"<h3>{html.escape(outcome.replace('_', ' ').capitalize())}</h3>",
