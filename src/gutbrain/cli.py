@@ -245,12 +245,20 @@ def analyze(
     level: float = typer.Option(0.95, "--level", help="Confidence level."),
     alpha: float = typer.Option(0.05, "--alpha", help="Significance level for 'detects'/onset."),
     mid: float = typer.Option(5.0, "--mid", help="N-of-1: minimal important NA difference."),
+    onset_shape: str = typer.Option("step", "--onset-shape", help="Onset: step, ramp or auto."),
 ) -> None:
     """Analyse a study bundle: diary-trial effects and onset, pre/post, or an N-of-1 series."""
     from gutbrain.report.analyze_report import run_analyze
 
     run = run_analyze(
-        bundle, out, control=control, treatment=treatment, level=level, alpha=alpha, mid=mid
+        bundle,
+        out,
+        control=control,
+        treatment=treatment,
+        level=level,
+        alpha=alpha,
+        mid=mid,
+        onset_shape=onset_shape,
     )
     if run.trial is not None:
         for name, eff in run.trial.outcomes.items():

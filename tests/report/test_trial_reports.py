@@ -101,9 +101,15 @@ def test_failed_run_leaves_nothing_and_fixed_bundle_succeeds(
 
 
 def test_cli_analyze_and_nof1(parallel_dir: Path, nof1_dir: Path, tmp_path: Path) -> None:
-    r = CliRunner().invoke(app, ["analyze", str(parallel_dir), "--out", str(tmp_path / "a")])
+    r = CliRunner().invoke(
+        app, ["analyze", str(parallel_dir), "--out", str(tmp_path / "a"), "--onset-shape", "ramp"]
+    )
     assert r.exit_code == 0, r.output
     assert "negative_affect" in r.output and "not medical advice" in r.output
+    res = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert res["manifest"]["options"]["onset_shape"] == "ramp"
+    profile = res["diary_trial"]["outcomes"]["negative_affect"]["onset"]["profile"]
+    assert set(profile) == {"tau", "loglik_ramp"}
     r = CliRunner().invoke(app, ["nof1", str(nof1_dir), "--out", str(tmp_path / "n"), "--mid", "3"])
     assert r.exit_code == 0, r.output
     assert "pooled" in r.output

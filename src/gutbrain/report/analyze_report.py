@@ -166,8 +166,13 @@ def run_analyze(
     level: float = 0.95,
     alpha: float = 0.05,
     mid: float = 5.0,
+    onset_shape: str = "step",
 ) -> AnalyzeRun:
     """Analyse a bundle by its design and write results.json and report.html into ``out``.
+
+    ``control``, ``treatment``: arms (parallel) or phases (nof1); ``level``: interval level;
+    ``alpha`` and ``onset_shape``: see :func:`gutbrain.analysis.diary_trial.diary_trial`;
+    ``mid``: see :func:`gutbrain.analysis.nof1.nof1_series`.
 
     Raises
     ------
@@ -181,7 +186,7 @@ def run_analyze(
     b = read_bundle(path)
     design = b.study.design
     options = {"control": control, "treatment": treatment, "level": level, "alpha": alpha,
-               "mid": mid}  # fmt: skip
+               "mid": mid, "onset_shape": onset_shape}  # fmt: skip
     manifest = manifest_for("analyze", path, options)
     head = [
         f"<h1>Study analysis: {html.escape(b.study.name)}</h1>",
@@ -190,7 +195,10 @@ def run_analyze(
     ]
     trial = series = None
     if design == "parallel":
-        trial = diary_trial(b, control=control, treatment=treatment, conf_level=level, alpha=alpha)
+        trial = diary_trial(
+            b, control=control, treatment=treatment, onset_shape=onset_shape, conf_level=level,
+            alpha=alpha,
+        )  # fmt: skip
         body = _trial_parts(trial, b)
         analysis = {"diary_trial": trial.to_dict()}
     elif design == "nof1":
