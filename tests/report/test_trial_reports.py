@@ -27,7 +27,7 @@ from _synthetic_bundles import nof1_bundle, parallel_bundle
 @pytest.fixture(scope="module")
 def parallel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bundles") / "parallel"
-    write_bundle(parallel_bundle(1, n=40, days=21, onset=10), path, format="csv")
+    write_bundle(parallel_bundle(1, n=40, days=21, onset=10, na_effect=-10.0), path, format="csv")
     return path
 
 
@@ -50,6 +50,7 @@ def test_analyze_writes_results_and_report(parallel_dir: Path, tmp_path: Path) -
     for name, digest in files.items():
         assert digest == hashlib.sha256((parallel_dir / name).read_bytes()).hexdigest()
     na = res["diary_trial"]["outcomes"]["negative_affect"]
+    assert na["onset"]["day"] is not None
     assert na["onset"]["day"] == run.trial.outcomes["negative_affect"].onset.day  # type: ignore[union-attr]
     for row in na["weekly"]:
         assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
@@ -58,6 +59,7 @@ def test_analyze_writes_results_and_report(parallel_dir: Path, tmp_path: Path) -
     assert DISCLAIMER in page
     assert page.count("data:image/png;base64,") == 3
     assert "What the daily diary detects vs what pre/post detects" in page
+    assert f"Onset: day {na['onset']['day']}" in page
     assert "http://" not in page and "https://" not in page
 
 
@@ -82,7 +84,7 @@ def test_failed_run_leaves_nothing_and_fixed_bundle_succeeds(
     parallel_dir: Path, tmp_path: Path
 ) -> None:
     bad = tmp_path / "bundle"
-    write_bundle(parallel_bundle(1, n=40, days=21, onset=10), bad, format="csv")
+    write_bundle(parallel_bundle(1, n=40, days=21, onset=10, na_effect=-10.0), bad, format="csv")
     diary = bad / "diary.csv"
     good_text = diary.read_text()
     lines = good_text.splitlines(keepends=True)
