@@ -158,6 +158,8 @@ def test_allowed_sequences() -> None:
     assert allowed_sequences("ABAB") == ["ABAB", "ABBA", "BAAB", "BABA"]
     assert len(allowed_sequences("ABABAB")) == 8
     assert len(allowed_sequences("AABB", "balanced")) == 6
+    assert len(allowed_sequences("AB" * 6, "balanced")) == 924  # C(12, 6), enumerated directly
+    assert allowed_sequences("ABC", "balanced") == ["ABC", "ACB", "BAC", "BCA", "CAB", "CBA"]
     with pytest.raises(DesignError, match="pairs"):
         allowed_sequences("AABB")
     with pytest.raises(DesignError, match="scheme"):
@@ -173,6 +175,16 @@ def test_wash_in_days_are_dropped_per_phase_run() -> None:
     assert np.isin([20, 21, 22], d.day).all()  # no phase change at day 20
     with pytest.raises(DataError, match="analysed days"):
         nof1_data(diary.iloc[:12], "p", "ABBA", block_days=10, wash_in=3)
+
+
+def test_phase_column_must_agree_with_the_sequence() -> None:
+    b = nof1_bundle(2, n=1)
+    diary = b.diary.copy()
+    with pytest.raises(DataError, match="block_days"):
+        nof1_data(diary, "N00", "ABAB", block_days=7, wash_in=0)
+    diary.loc[diary["day"] == 20, "phase"] = "A"  # day 20 is in block 2 (B)
+    with pytest.raises(DataError, match="day 20"):
+        nof1_data(diary, "N00", "ABAB", block_days=14, wash_in=0)
 
 
 def test_series_pooling_and_recovery() -> None:

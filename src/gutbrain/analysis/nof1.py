@@ -307,6 +307,16 @@ def nof1_data(
     day_all = d["day"].to_numpy(dtype=np.int64)
     y_all = d[outcome].to_numpy(dtype=float)
     block, labels, wash = _phase_days(sequence, block_days, wash_in, day_all)
+    if "phase" in d.columns:
+        given = d["phase"].to_numpy(dtype=object)
+        bad = np.flatnonzero(pd.notna(given) & (given.astype(str) != labels))
+        if bad.size:
+            k = int(bad[0])
+            raise DataError(
+                f"diary, participant {participant!r}, day {int(day_all[k])}: phase "
+                f"{given[k]!r} but sequence {sequence} with {block_days}-day blocks gives "
+                f"{labels[k]!r}; check [nof1] block_days or the sequence"
+            )
     miss = np.isnan(y_all)
     use = ~wash & ~miss & np.isin(labels, [control, treatment])
     treated = (labels == treatment)[use]
@@ -438,6 +448,25 @@ def nof1_posterior(
 
 
 # ---------------------------------------------------------------------------------- randomisation
+def _arrangements(sequence: str) -> list[str]:
+    """Distinct arrangements of the labels of ``sequence`` (a multiset permutation)."""
+    counts = {lab: sequence.count(lab) for lab in sorted(set(sequence))}
+    out: list[str] = []
+
+    def grow(prefix: str) -> None:
+        if len(prefix) == len(sequence):
+            out.append(prefix)
+            return
+        for lab, left in counts.items():
+            if left:
+                counts[lab] -= 1
+                grow(prefix + lab)
+                counts[lab] += 1
+
+    grow("")
+    return out
+
+
 def allowed_sequences(sequence: str, scheme: str = "pairs") -> list[str]:
     """The randomisation set a block sequence was drawn from.
 
@@ -464,7 +493,7 @@ def allowed_sequences(sequence: str, scheme: str = "pairs") -> list[str]:
             for flips in itertools.product((True, False), repeat=len(pairs))
         ]
     if scheme == "balanced":
-        return sorted({"".join(p) for p in itertools.permutations(sequence)})
+        return sorted(_arrangements(sequence))
     raise DesignError(f"randomisation scheme {scheme!r}: expected 'pairs' or 'balanced'")
 
 
