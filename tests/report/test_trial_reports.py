@@ -45,6 +45,7 @@ def test_analyze_writes_results_and_report(parallel_dir: Path, tmp_path: Path) -
     res = json.loads((out / "results.json").read_text())
     man = res["manifest"]
     assert man["gutbrain_version"] == __version__ and man["command"] == "analyze"
+    assert man["study"] == "synthetic parallel" and man["options"]["onset_shape"] == "step"
     files = {Path(f["path"]).name: f["sha256"] for f in man["inputs"]}
     assert set(files) >= {"study.toml", "participants.csv", "diary.csv", "visits.csv"}
     for name, digest in files.items():

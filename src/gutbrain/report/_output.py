@@ -16,10 +16,12 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from gutbrain.errors import DataError
+from gutbrain.io import StudyBundle
 
 __all__ = [
     "DISCLAIMER",
@@ -29,6 +31,7 @@ __all__ = [
     "html_page",
     "img_tag",
     "jsonable",
+    "manifest_for",
     "sha256",
     "table",
     "tree_sha256",
@@ -161,3 +164,23 @@ def write_atomic(out: Path, files: Mapping[str, str | bytes], allowed: Sequence[
     except BaseException:  # GutbrainError, KeyboardInterrupt: leave nothing half-written
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def manifest_for(
+    command: str, bundle_path: Path, options: dict[str, Any], bundle: StudyBundle
+) -> dict[str, Any]:
+    """Version, command, the bundle's files with SHA-256, its provenance (seed), and options."""
+    from gutbrain import __version__
+
+    prov = bundle.study.provenance
+    return {
+        "gutbrain_version": __version__,
+        "command": command,
+        "study": bundle.study.name,
+        "study_provenance": {k: str(v) for k, v in prov.items()} if prov else None,
+        "inputs": [
+            {"path": str(bundle_path / f["path"]), "sha256": f["sha256"]}
+            for f in tree_sha256(bundle_path)
+        ],
+        "options": options,
+    }

@@ -32,10 +32,11 @@ from gutbrain.report._output import (
     html_page,
     img_tag,
     jsonable,
+    manifest_for,
     table,
     write_atomic,
 )
-from gutbrain.report.nof1_report import manifest_for, nof1_html_parts
+from gutbrain.report.nof1_report import nof1_html_parts
 
 __all__ = ["OUTPUT_FILES", "AnalyzeRun", "run_analyze"]
 
@@ -187,7 +188,7 @@ def run_analyze(
     design = b.study.design
     options = {"control": control, "treatment": treatment, "level": level, "alpha": alpha,
                "mid": mid, "onset_shape": onset_shape}  # fmt: skip
-    manifest = manifest_for("analyze", path, options)
+    manifest = manifest_for("analyze", path, options, b)
     head = [
         f"<h1>Study analysis: {html.escape(b.study.name)}</h1>",
         f"<p class='note'>{DISCLAIMER}</p>",

@@ -26,8 +26,8 @@ from gutbrain.report._output import (
     html_page,
     img_tag,
     jsonable,
+    manifest_for,
     table,
-    tree_sha256,
     write_atomic,
 )
 
@@ -105,21 +105,6 @@ def nof1_html_parts(series: Nof1SeriesResult, bundle: StudyBundle) -> list[str]:
     return parts
 
 
-def manifest_for(command: str, bundle_path: Path, options: dict[str, Any]) -> dict[str, Any]:
-    """Version, command, the bundle's files with SHA-256, and options."""
-    from gutbrain import __version__
-
-    return {
-        "gutbrain_version": __version__,
-        "command": command,
-        "inputs": [
-            {"path": str(bundle_path / f["path"]), "sha256": f["sha256"]}
-            for f in tree_sha256(bundle_path)
-        ],
-        "options": options,
-    }
-
-
 def run_nof1(
     bundle: str | Path,
     out: str | Path,
@@ -151,7 +136,7 @@ def run_nof1(
     )  # fmt: skip
     options = {"mid": mid, "wash_in": wash_in, "block_days": block_days, "scheme": scheme,
                "level": level}  # fmt: skip
-    manifest = manifest_for("nof1", path, options)
+    manifest = manifest_for("nof1", path, options, b)
     results: dict[str, Any] = jsonable({"manifest": manifest, "nof1": series.to_dict()})  # type: ignore[assignment]
     parts = [
         f"<h1>N-of-1 analysis: {html.escape(b.study.name)}</h1>",
