@@ -59,7 +59,13 @@ class AnalyzeRun:
 
 
 def _p(p: float) -> str:
+    """A p-value for a table cell."""
     return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def _pt(p: float) -> str:
+    """A p-value in running text: ``p < 0.0001`` or ``p = 0.0123``."""
+    return "p < 0.0001" if p < 1e-4 else f"p = {p:.4f}"
 
 
 def _trial_parts(res: DiaryTrialResult, bundle: StudyBundle) -> list[str]:
@@ -98,7 +104,7 @@ def _trial_parts(res: DiaryTrialResult, bundle: StudyBundle) -> list[str]:
         if on.day is None:
             onset = (
                 f"No arm effect on {outcome.replace('_', ' ')} (likelihood-ratio test of arm x "
-                f"week, p = {_p(on.effect_test['p'])}); no onset estimated."
+                f"week, {_pt(on.effect_test['p'])}); no onset estimated."
             )
         else:
             onset = (
@@ -111,7 +117,7 @@ def _trial_parts(res: DiaryTrialResult, bundle: StudyBundle) -> list[str]:
                 )
                 + f" ({fmt(on.change_ci_low, 3)} to {fmt(on.change_ci_high, 3)}). First day the "
                 f"smooth curve's pointwise {lvl} interval excludes 0: {on.detection_day}. Arm "
-                f"effect test p = {_p(on.effect_test['p'])}."
+                f"effect test {_pt(on.effect_test['p'])}."
             )
         parts += [
             f"<h3>{html.escape(outcome.replace('_', ' ').capitalize())}</h3>",
@@ -138,13 +144,13 @@ def _trial_parts(res: DiaryTrialResult, bundle: StudyBundle) -> list[str]:
     cmp_rows = [
         [
             str(r["construct"]),
-            f"{fmt(r['diary_estimate'], 2)} (SMD {fmt(r['diary_smd'], 2)}), p {_p(r['diary_p'])}",
+            f"{fmt(r['diary_estimate'], 2)} (SMD {fmt(r['diary_smd'], 2)}), {_pt(r['diary_p'])}",
             "yes" if r["diary_detects"] else "no",
             str(r["instrument"] or "none"),
             "NA"
             if r["instrument"] is None
             else f"{fmt(r['prepost_estimate'], 2)} (SMD {fmt(r['prepost_smd'], 2)}), "
-            f"p {_p(r['prepost_p'])}",
+            f"{_pt(r['prepost_p'])}",
             "NA" if r["prepost_detects"] is None else ("yes" if r["prepost_detects"] else "no"),
         ]
         for r in res.comparison.table.to_dict(orient="records")

@@ -101,6 +101,7 @@ def prepost_plot(pp: PrePostResult) -> Figure:
         ax.set_xlim(-0.4, 1.4)
         ax.set_title(f"{inst}: ANCOVA p = {r.p:.2g}", fontsize=10)
         ax.legend(frameon=False, fontsize=8)
+    fig.suptitle("Questionnaires: mean +- 1 SE by arm", fontsize=10)
     fig.tight_layout()
     return fig
 
