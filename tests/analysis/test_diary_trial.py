@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
 from _synthetic_bundles import nof1_bundle, parallel_bundle
 
 from gutbrain.analysis.diary_trial import DiaryTrialResult, _spline_basis, diary_trial
@@ -121,6 +120,9 @@ def test_comparison_table(result: DiaryTrialResult) -> None:
 
 
 def test_ancova_matches_statsmodels() -> None:
+    sm = pytest.importorskip(
+        "statsmodels.api", reason="statsmodels (extra 'compare') not installed"
+    )
     rng = np.random.default_rng(3)
     base = rng.normal(25, 5, 40)
     g = np.arange(40) % 2 == 1
