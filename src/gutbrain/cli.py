@@ -251,5 +251,69 @@ def trial(
     typer.echo(f"{run.name}: {run.arms}; wrote {run.out}")
 
 
+# --- diary-trial and N-of-1 analysis (gutbrain.analysis.diary_trial, .nof1; gutbrain.report) ------
+
+
+@app.command()
+def analyze(
+    bundle: str = typer.Argument(..., help="Study bundle folder (study.toml + tables)."),
+    out: str = typer.Option(..., "--out", help="Output folder (results.json, report.html)."),
+    control: str | None = typer.Option(None, "--control", help="Control arm (default: first)."),
+    treatment: str | None = typer.Option(None, "--treatment", help="Treatment arm."),
+    level: float = typer.Option(0.95, "--level", help="Confidence level."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Significance level for 'detects'/onset."),
+    mid: float = typer.Option(5.0, "--mid", help="N-of-1: minimal important NA difference."),
+    onset_shape: str = typer.Option("step", "--onset-shape", help="Onset: step, ramp or auto."),
+) -> None:
+    """Analyse a study bundle: diary-trial effects and onset, pre/post, or an N-of-1 series."""
+    from gutbrain.report.analyze_report import run_analyze
+
+    run = run_analyze(
+        bundle,
+        out,
+        control=control,
+        treatment=treatment,
+        level=level,
+        alpha=alpha,
+        mid=mid,
+        onset_shape=onset_shape,
+    )
+    if run.trial is not None:
+        for name, eff in run.trial.outcomes.items():
+            on = eff.onset
+            when = (
+                f"onset day {on.day} ({on.ci_low}-{on.ci_high})"
+                if on.day is not None
+                else ("no arm effect")
+            )
+            typer.echo(f"{name}: overall {eff.overall['estimate']:.2f}, {when}")
+    typer.echo(f"wrote {run.out}. Research software, not medical advice.")
+
+
+@app.command()
+def nof1(
+    bundle: str = typer.Argument(..., help='N-of-1 bundle folder (design = "nof1").'),
+    out: str = typer.Option(..., "--out", help="Output folder (results.json, report.html)."),
+    mid: float = typer.Option(5.0, "--mid", help="Minimal important NA difference (points)."),
+    wash_in: int | None = typer.Option(None, "--wash-in", help="Wash-in days per phase."),
+    block_days: int | None = typer.Option(None, "--block-days", help="Days per block."),
+    scheme: str = typer.Option("pairs", "--scheme", help="Randomisation set: pairs|balanced."),
+    level: float = typer.Option(0.95, "--level", help="Credible-interval level."),
+) -> None:
+    """Analyse a series of N-of-1 trials: posteriors, randomisation tests, pooled effect."""
+    from gutbrain.report.nof1_report import run_nof1
+
+    run = run_nof1(
+        bundle, out, mid=mid, wash_in=wash_in, block_days=block_days, scheme=scheme, level=level
+    )
+    pooled = run.series.pooled_dict()
+    if pooled is not None:
+        typer.echo(
+            f"{pooled['k']} participants; pooled {pooled['estimate']:.2f} "
+            f"({pooled['ci_low']:.2f} to {pooled['ci_high']:.2f})"
+        )
+    typer.echo(f"wrote {run.out}. Research software, not medical advice.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

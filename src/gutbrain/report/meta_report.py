@@ -15,17 +15,11 @@ so a failed run leaves nothing half-written.
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import json
-import math
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from gutbrain.analysis.meta._format import fmt_p
 from gutbrain.analysis.meta.bias import EggerTest, regtest
@@ -33,7 +27,16 @@ from gutbrain.analysis.meta.model import MetaResult, rma
 from gutbrain.analysis.meta.reader import read_effects
 from gutbrain.analysis.meta.subgroup import SubgroupResult, subgroup_analysis
 from gutbrain.analysis.meta.tau2 import METHODS
-from gutbrain.errors import DataError, GutbrainError, ParameterError
+from gutbrain.errors import DataError, ParameterError
+from gutbrain.report._output import (
+    check_out,
+    html_page,
+    jsonable,
+    sha256,
+    write_atomic,
+)
+from gutbrain.report._output import fmt as _f
+from gutbrain.report._output import table as _table
 
 __all__ = ["OUTPUT_FILES", "MetaRun", "run_meta"]
 
@@ -61,27 +64,6 @@ class MetaRun:
         return f"MetaRun(out={str(self.out)!r}, k={self.model.k}, method={self.model.method!r})"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _jsonable(obj: object) -> object:
-    # NaN/inf are not JSON; write them as null.
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
-
-
 def _p_text(p: float) -> str:
     """``p < .0001`` or ``p = 0.0123`` (plain text)."""
     text = fmt_p(p)
@@ -91,18 +73,6 @@ def _p_text(p: float) -> str:
 def _p(p: float) -> str:
     """:func:`_p_text`, escaped for running HTML text."""
     return html.escape(_p_text(p))
-
-
-def _f(x: float | None, digits: int = 3) -> str:
-    return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _coef_rows(res: MetaResult) -> list[list[str]]:
@@ -207,17 +177,7 @@ def _html(run: MetaRun, manifest: dict[str, object], forest: bytes, funnel: byte
         "<h2>Manifest</h2>",
         f"<pre>{html.escape(json.dumps(manifest['manifest'], indent=2))}</pre>",
     ]
-    style = (
-        "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;"
-        "padding:0.2em 0.6em;text-align:right}img{max-width:100%}.note{color:#666}"
-    )
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>gutbrain meta-analysis</title><style>{style}</style></head><body>"
-        + "\n".join(parts)
-        + "</body></html>\n"
-    )
+    return html_page("gutbrain meta-analysis", parts)
 
 
 def _describe(res: MetaResult) -> str:
@@ -228,30 +188,6 @@ def _describe(res: MetaResult) -> str:
     if res.knha:
         text += ", Knapp-Hartung adjustment"
     return text
-
-
-def _check_out(out: Path) -> None:
-    if out.exists():
-        if not out.is_dir():
-            raise DataError(f"output {out}: exists and is not a folder")
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_FILES)
-        if foreign:
-            raise DataError(
-                f"output {out}: folder holds other files ({', '.join(foreign[:3])}); "
-                "choose an empty or new folder"
-            )
-
-
-def _replace_dir(tmp: Path, out: Path) -> None:
-    if out.exists():
-        _check_out(out)
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        old.rmdir()
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)
 
 
 def run_meta(
@@ -291,7 +227,7 @@ def run_meta(
     if method not in METHODS:
         raise ParameterError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
     out = Path(out)
-    _check_out(out)
+    check_out(out, OUTPUT_FILES)
     table = read_effects(effects, measure=measure)
     labels = list(table.studies)
     model = rma(table.effects, method=method, knha=knha, level=level, labels=labels)
@@ -329,7 +265,7 @@ def run_meta(
     manifest = {
         "gutbrain_version": __version__,
         "command": "meta",
-        "inputs": [{"path": str(effects), "sha256": _sha256(Path(effects))}],
+        "inputs": [{"path": str(effects), "sha256": sha256(Path(effects))}],
         "options": {
             "method": method,
             "knha": knha,
@@ -348,7 +284,7 @@ def run_meta(
         "subgroups": sub.to_dict() if sub is not None else None,
         "meta_regression": mr.to_dict() if mr is not None else None,
     }
-    results = _jsonable(results)  # type: ignore[assignment]
+    results = jsonable(results)  # type: ignore[assignment]
     run = MetaRun(
         out=out, model=model, subgroups=sub, meta_regression=mr, egger=egger, results=results
     )
@@ -369,22 +305,14 @@ def run_meta(
         forest,
         funnel,
     )
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        tmp.chmod(0o755)  # mkdtemp makes it private; the output is an ordinary folder
-    except OSError as exc:
-        raise DataError(f"output {out}: cannot create ({exc.strerror or exc})") from exc
-    try:
-        (tmp / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
-        (tmp / "report.html").write_text(page, encoding="utf-8")
-        (tmp / "forest.png").write_bytes(forest)
-        (tmp / "funnel.png").write_bytes(funnel)
-        _replace_dir(tmp, out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise DataError(f"output {out}: cannot write ({exc.strerror or exc})") from exc
-    except GutbrainError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    write_atomic(
+        out,
+        {
+            "results.json": json.dumps(results, indent=2, allow_nan=False) + "\n",
+            "report.html": page,
+            "forest.png": forest,
+            "funnel.png": funnel,
+        },
+        OUTPUT_FILES,
+    )
     return run

@@ -1,0 +1,186 @@
+"""Shared plumbing of the report commands: manifests, JSON, HTML bits and atomic output folders.
+
+Every report command (``gutbrain meta``, ``gutbrain analyze``, ``gutbrain nof1``) writes its files
+into a temporary folder beside ``out`` and renames it into place at the end (:func:`write_atomic`),
+so a failed run leaves nothing half-written; an existing ``out`` is replaced only if it holds
+nothing but files of an earlier run of the same command.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import math
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gutbrain.errors import DataError
+from gutbrain.io import StudyBundle
+
+__all__ = [
+    "DISCLAIMER",
+    "STYLE",
+    "check_out",
+    "fmt",
+    "html_page",
+    "img_tag",
+    "jsonable",
+    "manifest_for",
+    "sha256",
+    "table",
+    "tree_sha256",
+    "write_atomic",
+]
+
+DISCLAIMER = "Research and teaching software; not medical advice."
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;"
+    "padding:0.2em 0.6em;text-align:right}img{max-width:100%}.note{color:#666}"
+)
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tree_sha256(root: Path) -> list[dict[str, str]]:
+    """``[{"path", "sha256"}]`` for every regular file under ``root`` (a bundle folder), sorted."""
+    return [
+        {"path": str(p.relative_to(root)), "sha256": sha256(p)}
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    ]
+
+
+def jsonable(obj: object) -> object:
+    """Plain JSON types: numpy scalars and arrays unwrapped, NaN and inf written as null."""
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    """A number with ``digits`` decimals, ``NA`` for None or non-finite."""
+    return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An HTML table; every cell is escaped."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def img_tag(png: bytes, alt: str) -> str:
+    """An ``<img>`` with the PNG embedded as base64 (the page stays self-contained)."""
+    data = base64.b64encode(png).decode()
+    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
+
+
+def html_page(title: str, parts: Sequence[str]) -> str:
+    """A complete self-contained HTML page from body fragments."""
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
+        + "\n".join(parts)
+        + "</body></html>\n"
+    )
+
+
+def check_out(out: Path, allowed: Sequence[str]) -> None:
+    """Refuse an ``out`` that is a file, or a folder holding anything but ``allowed`` files."""
+    if out.exists():
+        if not out.is_dir():
+            raise DataError(f"output {out}: exists and is not a folder")
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in allowed)
+        if foreign:
+            raise DataError(
+                f"output {out}: folder holds other files ({', '.join(foreign[:3])}); "
+                "choose an empty or new folder"
+            )
+
+
+def _replace_dir(tmp: Path, out: Path, allowed: Sequence[str]) -> None:
+    if out.exists():
+        check_out(out, allowed)
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old.rmdir()
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)
+
+
+def write_atomic(out: Path, files: Mapping[str, str | bytes], allowed: Sequence[str]) -> None:
+    """Write ``files`` (name -> text or bytes) into ``out`` all at once, or not at all.
+
+    The files go into a temporary folder beside ``out``, which is then renamed to ``out``
+    (replacing an earlier run's folder). On any failure the temporary folder is removed.
+
+    Raises
+    ------
+    DataError
+        ``out`` cannot be created or written.
+    """
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        tmp.chmod(0o755)  # mkdtemp makes it private; the output is an ordinary folder
+    except OSError as exc:
+        raise DataError(f"output {out}: cannot create ({exc.strerror or exc})") from exc
+    try:
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content, encoding="utf-8")
+        _replace_dir(tmp, out, allowed)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DataError(f"output {out}: cannot write ({exc.strerror or exc})") from exc
+    except BaseException:  # GutbrainError, KeyboardInterrupt: leave nothing half-written
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def manifest_for(
+    command: str, bundle_path: Path, options: dict[str, Any], bundle: StudyBundle
+) -> dict[str, Any]:
+    """Version, command, the bundle's files with SHA-256, its provenance (seed), and options."""
+    from gutbrain import __version__
+
+    prov = bundle.study.provenance
+    return {
+        "gutbrain_version": __version__,
+        "command": command,
+        "study": bundle.study.name,
+        "study_provenance": {k: str(v) for k, v in prov.items()} if prov else None,
+        "inputs": [
+            {"path": str(bundle_path / f["path"]), "sha256": f["sha256"]}
+            for f in tree_sha256(bundle_path)
+        ],
+        "options": options,
+    }
