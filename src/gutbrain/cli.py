@@ -65,6 +65,18 @@ def _progress_bar(label: str):
     return prog, update
 
 
+def _compile_notice() -> None:
+    """Say so when the model kernel will be compiled (first run on this machine)."""
+    from gutbrain.model._jit_cache import CACHE_DIR
+
+    if not any(CACHE_DIR.rglob("*integrate_batch*.nbi")):
+        typer.echo(
+            "compiling the model kernel (first run on this machine, about 2-3 minutes; "
+            "cached afterwards)...",
+            err=True,
+        )
+
+
 @app.command()
 def simulate(
     scenario: str = typer.Argument(..., help="scenario TOML file (see examples/scenarios/)"),
@@ -76,6 +88,7 @@ def simulate(
     """Simulate a scenario: trajectories (Parquet, CSV), an axis plot and a manifest."""
     from gutbrain.model.run import simulate_scenario
 
+    _compile_notice()
     prog, update = _progress_bar("simulating")
     with prog:
         manifest = simulate_scenario(
@@ -143,12 +156,13 @@ def demo(
     out: str = typer.Option("demo-output", "--out", "-o", help="output folder"),
     seed: int = typer.Option(2025, "--seed", help="random seed"),
 ) -> None:
-    """The flagship job: the JS2025 daily-diary probiotic trial in silico, written as a bundle."""
-    from gutbrain.trials.demo import run_demo
+    """The flagship job: the JS2025 daily-diary probiotic trial in silico, and its analysis."""
+    from gutbrain.report.demo_report import run_full_demo
 
+    _compile_notice()
     prog, update = _progress_bar("running the JS2025 design")
     with prog:
-        result = run_demo(out, seed=seed, progress=update)
+        result = run_full_demo(out, seed=seed, progress=update)
     for line in result.lines():
         typer.echo(line)
     typer.echo("Research simulation, not medical advice.")
@@ -241,6 +255,7 @@ def trial(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
 ) -> None:
     """Run a trial design and write its study bundle (identical locally and on Dask)."""
+    _compile_notice()
     from gutbrain.trials.output import write_trial
 
     prog, update = _progress_bar("simulating the trial")

@@ -7,24 +7,11 @@ import pytest
 
 import gutbrain.observe as observe
 from gutbrain.errors import ParameterError
+from gutbrain.io import INSTRUMENTS as BUNDLE_INSTRUMENTS
 from gutbrain.observe import INSTRUMENTS, instrument, parameter, parameter_table
 
-# Score ranges fixed by the study-bundle contract (common brief, "visits").
-BUNDLE_RANGES = {
-    "PHQ-9": (0, 27),
-    "GAD-7": (0, 21),
-    "PANAS-NA": (10, 50),
-    "PANAS-PA": (10, 50),
-    "STAI-state": (20, 80),
-    "STAI-trait": (20, 80),
-    "PSWQ": (16, 80),
-    "PSS-10": (0, 40),
-    "HAMD-17": (0, 52),
-    "MADRS": (0, 60),
-    "BDI-II": (0, 63),
-    "HAMA": (0, 56),
-    "IDS-C30": (0, 84),
-}
+# Score ranges fixed by the study-bundle contract: gutbrain.io is their single source.
+BUNDLE_RANGES = {name: (inst.min, inst.max) for name, inst in BUNDLE_INSTRUMENTS.items()}
 
 # Published "moderate" severity bands; the latent 0.5 (moderate MDD / moderate anxiety in the
 # model's convention) must map inside them.
