@@ -20,6 +20,10 @@ from gutbrain.model.trajectory import Trajectory
 __all__ = ["run_scenario", "simulate_scenario"]
 
 
+#: Days of noisy baseline life before day 0 (see :func:`run_scenario`).
+WARMUP_DAYS = 180
+
+
 def run_scenario(
     scenario: Scenario,
     people: int,
@@ -32,6 +36,10 @@ def run_scenario(
 
     People differ by parameters drawn within the declared ranges (PERT around the table
     values, :func:`draw_ensemble`) and, with ``noise``, by daily-life noise and life events.
+    Each person lives the same noisy life in every arm (common random numbers). With noise,
+    each person first lives ``WARMUP_DAYS`` days of baseline life with its own
+    noise, so day 0 starts from the noisy steady state rather than the deterministic one (life
+    events only add stressors, so the two differ and both arms would otherwise drift).
     """
     if people < 1:
         raise ScenarioError(f"--people must be at least 1, got {people}")
@@ -45,11 +53,22 @@ def run_scenario(
         params=ens,
         where=f"{scenario.source}: [person.parameters]",
     )
+    y_start = c.y0
+    if noise:
+        warm = simulate(
+            c.params, c.schedule(WARMUP_DAYS + 1), y0=c.y0, rng=np.random.default_rng([seed, 2])
+        )
+        y_start = warm.states[:, -1]
     n_arms = len(scenario.arms)
     params = c.params.take(np.tile(np.arange(people), n_arms))
-    y0 = np.tile(c.y0, (n_arms, 1))
+    y0 = np.tile(y_start, (n_arms, 1))
     group = np.repeat(np.arange(n_arms), people)
-    noise_rng = np.random.default_rng([seed, 1]) if noise else None
+    # Common random numbers: each person lives the same noisy life (daily noise and life
+    # events) in every arm, so arm differences are the interventions' effects alone.
+    noise_rng = None
+    if noise:
+        lives = np.random.SeedSequence([seed, 1]).spawn(people)
+        noise_rng = [np.random.default_rng(lives[i]) for _ in range(n_arms) for i in range(people)]
     return simulate(
         params,
         [s for _, s in scenario.arms],
