@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import doctest
-import re
-from pathlib import Path
 
 import pytest
 
 import gutbrain.analysis.meta.effects
 import gutbrain.analysis.meta.model
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "analysis.md"
 
-
-def _meta_section() -> str:
-    text = DOC.read_text()
-    start = text.index("## Meta-analysis")
-    nxt = text.find("\n## ", start + 1)
-    return text[start : nxt if nxt != -1 else len(text)]
-
-
-def test_docs_python_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
-    blocks = re.findall(r"```python\n(.*?)```", _meta_section(), flags=re.S)
-    assert len(blocks) >= 2
-    for block in blocks:
-        exec(compile(block, str(DOC), "exec"), {})
+def test_docs_python_examples_run(capsys: pytest.CaptureFixture[str], doc_examples) -> None:
+    assert doc_examples.run("analysis.md", "Meta-analysis") >= 2
     printed = capsys.readouterr().out
     # The numbers quoted in the comments of the first example (metafor 3.8-1 prints the same).
     for number in (

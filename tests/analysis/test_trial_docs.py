@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -10,17 +9,9 @@ import pytest
 DOC = Path(__file__).resolve().parents[2] / "docs" / "analysis.md"
 
 
-def _section(title: str) -> str:
-    text = DOC.read_text()
-    start = text.index(f"## {title}")
-    nxt = text.find("\n## ", start + 1)
-    return text[start : nxt if nxt != -1 else len(text)]
-
-
-def test_nof1_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    blocks = re.findall(r"```python\n(.*?)```", _section("N-of-1"), flags=re.S)
-    assert len(blocks) == 1
-    exec(compile(blocks[0], str(DOC), "exec"), {})
+def test_nof1_example_runs(capsys: pytest.CaptureFixture[str], doc_examples) -> None:
+    assert len(doc_examples.blocks("analysis.md", "N-of-1")) == 1
+    doc_examples.run("analysis.md", "N-of-1")
     out = capsys.readouterr().out
     for quoted in ("-5.15", "(-9.62 to -0.3)", "0.980", "0.833", "-6.5", "p = 0.25"):
         assert quoted in out

@@ -5,8 +5,9 @@ exposures (stress, diet, sleep, SSRI, ...). The channels marked ``derived`` are 
 scenario builder from a catalogue: a probiotic product becomes its colonisation intake and
 mechanism weights, an antibiotic course its per-guild kill spectrum, and an FMT its donor profile.
 
-Defaults are the healthy reference person's day; at these values every relative state of the
-reference person is 1 at steady state.
+Defaults are the healthy reference person's day, read from the parameter table (``fibre_ref``,
+``stress_ref``, ...); at these values every relative state of the reference person is 1 at
+steady state.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from gutbrain.model.parameters import PARAMETER_TABLE
 from gutbrain.model.states import GUILDS
 
 __all__ = ["EXPOSURES", "PUBLIC_EXPOSURES", "E", "ExposureInfo"]
@@ -84,44 +86,68 @@ class ExposureInfo:
 
 _INF = float("inf")
 
+
+def _ref(name: str) -> float:
+    """The reference day is defined once, in the parameter table (e.g. ``fibre_ref``)."""
+    return PARAMETER_TABLE[name].value
+
+
 EXPOSURES: dict[str, ExposureInfo] = {
     x.name: x
     for x in (
         ExposureInfo(
             "stress",
-            0.2,
+            _ref("stress_ref"),
             "0-1",
             0,
             1.5,
             True,
             "external stressors; 0.2 is ordinary daily life, 0.6 chronic work stress",
         ),
-        ExposureInfo("sleep_hours", 7.5, "h/day", 0, 14, True, "sleep duration"),
-        ExposureInfo("exercise_min", 30, "min/day", 0, 600, True, "moderate-to-vigorous exercise"),
+        ExposureInfo("sleep_hours", _ref("sleep_need"), "h/day", 0, 14, True, "sleep duration"),
+        ExposureInfo(
+            "exercise_min",
+            _ref("exercise_ref"),
+            "min/day",
+            0,
+            600,
+            True,
+            "moderate-to-vigorous exercise",
+        ),
         ExposureInfo("mindfulness_min", 0, "min/day", 0, 300, True, "mindfulness practice"),
-        ExposureInfo("fibre_g", 20, "g/day", 0, 150, True, "dietary fibre"),
-        ExposureInfo("polyphenols_mg", 800, "mg/day", 0, 5000, True, "dietary polyphenols"),
+        ExposureInfo("fibre_g", _ref("fibre_ref"), "g/day", 0, 150, True, "dietary fibre"),
+        ExposureInfo(
+            "polyphenols_mg",
+            _ref("polyphenols_ref"),
+            "mg/day",
+            0,
+            5000,
+            True,
+            "dietary polyphenols",
+        ),
         ExposureInfo("fermented_servings", 0, "servings/day", 0, 10, True, "fermented foods"),
         ExposureInfo(
             "ultraprocessed_share",
-            0.5,
+            _ref("upf_ref"),
             "fraction of energy",
             0,
             1,
             True,
             "ultra-processed food share of energy",
         ),
-        ExposureInfo("added_sugar_g", 60, "g/day", 0, 500, True, "added sugar"),
+        ExposureInfo("added_sugar_g", _ref("sugar_ref"), "g/day", 0, 500, True, "added sugar"),
         ExposureInfo(
             "mediterranean",
-            5,
+            _ref("mediterranean_ref"),
             "MEDAS 0-14",
             0,
             14,
             True,
             "Mediterranean-adherence composite (14-point MEDAS)",
         ),
-        ExposureInfo("alcohol_drinks", 0.5, "standard drinks/day", 0, 30, True, "alcohol"),
+        ExposureInfo(
+            "alcohol_drinks", _ref("alcohol_ref"), "standard drinks/day", 0, 30, True, "alcohol"
+        ),
         ExposureInfo("prebiotic_g", 0, "g/day", 0, 50, True, "prebiotic fibre (GOS/inulin)"),
         ExposureInfo(
             "ssri_dose",

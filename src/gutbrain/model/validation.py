@@ -60,10 +60,6 @@ def effect_onset(effect: np.ndarray, ref_day: int, fraction: float = 0.5) -> int
     return int(hit[0]) if hit.size else -1
 
 
-def _fmt(x: float, d: int = 3) -> str:
-    return f"{x:.{d}g}"
-
-
 # ----------------------------------------------------------------------------------------------
 def b1_homeostasis() -> CheckResult:
     c = cohort("healthy")
