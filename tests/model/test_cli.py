@@ -76,7 +76,17 @@ def test_validate_unknown_check_is_a_clean_error():
     assert r.returncode == 2 and "unknown check 'B99'" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_validate_exits_non_zero_when_a_check_fails():
-    r = _run("validate", "--check", "B6a")
-    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
-    assert "0 of 1 checks pass" in r.stdout
+def test_validate_exits_non_zero_when_a_check_fails(monkeypatch, capsys):
+    # every real check passes, so a failing one is injected into the registry
+    import pytest
+
+    from gutbrain import cli
+    from gutbrain.model import validation
+
+    failing = validation.CheckResult("XFAIL", "an injected failing check", "pass", "fail", False)
+    monkeypatch.setitem(validation.CHECKS, "XFAIL", lambda: failing)
+    monkeypatch.setattr(sys, "argv", ["gutbrain", "validate", "--check", "XFAIL", "--check", "B1"])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 1
+    assert "1 of 2 checks pass" in capsys.readouterr().out

@@ -9,11 +9,7 @@ import pytest
 
 from gutbrain.model.validation import CHECKS
 
-KNOWN_FAILING = {
-    "B6a": "in the depressed attractor the probiotic's peripheral pathways (SCFA, barrier, "
-    "pathobiont exclusion, vagal-inflammatory reflex) still lower severity by about 0.05 at "
-    "week 8, about 70 % of the adjunct's gain over the SSRI, against a limit of 25 %",
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("check_id", list(CHECKS))

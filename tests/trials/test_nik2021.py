@@ -27,20 +27,9 @@ def smds() -> dict[str, tuple[float, float]]:
 
 def test_adjunct_smd_inside_published_ci(smds) -> None:
     g, _ = smds["adjunct"]
-    # Known gap: see validation check B6a (the probiotic alone is not null in the model).
-    _known_gap(0.49 <= g <= 1.17, f"adjunct g = {g:.3f}; NIK2021 CI 0.49-1.17")
     assert 0.49 <= g <= 1.17, f"adjunct g = {g:.3f}; NIK2021 CI 0.49-1.17"
 
 
 def test_standalone_smd_inside_published_ci(smds) -> None:
     g, _ = smds["standalone"]
-    _known_gap(-0.34 <= g <= 0.30, f"stand-alone g = {g:.3f}; NIK2021 CI -0.34 to 0.30")
     assert -0.34 <= g <= 0.30, f"stand-alone g = {g:.3f}; NIK2021 CI -0.34 to 0.30"
-
-
-def _known_gap(ok: bool, why: str) -> None:
-    """A target the model does not reproduce yet: reported as XFAIL with its figures, and a
-    failure as soon as it passes, so the marker is removed (strict, not dropped)."""
-    if ok:
-        pytest.fail(f"target now met; remove the known-gap marker ({why})")
-    pytest.xfail(why)

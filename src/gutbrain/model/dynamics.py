@@ -453,18 +453,19 @@ def brain(
       neuroplasticity this is the CNS-HPA mutual inhibition (MIZ2023).
     """
     dydt[S.ssri_adaptation] = p[P.gamma_ssri] * (e[E.ssri_dose] - y[S.ssri_adaptation])
+    # the plasticity window (iPlasticity; CAS2005, MAYA2008, KAR2011): open in a plastic brain,
+    # nearly shut when BDNF has collapsed (depression), re-opened by an adapted SSRI. Gut-to-brain
+    # signals change central tone only through an open window, so a probiotic acts in a
+    # depressed brain as an SSRI adjunct and hardly alone (NIK2021)
+    plastic = min(y[S.neuroplasticity] + p[P.e_ssri_plasticity_window] * y[S.ssri_adaptation], 1.0)
     sero_t = _floor(
         1.0
         + p[P.e_ssri_serotonergic] * y[S.ssri_adaptation]
         - p[P.e_kynurenine_serotonergic] * (kyn - 1.0)
-        + p[P.e_vagal_serotonergic] * vag_brain,
+        + plastic * p[P.e_vagal_serotonergic] * vag_brain,
         0.05,
     )
     dydt[S.serotonergic] = p[P.gamma_serotonergic] * (sero_t - y[S.serotonergic])
-    # receptor plasticity needs neuroplasticity: with BDNF collapsed (depression) gut signals
-    # barely reach central tone, and restoring plasticity (SSRIs) makes them effective again,
-    # the rationale for probiotics as an adjunct rather than alone (NIK2021)
-    plastic = y[S.neuroplasticity]
     gaba_t = _floor(
         1.0
         + plastic
@@ -504,14 +505,22 @@ def brain(
     # SSRIs, training and therapy restore lost plasticity; none lifts it above healthy
     n_t = _clip(
         hill
-        - p[P.e_inflammation_neuroplasticity] * (y[S.inflammation] - 1.0)
+        - p[P.e_inflammation_neuroplasticity] * _pos(y[S.inflammation] - 1.0)
         + p[P.e_ssri_neuroplasticity] * y[S.ssri_adaptation]
         + p[P.e_fitness_neuroplasticity] * (y[S.fitness] - 1.0)
         + p[P.e_cbt_neuroplasticity] * y[S.cbt_skill],
         0.0,
         1.0,
     )
-    dydt[S.neuroplasticity] = p[P.gamma_neuroplasticity] * (n_t - y[S.neuroplasticity])
+    # plasticity is lost at the full rate, but lost plasticity regrows only as fast as the
+    # window permits: inputs that raise the target (a probiotic, a diet) act slowly in a
+    # collapsed brain on their own and fully with an SSRI
+    gap = n_t - y[S.neuroplasticity]
+    rate = p[P.gamma_neuroplasticity]
+    if gap > 0.0:
+        floor = p[P.plasticity_recovery_floor]
+        rate *= floor + (1.0 - floor) * plastic
+    dydt[S.neuroplasticity] = rate * gap
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
