@@ -1,23 +1,30 @@
 """Throughput and memory of chunked trial runs, against the bare model run side by side.
 
-For each size N the JS2025 design (28 intervention days + 7 run-in) runs in a fresh process with
-``write_trial`` (blocks of 1024, chunks of 2 blocks, Parquet row groups) and reports person-days
-per second (intervention + run-in days) and the process's peak resident memory. The baseline is
-``gutbrain.model.simulate`` alone on the same number of people and days (no spin-up, no
-observation, no writing), so the ratio is the price of populations, observation and output.
+For each size N the JS2025 design (28 intervention days + 7 run-in days = 35 simulated days per
+person) runs in a fresh process with ``write_trial`` (blocks of 1024 people, chunks of 2 blocks,
+one Parquet row group per chunk) and reports person-days per second over those 35 days and the
+process's peak resident memory. The baseline is ``gutbrain.model.simulate`` alone on the same
+number of people and days, in chunks of 2048 (daily-life noise and life events, no spin-up, no
+observation, no writing), also in a fresh process, so the ratio is the price of populations
+(including every new person's 730-day spin-up to steady state), observation and output.
 Constant memory shows as a peak RSS that does not grow with N.
 
-Usage: ``python benchmarks/bench_trials.py [--people 2500 10000 ...]``
+Usage: ``python benchmarks/bench_trials.py [--people 10000 100000 1000000]``; a child process
+reports its progress on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import subprocess
 import sys
 import tempfile
 import time
+
+BLOCK, CHUNK_BLOCKS, MODEL_CHUNK = 1024, 2, 2048
 
 
 def _child(n: int, mode: str) -> dict[str, float]:
@@ -26,14 +33,24 @@ def _child(n: int, mode: str) -> dict[str, float]:
 
     from gutbrain.trials.design import load_design
 
-    d = dataclasses.replace(load_design("examples/trials/js2025.toml"), n=n, block_size=1024)
+    d = dataclasses.replace(load_design("examples/trials/js2025.toml"), n=n, block_size=BLOCK)
     days = d.total_days
+    step = max(n // 20, 1)
+    mark = [step]
+
+    def progress(done: int, total: int) -> None:
+        if done >= mark[0] or done == total:
+            rate = done * days / (time.perf_counter() - t0)
+            print(f"  {mode} {done}/{total} people, {rate:.0f} person-days/s", file=sys.stderr)
+            sys.stderr.flush()
+            mark[0] = done + step
+
     t0 = time.perf_counter()
     if mode == "trial":
         from gutbrain.trials.output import write_trial
 
         with tempfile.TemporaryDirectory() as tmp:
-            write_trial(d, f"{tmp}/b", seed=1, chunk_blocks=2)
+            write_trial(d, f"{tmp}/b", seed=1, chunk_blocks=CHUNK_BLOCKS, progress=progress)
     else:
         import numpy as np
 
@@ -41,18 +58,25 @@ def _child(n: int, mode: str) -> dict[str, float]:
         from gutbrain.model.schedule import Schedule
         from gutbrain.model.simulate import simulate
 
-        for lo in range(0, n, 2048):
-            m = min(2048, n - lo)
+        for lo in range(0, n, MODEL_CHUNK):
+            m = min(MODEL_CHUNK, n - lo)
             simulate(Parameters.default(m), Schedule.constant(days), rng=np.random.default_rng(lo))
+            progress(lo + m, n)
     dt = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"n": n, "seconds": dt, "person_days_per_s": n * days / dt, "peak_rss_mb": peak_mb}
+    return {
+        "n": n,
+        "days": days,
+        "seconds": dt,
+        "person_days_per_s": n * days / dt,
+        "peak_rss_mb": peak_mb,
+    }
 
 
 def _run(n: int, mode: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(n)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
         check=True,
     )
@@ -68,12 +92,22 @@ def main() -> None:
         print(json.dumps(_child(int(a.child[1]), a.child[0])))
         return
     _run(64, "trial")  # warm the numba cache
-    print(f"{'people':>8} {'trial pd/s':>12} {'model pd/s':>12} {'ratio':>7} {'trial MB':>9}")
+    print(
+        f"JS2025 design, 35 simulated days per person (28 intervention + 7 run-in); "
+        f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
+    )
+    print(
+        f"{'people':>8} {'trial pd/s':>11} {'model pd/s':>11} {'ratio':>7} "
+        f"{'trial s':>8} {'model s':>8} {'trial MB':>9} {'model MB':>9}"
+    )
     for n in a.people:
         t, m = _run(n, "trial"), _run(n, "model")
         print(
-            f"{n:>8} {t['person_days_per_s']:>12.0f} {m['person_days_per_s']:>12.0f} "
-            f"{t['person_days_per_s'] / m['person_days_per_s']:>7.3f} {t['peak_rss_mb']:>9.0f}"
+            f"{n:>8} {t['person_days_per_s']:>11.0f} {m['person_days_per_s']:>11.0f} "
+            f"{t['person_days_per_s'] / m['person_days_per_s']:>7.3f} "
+            f"{t['seconds']:>8.1f} {m['seconds']:>8.1f} "
+            f"{t['peak_rss_mb']:>9.0f} {m['peak_rss_mb']:>9.0f}",
+            flush=True,
         )
 
 

@@ -7,7 +7,15 @@ import pytest
 
 from gutbrain.errors import DesignError
 from gutbrain.model.parameters import PARAMETER_TABLE, REFERENCE_COMPOSITION, TRAITS
-from gutbrain.population.cohorts import COHORTS, TraitSpec, cohort_spec, sample_population
+from gutbrain.population.cohorts import (
+    COHORTS,
+    STREAM_CONDUCT,
+    TraitSpec,
+    cohort_spec,
+    person_streams,
+    sample_population,
+    stream_generators,
+)
 
 EXPECTED = {
     "healthy_young_adults",
@@ -44,6 +52,21 @@ def test_person_does_not_depend_on_batch() -> None:
     b = sample_population("untreated_mdd", np.array([7, 8, 9]), seed=5)
     np.testing.assert_array_equal(a.params.values[7:], b.params.values)
     np.testing.assert_allclose(a.y0[7:], b.y0, rtol=1e-12)
+
+
+def test_stream_generators_are_the_spawned_sub_streams() -> None:
+    # Built directly from the spawn key, they must equal spawning each person's SeedSequence:
+    # that is what keeps bundles identical to runs made with the spawning code.
+    idx = np.array([0, 3, 1000])
+    direct = stream_generators([9, 0], idx, STREAM_CONDUCT)
+    spawned = [
+        np.random.default_rng(ss.spawn(STREAM_CONDUCT + 1)[STREAM_CONDUCT])
+        for ss in person_streams([9, 0], idx)
+    ]
+    for a, b in zip(direct, spawned, strict=True):
+        np.testing.assert_array_equal(a.random(5), b.random(5))
+    other = stream_generators([9, 0], idx, STREAM_CONDUCT - 1)
+    assert not np.array_equal(other[0].random(5), direct[0].random(5))
 
 
 def test_logitnormal_median_and_bounds() -> None:

@@ -22,6 +22,7 @@ __all__ = ["initial_state", "reference_state", "simulate"]
 
 ProgressFn = Callable[[int, int], None]
 SPIN_UP_DAYS = 730
+_SPIN_UP_BATCH = 128
 _N_NOISE = 3
 
 
@@ -75,21 +76,31 @@ def initial_state(
         return y0
     n = params.n_people
     sched = np.repeat(baseline.values[None, :1], spin_up_days + 1, axis=1)
-    ys = np.empty((n, spin_up_days + 1, N_STATES))
-    ya = np.empty((n, spin_up_days + 1, N_AUX))
-    integrate_batch(
-        np.ascontiguousarray(y0),
-        np.ascontiguousarray(params.values),
-        sched,
-        np.zeros(n, dtype=np.int64),
-        np.zeros((n, spin_up_days + 1)),
-        np.ones((n, spin_up_days + 1)),
-        np.zeros((n, 0, _N_NOISE)),
-        2,
-        ys,
-        ya,
-    )
-    return ys[:, -1].copy()
+    # Only the last day is kept, so people go through in batches of _SPIN_UP_BATCH: the daily
+    # outputs then take a bounded ~30 MB however many people spin up (people are independent,
+    # so the result does not depend on the batching).
+    m = min(n, _SPIN_UP_BATCH)
+    ys = np.empty((m, spin_up_days + 1, N_STATES))
+    ya = np.empty((m, spin_up_days + 1, N_AUX))
+    out = np.empty((n, N_STATES))
+    pv = np.ascontiguousarray(params.values)
+    for lo in range(0, n, m):
+        hi = min(lo + m, n)
+        k = hi - lo
+        integrate_batch(
+            np.ascontiguousarray(y0[lo:hi]),
+            pv[lo:hi],
+            sched,
+            np.zeros(k, dtype=np.int64),
+            np.zeros((k, spin_up_days + 1)),
+            np.ones((k, spin_up_days + 1)),
+            np.zeros((k, 0, _N_NOISE)),
+            2,
+            ys[:k],
+            ya[:k],
+        )
+        out[lo:hi] = ys[:k, -1]
+    return out
 
 
 def _person_randomness(

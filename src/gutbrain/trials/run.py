@@ -36,8 +36,8 @@ from gutbrain.population.cohorts import (
     STREAM_SCREEN,
     Population,
     cohort_spec,
-    person_streams,
     sample_population,
+    stream_generators,
 )
 from gutbrain.trials.conduct import allocate, build_schedule, conduct, phase_days
 from gutbrain.trials.design import Criterion, TrialDesign, load_design
@@ -64,9 +64,7 @@ ProgressFn = Callable[[int, int], None]
 
 
 def _gens(seed: int, idx: np.ndarray, stream: int) -> list[np.random.Generator]:
-    return [
-        np.random.default_rng(ss.spawn(stream + 1)[stream]) for ss in person_streams([seed, 0], idx)
-    ]
+    return stream_generators([seed, 0], idx, stream)
 
 
 def _criteria(design: TrialDesign) -> tuple[Criterion, ...]:
@@ -228,8 +226,9 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
     latent = _latent_frame(traj, ids, d.first_day)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2], spawn_key=(b,)))
     last = d.treatment_days + d.follow_up_days
-    wd = pd.Series(np.where(withdrawn < 0, last, withdrawn), index=ids)
-    in_study = latent["day"].to_numpy() < wd.loc[latent["participant"]].to_numpy()
+    # First day out of the study, per person; latent rows are person-major, day-minor.
+    wd = np.where(withdrawn < 0, last, withdrawn)
+    in_study = latent["day"].to_numpy() < np.repeat(wd, d.total_days)
 
     out: dict[str, pd.DataFrame] = {}
     seq_col = "sequence" if d.design != "parallel" else "arm"
@@ -264,20 +263,26 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
         diary["phase"] = _phase_column(d, alloc, diary["day"].to_numpy(), who)
     out["diary"] = diary
 
+    id_arr = np.asarray(ids, dtype=object)
     visit_parts = []
     for v in d.visits:
-        keep = [p for p in ids if v.day < wd[p]]
-        if not keep:
+        keep = id_arr[v.day < wd]
+        if not len(keep):
             continue
         sched = pd.DataFrame({"participant": keep, "visit": v.name, "day": np.int64(v.day)})
         visit_parts.append(administer(latent, sched, list(v.instruments), rng))
     if visit_parts:
         out["visits"] = pd.concat(visit_parts, ignore_index=True)
     if d.biomarker_days and d.markers:
-        rows = [(p, day) for day in d.biomarker_days for p in ids if day < wd[p]]
-        if rows:
-            sched = pd.DataFrame(rows, columns=["participant", "day"])
-            sched["day"] = sched["day"].astype(np.int64)
+        bdays = np.asarray(d.biomarker_days, dtype=np.int64)
+        hit = bdays[:, None] < wd[None, :]  # (sampling day, person), day-major like the rows
+        if hit.any():
+            sched = pd.DataFrame(
+                {
+                    "participant": np.broadcast_to(id_arr, hit.shape)[hit],
+                    "day": np.broadcast_to(bdays[:, None], hit.shape)[hit],
+                }
+            )
             out["biomarkers"] = measure_biomarkers(latent, sched, rng, list(d.markers))
     out["truth_latent"] = latent
     return out
