@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from gutbrain.diary.crud.researchers import session_researcher
 from gutbrain.diary.db import Database
@@ -176,8 +177,9 @@ async def get_participant_auth(request: Request, state: StateDep) -> Participant
 ParticipantAuthDep = Annotated[ParticipantAuth, Depends(get_participant_auth)]
 
 
-async def participant_csrf(request: Request, state: StateDep, auth: ParticipantAuthDep) -> None:
-    form = await request.form()
+def _check_participant_csrf(
+    request: Request, state: AppState, auth: ParticipantAuth, form: FormData
+) -> None:
     token = form.get("csrf") or request.headers.get("x-csrf-token")
     if not check_csrf(state.secret_key, auth.token_hash, str(token) if token else None):
         raise HTTPException(
@@ -185,4 +187,34 @@ async def participant_csrf(request: Request, state: StateDep, auth: ParticipantA
         )
 
 
+async def participant_csrf(request: Request, state: StateDep, auth: ParticipantAuthDep) -> None:
+    _check_participant_csrf(request, state, auth, await request.form())
+
+
 ParticipantCsrf = Depends(participant_csrf)
+
+
+@dataclass(frozen=True)
+class ParticipantPost:
+    """A participant's state-changing request: authenticated, CSRF-checked, form parsed."""
+
+    auth: ParticipantAuth
+    state: AppState
+    now: dt.datetime
+    form: FormData
+
+
+async def get_participant_post(request: Request) -> ParticipantPost:
+    """The checks of ``ParticipantAuthDep`` + ``ParticipantCsrf`` + ``NowDep`` in one dependency.
+
+    Same checks, same order (429/401 for the link, then 403 for CSRF). The daily submission is
+    the hot path, and FastAPI's bookkeeping per declared dependency cost more than the checks.
+    """
+    state = await get_state(request)
+    auth = await get_participant_auth(request, state)
+    form = await request.form()
+    _check_participant_csrf(request, state, auth, form)
+    return ParticipantPost(auth, state, state.clock(), form)
+
+
+ParticipantPostDep = Annotated[ParticipantPost, Depends(get_participant_post)]
