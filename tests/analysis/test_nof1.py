@@ -3,6 +3,8 @@ calibration by simulation, pooling."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -221,3 +223,17 @@ def test_errors() -> None:
         nof1_series(b, wash_in=14)
     with pytest.raises(ParameterError, match="phi_grid"):
         Nof1Prior(phi_grid=(0.5, 1.0))
+
+
+def test_participants_with_too_few_days_are_left_out_with_the_reason() -> None:
+    b = nof1_bundle(2, n=2)
+    short = b.diary[(b.diary["participant"] == "N00") | (b.diary["day"] < 5)]
+    sparse = dataclasses.replace(b, diary=short.reset_index(drop=True))
+    res = nof1_series(sparse)
+    assert list(res.posteriors) == ["N00"]
+    assert "N01" in res.not_estimable and "need >= 3" in res.not_estimable["N01"]
+    assert res.to_dict()["not_estimable"][0]["participant"] == "N01"
+    # nobody estimable: one clear error naming each participant
+    only = dataclasses.replace(b, diary=b.diary[b.diary["day"] < 5].reset_index(drop=True))
+    with pytest.raises(DataError, match=r"no participant has enough diary days.*N00.*N01"):
+        nof1_series(only)

@@ -4,7 +4,7 @@ A researcher logs in, creates an unblinded N-of-1 study from the form and enrols
 the participant opens the personal link on a phone-sized screen, consents and submits entries on
 several days (one of them through a dropped connection, recovered from the browser draft, and one
 with JavaScript disabled); the researcher sees the dashboard and exports the bundle, which is then
-read back with :func:`gutbrain.io.read_bundle`.
+read back with :func:`gutbrain.io.read_bundle` and analysed with ``gutbrain analyze``.
 
 The test takes the screenshots used in ``docs/diary.md``. They go to a temporary folder unless
 ``GUTBRAIN_UPDATE_SCREENSHOTS=1`` is set, which writes them to ``docs/img/`` (so a test run never
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import shutil
 import threading
@@ -24,8 +25,12 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from gutbrain.analysis.nof1 import nof1_series
+from gutbrain.cli import app as cli_app
 from gutbrain.diary.crud.researchers import create_researcher
 from gutbrain.diary.db import Database, migrate
 from gutbrain.diary.main import create_app
@@ -111,7 +116,7 @@ def test_nof1_study_end_to_end(server, tmp_path, shots):
     }
 
 
-def _scenario(browser, base, clock, tmp_path, shots):
+def _scenario(browser, base, clock, tmp_path, shots) -> None:
     researcher = browser.new_context(viewport={"width": 1280, "height": 900})
     r = researcher.new_page()
     r.goto(f"{base}/login")
@@ -195,9 +200,16 @@ def _scenario(browser, base, clock, tmp_path, shots):
     q.goto(f"{base}/diary/history")
     assert q.is_visible("svg.chart")
 
+    # days 5-7: the last blocks, so both phases have enough days for an N-of-1 estimate
+    for day, (na, pa) in enumerate([(20, 70), (15, 75), (17, 71)], start=5):
+        clock.advance(days=1)
+        p.goto(f"{base}/diary")
+        assert p.is_visible(f"text=Day {day}")
+        _send(p, na, pa)
+
     # --- the researcher: dashboard and export ------------------------------------------------
     r.goto(study_url)
-    assert "100% (5/5)" in r.content()
+    assert "100% (8/8)" in r.content()
     r.screenshot(path=str(shots / "researcher-dashboard.png"), full_page=True)
     with r.expect_download() as dl:
         r.click("text=Export study bundle")
@@ -216,10 +228,29 @@ def _scenario(browser, base, clock, tmp_path, shots):
     assert bundle.participants["participant"].tolist() == ["P001"]
     sequence = bundle.participants["sequence"].iloc[0]
     d = bundle.diary
-    assert d["day"].tolist() == [0, 1, 2, 3, 4]
-    assert d["negative_affect"].tolist() == [35.0, 30.0, 28.0, 22.0, 18.0]
-    assert d["positive_affect"].tolist() == [60.0, 62.0, 65.0, 70.0, 72.0]
-    assert d["stool_form"].tolist() == [4, 4, 4, 5, 4]
-    assert d["phase"].tolist() == [sequence[day // 2] for day in range(5)]
-    assert d["date"].dt.strftime("%Y-%m-%d").tolist() == [f"2026-03-0{i}" for i in range(2, 7)]
+    assert d["day"].tolist() == list(range(8))
+    na = [35.0, 30.0, 28.0, 22.0, 18.0, 20.0, 15.0, 17.0]
+    assert d["negative_affect"].tolist() == na
+    assert d["positive_affect"].tolist() == [60.0, 62.0, 65.0, 70.0, 72.0, 70.0, 75.0, 71.0]
+    assert d["stool_form"].tolist() == [4, 4, 4, 5, 4, 4, 4, 4]
+    assert d["phase"].tolist() == [sequence[day // 2] for day in range(8)]
+    assert d["date"].dt.strftime("%Y-%m-%d").tolist() == [f"2026-03-0{i}" for i in range(2, 10)]
     assert bundle.visits is not None and len(bundle.visits) == 0  # PHQ-9 was due, not answered
+
+    # --- step 3 of the scenario: `gutbrain analyze` reads the export -------------------------
+    out = tmp_path / "analysis"
+    result = CliRunner().invoke(
+        cli_app, ["analyze", str(tmp_path / "export" / root), "--out", str(out)]
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert (out / "report.html").is_file()
+    results = json.loads((out / "results.json").read_text())
+    assert results["design"] == "nof1"
+    (person,) = results["nof1"]["participants"]
+    assert person["participant"] == "P001" and person["sequence"] == sequence
+    assert results["nof1"]["not_estimable"] == []
+    # all 8 days analysed (no wash-in); the estimate is the library's on the exported bundle
+    assert person["n"] == 8
+    assert np.isfinite(person["mean"]) and person["ci_low"] < person["mean"] < person["ci_high"]
+    assert person["mean"] == pytest.approx(nof1_series(bundle).posteriors["P001"].mean)
+    assert "P001" in (out / "report.html").read_text()

@@ -102,6 +102,16 @@ def test_crossover_uses_phases(tmp_path: Path) -> None:
         ('label = "placebo"', 'lable = "placebo"', "arms[1]", "unknown key 'lable'"),
         ("seed = 1", 'seed = "one"', "provenance.seed", "expected an integer"),
         ('name = "Tiny"', 'name = "Tiny"\ndesgin = "x"', "desgin", "unknown key 'desgin'"),
+        ("seed = 1", 'seed = 1\n[columns.diray]\nx = "text"', "columns.diray", "not a bundle"),
+        ("seed = 1", 'seed = 1\n[columns.diary]\nday = "text"', "columns.diary.day", "defines"),
+        (
+            "seed = 1",
+            'seed = 1\n[columns.diary]\nx = "str"',
+            "columns.diary.x",
+            "not a column kind",
+        ),
+        ("seed = 1", "seed = 1\n[columns.diary]\nx = 1", "columns.diary.x", "is an integer"),
+        ("seed = 1", 'seed = 1\n[columns]\ndiary = "x"', "columns.diary", "is a string"),
     ],
 )
 def test_bad_values(tmp_path: Path, old: str, new: str, key: str, expected: str) -> None:
@@ -109,6 +119,15 @@ def test_bad_values(tmp_path: Path, old: str, new: str, key: str, expected: str)
     assert f"column {key!r}" in str(err)
     assert expected in str(err)
     assert err.column == key
+
+
+def test_declared_columns_round_trip_through_to_dict(tmp_path: Path) -> None:
+    text = GOOD + '[columns.diary]\nnotes = "text"\nsteps = "int"\n'
+    (tmp_path / "study.toml").write_text(text)
+    meta = read_study_toml(tmp_path / "study.toml")
+    assert meta.declared("diary") == {"notes": "text", "steps": "int"}
+    assert meta.declared("visits") == {}
+    assert StudyMeta.from_dict(meta.to_dict()) == meta
 
 
 @pytest.mark.parametrize("key", ["name", "design", "start", "day0", "instruments"])

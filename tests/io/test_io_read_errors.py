@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from _bundle_helpers import add_column, append_row, drop_column, read_rows, set_cell, write_rows
 
@@ -273,3 +274,72 @@ def test_error_pickles(tiny_dir: Path) -> None:
         err.column,
         err.value,
     )
+
+
+# --- extra columns: declared kinds ([columns.<table>] in study.toml) and inferred ones ----------
+
+
+def _declare(folder: Path, text: str) -> None:
+    with (folder / "study.toml").open("a", encoding="utf-8") as fh:
+        fh.write("\n" + text)
+
+
+def test_declared_text_column_keeps_numeric_looking_cells(tiny_dir: Path) -> None:
+    add_column(tiny_dir / "diary.csv", "notes", fill="12")
+    set_cell(tiny_dir / "diary.csv", 2, "notes", "007")
+    set_cell(tiny_dir / "diary.csv", 3, "notes", "")
+    _declare(tiny_dir, '[columns.diary]\nnotes = "text"\n')
+    notes = read_bundle(tiny_dir).diary["notes"]
+    assert notes.dtype == "str"
+    assert [None if pd.isna(v) else v for v in notes[:3]] == ["12", "007", None]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "reason"),
+    [("int", "1.5", "is not an integer"), ("float", "n/a", "is not a number")],
+)
+def test_declared_numeric_column_reports_the_cell(
+    tiny_dir: Path, kind: str, value: str, reason: str
+) -> None:
+    add_column(tiny_dir / "participants.csv", "visits_done", fill="3")
+    set_cell(tiny_dir / "participants.csv", 3, "visits_done", value)
+    _declare(tiny_dir, f'[columns.participants]\nvisits_done = "{kind}"\n')
+    err = _error(tiny_dir)
+    _assert_names(err, "participants.csv", 3, "visits_done", repr(value))
+    assert reason in str(err)
+
+
+def test_declared_int_column_is_int64_and_Int64_with_missing(tiny_dir: Path) -> None:
+    add_column(tiny_dir / "participants.csv", "visits_done", fill="3")
+    _declare(tiny_dir, '[columns.participants]\nvisits_done = "int"\n')
+    assert read_bundle(tiny_dir).participants["visits_done"].dtype == "int64"
+    set_cell(tiny_dir / "participants.csv", 2, "visits_done", "")
+    assert read_bundle(tiny_dir).participants["visits_done"].dtype == "Int64"
+
+
+def test_declared_column_that_is_absent_is_reported(tiny_dir: Path) -> None:
+    _declare(tiny_dir, '[columns.diary]\nnots = "text"\n')
+    err = _error(tiny_dir)
+    assert "diary.csv" in str(err)
+    assert "has no column 'nots', which study.toml declares in [columns.diary]" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("cells", "dtype", "values"),
+    [
+        (["1", "2", "", "4"], "Int64", [1, 2, None, 4]),  # integers: inferred as numbers
+        (["1.5", "2", "NA", "4"], "float64", [1.5, 2.0, None, 4.0]),
+        (["007", "12", "", "4"], "str", ["007", "12", None, "4"]),  # a leading zero: a code
+        (["+5", "12", "3", "4"], "str", ["+5", "12", "3", "4"]),  # a plus sign: a code
+        (["0.5", "0", "-0.25", "4"], "float64", [0.5, 0.0, -0.25, 4.0]),  # 0.5 is a number
+    ],
+)
+def test_undeclared_extra_column_inference(
+    tiny_dir: Path, cells: list[str], dtype: str, values: list[object]
+) -> None:
+    add_column(tiny_dir / "participants.csv", "site")
+    for row, cell in enumerate(cells, start=1):
+        set_cell(tiny_dir / "participants.csv", row, "site", cell)
+    site = read_bundle(tiny_dir).participants["site"]
+    assert site.dtype == dtype
+    assert [None if pd.isna(v) else v for v in site] == values

@@ -270,10 +270,26 @@ def test_extra_columns_keep_their_kind(tmp_path: Path, tiny: StudyBundle) -> Non
     assert back.participants["site"].tolist() == ["01", "02", "01", "03"]
     assert back.participants["visits_done"].dtype == "Int64"
     assert back.participants["score"].dtype == "float64"
-    # In CSV nothing says "01" is text, so a column of integers is read as integers.
+    # In CSV a leading zero marks a code, so "01" stays text without a declaration.
     back = read_bundle(write_bundle(bundle, tmp_path / "csv", format="csv"))
-    assert back.participants["site"].tolist() == [1, 2, 1, 3]
-    assert back.participants["site"].dtype == "int64"
+    assert back.participants["site"].tolist() == ["01", "02", "01", "03"]
+    assert back.participants["site"].dtype == "str"
+    assert back.study.declared("participants") == {}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_numeric_looking_text_round_trips_in_both_formats(
+    tmp_path: Path, tiny: StudyBundle, fmt: str
+) -> None:
+    codes = pd.Series(["12", "7", None, "NA"], dtype="str")  # "NA" is text in a text column
+    bundle = dataclasses.replace(tiny, participants=tiny.participants.assign(code=codes))
+    back = read_bundle(write_bundle(bundle, tmp_path / fmt, format=fmt))  # type: ignore[arg-type]
+    got = back.participants["code"]
+    assert got.dtype == "str"
+    assert [None if pd.isna(v) else v for v in got] == ["12", "7", None, "NA"]
+    assert back.study.declared("participants") == {"code": "text"}
+    assert '[columns.participants]\ncode = "text"' in (tmp_path / fmt / "study.toml").read_text()
+    assert back.study.declared("diary") == {}  # nothing declared that needs no declaration
 
 
 def test_non_finite_extra_is_refused(tiny: StudyBundle) -> None:

@@ -217,6 +217,9 @@ class Nof1SeriesResult:
     posteriors: dict[str, Nof1Posterior]
     tests: dict[str, RandomisationTest]
     pooled: MetaResult | None
+    #: Participants left out because their data cannot support an estimate, with the reason
+    #: (e.g. fewer than 3 analysed days in a phase: a pilot, or an early dropout).
+    not_estimable: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """One row per participant: posterior and randomisation test."""
@@ -257,6 +260,9 @@ class Nof1SeriesResult:
             "mid": self.mid,
             "prior": self.prior.to_dict(),
             "participants": self.summary().to_dict(orient="records"),
+            "not_estimable": [
+                {"participant": pid, "reason": why} for pid, why in self.not_estimable.items()
+            ],
             "pooled": self.pooled_dict(),
         }
 
@@ -577,7 +583,9 @@ def nof1_series(
     DesignError
         Not an N-of-1 design, or no block length.
     DataError
-        A participant with too few analysed days.
+        When no participant has enough analysed days (3 per phase); the message names each
+        participant and what is missing. Participants with too few days among others who have
+        enough are left out and listed in ``not_estimable``.
     """
     study = bundle.study
     if study.design != "nof1":
@@ -606,11 +614,16 @@ def nof1_series(
     seqs = bundle.participants.set_index("participant")["sequence"]
     if participants is not None:
         seqs = seqs.loc[list(participants)]
-    data, posts, tests = {}, {}, {}
+    data, posts, tests, skipped = {}, {}, {}, {}
     for pid, seq in seqs.items():
         pid, seq = str(pid), str(seq)
-        data[pid] = nof1_data(bundle.diary, pid, seq, block_days=block_days, wash_in=wash_in,
-                              control=control, treatment=treatment)  # fmt: skip
+        try:
+            data[pid] = nof1_data(bundle.diary, pid, seq, block_days=block_days,
+                                  wash_in=wash_in, control=control,
+                                  treatment=treatment)  # fmt: skip
+        except DataError as exc:  # too few days: a fact about this person's data, not an error
+            skipped[pid] = str(exc)
+            continue
         posts[pid] = nof1_posterior(data[pid], mid=mid, prior=prior, conf_level=conf_level)
         try:
             allowed_sequences(seq, scheme)
@@ -620,6 +633,11 @@ def nof1_series(
         tests[pid] = randomisation_test(bundle.diary, pid, seq, block_days=block_days,
                                         wash_in=wash_in, control=control, treatment=treatment,
                                         scheme=sch)  # fmt: skip
+    if not posts:
+        raise DataError(
+            f"study {study.name!r}: no participant has enough diary days for an N-of-1 estimate "
+            "(3 analysed days per phase): " + "; ".join(skipped.values())
+        )
     pooled = None
     if len(posts) >= 2:
         ids = list(posts)
@@ -642,4 +660,5 @@ def nof1_series(
         posteriors=posts,
         tests=tests,
         pooled=pooled,
+        not_estimable=skipped,
     )

@@ -42,9 +42,21 @@ from gutbrain.diary.models import (
 from gutbrain.diary.questionnaires import get_instrument, score
 from gutbrain.diary.schedule import phase_for_day
 from gutbrain.errors import DataError
-from gutbrain.io import Arm, BundleDataError, StudyBundle, StudyMeta, read_bundle, write_bundle
+from gutbrain.io import (
+    TABLES,
+    Arm,
+    BundleDataError,
+    StudyBundle,
+    StudyMeta,
+    read_bundle,
+    write_bundle,
+)
+from gutbrain.io.meta import ExtraKind
 
 __all__ = ["app_records", "export_zip", "study_bundle", "study_meta"]
+
+#: The bundle kind declared for an extra diary column, by the item's pandas dtype.
+_EXTRA_KIND: dict[str, ExtraKind] = {"float64": "float", "Int64": "int", "str": "text"}
 
 
 def _bundle_instruments(study: Study) -> tuple[str, ...]:
@@ -62,7 +74,9 @@ def study_meta(study: Study) -> StudyMeta:
 
     Arms of parallel and observational studies become ``[[arms]]``; the phases of an N-of-1
     study become ``[[phases]]`` with ``[nof1] block_days`` (and ``wash_in_days`` when set). The
-    app's own settings (window, blinding, number of pairs, items) stay in the app.
+    app's own settings (window, blinding, number of pairs, items) stay in the app. The kind of
+    each daily item that is an extra diary column is declared in ``[columns.diary]``, so a free
+    text answer such as ``007`` is read back as text from the CSV export.
 
     Raises
     ------
@@ -70,6 +84,11 @@ def study_meta(study: Study) -> StudyMeta:
         If the study cannot be described by a valid ``study.toml`` (e.g. an empty ``day0``).
     """
     groups = tuple(Arm(a.label, a.description) for a in study.arms)
+    declared: dict[str, ExtraKind] = {
+        item.key: _EXTRA_KIND[ITEM_DTYPES[item.kind]]
+        for item in study.items
+        if TABLES["diary"].column(item.key) is None
+    }
     nof1: dict[str, int] | None = None
     if study.design == "nof1":
         nof1 = {"block_days": int(study.block_days or 1)}
@@ -84,6 +103,7 @@ def study_meta(study: Study) -> StudyMeta:
         arms=() if study.design == "nof1" else groups,
         phases=groups if study.design == "nof1" else (),
         nof1=nof1,
+        columns={"diary": declared} if declared else None,
     )
 
 

@@ -29,7 +29,7 @@ def serve(*, database_url: str | None = None, host: str = "127.0.0.1", port: int
     from gutbrain.diary.logs import LOG_CONFIG
     from gutbrain.diary.main import create_app
 
-    app = create_app(_settings(database_url))
+    app = create_app(_settings(database_url), tune_gc=True)
     # One process: the group-commit writer and the rate limiters live in it.
     uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG, proxy_headers=False)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from gutbrain.diary.crud.studies import study_clock
 from gutbrain.diary.models import Participant, Study
 from gutbrain.diary.schedule import Window, phase_for_day
+from gutbrain.diary.tokenlookup import ParticipantSnapshot
 
 __all__ = ["ParticipantState", "last_day", "participant_state"]
 
@@ -21,7 +22,7 @@ def last_day(study: Study) -> int | None:
     return None
 
 
-def first_day(participant: Participant) -> int:
+def first_day(participant: Participant | ParticipantSnapshot) -> int:
     """The first diary day: the enrolment date (negative during run-in)."""
     return (participant.enrolled - participant.day0_date).days
 
@@ -38,7 +39,10 @@ class ParticipantState:
 
 
 def participant_state(
-    study: Study, participant: Participant, now: dt.datetime, done: set[tuple[str, str]]
+    study: Study,
+    participant: Participant | ParticipantSnapshot,
+    now: dt.datetime,
+    done: set[tuple[str, str]],
 ) -> ParticipantState:
     clock = study_clock(study)
     today = (clock.local_date(now) - participant.day0_date).days

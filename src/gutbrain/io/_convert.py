@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ MISSING_TEXT = frozenset({"", "NA"})
 
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: A leading plus sign, or a zero followed by another digit: how codes (site "01", id "007")
+#: differ from numbers written by a program.
+_CODE_RE = re.compile(r"\+|-?0[0-9]")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _INT64_MAX = 2**63 - 1
 
@@ -358,18 +361,30 @@ def _from_parsed(col: Column, parsed: list[Any], index: pd.Index) -> pd.Series:
     return pd.Series(parsed, index=index, dtype="str")
 
 
-def convert_extra(file: str, name: str, raw: pd.Series) -> pd.Series:
-    """Canonicalise a column the schema does not declare (an item score, a baseline trait).
+def convert_extra(
+    file: str, name: str, raw: pd.Series, kind: Literal["text", "int", "float"] | None = None
+) -> pd.Series:
+    """Canonicalise a column the schema does not define (an item score, a baseline trait).
 
-    Untyped text (a CSV column, or an object column of str) becomes an integer column if every
-    non-missing cell is an integer, else a float column if every cell is a number, else text.
-    Typed columns keep their kind: pandas' string dtype (and Parquet strings) stays text, so
-    "01" is not read as 1; integers become ``int64`` (``Int64`` if any is missing), floats
-    ``float64`` (finite only). A column with no values at all (every cell missing, or no rows)
-    becomes all-NaN ``float64`` whatever its source, since nothing tells its type. Booleans,
-    dates and mixed-type columns are refused with the offending value, because they do not
-    survive a CSV round trip unchanged.
+    A declared ``kind`` (``study.toml`` ``[columns.<table>]``) is applied as for a defined
+    column: ``"text"`` keeps CSV cells as they are written ("007" stays "007"); ``"int"`` and
+    ``"float"`` convert and report the first cell that is not such a number. Integers become
+    ``int64`` (``Int64`` if any is missing), floats ``float64``, text ``str``.
+
+    Without a declaration the kind is inferred. Untyped text (a CSV column, or an object column
+    of str) becomes an integer column if every non-missing cell is an integer, else a float
+    column if every cell is a number, else text; a cell with a leading zero or plus sign
+    (``007``, ``+5``, ``01.5``) marks a code, not a number, so such a column stays text rather
+    than losing its spelling. Typed columns keep their kind: pandas' string dtype (and Parquet
+    strings) stays text, so "01" is not read as 1; integers become ``int64`` (``Int64`` if any
+    is missing), floats ``float64`` (finite only). A column with no values at all (every cell
+    missing, or no rows) becomes all-NaN ``float64`` whatever its source, since nothing tells
+    its type. Booleans, dates and mixed-type columns are refused with the offending value,
+    because they do not survive a CSV round trip unchanged.
     """
+    if kind is not None:
+        out = convert_column(file, Column(name, kind), raw)
+        return out.astype("int64") if kind == "int" and not out.hasnans else out
     dtype = raw.dtype
     if missing_mask(raw, "float").all() and not ptypes.is_bool_dtype(dtype):
         # No value to tell the type by: the same result whatever the source format.
@@ -402,6 +417,9 @@ def convert_extra(file: str, name: str, raw: pd.Series) -> pd.Series:
     present = values[~missing]
     if _all_text(raw):
         texts = pd.Series(present, dtype=object)
+        if texts.str.match(_CODE_RE.pattern).any():
+            # "007" or "+5": a code whose spelling matters; a number would lose it.
+            return convert_column(file, Column(name, "text"), raw)
         if texts.str.fullmatch(_INT_RE.pattern).all() and texts.str.len().max() <= 18:
             ints = convert_column(file, Column(name, "int"), raw)
             return ints if missing.any() else ints.astype("int64")

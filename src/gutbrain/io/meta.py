@@ -19,6 +19,12 @@ Example::
 Crossover and N-of-1 studies declare ``[[phases]]`` (one-character labels such as ``A`` and
 ``B``) instead of arms; N-of-1 studies may add ``[nof1] block_days = 14, wash_in_days = 3``.
 Simulated studies add ``[provenance]`` (seed, gutbrain_version, design_file, ...).
+
+``[columns.<table>]`` declares the kind of extra columns (ones the bundle specification does not
+define), so that a CSV cell is read as what it is: ``notes = "text"`` keeps ``007`` as the text
+"007"; ``"int"`` and ``"float"`` make the reader convert, and report a cell that is not a number.
+Undeclared extra columns are inferred from their cells (see :func:`gutbrain.io.read_bundle`).
+:func:`gutbrain.io.write_bundle` adds the declarations a reader needs.
 """
 
 from __future__ import annotations
@@ -32,11 +38,15 @@ from typing import Any, Literal, cast
 
 from gutbrain.io._problems import fail
 from gutbrain.io.instruments import DIARY, INSTRUMENTS
+from gutbrain.io.schema import TABLES
 
-__all__ = ["DESIGNS", "Arm", "Design", "StudyMeta", "read_study_toml"]
+__all__ = ["DESIGNS", "EXTRA_KINDS", "Arm", "Design", "ExtraKind", "StudyMeta", "read_study_toml"]
 
 Design = Literal["parallel", "crossover", "nof1", "observational"]
 DESIGNS: tuple[Design, ...] = ("parallel", "crossover", "nof1", "observational")
+ExtraKind = Literal["text", "int", "float"]
+#: Kinds an extra column may be declared as in ``[columns.<table>]``.
+EXTRA_KINDS: tuple[ExtraKind, ...] = ("text", "int", "float")
 
 _TOP_KEYS = (
     "name",
@@ -48,6 +58,7 @@ _TOP_KEYS = (
     "phases",
     "nof1",
     "provenance",
+    "columns",
 )
 _REQUIRED_KEYS = ("name", "design", "start", "day0", "instruments")
 _ARM_KEYS = ("label", "description")
@@ -165,6 +176,10 @@ class StudyMeta:
     provenance
         Optional, for simulated studies: ``seed``, ``gutbrain_version``, ``design_file`` and any
         other TOML values.
+    columns
+        Optional declared kinds of extra columns, by table: ``{"diary": {"notes": "text"}}``.
+        A kind is one of :data:`EXTRA_KINDS`; columns the bundle specification defines cannot be
+        declared.
 
     Raises
     ------
@@ -181,6 +196,7 @@ class StudyMeta:
     phases: tuple[Arm, ...] = ()
     nof1: dict[str, Any] | None = None
     provenance: dict[str, Any] | None = field(default=None)
+    columns: dict[str, dict[str, ExtraKind]] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "instruments", tuple(self.instruments))
@@ -192,6 +208,10 @@ class StudyMeta:
     def labels(self) -> tuple[str, ...]:
         """Arm labels (parallel, observational) or phase labels (crossover, nof1)."""
         return tuple(a.label for a in (self.phases if self.uses_sequences else self.arms))
+
+    def declared(self, table: str) -> dict[str, ExtraKind]:
+        """The declared kinds of ``table``'s extra columns (empty when none are declared)."""
+        return dict((self.columns or {}).get(table, {}))
 
     @property
     def uses_sequences(self) -> bool:
@@ -240,6 +260,11 @@ class StudyMeta:
         provenance = d.get("provenance")
         if provenance is not None:
             _want(source, "provenance", provenance, dict, "a table: [provenance] seed = 1")
+        columns = d.get("columns")
+        if columns is not None:
+            _want(source, "columns", columns, dict, 'a table: [columns.diary] notes = "text"')
+            for table, decl in columns.items():
+                _want(source, f"columns.{table}", decl, dict, f"a table: [columns.{table}]")
         meta = _unchecked(
             cls,
             name=d["name"],
@@ -251,6 +276,9 @@ class StudyMeta:
             phases=_labels(source, "phases", d["phases"]) if "phases" in d else (),
             nof1=dict(nof1) if nof1 is not None else None,
             provenance=dict(provenance) if provenance is not None else None,
+            columns=(
+                {t: dict(decl) for t, decl in columns.items()} if columns is not None else None
+            ),
         )
         _check(meta, source)
         return meta
@@ -272,6 +300,8 @@ class StudyMeta:
             out["nof1"] = dict(self.nof1)
         if self.provenance is not None:
             out["provenance"] = dict(self.provenance)
+        if self.columns:
+            out["columns"] = {t: dict(decl) for t, decl in self.columns.items() if decl}
         return out
 
     def __repr__(self) -> str:
@@ -333,6 +363,7 @@ def _check(meta: StudyMeta, source: str) -> None:
     _check_labels(meta, source)
     _check_nof1(meta, source)
     _check_provenance(meta, source)
+    _check_declared_columns(meta, source)
 
 
 def _check_instruments(meta: StudyMeta, source: str) -> None:
@@ -458,6 +489,39 @@ def _check_provenance(meta: StudyMeta, source: str) -> None:
                 value=value,
                 has_value=True,
             )
+
+
+def _check_declared_columns(meta: StudyMeta, source: str) -> None:
+    if meta.columns is None:
+        return
+    _want(source, "columns", meta.columns, dict, "a table of tables")
+    for table, decl in meta.columns.items():
+        where = f"columns.{table}"
+        if table not in TABLES:
+            fail(
+                source,
+                f"is not a bundle table; expected one of {', '.join(TABLES)}",
+                column=where,
+            )
+        _want(source, where, decl, dict, f'a table: [columns.{table}] name = "text"')
+        for name, kind in decl.items():
+            key = f"{where}.{name}"
+            if TABLES[table].column(name) is not None:
+                fail(
+                    source,
+                    f"is a column the bundle specification defines for {table}; only extra "
+                    "columns can be declared",
+                    column=key,
+                )
+            _want(source, key, kind, str, f"one of {', '.join(EXTRA_KINDS)}")
+            if kind not in EXTRA_KINDS:
+                fail(
+                    source,
+                    f"is not a column kind; expected one of {', '.join(EXTRA_KINDS)}",
+                    column=key,
+                    value=kind,
+                    has_value=True,
+                )
 
 
 def _is_toml_value(v: Any) -> bool:

@@ -25,7 +25,7 @@ from gutbrain.io._convert import check_range, convert_column, convert_extra
 from gutbrain.io._problems import fail
 from gutbrain.io.bundle import StudyBundle
 from gutbrain.io.instruments import INSTRUMENTS
-from gutbrain.io.meta import StudyMeta
+from gutbrain.io.meta import ExtraKind, StudyMeta
 from gutbrain.io.schema import TABLES, TableSpec
 
 __all__ = ["canonical_bundle", "canonical_table", "validate_bundle"]
@@ -66,9 +66,10 @@ def canonical_bundle(bundle: StudyBundle, labels: Mapping[str, str]) -> StudyBun
         raise TypeError(f"expected a StudyBundle, got {type(bundle).__name__}")
     meta = bundle.study
     tables = {
-        name: canonical_table(TABLES[name], df, labels[name])
+        name: canonical_table(TABLES[name], df, labels[name], meta.declared(name))
         for name, df in bundle.tables().items()
     }
+    _check_declared(meta, tables, labels)
     participants = tables["participants"]
     _check_assignment(meta, participants, labels["participants"])
     known = set(participants["participant"])
@@ -91,18 +92,47 @@ def canonical_bundle(bundle: StudyBundle, labels: Mapping[str, str]) -> StudyBun
     return StudyBundle(study=meta, **tables)
 
 
-def canonical_table(spec: TableSpec, df: pd.DataFrame, label: str) -> pd.DataFrame:
-    """Check one table and return it with canonical dtypes and a fresh RangeIndex."""
+def canonical_table(
+    spec: TableSpec,
+    df: pd.DataFrame,
+    label: str,
+    declared: Mapping[str, ExtraKind] | None = None,
+) -> pd.DataFrame:
+    """Check one table and return it with canonical dtypes and a fresh RangeIndex.
+
+    ``declared`` gives the kinds of extra columns declared in ``study.toml``; other extra
+    columns are inferred (see :func:`gutbrain.io._convert.convert_extra`).
+    """
     _check_columns(spec, df, label)
     df = df.reset_index(drop=True)
+    declared = declared or {}
     out = {}
     for name in df.columns:
         col = spec.column(name)
         raw = df[name]
-        out[name] = convert_column(label, col, raw) if col else convert_extra(label, name, raw)
+        out[name] = (
+            convert_column(label, col, raw)
+            if col
+            else convert_extra(label, name, raw, declared.get(name))
+        )
     table = pd.DataFrame(out, index=pd.RangeIndex(len(df)))
     _check_unique(spec, table, label)
     return table
+
+
+def _check_declared(
+    meta: StudyMeta, tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str]
+) -> None:
+    """Every column declared in ``[columns.<table>]`` exists (a misspelt name is not ignored)."""
+    for table, decl in (meta.columns or {}).items():
+        have = tables[table].columns if table in tables else ()
+        for name in decl:
+            if name not in have:
+                fail(
+                    labels.get(table, table),
+                    f"has no column {name!r}, which study.toml declares in [columns.{table}]; "
+                    "remove the declaration or add the column",
+                )
 
 
 def _check_columns(spec: TableSpec, df: pd.DataFrame, label: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -14,8 +15,10 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
+from gutbrain.io._convert import convert_extra
 from gutbrain.io._problems import fail
 from gutbrain.io.bundle import StudyBundle
+from gutbrain.io.schema import TABLES
 from gutbrain.io.validate import canonical_bundle, table_labels
 
 __all__ = ["write_bundle"]
@@ -57,11 +60,17 @@ def write_bundle(
     ------
     BundleDataError
         If the bundle is invalid, ``format`` is unknown, or ``path`` is taken.
+
+    Notes
+    -----
+    An extra text column whose cells would be read back as numbers (``"007"``, ``"12"``) is
+    declared ``"text"`` in the written ``study.toml`` (``[columns.<table>]``), in both formats, so
+    the bundle reads back unchanged and the same from CSV and Parquet.
     """
     if format not in ("parquet", "csv"):
         fail("write_bundle", f"format {format!r} is unknown; expected 'parquet' or 'csv'")
     target = Path(path)
-    canonical = canonical_bundle(bundle, table_labels(None))
+    canonical = _declare_text_columns(canonical_bundle(bundle, table_labels(None)))
     _check_target(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
@@ -72,6 +81,30 @@ def write_bundle(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def _declare_text_columns(bundle: StudyBundle) -> StudyBundle:
+    """``bundle`` with every extra text column that looks numeric in CSV declared as text."""
+    meta = bundle.study
+    columns = {t: dict(decl) for t, decl in (meta.columns or {}).items()}
+    for name, df in bundle.tables().items():
+        spec, declared = TABLES[name], meta.declared(name)
+        for col in df.columns:
+            s = df[col]
+            if spec.column(col) is not None or col in declared or not _is_text(s):
+                continue
+            if not s.notna().any():
+                continue  # no value to lose: read back as an all-missing column either way
+            back = convert_extra(name, col, pd.Series(_cells(s), dtype=object))
+            if not _is_text(back):
+                columns.setdefault(name, {})[col] = "text"
+    if columns == (meta.columns or {}):
+        return bundle
+    return dataclasses.replace(bundle, study=dataclasses.replace(meta, columns=columns))
+
+
+def _is_text(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.StringDtype)
 
 
 def _check_target(target: Path, overwrite: bool) -> None:

@@ -93,6 +93,12 @@ def nof1_html_parts(series: Nof1SeriesResult, bundle: StudyBundle) -> list[str]:
             rows,
         ),
     ]
+    if series.not_estimable:
+        parts.append(
+            "<p>Not estimable (left out): "
+            + "; ".join(html.escape(why) for why in series.not_estimable.values())
+            + ".</p>"
+        )
     pooled = series.pooled_dict()
     if pooled is not None:
         parts.append(

@@ -14,15 +14,16 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
-from gutbrain.diary.crud.participants import participant_by_digest
 from gutbrain.diary.crud.researchers import session_researcher
 from gutbrain.diary.db import Database
-from gutbrain.diary.models import Participant, Researcher, Study
+from gutbrain.diary.models import Researcher, Study
 from gutbrain.diary.ratelimit import RateLimiter
 from gutbrain.diary.security import check_csrf, hash_token
 from gutbrain.diary.settings import Settings
 from gutbrain.diary.studycache import StudyCache
+from gutbrain.diary.tokenlookup import ParticipantReader, ParticipantSnapshot
 from gutbrain.diary.writer import Writer
 
 RESEARCHER_COOKIE = "gb_session"
@@ -42,9 +43,12 @@ class AppState:
     login_limiter: RateLimiter
     token_limiter: RateLimiter
     studies: StudyCache
+    participants: ParticipantReader
 
 
-def get_state(request: Request) -> AppState:
+# Trivial dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in the thread
+# pool, a round trip that cost more than the whole participant look-up on the hot path.
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.diary
     return state
 
@@ -66,7 +70,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
-def get_now(state: StateDep) -> dt.datetime:
+async def get_now(state: StateDep) -> dt.datetime:
     return state.clock()
 
 
@@ -107,14 +111,14 @@ def get_researcher_auth(request: Request, state: StateDep, now: NowDep) -> Resea
 ResearcherAuthDep = Annotated[ResearcherAuth, Depends(get_researcher_auth)]
 
 
-def get_researcher(auth: ResearcherAuthDep) -> Researcher:
+async def get_researcher(auth: ResearcherAuthDep) -> Researcher:
     return auth.researcher
 
 
 ResearcherDep = Annotated[Researcher, Depends(get_researcher)]
 
 
-def get_admin(researcher: ResearcherDep) -> Researcher:
+async def get_admin(researcher: ResearcherDep) -> Researcher:
     if not researcher.is_admin:
         raise HTTPException(status_code=403, detail="only administrators can manage accounts")
     return researcher
@@ -138,7 +142,7 @@ ResearcherCsrf = Depends(researcher_csrf)
 
 @dataclass(frozen=True)
 class ParticipantAuth:
-    participant: Participant
+    participant: ParticipantSnapshot
     study: Study
     token_hash: str
 
@@ -146,8 +150,9 @@ class ParticipantAuth:
 async def get_participant_auth(request: Request, state: StateDep) -> ParticipantAuth:
     """The participant of the personal-link cookie; 401 without one, 429 when guessing.
 
-    On SQLite the look-up (one indexed read of a WAL database, which never waits for writers)
-    runs on the event loop; on a networked database it goes to the thread pool.
+    On SQLite the look-up (one indexed read of a WAL database, which never waits for writers;
+    see :mod:`gutbrain.diary.tokenlookup`) runs on the event loop; on a networked database it
+    goes to the thread pool.
     """
     address = client_address(request, state)
     if state.token_limiter.blocked(address):
@@ -156,12 +161,10 @@ async def get_participant_auth(request: Request, state: StateDep) -> Participant
     if not token:
         raise HTTPException(status_code=401, detail="open your personal study link to continue")
     digest = hash_token(token)
-
-    def lookup() -> Participant | None:
-        with state.db.session(write=False) as session:
-            return participant_by_digest(session, token_hash=digest)
-
-    participant = lookup() if state.db.is_sqlite else await run_in_threadpool(lookup)
+    reader = state.participants
+    participant = (
+        reader.get(digest) if reader.on_loop else await run_in_threadpool(reader.get, digest)
+    )
     if participant is None:
         state.token_limiter.hit(address)
         raise HTTPException(
@@ -174,8 +177,9 @@ async def get_participant_auth(request: Request, state: StateDep) -> Participant
 ParticipantAuthDep = Annotated[ParticipantAuth, Depends(get_participant_auth)]
 
 
-async def participant_csrf(request: Request, state: StateDep, auth: ParticipantAuthDep) -> None:
-    form = await request.form()
+def _check_participant_csrf(
+    request: Request, state: AppState, auth: ParticipantAuth, form: FormData
+) -> None:
     token = form.get("csrf") or request.headers.get("x-csrf-token")
     if not check_csrf(state.secret_key, auth.token_hash, str(token) if token else None):
         raise HTTPException(
@@ -183,4 +187,34 @@ async def participant_csrf(request: Request, state: StateDep, auth: ParticipantA
         )
 
 
+async def participant_csrf(request: Request, state: StateDep, auth: ParticipantAuthDep) -> None:
+    _check_participant_csrf(request, state, auth, await request.form())
+
+
 ParticipantCsrf = Depends(participant_csrf)
+
+
+@dataclass(frozen=True)
+class ParticipantPost:
+    """A participant's state-changing request: authenticated, CSRF-checked, form parsed."""
+
+    auth: ParticipantAuth
+    state: AppState
+    now: dt.datetime
+    form: FormData
+
+
+async def get_participant_post(request: Request) -> ParticipantPost:
+    """The checks of ``ParticipantAuthDep`` + ``ParticipantCsrf`` + ``NowDep`` in one dependency.
+
+    Same checks, same order (429/401 for the link, then 403 for CSRF). The daily submission is
+    the hot path, and FastAPI's bookkeeping per declared dependency cost more than the checks.
+    """
+    state = await get_state(request)
+    auth = await get_participant_auth(request, state)
+    form = await request.form()
+    _check_participant_csrf(request, state, auth, form)
+    return ParticipantPost(auth, state, state.clock(), form)
+
+
+ParticipantPostDep = Annotated[ParticipantPost, Depends(get_participant_post)]

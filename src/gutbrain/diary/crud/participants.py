@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from gutbrain.diary.allocation import nof1_sequence, parallel_arm
@@ -99,19 +99,6 @@ def participant_by_token(session: Session, *, token: str) -> Participant | None:
     if not token or len(token) > 200:
         return None
     return session.scalar(select(Participant).where(Participant.token_hash == hash_token(token)))
-
-
-_PARTICIPANT: Table = Participant.__table__  # type: ignore[assignment]
-_BY_DIGEST = select(_PARTICIPANT).where(_PARTICIPANT.c.token_hash == bindparam("digest"))
-
-
-def participant_by_digest(session: Session, *, token_hash: str) -> Participant | None:
-    """The participant with this token digest, as a detached (transient) object.
-
-    A plain Core query: this runs on every participant request, and the result is only read.
-    """
-    row = session.connection().execute(_BY_DIGEST, {"digest": token_hash}).first()
-    return None if row is None else Participant(**row._asdict())
 
 
 def get_participant(session: Session, *, study: Study, participant_id: int) -> Participant | None:

@@ -19,6 +19,7 @@ from gutbrain.diary.api.deps import (
     NowDep,
     ParticipantAuthDep,
     ParticipantCsrf,
+    ParticipantPostDep,
     ReadSessionDep,
     StateDep,
     client_address,
@@ -141,13 +142,11 @@ def _consented(auth: ParticipantAuthDep) -> None:
         raise HTTPException(status_code=403, detail="please read and accept the consent first")
 
 
-@router.post("/diary/entry", dependencies=[ParticipantCsrf])
-async def post_entry(
-    request: Request, auth: ParticipantAuthDep, state: StateDep, now: NowDep
-) -> Response:
+@router.post("/diary/entry")
+async def post_entry(request: Request, post: ParticipantPostDep) -> Response:
+    auth, state, now, form = post.auth, post.state, post.now, post.form
     _consented(auth)
     p, study = auth.participant, auth.study
-    form = await request.form()
     raw: dict[str, Any] = {}
     for key, value in form.multi_items():
         if key.startswith(ANSWER_PREFIX) and isinstance(value, str):
@@ -166,7 +165,7 @@ async def post_entry(
                 st.status, "today's diary is not open now; it has expired or not opened yet"
             ),
         )
-    specs = item_specs(study)
+    specs = state.studies.item_specs(study.id)
     values = validate_answers(specs, raw)  # DataError -> 422 with the item named
     risks = [
         (f"item {s.key}", float(v))  # type: ignore[arg-type]
