@@ -116,13 +116,16 @@ def _person_randomness(
     eps = np.zeros((n, n_days * substeps if noise else 0, _N_NOISE))
     for i, gen in enumerate(children):
         if life_events:
+            # a stationary process from day 0: events that began up to dur - 1 days before the
+            # run are still going on (starting the count at day 0 left the first week short of
+            # events, so every run began with a dip in stress and drifted up over a week)
             rate = params[i, P.life_event_rate]
-            k = gen.poisson(rate * n_days)
-            starts = gen.integers(0, n_days, size=k)
+            dur = max(round(params[i, P.life_event_days]), 1)
+            k = gen.poisson(rate * (n_days + dur - 1))
+            starts = gen.integers(1 - dur, n_days, size=k)
             sizes = gen.exponential(params[i, P.life_event_size], size=k)
-            dur = round(params[i, P.life_event_days])
             for s0, sz in zip(starts, sizes, strict=True):
-                extra[i, s0 : s0 + dur] += sz
+                extra[i, max(s0, 0) : s0 + dur] += sz
         if noise:
             eps[i] = gen.standard_normal((n_days * substeps, _N_NOISE))
     return extra, eps

@@ -54,7 +54,7 @@ _DISTS = ("logitnormal", "lognormal")
 _GUILDS5 = tuple(n.removeprefix("ref_") for n in REFERENCE_COMPOSITION)
 # Sub-streams of each candidate's SeedSequence: traits and microbiota, daily-life noise in the
 # model, screening measurement error, adherence and dropout.
-STREAM_PERSON, STREAM_MODEL, STREAM_SCREEN, STREAM_CONDUCT = range(4)
+STREAM_PERSON, STREAM_MODEL, STREAM_SCREEN, STREAM_CONDUCT, STREAM_WARMUP = range(5)
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
