@@ -260,11 +260,7 @@ class StudyMeta:
         provenance = d.get("provenance")
         if provenance is not None:
             _want(source, "provenance", provenance, dict, "a table: [provenance] seed = 1")
-        columns = d.get("columns")
-        if columns is not None:
-            _want(source, "columns", columns, dict, 'a table: [columns.diary] notes = "text"')
-            for table, decl in columns.items():
-                _want(source, f"columns.{table}", decl, dict, f"a table: [columns.{table}]")
+        columns = d.get("columns")  # checked with the rest in _check
         meta = _unchecked(
             cls,
             name=d["name"],
@@ -277,7 +273,9 @@ class StudyMeta:
             nof1=dict(nof1) if nof1 is not None else None,
             provenance=dict(provenance) if provenance is not None else None,
             columns=(
-                {t: dict(decl) for t, decl in columns.items()} if columns is not None else None
+                {t: dict(v) if isinstance(v, dict) else v for t, v in columns.items()}
+                if isinstance(columns, dict)
+                else columns
             ),
         )
         _check(meta, source)
@@ -494,7 +492,7 @@ def _check_provenance(meta: StudyMeta, source: str) -> None:
 def _check_declared_columns(meta: StudyMeta, source: str) -> None:
     if meta.columns is None:
         return
-    _want(source, "columns", meta.columns, dict, "a table of tables")
+    _want(source, "columns", meta.columns, dict, 'a table: [columns.diary] notes = "text"')
     for table, decl in meta.columns.items():
         where = f"columns.{table}"
         if table not in TABLES:

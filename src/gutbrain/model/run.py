@@ -14,14 +14,10 @@ from gutbrain.errors import ScenarioError
 from gutbrain.model.parameters import draw_ensemble
 from gutbrain.model.person import cohort
 from gutbrain.model.scenario import Scenario, load_scenario
-from gutbrain.model.simulate import simulate
+from gutbrain.model.simulate import WARMUP_DAYS, noisy_steady_state, simulate
 from gutbrain.model.trajectory import Trajectory
 
-__all__ = ["run_scenario", "simulate_scenario"]
-
-
-#: Days of noisy baseline life before day 0 (see :func:`run_scenario`).
-WARMUP_DAYS = 180
+__all__ = ["WARMUP_DAYS", "run_scenario", "simulate_scenario"]
 
 
 def run_scenario(
@@ -55,10 +51,9 @@ def run_scenario(
     )
     y_start = c.y0
     if noise:
-        warm = simulate(
-            c.params, c.schedule(WARMUP_DAYS + 1), y0=c.y0, rng=np.random.default_rng([seed, 2])
+        y_start = noisy_steady_state(
+            c.params, c.schedule(1), c.y0, np.random.default_rng([seed, 2])
         )
-        y_start = warm.states[:, -1]
     n_arms = len(scenario.arms)
     params = c.params.take(np.tile(np.arange(people), n_arms))
     y0 = np.tile(y_start, (n_arms, 1))

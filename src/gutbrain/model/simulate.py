@@ -18,10 +18,12 @@ from gutbrain.model.schedule import Schedule
 from gutbrain.model.states import GUILDS, N_AUX, N_STATES, STATE_INFO, S
 from gutbrain.model.trajectory import Trajectory
 
-__all__ = ["initial_state", "reference_state", "simulate"]
+__all__ = ["WARMUP_DAYS", "initial_state", "noisy_steady_state", "reference_state", "simulate"]
 
 ProgressFn = Callable[[int, int], None]
 SPIN_UP_DAYS = 730
+#: Days of noisy baseline life that :func:`noisy_steady_state` lives before day 0.
+WARMUP_DAYS = 180
 _SPIN_UP_BATCH = 128
 _N_NOISE = 3
 
@@ -238,3 +240,21 @@ def simulate(
         else tuple(f"group{i}" if len(scheds) > 1 else "scenario" for i in range(len(scheds)))
     )
     return Trajectory(out_y, out_a, sched_arr, grp, params, names)
+
+
+def noisy_steady_state(
+    params: Parameters,
+    baseline: Schedule,
+    y0: np.ndarray,
+    rng: np.random.Generator | Sequence[np.random.Generator],
+) -> np.ndarray:
+    """Each person's state after ``WARMUP_DAYS`` of baseline life with daily-life noise and
+    life events, started from ``y0`` (usually :func:`initial_state`'s deterministic state).
+
+    ``baseline``'s first day is lived throughout. Life events only add stressors, so the noisy
+    steady state differs from the deterministic one, and a run started from the latter drifts
+    while it settles (in a JS2025 trial the placebo arm's latent NA rose from 9.0 to 10.1 over
+    the 7 run-in days). Scenarios and trials start from this state instead.
+    """
+    days = Schedule(np.repeat(baseline.values[:1], WARMUP_DAYS + 1, axis=0))
+    return simulate(params, days, y0=y0, rng=rng).states[:, -1].copy()

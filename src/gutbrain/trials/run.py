@@ -27,8 +27,7 @@ import pandas as pd
 
 from gutbrain.errors import DesignError
 from gutbrain.io import StudyBundle, StudyMeta
-from gutbrain.model.run import WARMUP_DAYS
-from gutbrain.model.simulate import simulate
+from gutbrain.model.simulate import noisy_steady_state, simulate
 from gutbrain.observe import DiaryModel, administer, measure_biomarkers, observe_diary, true_scores
 from gutbrain.observe import instrument as get_instrument
 from gutbrain.population.cohorts import (
@@ -98,28 +97,15 @@ def _latent_frame(traj: Any, ids: Sequence[str], first_day: int) -> pd.DataFrame
     return out
 
 
-def _warm_up(seed: int, pop: Population) -> np.ndarray:
-    """Each candidate's state after ``WARMUP_DAYS`` of baseline life with its own daily noise
-    and life events, started from the deterministic steady state.
-
-    Life events only add stressors, so the noisy steady state differs from the deterministic
-    one; starting a trial from the latter made both arms drift during the trial (the placebo
-    arm's mean latent NA rose from 9.0 to 10.1 over the 7 run-in days of JS2025, and cortisol
-    was still rising at day 27). The same warm-up as :func:`gutbrain.model.run.run_scenario`.
-    """
-    idx = pop.people["candidate"].to_numpy()
-    sched = build_schedule_baseline(pop, WARMUP_DAYS + 1)
-    traj = simulate(pop.params, sched, y0=pop.y0, rng=_gens(seed, idx, STREAM_WARMUP))
-    return traj.states[:, -1].copy()
-
-
 def _screen(design: TrialDesign, seed: int, pop: Population) -> tuple[np.ndarray, np.ndarray]:
     """Pass mask and end-of-screening states for a batch of candidates (after the warm-up)."""
-    y_warm = _warm_up(seed, pop)
+    idx = pop.people["candidate"].to_numpy()
+    y_warm = noisy_steady_state(
+        pop.params, build_schedule_baseline(pop, 1), pop.y0, _gens(seed, idx, STREAM_WARMUP)
+    )
     crit = _criteria(design)
     if not crit:
         return np.ones(len(pop), dtype=bool), y_warm
-    idx = pop.people["candidate"].to_numpy()
     gens = _gens(seed, idx, STREAM_SCREEN)
     days = design.screening_days
     sched = build_schedule_baseline(pop, days)
