@@ -45,21 +45,31 @@ def test_every_example_scenario_runs(tmp_path):
 
 
 def test_probiotic_plot_shows_na_falling_between_day_10_and_16(tmp_path):
-    """The issue's acceptance figure: population-median NA starts to fall from day 10-16."""
+    """The issue's acceptance figure: population-median NA starts to fall from day 10-16.
+
+    Run as the figure is made (daily-life noise on, 300 people per arm). JS2025 and MODEL B5:
+    negative mood falls from about day 14, with no clear effect before day 10.
+    """
     from gutbrain.model.run import run_scenario
     from gutbrain.model.scenario import load_scenario
     from gutbrain.model.validation import effect_onset
 
-    traj = run_scenario(load_scenario(EXAMPLES / "probiotic.toml"), 300, 1, noise=False)
+    scenario = load_scenario(EXAMPLES / "probiotic.toml")
+    traj = run_scenario(scenario, 300, 1)
     na = [traj.quantiles("negative_affect", (0.5,), group=g)[0] for g in (0, 1)]
-    pa = [traj.quantiles("positive_affect", (0.5,), group=g)[0] for g in (0, 1)]
     eff = na[0] - na[1]
-    onset = effect_onset(eff, 28)
-    assert 10 <= onset <= 16, onset
-    # PA flat: the arms' median PA never differ by 1 point on the 0-100 scale, while the NA
-    # effect exceeds 1 point (JS2025: NA effect, no PA effect)
     assert eff[28] > 1.0
-    assert np.abs(pa[0][:29] - pa[1][:29]).max() < 1.0
+    # no clear effect before day 10: through day 9 the median NA effect stays below a fifth of
+    # its day-28 size; half of it is reached on day 10-16
+    assert eff[:10].max() < 0.2 * eff[28], eff[:10] / eff[28]
+    assert 10 <= effect_onset(eff, 28, 0.2) <= 16
+    assert 10 <= effect_onset(eff, 28) <= 16
+    # PA flat (JS2025): for the reference person the arms' PA never differ by 1 point on the
+    # 0-100 scale. (In the noisy population the median PA rises by about a third of the NA
+    # effect, through people above healthy inflammation; docs/model.md reports it.)
+    det = run_scenario(scenario, 1, 1, noise=False)
+    pa = det["positive_affect"]
+    assert np.abs(pa[0, :29] - pa[1, :29]).max() < 1.0
 
 
 def test_validate_json_subset():

@@ -3,10 +3,10 @@
 Each target is a timing from the evidence, measured on the reference (healthy) person in a
 deterministic run and interpolated to fractional days so the objective is smooth:
 
-* ``gamma_gabaergic_up``: the multispecies probiotic's NA effect (JS2025 dose, 28 days) reaches
-  half its day-28 size on day 14 (JS2025: negative mood falls from about day 14).
-* ``gamma_gabaergic_down``: 14 days after the last dose, half of the day-28 effect is left
-  (MODEL B5: the effect is lost over about two weeks).
+* ``gamma_probiotic_response_up``: the multispecies probiotic's NA effect (JS2025 dose, 28
+  days) reaches half its day-28 size on day 14 (JS2025: negative mood falls from about day 14).
+* ``gamma_probiotic_response_down``: 14 days after the last dose, half of the day-28 effect is
+  left (MODEL B5: the effect is lost over about two weeks).
 * ``gamma_ssri``: an SSRI's NA effect in a healthy person reaches half its week-8 size on day 21,
   the middle of the 2-4 week onset (HARMER2017).
 
@@ -28,7 +28,7 @@ from gutbrain.model.simulate import simulate
 
 __all__ = ["TARGETS", "CalibrationResult", "calibrate", "simulated_targets"]
 
-FITTED = ("gamma_gabaergic_up", "gamma_gabaergic_down", "gamma_ssri")
+FITTED = ("gamma_probiotic_response_up", "gamma_probiotic_response_down", "gamma_ssri")
 TARGETS: dict[str, tuple[float, str]] = {
     "probiotic_half_effect_day": (14.0, "JS2025"),
     "probiotic_left_after_14_days": (0.5, "MODEL B5"),

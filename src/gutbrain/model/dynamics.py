@@ -19,15 +19,18 @@ Conventions
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
 from gutbrain.model._jit_cache import FASTMATH
 from gutbrain.model.exposures import E
 from gutbrain.model.parameters import P
-from gutbrain.model.states import A, S
+from gutbrain.model.states import FIRST_TRANSIT, LAST_TRANSIT, A, S
 
 __all__ = [
+    "advance_probiotic_response",
     "brain",
     "cortisol_qss",
     "gut_barrier",
@@ -37,6 +40,7 @@ __all__ = [
     "microbiota",
     "mood",
     "perceived_stress",
+    "probiotic_response",
     "rhs",
 ]
 
@@ -97,6 +101,63 @@ def substrate(e: np.ndarray, p: np.ndarray) -> float:
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
+def probiotic_response(y: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
+    r"""The host's response to a probiotic, a chain of transit compartments (SUNJUSKO1998).
+
+    Stage 1 follows the probiotic niche's fill level ``S/S_max``; each later stage follows the
+    one before:
+
+    .. math:: \dot r_1 = k\,(S/S_{max} - r_1), \qquad \dot r_j = k\,(r_{j-1} - r_j)
+
+    with ``k = gamma_probiotic_response_up`` while a stage rises and ``..._down`` while it falls.
+    Every mechanism of the product (metabolites, barrier, immune, HPA, vagal) scales with the
+    last stage ``r_N``. The chain stands for what the evidence shows without locating it: the
+    strains establishing activity in the community and the host's epithelial, immune and
+    enteric-neural response take weeks (BRA2011: receptor changes after 4 weeks; MES2011,
+    ALLEN2016: effects measured after 4 weeks; JS2025: no clear mood effect before day 10,
+    negative mood falling from about day 14). ``N`` stages give a gamma-shaped, sigmoid onset.
+    Falls are faster than rises, so the effect is lost within about two weeks of stopping
+    (MODEL B5).
+    """
+    up = p[P.gamma_probiotic_response_up]
+    down = p[P.gamma_probiotic_response_down]
+    prev = y[S.probiotic] / p[P.probiotic_capacity]
+    for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
+        dydt[j] = _relax2(prev, y[j], up, down)
+        prev = y[j]
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def advance_probiotic_response(old: np.ndarray, y: np.ndarray, p: np.ndarray, dt: float) -> None:
+    r"""Advance the response chain over one step, exactly for an input linear over the step.
+
+    The integrator calls this after its own step, replacing the chain's Heun update: the chain
+    falls at up to a few per day, fast enough that Heun at half-day steps would misstate the
+    fall. Each stage's input ``u`` (the stage before, or ``S/S_max``) is taken as linear over
+    the step, from ``u_0`` to ``u_1``, and the stage is advanced exactly for that input, with
+    ``h = k \Delta t``:
+
+    .. math:: r_j(t + \Delta t) = u_1 + (r_j(t) - u_0)\,e^{-h} - (u_1 - u_0)\,\frac{1 - e^{-h}}{h}
+
+    ``old`` holds the probiotic and the chain at the start of the step, in that order; ``y``
+    holds the end of the step (the probiotic already advanced) and receives the new chain.
+    """
+    up = p[P.gamma_probiotic_response_up]
+    down = p[P.gamma_probiotic_response_down]
+    cap = p[P.probiotic_capacity]
+    u0 = old[0] / cap
+    u1 = y[S.probiotic] / cap
+    for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
+        r = old[j - FIRST_TRANSIT + 1]
+        h = (up if 0.5 * (u0 + u1) > r else down) * dt
+        decay = math.exp(-h)
+        new = u1 + (r - u0) * decay - (u1 - u0) * (1.0 - decay) / h
+        u0 = r
+        u1 = new
+        y[j] = new
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
     r"""Microbial metabolites at quasi-steady state: SCFA, GABA, kynurenine, gut 5-HT, dopamine.
 
@@ -107,9 +168,10 @@ def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
       serotonin is made in the gut, GUT5HT);
     * microbial dopamine/noradrenaline: only from producing strains.
 
-    Returns (scfa, gaba, kynurenine, serotonin_gut, dopamine_microbial, pb_level).
+    Returns (scfa, gaba, kynurenine, serotonin_gut, dopamine_microbial, pb), where ``pb`` is the
+    host's response to the probiotic (:func:`probiotic_response`).
     """
-    pb = y[S.probiotic] / p[P.probiotic_capacity]
+    pb = y[LAST_TRANSIT]
     prod = (
         p[P.yield_butyrate_producers] * y[S.butyrate_producers]
         + p[P.yield_generalists] * y[S.bacteroides_prevotella]
@@ -444,9 +506,9 @@ def brain(
 
     * SSRI action adapts over 2-4 weeks (autoreceptor desensitisation), raising serotonergic tone;
       kynurenine diversion lowers central 5-HT synthesis.
-    * GABAergic tone follows vagal afferent signals and gut GABA through two-stage
-      receptor-expression plasticity (BRA2011: receptor changes after weeks), which gives a
-      sigmoid onset; mindfulness raises it.
+    * GABAergic tone follows vagal afferent signals and gut GABA (BRA2011); mindfulness raises
+      it. The slow, sigmoid onset of psychobiotic effects sits in the probiotic's response
+      chain (:func:`probiotic_response`), not here.
     * Dopaminergic tone: microbial dopamine producers, training; inflammation lowers it.
     * Neuroplasticity (BDNF) falls steeply once cortisol exceeds ``K_N`` (Hill, n = 16), and with
       inflammation; SSRIs and training raise it. With the HPA drive's dependence on
@@ -476,13 +538,7 @@ def brain(
         ),
         0.05,
     )
-    # two-stage plasticity: receptor expression follows the inputs, tone follows expression;
-    # the gamma-shaped delay gives the slow, sigmoid onset of psychobiotic effects (JS2025),
-    # and the faster return gives the loss of effect within about two weeks of stopping
-    up = p[P.gamma_gabaergic_up]
-    down = p[P.gamma_gabaergic_down]
-    dydt[S.gaba_receptors] = _relax2(gaba_t, y[S.gaba_receptors], up, down)
-    dydt[S.gabaergic] = _relax2(y[S.gaba_receptors], y[S.gabaergic], up, down)
+    dydt[S.gabaergic] = p[P.gamma_gabaergic] * (gaba_t - y[S.gabaergic])
     dopa_t = _floor(
         1.0
         + p[P.e_microbial_dopaminergic] * dopa_m
@@ -600,6 +656,7 @@ def rhs(t: float, y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray,
         Outputs, written in place.
     """
     sub = substrate(e, p)
+    probiotic_response(y, p, dydt)
     scfa, gaba, kyn, ser, dopa_m, pb = metabolites(y, e, p, sub)
     oxy = epithelial_oxygen(scfa, p)
     perm = 1.0 - y[S.barrier]

@@ -12,11 +12,11 @@ import numpy as np
 from numba import njit, prange
 
 from gutbrain.model._jit_cache import FASTMATH
-from gutbrain.model.dynamics import rhs
+from gutbrain.model.dynamics import advance_probiotic_response, rhs
 from gutbrain.model.exposures import N_EXPOSURES, E
 from gutbrain.model.parameters import P
 from gutbrain.model.scheme import heun_correct, heun_predict
-from gutbrain.model.states import N_AUX, N_STATES, S
+from gutbrain.model.states import FIRST_TRANSIT, LAST_TRANSIT, N_AUX, N_STATES, S
 
 __all__ = ["integrate_batch"]
 
@@ -45,6 +45,11 @@ def _project(y: np.ndarray) -> None:
             y[j] = 0.0
         elif y[j] > 1.0:
             y[j] = 1.0
+    for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
+        if y[j] < 0.0:
+            y[j] = 0.0
+        elif y[j] > 1.0:
+            y[j] = 1.0
     for j in (
         S.diversity,
         S.inflammation,
@@ -54,7 +59,6 @@ def _project(y: np.ndarray) -> None:
         S.ssri_adaptation,
         S.serotonergic,
         S.gabaergic,
-        S.gaba_receptors,
         S.dopaminergic,
         S.neuroplasticity,
         S.fitness,
@@ -119,6 +123,7 @@ def integrate_batch(
         yp = np.empty(N_STATES)
         aux = np.empty(N_AUX)
         aux2 = np.empty(N_AUX)
+        chain = np.empty(LAST_TRANSIT - FIRST_TRANSIT + 2)
         s_na = p[P.sigma_na] * sqdt
         s_pa = p[P.sigma_pa] * sqdt
         s_h = p[P.sigma_hassles] * sqdt
@@ -140,9 +145,13 @@ def integrate_batch(
             for s in range(substeps):
                 if s > 0:
                     rhs(t, y, e, p, k1, aux)
+                chain[0] = y[S.probiotic]
+                for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
+                    chain[j - FIRST_TRANSIT + 1] = y[j]
                 heun_predict(y, k1, dt, yp)
                 rhs(t + dt, yp, e, p, k2, aux2)
                 heun_correct(y, k1, k2, dt)
+                advance_probiotic_response(chain, y, p, dt)
                 if noisy:
                     y[S.eta_na] += s_na * noise[i, step, 0]
                     y[S.eta_pa] += s_pa * noise[i, step, 1]

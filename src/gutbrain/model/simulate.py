@@ -42,7 +42,6 @@ def reference_state(params: Parameters) -> np.ndarray:
         "adrenal",
         "serotonergic",
         "gabaergic",
-        "gaba_receptors",
         "dopaminergic",
         "neuroplasticity",
         "fitness",

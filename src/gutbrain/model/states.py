@@ -11,7 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-__all__ = ["AUX_INFO", "GUILDS", "STATE_INFO", "A", "S", "StateInfo"]
+__all__ = [
+    "AUX_INFO",
+    "FIRST_TRANSIT",
+    "GUILDS",
+    "LAST_TRANSIT",
+    "N_TRANSIT",
+    "STATE_INFO",
+    "A",
+    "S",
+    "StateInfo",
+]
 
 
 class S(IntEnum):
@@ -42,8 +52,12 @@ class S(IntEnum):
     sleep_debt = 22
     fitness = 23
     hassles = 24
-    gaba_receptors = 25
-    taxa_pool = 26
+    taxa_pool = 25
+    probiotic_response_1 = 26
+    probiotic_response_2 = 27
+    probiotic_response_3 = 28
+    probiotic_response_4 = 29
+    probiotic_response_5 = 30
 
 
 class A(IntEnum):
@@ -67,6 +81,12 @@ class A(IntEnum):
 
 N_STATES = len(S)
 N_AUX = len(A)
+# transit compartments between the probiotic's presence and its action on the host (Sun & Jusko
+# 1998): a chain of N first-order stages gives the gamma-shaped, sigmoid onset of psychobiotic
+# effects (JS2025); the last stage is the response every mechanism channel scales with
+N_TRANSIT = 5
+FIRST_TRANSIT = int(S.probiotic_response_1)
+LAST_TRANSIT = FIRST_TRANSIT + N_TRANSIT - 1
 
 GUILDS: tuple[str, ...] = (
     "butyrate_producers",
@@ -156,18 +176,22 @@ STATE_INFO: dict[str, StateInfo] = {
             "hassles", "0-1 stressor", -_INF, _INF, "day-to-day life noise in stressors (OU)"
         ),
         StateInfo(
-            "gaba_receptors",
-            "relative",
-            0,
-            _INF,
-            "GABA-receptor expression driving GABAergic tone, healthy = 1",
-        ),
-        StateInfo(
             "taxa_pool",
             "relative",
             0,
             _INF,
             "pool of resident taxa that sets attainable diversity, healthy = 1",
+        ),
+        *(
+            StateInfo(
+                f"probiotic_response_{k}",
+                "0-1",
+                0,
+                1,
+                f"the host's response to the probiotic, stage {k} of {N_TRANSIT} "
+                "(fraction of a full probiotic niche; 0 without a probiotic)",
+            )
+            for k in range(1, N_TRANSIT + 1)
         ),
     )
 }
