@@ -41,6 +41,7 @@ __all__ = [
     "mood",
     "perceived_stress",
     "probiotic_response",
+    "response_step_factors",
     "rhs",
 ]
 
@@ -128,7 +129,24 @@ def probiotic_response(y: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def advance_probiotic_response(old: np.ndarray, y: np.ndarray, p: np.ndarray, dt: float) -> None:
+def response_step_factors(p: np.ndarray, dt: float) -> np.ndarray:
+    """The exponential step's factors for one person and step size: ``e^{-h}`` and
+    ``(1 - e^{-h}) / h`` for the rising and the falling rate (see
+    :func:`advance_probiotic_response`), computed once per person instead of every step."""
+    out = np.empty(4)
+    h = p[P.gamma_probiotic_response_up] * dt
+    out[0] = math.exp(-h)
+    out[1] = (1.0 - out[0]) / h
+    h = p[P.gamma_probiotic_response_down] * dt
+    out[2] = math.exp(-h)
+    out[3] = (1.0 - out[2]) / h
+    return out
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def advance_probiotic_response(
+    old: np.ndarray, y: np.ndarray, p: np.ndarray, factors: np.ndarray
+) -> None:
     r"""Advance the response chain over one step, exactly for an input linear over the step.
 
     The integrator calls this after its own step, replacing the chain's Heun update: the chain
@@ -140,18 +158,16 @@ def advance_probiotic_response(old: np.ndarray, y: np.ndarray, p: np.ndarray, dt
     .. math:: r_j(t + \Delta t) = u_1 + (r_j(t) - u_0)\,e^{-h} - (u_1 - u_0)\,\frac{1 - e^{-h}}{h}
 
     ``old`` holds the probiotic and the chain at the start of the step, in that order; ``y``
-    holds the end of the step (the probiotic already advanced) and receives the new chain.
+    holds the end of the step (the probiotic already advanced) and receives the new chain;
+    ``factors`` comes from :func:`response_step_factors`.
     """
-    up = p[P.gamma_probiotic_response_up]
-    down = p[P.gamma_probiotic_response_down]
     cap = p[P.probiotic_capacity]
     u0 = old[0] / cap
     u1 = y[S.probiotic] / cap
     for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
         r = old[j - FIRST_TRANSIT + 1]
-        h = (up if 0.5 * (u0 + u1) > r else down) * dt
-        decay = math.exp(-h)
-        new = u1 + (r - u0) * decay - (u1 - u0) * (1.0 - decay) / h
+        k = 0 if 0.5 * (u0 + u1) > r else 2
+        new = u1 + (r - u0) * factors[k] - (u1 - u0) * factors[k + 1]
         u0 = r
         u1 = new
         y[j] = new

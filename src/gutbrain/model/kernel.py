@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from gutbrain.model._jit_cache import FASTMATH
-from gutbrain.model.dynamics import advance_probiotic_response, rhs
+from gutbrain.model.dynamics import advance_probiotic_response, response_step_factors, rhs
 from gutbrain.model.exposures import N_EXPOSURES, E
 from gutbrain.model.parameters import P
 from gutbrain.model.scheme import heun_correct, heun_predict
@@ -124,6 +124,7 @@ def integrate_batch(
         aux = np.empty(N_AUX)
         aux2 = np.empty(N_AUX)
         chain = np.empty(LAST_TRANSIT - FIRST_TRANSIT + 2)
+        factors = response_step_factors(p, dt)
         s_na = p[P.sigma_na] * sqdt
         s_pa = p[P.sigma_pa] * sqdt
         s_h = p[P.sigma_hassles] * sqdt
@@ -151,7 +152,7 @@ def integrate_batch(
                 heun_predict(y, k1, dt, yp)
                 rhs(t + dt, yp, e, p, k2, aux2)
                 heun_correct(y, k1, k2, dt)
-                advance_probiotic_response(chain, y, p, dt)
+                advance_probiotic_response(chain, y, p, factors)
                 if noisy:
                     y[S.eta_na] += s_na * noise[i, step, 0]
                     y[S.eta_pa] += s_pa * noise[i, step, 1]
