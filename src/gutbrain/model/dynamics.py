@@ -145,32 +145,43 @@ def response_step_factors(p: np.ndarray, dt: float) -> np.ndarray:
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
 def advance_probiotic_response(
-    old: np.ndarray, y: np.ndarray, p: np.ndarray, factors: np.ndarray
+    y: np.ndarray,
+    k1: np.ndarray,
+    k2: np.ndarray,
+    p: np.ndarray,
+    factors: np.ndarray,
+    dt: float,
 ) -> None:
     r"""Advance the response chain over one step, exactly for an input linear over the step.
 
-    The integrator calls this after its own step, replacing the chain's Heun update: the chain
-    falls at up to a few per day, fast enough that Heun at half-day steps would misstate the
-    fall. Each stage's input ``u`` (the stage before, or ``S/S_max``) is taken as linear over
-    the step, from ``u_0`` to ``u_1``, and the stage is advanced exactly for that input, with
+    The integrator calls this between its two stages and its trapezoidal update, and the chain
+    takes no Heun update (its slopes in ``k1`` and ``k2`` are zeroed): the chain falls at up to a
+    few per day, fast enough that Heun at half-day steps would misstate the fall. Each stage's
+    input ``u`` (the stage before, or ``S/S_max``) is taken as linear over the step, from
+    ``u_0`` to ``u_1``, and the stage is advanced exactly for that input, with
     ``h = k \Delta t``:
 
     .. math:: r_j(t + \Delta t) = u_1 + (r_j(t) - u_0)\,e^{-h} - (u_1 - u_0)\,\frac{1 - e^{-h}}{h}
 
-    ``old`` holds the probiotic and the chain at the start of the step, in that order; ``y``
-    holds the end of the step (the probiotic already advanced) and receives the new chain;
-    ``factors`` comes from :func:`response_step_factors`.
+    ``y`` holds the start of the step and receives the new chain; the probiotic's end-of-step
+    value is its trapezoidal update from ``k1`` and ``k2``; ``factors`` comes from
+    :func:`response_step_factors`. With inputs in [0, 1] every stage stays in [0, 1].
     """
     cap = p[P.probiotic_capacity]
-    u0 = old[0] / cap
-    u1 = y[S.probiotic] / cap
+    pb = S.probiotic
+    # the niche's fill level, kept in [0, 1]: the guilds are projected back onto the simplex
+    # only after the step, so the raw trapezoidal update can overshoot
+    u0 = _clip(y[pb] / cap, 0.0, 1.0)
+    u1 = _clip((y[pb] + 0.5 * dt * (k1[pb] + k2[pb])) / cap, 0.0, 1.0)
     for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
-        r = old[j - FIRST_TRANSIT + 1]
+        r = y[j]
         k = 0 if 0.5 * (u0 + u1) > r else 2
         new = u1 + (r - u0) * factors[k] - (u1 - u0) * factors[k + 1]
         u0 = r
         u1 = new
         y[j] = new
+        k1[j] = 0.0
+        k2[j] = 0.0
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)

@@ -16,7 +16,7 @@ from gutbrain.model.dynamics import advance_probiotic_response, response_step_fa
 from gutbrain.model.exposures import N_EXPOSURES, E
 from gutbrain.model.parameters import P
 from gutbrain.model.scheme import heun_correct, heun_predict
-from gutbrain.model.states import FIRST_TRANSIT, LAST_TRANSIT, N_AUX, N_STATES, S
+from gutbrain.model.states import N_AUX, N_STATES, S
 
 __all__ = ["integrate_batch"]
 
@@ -41,11 +41,6 @@ def _project(y: np.ndarray) -> None:
     for j in range(_FIRST_GUILD, _FIRST_GUILD + _N_GUILDS):
         y[j] /= tot
     for j in (S.barrier, S.mindfulness_skill, S.cbt_skill, S.expectancy, S.sleep_debt):
-        if y[j] < 0.0:
-            y[j] = 0.0
-        elif y[j] > 1.0:
-            y[j] = 1.0
-    for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
         if y[j] < 0.0:
             y[j] = 0.0
         elif y[j] > 1.0:
@@ -123,7 +118,6 @@ def integrate_batch(
         yp = np.empty(N_STATES)
         aux = np.empty(N_AUX)
         aux2 = np.empty(N_AUX)
-        chain = np.empty(LAST_TRANSIT - FIRST_TRANSIT + 2)
         factors = response_step_factors(p, dt)
         s_na = p[P.sigma_na] * sqdt
         s_pa = p[P.sigma_pa] * sqdt
@@ -146,13 +140,10 @@ def integrate_batch(
             for s in range(substeps):
                 if s > 0:
                     rhs(t, y, e, p, k1, aux)
-                chain[0] = y[S.probiotic]
-                for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
-                    chain[j - FIRST_TRANSIT + 1] = y[j]
                 heun_predict(y, k1, dt, yp)
                 rhs(t + dt, yp, e, p, k2, aux2)
+                advance_probiotic_response(y, k1, k2, p, factors, dt)
                 heun_correct(y, k1, k2, dt)
-                advance_probiotic_response(chain, y, p, factors)
                 if noisy:
                     y[S.eta_na] += s_na * noise[i, step, 0]
                     y[S.eta_pa] += s_pa * noise[i, step, 1]
