@@ -102,11 +102,19 @@ def substrate(e: np.ndarray, p: np.ndarray) -> float:
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
+def _niche_fill(s: float, p: np.ndarray) -> float:
+    """The probiotic niche's fill level ``S/S_max`` in [0, 1], the response chain's input (the
+    guilds are projected back onto the simplex only after a step, so a raw update can
+    overshoot)."""
+    return _clip(s / p[P.probiotic_capacity], 0.0, 1.0)
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def probiotic_response(y: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
     r"""The host's response to a probiotic, a chain of transit compartments (SUNJUSKO1998).
 
-    Stage 1 follows the probiotic niche's fill level ``S/S_max``; each later stage follows the
-    one before:
+    Stage 1 follows the probiotic niche's fill level ``S/S_max`` (kept in [0, 1]); each later
+    stage follows the one before:
 
     .. math:: \dot r_1 = k\,(S/S_{max} - r_1), \qquad \dot r_j = k\,(r_{j-1} - r_j)
 
@@ -122,7 +130,7 @@ def probiotic_response(y: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
     """
     up = p[P.gamma_probiotic_response_up]
     down = p[P.gamma_probiotic_response_down]
-    prev = y[S.probiotic] / p[P.probiotic_capacity]
+    prev = _niche_fill(y[S.probiotic], p)
     for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
         dydt[j] = _relax2(prev, y[j], up, down)
         prev = y[j]
@@ -167,12 +175,9 @@ def advance_probiotic_response(
     value is its trapezoidal update from ``k1`` and ``k2``; ``factors`` comes from
     :func:`response_step_factors`. With inputs in [0, 1] every stage stays in [0, 1].
     """
-    cap = p[P.probiotic_capacity]
     pb = S.probiotic
-    # the niche's fill level, kept in [0, 1]: the guilds are projected back onto the simplex
-    # only after the step, so the raw trapezoidal update can overshoot
-    u0 = _clip(y[pb] / cap, 0.0, 1.0)
-    u1 = _clip((y[pb] + 0.5 * dt * (k1[pb] + k2[pb])) / cap, 0.0, 1.0)
+    u0 = _niche_fill(y[pb], p)
+    u1 = _niche_fill(y[pb] + 0.5 * dt * (k1[pb] + k2[pb]), p)
     for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
         r = y[j]
         k = 0 if 0.5 * (u0 + u1) > r else 2
