@@ -149,3 +149,46 @@ def test_missing_latent_column_names_it(latent):
     frame = latent(1, range(3)).drop(columns="perceived_stress")
     with pytest.raises(DataError, match="perceived_stress"):
         administer(frame, {"v": 2}, ["PSS-10"], np.random.default_rng(0))
+
+
+def _stepped_na(before: float, after: float) -> pd.DataFrame:
+    """One person, days -7..27, latent NA ``before`` until day 13 and ``after`` from day 14."""
+    days = np.arange(-7, 28)
+    na = np.where(days < 14, before, after)
+    return pd.DataFrame(
+        {"participant": "p1", "day": days, "negative_affect": na, "positive_affect": 60.0}
+    )
+
+
+@pytest.mark.parametrize("name", ["PANAS-NA", "STAI-state"])
+def test_a_change_between_visits_moves_the_score_by_the_experience_weight(name):
+    """PANAS-NA ('past week', w = 0.5) moves by half a latent change; STAI-state ('right now',
+    w = 1) by all of it (Robinson & Clore 2002's accessibility model; weights assumed,
+    instruments.csv). The pre visit reads only the baseline either way."""
+    inst = instrument(name)
+    flat = true_scores(_stepped_na(20.0, 20.0), {"pre": -1, "post": 27}, [name])
+    step = true_scores(_stepped_na(20.0, 40.0), {"pre": -1, "post": 27}, [name])
+    lived = inst.slope * 0.20 * dict(inst.weights)["negative_affect"]  # all of the change
+    moved = step["true_score"].to_numpy() - flat["true_score"].to_numpy()
+    assert moved[0] == pytest.approx(0.0, abs=1e-12)
+    assert moved[1] == pytest.approx(inst.experience_weight * lived, rel=1e-12)
+    assert inst.experience_weight == (0.5 if name == "PANAS-NA" else 1.0)
+
+
+def test_visits_administered_one_at_a_time_share_the_first_visits_self_view():
+    """The trial engine administers each visit on its own; ``self_view_day`` gives the post
+    visit the same self-view as when both visits are administered together."""
+    frame = _stepped_na(20.0, 40.0)
+    both = true_scores(frame, {"pre": -1, "post": 27}, ["PANAS-NA"])
+    alone = true_scores(frame, {"post": 27}, ["PANAS-NA"], self_view_day=-1)
+    assert alone["true_score"].iloc[0] == both["true_score"].iloc[1]
+    # without it, the post visit is its own first visit and reads the lived week only
+    own = true_scores(frame, {"post": 27}, ["PANAS-NA"])
+    assert own["true_score"].iloc[0] == pytest.approx(10.0 + 40.0 * 0.40)
+
+
+def test_experience_weight_outside_0_1_is_rejected():
+    import dataclasses
+
+    with pytest.raises(ParameterError, match=r"experience_weight = 0\.0; expected 0 < w <= 1"):
+        dataclasses.replace(instrument("PANAS-NA"), experience_weight=0.0)

@@ -11,6 +11,23 @@ up to 90 days, i.e. mostly trait):
         w_D D_{it} + w_A A_{it} + w_S S_{it} + w_N \frac{NA_{it}}{100}
         + w_P \frac{PA_{it}}{100}\Bigr)
 
+Self-reports that ask about the past weeks or about oneself "in general" are not a plain average
+of what was lived: people answer partly from memory of the period and partly from what they
+believe about themselves (Robinson & Clore 2002; Barrett 1997 found retrospective ratings track
+momentary reports but lean towards the person's self-description). The reported construct blends
+the two,
+
+.. math::
+
+    \tilde c_{iv} = w\,c_{iv} + (1 - w)\,c_{i v_0}
+
+where :math:`v_0` is the person's first visit in the schedule (their self-view going into the
+study, formed before it) and :math:`w` the instrument's ``experience_weight``: 1 for 'right now'
+items and clinician interviews, 0.5 for self-reports of the past weeks, 0.25 for trait
+questionnaires (all assumed; ``instruments.csv``). A change in the latent state between visits
+moves the score by :math:`w` times the change. The self-view does not update during a study,
+which suits trials of weeks to a few months.
+
 A straight line through two documented anchor points maps the construct to the instrument's
 true score, :math:`T = a + b\,c`, e.g. PHQ-9 3 at depression severity 0.1 (general-population
 mean, Kocalevent 2013) and 20 at 0.8 (Kroenke 2001's "severe" cut-off). The observed score is
@@ -85,6 +102,11 @@ class Instrument:
         Observed score mean and SD of the reference population (the reliability sample).
     anchor_source, reliability_source
         Where the anchors and the reliability come from.
+    experience_weight
+        :math:`w`: the share of the reported construct that comes from the recall window; the
+        rest is the person's self-view at their first visit (1 = no self-view blend).
+    experience_source
+        Why :math:`w` has its value.
     """
 
     name: str
@@ -100,6 +122,8 @@ class Instrument:
     ref_sd: float
     anchor_source: str
     reliability_source: str
+    experience_weight: float = 1.0
+    experience_source: str = ""
 
     def __post_init__(self) -> None:
         if not self.lo < self.hi:
@@ -114,6 +138,11 @@ class Instrument:
             )
         if self.ref_sd <= 0:
             raise ParameterError(f"instrument {self.name}: ref_sd = {self.ref_sd}; expected > 0")
+        if not 0.0 < self.experience_weight <= 1.0:
+            raise ParameterError(
+                f"instrument {self.name}: experience_weight = {self.experience_weight}; "
+                "expected 0 < w <= 1"
+            )
 
     @property
     def error_sd(self) -> float:
@@ -163,6 +192,8 @@ def _build(row: pd.Series) -> Instrument:
         ref_sd=float(row["ref_sd"]),
         anchor_source=str(row["anchor_source"]),
         reliability_source=str(row["reliability_source"]),
+        experience_weight=float(row["experience_weight"]),
+        experience_source=str(row["experience_source"]),
     )
 
 
@@ -215,14 +246,12 @@ def _schedule_frame(
     return out.reset_index(drop=True)
 
 
-def _constructs(frame: pd.DataFrame, visits: pd.DataFrame, inst: Instrument) -> np.ndarray:
-    means, counts = window_means(
-        frame,
-        inst.daily_construct(frame),
-        visits["participant"].to_numpy(),
-        visits["day"].to_numpy(),
-        inst.recall_days,
-    )
+def _constructs(
+    frame: pd.DataFrame, visits: pd.DataFrame, inst: Instrument, self_view_day: int | None
+) -> np.ndarray:
+    daily = inst.daily_construct(frame)
+    people = visits["participant"].to_numpy()
+    means, counts = window_means(frame, daily, people, visits["day"].to_numpy(), inst.recall_days)
     if (counts == 0).any():
         row = int(np.flatnonzero(counts == 0)[0])
         raise DataError(
@@ -230,6 +259,15 @@ def _constructs(frame: pd.DataFrame, visits: pd.DataFrame, inst: Instrument) -> 
             f"visit {visits.at[row, 'visit']!r} on day {visits['day'].to_numpy()[row]} has no "
             f"latent day in the {inst.name} recall window ({inst.recall_days} days up to the visit)"
         )
+    w = inst.experience_weight
+    if w < 1.0:
+        # the self-view: the same recall window at the person's first visit
+        if self_view_day is None:
+            first = visits.groupby("participant")["day"].transform("min").to_numpy()
+        else:
+            first = np.full(len(visits), self_view_day, dtype=np.int64)
+        self_view, _ = window_means(frame, daily, people, first, inst.recall_days)
+        means = w * means + (1.0 - w) * self_view
     return means
 
 
@@ -237,6 +275,7 @@ def true_scores(
     latent: pd.DataFrame,
     schedule: pd.DataFrame | Mapping[str, int],
     instruments: Sequence[str],
+    self_view_day: int | None = None,
 ) -> pd.DataFrame:
     """Noise-free true scores :math:`T` (floats, unclipped) for each visit and instrument.
 
@@ -249,7 +288,7 @@ def true_scores(
     visits = _schedule_frame(schedule, frame)
     parts = []
     for inst in insts:
-        c = _constructs(frame, visits, inst)
+        c = _constructs(frame, visits, inst, self_view_day)
         parts.append(
             visits.assign(instrument=inst.name, true_score=inst.intercept + inst.slope * c)
         )
@@ -263,6 +302,7 @@ def administer(
     schedule: pd.DataFrame | Mapping[str, int],
     instruments: Sequence[str],
     rng: np.random.Generator,
+    self_view_day: int | None = None,
 ) -> pd.DataFrame:
     """Administer questionnaires at visits and return the bundle's ``visits`` table.
 
@@ -280,6 +320,10 @@ def administer(
     rng
         The only source of randomness: one normal draw per visit and instrument, instrument by
         instrument in the order given.
+    self_view_day
+        The day of every person's first visit, whose recall window forms the self-view that
+        self-reports blend in (see the module docstring). ``None``: each person's first visit
+        in ``schedule``. Give it when visits are administered one at a time.
 
     Returns
     -------
@@ -302,7 +346,7 @@ def administer(
     >>> administer(latent, {"baseline": 13}, ["PHQ-9"], np.random.default_rng(0)).columns.tolist()
     ['participant', 'visit', 'day', 'instrument', 'score']
     """
-    truth = true_scores(latent, schedule, instruments)
+    truth = true_scores(latent, schedule, instruments, self_view_day)
     scores = np.empty(len(truth), dtype=np.int64)
     for name in dict.fromkeys(instruments):
         inst = instrument(name)

@@ -269,12 +269,13 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
 
     id_arr = np.asarray(ids, dtype=object)
     visit_parts = []
+    first_visit = min((v.day for v in d.visits), default=0)
     for v in d.visits:
         keep = id_arr[v.day < wd]
         if not len(keep):
             continue
         sched = pd.DataFrame({"participant": keep, "visit": v.name, "day": np.int64(v.day)})
-        visit_parts.append(administer(latent, sched, list(v.instruments), rng))
+        visit_parts.append(administer(latent, sched, list(v.instruments), rng, first_visit))
     if visit_parts:
         out["visits"] = pd.concat(visit_parts, ignore_index=True)
     if d.biomarker_days and d.markers:
