@@ -70,7 +70,7 @@ def _sat(x: float, cap: float) -> float:
     Biological responses saturate; this keeps every feedback loop bounded for any parameter
     draw inside the declared ranges.
     """
-    return x / (1.0 + abs(x) / cap)
+    return x * cap / (cap + abs(x))  # the same, with one division
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)

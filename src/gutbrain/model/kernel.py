@@ -18,7 +18,7 @@ from gutbrain.model.parameters import P
 from gutbrain.model.scheme import heun_correct, heun_predict
 from gutbrain.model.states import N_AUX, N_STATES, S
 
-__all__ = ["integrate_batch"]
+__all__ = ["fill_by_person", "integrate_batch"]
 
 # Channels multiplied by a person's daily adherence (what is actually taken).
 ADHERENCE_CHANNELS = np.zeros(N_EXPOSURES, dtype=np.bool_)
@@ -38,8 +38,9 @@ def _project(y: np.ndarray) -> None:
         if y[j] < 0.0:
             y[j] = 0.0
         tot += y[j]
+    inv = 1.0 / tot
     for j in range(_FIRST_GUILD, _FIRST_GUILD + _N_GUILDS):
-        y[j] /= tot
+        y[j] *= inv
     for j in (S.barrier, S.mindfulness_skill, S.cbt_skill, S.expectancy, S.sleep_debt):
         if y[j] < 0.0:
             y[j] = 0.0
@@ -73,6 +74,20 @@ def _fmt(y: np.ndarray, e: np.ndarray) -> None:
         )
     y[S.diversity] = (1.0 - f) * y[S.diversity] + f * e[E.donor_diversity]
     y[S.taxa_pool] = (1.0 - f) * y[S.taxa_pool] + f * e[E.donor_diversity]
+
+
+@njit(cache=True, parallel=True)
+def fill_by_person(out: np.ndarray, value: float) -> None:
+    """Fill ``out`` with ``value``, its first axis (people) spread over the threads.
+
+    Gives a fresh output array its memory before the kernel writes to it. Measured on the
+    2-core development machine for 10,000 people x 365 days (1.3 GB of states and quasi-steady
+    quantities): simulate took 2.0 s when the kernel's threads touched the fresh pages first,
+    2.0 s after a single-threaded ``np.full``, and 1.65 s after this fill (best of 3; with
+    noise and life events 4.3, 3.5 and 3.2 s).
+    """
+    for i in prange(out.shape[0]):
+        out[i] = value
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
