@@ -56,7 +56,7 @@ def test_moderate_latent_maps_into_the_published_moderate_band(name):
 
 def test_every_instrument_cites_its_anchors_and_reliability():
     for inst in INSTRUMENTS.values():
-        assert inst.anchor_source and inst.reliability_source
+        assert inst.anchor_source and inst.reliability_source and inst.experience_source
         assert 0 < inst.error_sd < inst.ref_sd
 
 

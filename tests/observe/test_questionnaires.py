@@ -140,6 +140,11 @@ def test_visit_without_latent_days_is_a_data_error(latent):
         administer(latent(1, range(14)), {"late": 40}, ["PANAS-NA"], np.random.default_rng(0))
 
 
+def test_self_view_day_without_latent_days_is_a_data_error(latent):
+    with pytest.raises(DataError, match=r"first visit .*up to day -30"):
+        administer(latent(1, range(14)), {"v": 13}, ["PANAS-NA"], np.random.default_rng(0), -30)
+
+
 def test_unknown_instrument_is_a_parameter_error(latent):
     with pytest.raises(ParameterError, match="HADS"):
         administer(latent(1, range(14)), {"v": 3}, ["HADS"], np.random.default_rng(0))

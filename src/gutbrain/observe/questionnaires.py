@@ -122,8 +122,8 @@ class Instrument:
     ref_sd: float
     anchor_source: str
     reliability_source: str
-    experience_weight: float = 1.0
-    experience_source: str = ""
+    experience_weight: float
+    experience_source: str
 
     def __post_init__(self) -> None:
         if not self.lo < self.hi:
@@ -246,27 +246,44 @@ def _schedule_frame(
     return out.reset_index(drop=True)
 
 
-def _constructs(
-    frame: pd.DataFrame, visits: pd.DataFrame, inst: Instrument, self_view_day: int | None
+def _window_constructs(
+    frame: pd.DataFrame,
+    daily: np.ndarray,
+    visits: pd.DataFrame,
+    days: np.ndarray,
+    inst: Instrument,
+    what: str,
 ) -> np.ndarray:
-    daily = inst.daily_construct(frame)
-    people = visits["participant"].to_numpy()
-    means, counts = window_means(frame, daily, people, visits["day"].to_numpy(), inst.recall_days)
+    """Mean construct over the recall window ending on ``days`` (one per visit row); a window
+    without a latent day is an error naming the visit."""
+    means, counts = window_means(
+        frame, daily, visits["participant"].to_numpy(), days, inst.recall_days
+    )
     if (counts == 0).any():
         row = int(np.flatnonzero(counts == 0)[0])
         raise DataError(
             f"visit schedule row {row}: participant {visits.at[row, 'participant']!r}, "
-            f"visit {visits.at[row, 'visit']!r} on day {visits['day'].to_numpy()[row]} has no "
-            f"latent day in the {inst.name} recall window ({inst.recall_days} days up to the visit)"
+            f"visit {visits.at[row, 'visit']!r}: no latent day in the {inst.name} recall window "
+            f"of {what} ({inst.recall_days} days up to day {days[row]}); give latent days there"
         )
+    return means
+
+
+def _constructs(
+    frame: pd.DataFrame, visits: pd.DataFrame, inst: Instrument, self_view_day: int | None
+) -> np.ndarray:
+    daily = inst.daily_construct(frame)
+    means = _window_constructs(
+        frame, daily, visits, visits["day"].to_numpy(np.int64), inst, "the visit"
+    )
     w = inst.experience_weight
     if w < 1.0:
         # the self-view: the same recall window at the person's first visit
         if self_view_day is None:
-            first = visits.groupby("participant")["day"].transform("min").to_numpy()
+            first = visits.groupby("participant")["day"].transform("min").to_numpy(np.int64)
         else:
             first = np.full(len(visits), self_view_day, dtype=np.int64)
-        self_view, _ = window_means(frame, daily, people, first, inst.recall_days)
+        self_view = _window_constructs(frame, daily, visits, first, inst, "the first visit")
         means = w * means + (1.0 - w) * self_view
     return means
 
