@@ -61,7 +61,7 @@ def test_ar1_and_icc_of_reporting_noise_are_recovered(latent):
     """KUP2010 lag-1 NA 0.20-0.27 (midpoint 0.235 used), PA 0.27-0.33 (0.30); the reporting
     noise's own ICC is s_T^2 / (s_T^2 + s_S^2) from the parameter table (NA 0.8, PA 0.56; the
     state SDs are calibrated so that *reported* NA and PA, latent swings included, have MR2011's
-    ICC of 0.5: tests/trials/test_diary_icc.py).
+    ICC of 0.5: tests/trials/test_js2025_placebo_arm.py).
 
     3,000 people x 40 days at mid-scale, full compliance, no floor. With equal trait and state
     SDs, estimates over 20 seeds averaged 0.235/0.300 (phi NA/PA) and 0.499/0.498 (ICC) with SDs

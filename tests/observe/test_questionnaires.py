@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gutbrain.errors import DataError, ParameterError
-from gutbrain.observe import INSTRUMENTS, administer, instrument, true_scores
+from gutbrain.observe import INSTRUMENTS, administer, draw_respondents, instrument, true_scores
 
 # Published ranges for the STAI (STAI manual, via EVIDENCE.md): the model uses the midpoints.
 STAI_RANGES = {"STAI-state": (0.16, 0.62), "STAI-trait": (0.65, 0.86)}
@@ -37,25 +37,78 @@ def test_retest_reliability_reproduces_the_published_figure(name):
     Reference: each instrument's ``retest_r`` in instruments.csv (PHQ-9 0.74, PMC7525967;
     PANAS 1 week PA 0.79, NA 0.81; STAI trait 0.65-0.86 and state 0.16-0.62, midpoints; GAD-7
     ICC 0.83, Spitzer 2006; others as cited there). The population's true scores have SD
-    ref_sd * sqrt(r), centred in the part of the score range the latent can reach, so that
-    clipping touches few people. Tolerance 0.02: with n = 20,000 the SE of r is at most 0.006,
-    rounding to integers adds 1/12 to the error variance (r drops by < 0.005), and clipping the
-    latent at its bounds (at most 7% of people, PSWQ and BDI-II) lowers r by about 0.01.
+    ref_sd * sqrt(r): the latent part has variance r ref_sd^2 - person_sd^2 and the stable person
+    offsets (one respondent table for both administrations) the rest. The latent part is centred
+    in the score range the latent can reach, so that clipping touches few people. Tolerance
+    0.02: with n = 20,000 the SE of r is at most 0.006, rounding to integers adds 1/12 to the
+    error variance (r drops by < 0.005), and clipping at the score and latent bounds lowers r by
+    about 0.01 (PSWQ and BDI-II).
     """
     inst = instrument(name)
     rng = np.random.default_rng(2024)
     reach_lo = max(inst.lo, inst.intercept)
     reach_hi = min(inst.hi, inst.intercept + inst.slope)
     n = 20_000
-    scores = rng.normal((reach_lo + reach_hi) / 2, inst.ref_sd * np.sqrt(inst.retest_r), n)
+    latent_sd = np.sqrt(inst.retest_r * inst.ref_sd**2 - inst.person_sd**2)
+    scores = rng.normal((reach_lo + reach_hi) / 2, latent_sd, n)
     frame = _population_at_true_scores(inst, scores)
-    first = administer(frame, {"test": 0}, [name], rng)
-    second = administer(frame, {"retest": 0}, [name], rng)
+    people = draw_respondents(frame["participant"], rng)
+    first = administer(frame, {"test": 0}, [name], rng, respondent=people)
+    second = administer(frame, {"retest": 0}, [name], rng, respondent=people)
     r = np.corrcoef(first["score"], second["score"])[0, 1]
     assert r == pytest.approx(inst.retest_r, abs=0.02)
     if name in STAI_RANGES:
         lo, hi = STAI_RANGES[name]
         assert lo <= r <= hi
+
+
+def test_person_offsets_are_stable_and_scaled_by_person_sd(latent):
+    """The respondent table's z moves a person's true score by person_sd * z at every visit;
+    without a table, true_scores leaves the offset out."""
+    frame = latent(2, range(28))
+    people = pd.DataFrame(
+        {name: [1.5, -2.0] for name in INSTRUMENTS}, index=pd.Index(["p00000", "p00001"])
+    )
+    names = ["PANAS-NA", "PSWQ", "HAMD-17"]
+    bare = true_scores(frame, {"pre": 6, "post": 27}, names)
+    moved = true_scores(frame, {"pre": 6, "post": 27}, names, respondent=people)
+    shift = moved["true_score"] - bare["true_score"]
+    tau = moved["instrument"].map({n: instrument(n).person_sd for n in names})
+    z = moved["participant"].map({"p00000": 1.5, "p00001": -2.0})
+    np.testing.assert_allclose(shift, tau * z, rtol=1e-12)
+    assert instrument("PSWQ").person_sd > 10  # most of PSWQ's spread is stable self-description
+
+
+def test_respondent_table_problems_are_data_errors(latent):
+    frame = latent(2, range(14))
+    full = draw_respondents(["p00000", "p00001"], np.random.default_rng(1))
+    rng = np.random.default_rng(0)
+    with pytest.raises(DataError, match=r"participant 'p00001'.*'PANAS-NA'"):
+        administer(frame, {"v": 13}, ["PANAS-NA"], rng, respondent=full.iloc[:1])
+    with pytest.raises(DataError, match=r"no column 'PSWQ'"):
+        administer(frame, {"v": 13}, ["PSWQ"], rng, respondent=full.drop(columns="PSWQ"))
+    with pytest.raises(DataError, match=r"'p00000' appears twice"):
+        administer(frame, {"v": 13}, ["PSWQ"], rng, respondent=pd.concat([full, full]))
+
+
+def test_draw_respondents_per_person_streams_do_not_depend_on_company():
+    """With one Generator per person, a person's offsets do not depend on who else is drawn."""
+    seqs = [np.random.SeedSequence(7, spawn_key=(k,)) for k in range(3)]
+    three = draw_respondents(["a", "b", "c"], [np.random.default_rng(s) for s in seqs])
+    one = draw_respondents(["c"], [np.random.default_rng(seqs[2])])
+    pd.testing.assert_series_equal(three.loc["c"], one.loc["c"])
+    assert list(three.columns) == list(INSTRUMENTS)
+    with pytest.raises(ParameterError, match="2 generators for 3 participants"):
+        draw_respondents(["a", "b", "c"], [np.random.default_rng(s) for s in seqs[:2]])
+
+
+def test_perceived_stress_above_one_is_read_and_pss10_clips_at_its_maximum(latent):
+    """The model declares perceived stress 0-1+ (states.py): stressors beyond the reference day
+    push it above 1, and PSS-10 reports its maximum, 40 (a trial used to stop with a range
+    error on such a day)."""
+    frame = latent(1, range(3), perceived_stress=1.5)
+    v = administer(frame, {"v": 2}, ["PSS-10"], np.random.default_rng(0))
+    assert v["score"].iloc[0] == 40
 
 
 def test_population_builder_hits_the_true_scores():

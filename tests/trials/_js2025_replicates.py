@@ -55,7 +55,22 @@ def detection_rates(design_file: str, reps: int, seed: int = 1) -> dict[str, flo
             )
             sig.append(t.pvalue < ALPHA)
         out[f"prepost_{inst}"] = float(np.mean(sig))
+        out[f"ancova_{inst}"] = float(np.mean([_ancova_p(g) < ALPHA for _, g in g0.groupby("rep")]))
     return out
+
+
+def _ancova_p(g: pd.DataFrame) -> float:
+    """p of the arm term in ``post ~ pre + arm`` (OLS), as the analysis's pre/post ANCOVA."""
+    x = np.column_stack(
+        [np.ones(len(g)), g["pre"].to_numpy(float), (g["arm"] == "probiotic").to_numpy(float)]
+    )
+    y = g["post"].to_numpy(float)
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    df = len(y) - x.shape[1]
+    cov = np.linalg.inv(x.T @ x) * (resid @ resid) / df
+    t = beta[2] / np.sqrt(cov[2, 2])
+    return float(2 * stats.t.sf(abs(t), df))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from gutbrain.observe.latent import GUILDS as GUILDS
 from gutbrain.observe.questionnaires import INSTRUMENTS as INSTRUMENTS
 from gutbrain.observe.questionnaires import Instrument as Instrument
 from gutbrain.observe.questionnaires import administer as administer
+from gutbrain.observe.questionnaires import draw_respondents as draw_respondents
 from gutbrain.observe.questionnaires import instrument as instrument
 from gutbrain.observe.questionnaires import true_scores as true_scores
 from gutbrain.observe.sequencing import SequencingModel as SequencingModel
@@ -47,6 +48,7 @@ __all__ = [
     "administer",
     "biomarker_mappings",
     "biomarker_table",
+    "draw_respondents",
     "instrument",
     "instrument_table",
     "likert_from_vas",

@@ -21,9 +21,11 @@ gap of :math:`\Delta` days, and :math:`\varepsilon_{it} \sim N(0, 1)`. The repor
 with floor threshold :math:`f`. Noise on the logit scale shrinks near the ends of the scale
 (a person at NA 7 cannot swing by 15 points downwards), and the floor piles reports up at 0, as
 in experience-sampling data where healthy NA sits near the bottom (KUP2010: NA means about 7 on
-0-100). :math:`\sigma_T = \sigma_S` makes the reporting noise half trait, half state, as daily
-PANAS variance is (MR2011, ICC about 0.5); :math:`\phi` is 0.235 for NA and 0.30 for PA, the
-midpoints of KUP2010's lag-1 autocorrelations.
+0-100). :math:`\sigma_S` is calibrated so that the *reported* daily affect of healthy people,
+the latent's own day-to-day swings included, is half trait, half state, as daily PANAS variance
+is (MR2011, ICC about 0.5): NA 0.25 and PA 0.44 logit against :math:`\sigma_T` 0.5 (assumed);
+:math:`\phi` is 0.235 for NA and 0.30 for PA, the midpoints of KUP2010's lag-1
+autocorrelations.
 
 Compliance: person :math:`i` submits on a day with probability
 

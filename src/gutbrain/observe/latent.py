@@ -11,7 +11,7 @@ negative_affect               latent NA, 0-100
 positive_affect               latent PA, 0-100
 depression_severity           0-1 index (about 0.1 healthy, 0.5 moderate MDD, 0.8 severe)
 anxiety_severity              0-1 index
-perceived_stress              0-1 index
+perceived_stress              0-1+ index (stressors beyond the reference day push it above 1)
 cortisol                      relative to the healthy mean (1 = healthy)
 inflammation                  relative systemic inflammation index (1 = healthy)
 butyrate                      relative faecal butyrate (1 = healthy)
@@ -45,7 +45,7 @@ LATENT_RANGES: dict[str, tuple[float, float | None]] = {
     "positive_affect": (0.0, 100.0),
     "depression_severity": (0.0, 1.0),
     "anxiety_severity": (0.0, 1.0),
-    "perceived_stress": (0.0, 1.0),
+    "perceived_stress": (0.0, None),  # the model declares it 0-1+ (states.py)
     "cortisol": (0.0, None),
     "inflammation": (0.0, None),
     "butyrate": (0.0, None),

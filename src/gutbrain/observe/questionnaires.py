@@ -45,6 +45,22 @@ sampling, response error and occasion-specific state that the latent trajectory 
 when the model's latent trajectories themselves fluctuate from day to day, retest correlations of
 state instruments come out lower than the published figure.
 
+People also differ stably in how they describe themselves (response style, trait affectivity),
+far more than the model's latent states differ between them: simulated healthy adults' latent
+PANAS-NA true scores have an SD of about 1.4 points, against 5.9 in the norms. The true score
+therefore carries a stable person offset,
+
+.. math::
+
+    T = a + b\,\tilde c_{iv} + \tau z_i, \qquad z_i \sim N(0, 1)
+
+the same at every visit, with :math:`\tau` (``person_sd``) calibrated so that the instrument's
+reference cohort has true-score variance :math:`r\,SD_{ref}^2`
+(:mod:`gutbrain.trials.instrument_calibration`). The :math:`z_i` of a group of people form a
+*respondent* table (:func:`draw_respondents`): one row per participant, one column per
+instrument. A person's offsets on different instruments are independent (a simplification: trait
+negative affectivity would correlate them).
+
 All numbers live in ``instruments.csv`` with their sources.
 """
 
@@ -64,6 +80,7 @@ __all__ = [
     "INSTRUMENTS",
     "Instrument",
     "administer",
+    "draw_respondents",
     "instrument",
     "true_scores",
 ]
@@ -107,6 +124,12 @@ class Instrument:
         rest is the person's self-view at their first visit (1 = no self-view blend).
     experience_source
         Why :math:`w` has its value.
+    person_sd
+        :math:`\tau`: SD of the stable person offset (score points).
+    person_sd_cohort
+        The cohort :math:`\tau` is calibrated in (the nearest to the reference sample).
+    person_sd_source
+        How :math:`\tau` was obtained.
     """
 
     name: str
@@ -124,6 +147,9 @@ class Instrument:
     reliability_source: str
     experience_weight: float
     experience_source: str
+    person_sd: float
+    person_sd_cohort: str
+    person_sd_source: str
 
     def __post_init__(self) -> None:
         if not self.lo < self.hi:
@@ -142,6 +168,10 @@ class Instrument:
             raise ParameterError(
                 f"instrument {self.name}: experience_weight = {self.experience_weight}; "
                 "expected 0 < w <= 1"
+            )
+        if not self.person_sd >= 0.0:
+            raise ParameterError(
+                f"instrument {self.name}: person_sd = {self.person_sd}; expected >= 0"
             )
 
     @property
@@ -194,6 +224,9 @@ def _build(row: pd.Series) -> Instrument:
         reliability_source=str(row["reliability_source"]),
         experience_weight=float(row["experience_weight"]),
         experience_source=str(row["experience_source"]),
+        person_sd=float(row["person_sd"]),
+        person_sd_cohort=str(row["person_sd_cohort"]),
+        person_sd_source=str(row["person_sd_source"]),
     )
 
 
@@ -288,30 +321,106 @@ def _constructs(
     return means
 
 
+def draw_respondents(
+    participants: Sequence[str],
+    rng: np.random.Generator | Sequence[np.random.Generator],
+) -> pd.DataFrame:
+    """Each participant's stable person offsets :math:`z_i` (standard normal), one per instrument.
+
+    Parameters
+    ----------
+    participants
+        Participant ids (the table's index).
+    rng
+        One Generator for everyone (an ``n x k`` block, person by person), or one Generator per
+        participant, each drawing ``k`` numbers: then a person's offsets do not depend on who
+        else is drawn. ``k`` is the number of instruments, in the order of :data:`INSTRUMENTS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``participant``; one float column per instrument in :data:`INSTRUMENTS`.
+    """
+    ids = pd.Index([str(p) for p in participants], name="participant")
+    k = len(INSTRUMENTS)
+    if isinstance(rng, np.random.Generator):
+        z = rng.standard_normal((len(ids), k))
+    else:
+        gens = list(rng)
+        if len(gens) != len(ids):
+            raise ParameterError(
+                f"draw_respondents: {len(gens)} generators for {len(ids)} participants; "
+                "expected one each"
+            )
+        z = np.array([g.standard_normal(k) for g in gens]).reshape(len(ids), k)
+    return pd.DataFrame(z, index=ids, columns=list(INSTRUMENTS))
+
+
+def _person_offsets(
+    visits: pd.DataFrame, inst: Instrument, respondent: pd.DataFrame | None
+) -> np.ndarray:
+    """:math:`\tau z_i` for each visit row (zero without a respondent table)."""
+    if respondent is None or inst.person_sd == 0.0:
+        return np.zeros(len(visits))
+    if inst.name not in respondent.columns:
+        raise DataError(
+            f"respondent table: no column {inst.name!r}; expected one column per instrument "
+            "(see draw_respondents)"
+        )
+    if not respondent.index.is_unique:
+        dup = respondent.index[respondent.index.duplicated()][0]
+        raise DataError(f"respondent table: participant {dup!r} appears twice")
+    z = respondent[inst.name].reindex(visits["participant"]).to_numpy(float)
+    bad = ~np.isfinite(z)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        who = visits["participant"].iat[row]
+        raise DataError(
+            f"respondent table: participant {who!r}, column {inst.name!r}: no finite offset "
+            f"(got {respondent[inst.name].get(who, 'no row')}); expected a standard-normal z"
+        )
+    return inst.person_sd * z
+
+
+def _truth(
+    latent: pd.DataFrame,
+    schedule: pd.DataFrame | Mapping[str, int],
+    instruments: Sequence[str],
+    self_view_day: int | None,
+    respondent: pd.DataFrame | None,
+    rng: np.random.Generator | None,
+) -> pd.DataFrame:
+    insts = [instrument(name) for name in dict.fromkeys(instruments)]
+    needed = [c for inst in insts for c in inst.columns]
+    frame = check_latent(latent, needed)
+    visits = _schedule_frame(schedule, frame)
+    if respondent is None and rng is not None:
+        respondent = draw_respondents(list(pd.unique(visits["participant"])), rng)
+    parts = []
+    for inst in insts:
+        c = _constructs(frame, visits, inst, self_view_day)
+        t = inst.intercept + inst.slope * c + _person_offsets(visits, inst, respondent)
+        parts.append(visits.assign(instrument=inst.name, true_score=t))
+    if not parts:
+        return pd.DataFrame(columns=["participant", "visit", "day", "instrument", "true_score"])
+    return pd.concat(parts, ignore_index=True)
+
+
 def true_scores(
     latent: pd.DataFrame,
     schedule: pd.DataFrame | Mapping[str, int],
     instruments: Sequence[str],
     self_view_day: int | None = None,
+    respondent: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Noise-free true scores :math:`T` (floats, unclipped) for each visit and instrument.
+    """True scores :math:`T` (floats, unclipped) for each visit and instrument.
 
     Same arguments as :func:`administer`; returns its columns with a float ``true_score``
-    instead of ``score``. Useful for screening on latent severity and for tests.
+    instead of ``score``. Without ``respondent`` the stable person offsets are left out (the
+    part of the true score that the latent states carry). Useful for screening on latent
+    severity and for tests.
     """
-    insts = [instrument(name) for name in dict.fromkeys(instruments)]
-    needed = [c for inst in insts for c in inst.columns]
-    frame = check_latent(latent, needed)
-    visits = _schedule_frame(schedule, frame)
-    parts = []
-    for inst in insts:
-        c = _constructs(frame, visits, inst, self_view_day)
-        parts.append(
-            visits.assign(instrument=inst.name, true_score=inst.intercept + inst.slope * c)
-        )
-    if not parts:
-        return pd.DataFrame(columns=["participant", "visit", "day", "instrument", "true_score"])
-    return pd.concat(parts, ignore_index=True)
+    return _truth(latent, schedule, instruments, self_view_day, respondent, None)
 
 
 def administer(
@@ -320,6 +429,7 @@ def administer(
     instruments: Sequence[str],
     rng: np.random.Generator,
     self_view_day: int | None = None,
+    respondent: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Administer questionnaires at visits and return the bundle's ``visits`` table.
 
@@ -335,12 +445,18 @@ def administer(
     instruments
         Instrument names (see :data:`INSTRUMENTS`), e.g. ``["PANAS-NA", "STAI-state"]``.
     rng
-        The only source of randomness: one normal draw per visit and instrument, instrument by
-        instrument in the order given.
+        The only source of randomness: the respondent table if none is given
+        (:func:`draw_respondents` for the schedule's participants in order of first
+        appearance), then one normal draw per visit and instrument, instrument by instrument in
+        the order given.
     self_view_day
         The day of every person's first visit, whose recall window forms the self-view that
         self-reports blend in (see the module docstring). ``None``: each person's first visit
         in ``schedule``. Give it when visits are administered one at a time.
+    respondent
+        Each participant's stable person offsets (:func:`draw_respondents`). ``None``: drawn
+        from ``rng``. Give the same table to every call when visits are administered one at a
+        time, or a person's offset changes between visits.
 
     Returns
     -------
@@ -351,7 +467,8 @@ def administer(
     Raises
     ------
     DataError
-        If a visit has no latent day inside an instrument's recall window.
+        If a visit has no latent day inside an instrument's recall window, or the respondent
+        table lacks a participant or an instrument.
     ParameterError
         If an instrument name is unknown.
 
@@ -363,7 +480,7 @@ def administer(
     >>> administer(latent, {"baseline": 13}, ["PHQ-9"], np.random.default_rng(0)).columns.tolist()
     ['participant', 'visit', 'day', 'instrument', 'score']
     """
-    truth = true_scores(latent, schedule, instruments, self_view_day)
+    truth = _truth(latent, schedule, instruments, self_view_day, respondent, rng)
     scores = np.empty(len(truth), dtype=np.int64)
     for name in dict.fromkeys(instruments):
         inst = instrument(name)

@@ -7,8 +7,9 @@ Three CSV files ship inside the package:
     source, note);
 ``instruments.csv``
     one row per questionnaire or rating scale: score range, recall window, the latent construct,
-    two anchor points that fix the linear map to the score, and the test-retest reliability with
-    the reference SD that sets the measurement error;
+    two anchor points that fix the linear map to the score, the test-retest reliability with
+    the reference SD that sets the measurement error, the self-view blend and the SD of the
+    stable person offset with the cohort it is calibrated in;
 ``biomarkers.csv``
     one row per biomarker: unit, latent driver, healthy reference level, exponent or calibration
     target, and the noise coefficients of variation.
@@ -89,9 +90,21 @@ def parameter(name: str) -> float:
     return float(str(frame.at[name, "value"]))
 
 
+_INSTRUMENT_COLUMNS = (
+    "instrument", "lo", "hi", "recall_days", "w_depression", "w_anxiety", "w_stress", "w_na",
+    "w_pa", "offset", "anchor1_latent", "anchor1_score", "anchor2_latent", "anchor2_score",
+    "anchor_source", "retest_r", "ref_mean", "ref_sd", "reliability_source", "experience_weight",
+    "experience_source", "person_sd", "person_sd_cohort", "person_sd_source",
+)  # fmt: skip
+
+
 @cache
 def _instrument_frame() -> pd.DataFrame:
-    return _read("instruments.csv").set_index("instrument", drop=False)
+    frame = _read("instruments.csv")
+    missing = [c for c in _INSTRUMENT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ParameterError(f"instruments.csv: missing column(s) {missing}")
+    return frame.set_index("instrument", drop=False)
 
 
 def instrument_table() -> pd.DataFrame:

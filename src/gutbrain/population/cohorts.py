@@ -53,8 +53,16 @@ _SOURCE = "cohorts.toml"
 _DISTS = ("logitnormal", "lognormal")
 _GUILDS5 = tuple(n.removeprefix("ref_") for n in REFERENCE_COMPOSITION)
 # Sub-streams of each candidate's SeedSequence: traits and microbiota, daily-life noise in the
-# model, screening measurement error, adherence and dropout.
-STREAM_PERSON, STREAM_MODEL, STREAM_SCREEN, STREAM_CONDUCT, STREAM_WARMUP = range(5)
+# model, screening measurement error, adherence and dropout, the warm-up's daily life, and the
+# person's stable offsets on questionnaires (gutbrain.observe.draw_respondents).
+(
+    STREAM_PERSON,
+    STREAM_MODEL,
+    STREAM_SCREEN,
+    STREAM_CONDUCT,
+    STREAM_WARMUP,
+    STREAM_RESPONDENT,
+) = range(6)
 
 
 def _expit(x: np.ndarray) -> np.ndarray:

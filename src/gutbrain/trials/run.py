@@ -4,7 +4,9 @@ Work is split into *blocks* of ``design.block_size`` consecutive participants. A
 determined by the design, the seed and its index:
 
 - person ``k`` (candidate index) draws traits, microbiota, daily-life noise, screening error,
-  adherence and dropout from ``SeedSequence([seed, 0], spawn_key=(k,))``;
+  adherence and dropout, and their stable questionnaire offsets from
+  ``SeedSequence([seed, 0], spawn_key=(k,))``, so screening and the study visits see the same
+  respondent;
 - allocation comes from ``SeedSequence([seed, 1])`` for the whole trial;
 - the observation models (diary, visits, biomarkers) of block ``b`` draw from
   ``SeedSequence([seed, 2], spawn_key=(b,))``.
@@ -28,11 +30,19 @@ import pandas as pd
 from gutbrain.errors import DesignError
 from gutbrain.io import StudyBundle, StudyMeta
 from gutbrain.model.simulate import noisy_steady_state, simulate
-from gutbrain.observe import DiaryModel, administer, measure_biomarkers, observe_diary, true_scores
+from gutbrain.observe import (
+    DiaryModel,
+    administer,
+    draw_respondents,
+    measure_biomarkers,
+    observe_diary,
+    true_scores,
+)
 from gutbrain.observe import instrument as get_instrument
 from gutbrain.population.cohorts import (
     STREAM_CONDUCT,
     STREAM_MODEL,
+    STREAM_RESPONDENT,
     STREAM_SCREEN,
     STREAM_WARMUP,
     Population,
@@ -43,7 +53,15 @@ from gutbrain.population.cohorts import (
 from gutbrain.trials.conduct import allocate, build_schedule, conduct, phase_days
 from gutbrain.trials.design import Criterion, TrialDesign, load_design
 
-__all__ = ["LATENT_COLUMNS", "TrialPlan", "plan_trial", "recruit", "run_blocks", "run_trial"]
+__all__ = [
+    "LATENT_COLUMNS",
+    "TrialPlan",
+    "latent_frame",
+    "plan_trial",
+    "recruit",
+    "run_blocks",
+    "run_trial",
+]
 
 LATENT_COLUMNS = (
     "negative_affect",
@@ -68,6 +86,11 @@ def _gens(seed: int, idx: np.ndarray, stream: int) -> list[np.random.Generator]:
     return stream_generators([seed, 0], idx, stream)
 
 
+def _respondents(seed: int, idx: np.ndarray, ids: Sequence[str]) -> pd.DataFrame:
+    """Each candidate's stable questionnaire offsets, from their own stream."""
+    return draw_respondents(ids, _gens(seed, idx, STREAM_RESPONDENT))
+
+
 def _criteria(design: TrialDesign) -> tuple[Criterion, ...]:
     if design.inclusion is not None:
         return design.inclusion
@@ -84,7 +107,7 @@ def _population(design: TrialDesign, seed: int, idx: np.ndarray) -> Population:
     )
 
 
-def _latent_frame(traj: Any, ids: Sequence[str], first_day: int) -> pd.DataFrame:
+def latent_frame(traj: Any, ids: Sequence[str], first_day: int) -> pd.DataFrame:
     n, d = traj.n_people, traj.n_days
     cols: dict[str, Any] = {
         "participant": np.repeat(np.asarray(ids, dtype=object), d),
@@ -111,8 +134,9 @@ def _screen(design: TrialDesign, seed: int, pop: Population) -> tuple[np.ndarray
     sched = build_schedule_baseline(pop, days)
     traj = simulate(pop.params, sched, y0=y_warm, rng=gens)
     ids = [str(k) for k in idx]
-    latent = _latent_frame(traj, ids, 0)
-    truth = true_scores(latent, {"screening": days - 1}, [c.instrument for c in crit])
+    latent = latent_frame(traj, ids, 0)
+    resp = _respondents(seed, idx, ids)
+    truth = true_scores(latent, {"screening": days - 1}, [c.instrument for c in crit], None, resp)
     ok = np.ones(len(pop), dtype=bool)
     z = np.array([g.standard_normal(len(crit)) for g in gens])
     for j, c in enumerate(crit):
@@ -227,7 +251,7 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
         rng=_gens(seed, idx, STREAM_MODEL),
         adherence=adh,
     )
-    latent = _latent_frame(traj, ids, d.first_day)
+    latent = latent_frame(traj, ids, d.first_day)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2], spawn_key=(b,)))
     last = d.treatment_days + d.follow_up_days
     # First day out of the study, per person; latent rows are person-major, day-minor.
@@ -270,12 +294,15 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
     id_arr = np.asarray(ids, dtype=object)
     visit_parts = []
     first_visit = min((v.day for v in d.visits), default=0)
+    respondent = _respondents(seed, idx, ids) if d.visits else None
     for v in d.visits:
         keep = id_arr[v.day < wd]
         if not len(keep):
             continue
         sched = pd.DataFrame({"participant": keep, "visit": v.name, "day": np.int64(v.day)})
-        visit_parts.append(administer(latent, sched, list(v.instruments), rng, first_visit))
+        visit_parts.append(
+            administer(latent, sched, list(v.instruments), rng, first_visit, respondent)
+        )
     if visit_parts:
         out["visits"] = pd.concat(visit_parts, ignore_index=True)
     if d.biomarker_days and d.markers:
