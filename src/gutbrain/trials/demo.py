@@ -36,10 +36,11 @@ class DemoResult:
         """A few lines for the terminal."""
         r = self.run
         out = [f"{r.name}: {r.arms} ({r.completed} completed), bundle -> {r.out}"]
-        for row in self.weekly.itertuples():
+        for row, p in zip(self.weekly.itertuples(), self.weekly["p"].to_numpy(float), strict=True):
+            p_text = "< 0.001" if p < 0.001 else f"= {p:.3f}"
             out.append(
                 f"  week {row.week}: daily NA probiotic - placebo = {row.difference:+.2f} "
-                f"points (Welch p = {row.p:.3f})"
+                f"points (Welch p {p_text})"
             )
         out.append(f"axis plot -> {self.axis_plot}")
         return out
