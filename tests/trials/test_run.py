@@ -66,6 +66,30 @@ def test_written_bundle_reads_back_equal(small, tmp_path) -> None:
     assert back.study.provenance is not None and back.study.provenance["seed"] == 7
 
 
+def test_failed_overwrite_keeps_the_old_bundle_and_leaves_no_partial(
+    small, tmp_path, monkeypatch
+) -> None:
+    """A run that fails half-way (here: in its second chunk) leaves the bundle already at
+    ``out`` as it was, and no half-written ``.partial`` folder."""
+    import gutbrain.trials.output as output
+
+    first = write_trial(small, tmp_path / "b", seed=7, chunk_blocks=2)
+    before = {p.name: p.read_bytes() for p in first.out.iterdir()}
+    real = output.iter_chunks
+
+    def failing(*args, **kwargs):
+        for k, chunk in enumerate(real(*args, **kwargs)):
+            if k == 1:
+                raise RuntimeError("worker lost")
+            yield chunk
+
+    monkeypatch.setattr(output, "iter_chunks", failing)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        write_trial(small, tmp_path / "b", seed=8, chunk_blocks=2, overwrite=True)
+    assert {p.name: p.read_bytes() for p in first.out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+
+
 def test_parallel_bundle_contents(small) -> None:
     b = run_trial(small, seed=8)
     gio.validate_bundle(b)

@@ -76,10 +76,8 @@ def write_trial(
     path = None if isinstance(design, TrialDesign) else str(design)
     d = design if isinstance(design, TrialDesign) else load_design(design)
     target = Path(out)
-    if target.exists():
-        if not overwrite:
-            raise DesignError(f"{target}: already exists; choose a new folder or overwrite")
-        shutil.rmtree(target)
+    if target.exists() and not overwrite:
+        raise DesignError(f"{target}: already exists; choose a new folder or overwrite")
     plan = plan_trial(d, seed)
     meta = study_meta(plan, path)
     tmp = target.with_name(target.name + ".partial")
@@ -91,21 +89,28 @@ def write_trial(
     arms: dict[str, int] = {}
     completed = 0
     try:
-        for chunk in iter_chunks(plan, chunk_blocks, scheduler, progress):
-            validate_bundle(StudyBundle(study=meta, **chunk))
-            for name, df in chunk.items():
-                table = pa.Table.from_pandas(df, preserve_index=False)
-                if name not in writers:
-                    writers[name] = pq.ParquetWriter(tmp / f"{name}.parquet", table.schema)
-                writers[name].write_table(table.cast(writers[name].schema))
-                rows[name] = rows.get(name, 0) + len(df)
-            col = "arm" if d.design == "parallel" else "sequence"
-            for k, v in chunk["participants"][col].value_counts().items():
-                arms[str(k)] = arms.get(str(k), 0) + int(v)
-            completed += int(chunk["participants"]["withdrawn_day"].isna().sum())
-    finally:
-        for w in writers.values():
-            w.close()
-    (tmp / "study.toml").write_text(tomli_w.dumps(meta.to_dict()), encoding="utf-8")
+        try:
+            for chunk in iter_chunks(plan, chunk_blocks, scheduler, progress):
+                validate_bundle(StudyBundle(study=meta, **chunk))
+                for name, df in chunk.items():
+                    table = pa.Table.from_pandas(df, preserve_index=False)
+                    if name not in writers:
+                        writers[name] = pq.ParquetWriter(tmp / f"{name}.parquet", table.schema)
+                    writers[name].write_table(table.cast(writers[name].schema))
+                    rows[name] = rows.get(name, 0) + len(df)
+                col = "arm" if d.design == "parallel" else "sequence"
+                for k, v in chunk["participants"][col].value_counts().items():
+                    arms[str(k)] = arms.get(str(k), 0) + int(v)
+                completed += int(chunk["participants"]["withdrawn_day"].isna().sum())
+        finally:
+            for w in writers.values():
+                w.close()
+        (tmp / "study.toml").write_text(tomli_w.dumps(meta.to_dict()), encoding="utf-8")
+    except BaseException:
+        # a failed run leaves nothing behind, and an existing bundle at ``out`` untouched
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if target.exists():  # overwrite: the old bundle goes only once the new one is complete
+        shutil.rmtree(target)
     tmp.rename(target)
     return TrialRun(target, d.name, plan.seed, rows, arms, completed)
