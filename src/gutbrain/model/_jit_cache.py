@@ -16,6 +16,7 @@ import numba
 
 _DEPENDS = (
     "_jit_cache.py",
+    "derived.py",
     "dynamics.py",
     "exposures.py",
     "kernel.py",

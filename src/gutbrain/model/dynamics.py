@@ -15,6 +15,8 @@ Conventions
   towards a target with a rate ``gamma`` (1/day).
 * The probiotic's mechanisms scale with the probiotic guild's fill level ``pb = S/S_max``, times
   the product's mechanism weights from the strain catalogue (exposure channels ``pb_*``).
+* Quantities of the parameters alone (reciprocals of reference levels, a Hill term's healthy
+  value) are computed once per person (:mod:`gutbrain.model.derived`) and read from ``c``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 from numba import njit
 
 from gutbrain.model._jit_cache import FASTMATH
+from gutbrain.model.derived import C, derived_constants
 from gutbrain.model.exposures import E
 from gutbrain.model.parameters import P
 from gutbrain.model.states import FIRST_TRANSIT, LAST_TRANSIT, A, S
@@ -43,9 +46,13 @@ __all__ = [
     "probiotic_response",
     "response_step_factors",
     "rhs",
+    "rhs_c",
 ]
 
 _TINY = 1e-12
+# Newton's method for cortisol stops after a step below this fraction of the iterate: it
+# converges quadratically, so the step after would be below ~(1e-8)^2, i.e. rounding.
+_NEWTON_RTOL = 1e-8
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
@@ -88,7 +95,7 @@ def _relax2(target: float, x: float, up: float, down: float) -> float:
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def substrate(e: np.ndarray, p: np.ndarray) -> float:
+def substrate(e: np.ndarray, p: np.ndarray, c: np.ndarray) -> float:
     r"""Fermentable substrate reaching the colon, relative to the reference diet.
 
     .. math:: s = \frac{F/F_0\,(1 + K)}{F/F_0 + K},
@@ -96,21 +103,21 @@ def substrate(e: np.ndarray, p: np.ndarray) -> float:
 
     Michaelis-Menten saturation: doubling fibre less than doubles fermentation.
     """
-    f = (e[E.fibre_g] + p[P.prebiotic_fibre_equiv] * e[E.prebiotic_g]) / p[P.fibre_ref]
+    f = (e[E.fibre_g] + p[P.prebiotic_fibre_equiv] * e[E.prebiotic_g]) * c[C.inv_fibre_ref]
     k = p[P.k_substrate]
     return f * (1.0 + k) / (f + k)
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def _niche_fill(s: float, p: np.ndarray) -> float:
+def _niche_fill(s: float, c: np.ndarray) -> float:
     """The probiotic niche's fill level ``S/S_max`` in [0, 1], the response chain's input (the
     guilds are projected back onto the simplex only after a step, so a raw update can
     overshoot)."""
-    return _clip(s / p[P.probiotic_capacity], 0.0, 1.0)
+    return _clip(s * c[C.inv_probiotic_capacity], 0.0, 1.0)
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def probiotic_response(y: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
+def probiotic_response(y: np.ndarray, p: np.ndarray, c: np.ndarray, dydt: np.ndarray) -> None:
     r"""The host's response to a probiotic, a chain of transit compartments (SUNJUSKO1998).
 
     Stage 1 follows the probiotic niche's fill level ``S/S_max`` (kept in [0, 1]); each later
@@ -130,7 +137,7 @@ def probiotic_response(y: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
     """
     up = p[P.gamma_probiotic_response_up]
     down = p[P.gamma_probiotic_response_down]
-    prev = _niche_fill(y[S.probiotic], p)
+    prev = _niche_fill(y[S.probiotic], c)
     for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
         dydt[j] = _relax2(prev, y[j], up, down)
         prev = y[j]
@@ -156,7 +163,7 @@ def advance_probiotic_response(
     y: np.ndarray,
     k1: np.ndarray,
     k2: np.ndarray,
-    p: np.ndarray,
+    c: np.ndarray,
     factors: np.ndarray,
     dt: float,
 ) -> None:
@@ -172,16 +179,20 @@ def advance_probiotic_response(
     .. math:: r_j(t + \Delta t) = u_1 + (r_j(t) - u_0)\,e^{-h} - (u_1 - u_0)\,\frac{1 - e^{-h}}{h}
 
     ``y`` holds the start of the step and receives the new chain; the probiotic's end-of-step
-    value is its trapezoidal update from ``k1`` and ``k2``; ``factors`` comes from
+    value is its trapezoidal update from ``k1`` and ``k2``; ``c`` holds the person's derived
+    constants (:mod:`gutbrain.model.derived`) and ``factors`` comes from
     :func:`response_step_factors`. With inputs in [0, 1] every stage stays in [0, 1].
     """
     pb = S.probiotic
-    u0 = _niche_fill(y[pb], p)
-    u1 = _niche_fill(y[pb] + 0.5 * dt * (k1[pb] + k2[pb]), p)
+    u0 = _niche_fill(y[pb], c)
+    u1 = _niche_fill(y[pb] + 0.5 * dt * (k1[pb] + k2[pb]), c)
+    e_up, g_up, e_down, g_down = factors[0], factors[1], factors[2], factors[3]
     for j in range(FIRST_TRANSIT, LAST_TRANSIT + 1):
         r = y[j]
-        k = 0 if 0.5 * (u0 + u1) > r else 2
-        new = u1 + (r - u0) * factors[k] - (u1 - u0) * factors[k + 1]
+        rising = u0 + u1 > 2.0 * r  # the input's mean over the step is above the stage
+        ef = e_up if rising else e_down
+        gf = g_up if rising else g_down
+        new = u1 + (r - u0) * ef - (u1 - u0) * gf
         u0 = r
         u1 = new
         y[j] = new
@@ -190,7 +201,7 @@ def advance_probiotic_response(
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
+def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, c: np.ndarray, sub: float):
     r"""Microbial metabolites at quasi-steady state: SCFA, GABA, kynurenine, gut 5-HT, dopamine.
 
     * butyrate/SCFA: guild-weighted production times substrate, plus the probiotic's SCFA weight;
@@ -208,13 +219,9 @@ def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
         p[P.yield_butyrate_producers] * y[S.butyrate_producers]
         + p[P.yield_generalists] * y[S.bacteroides_prevotella]
         + p[P.yield_lab] * y[S.bifidobacteria_lab]
-    ) / (
-        p[P.yield_butyrate_producers] * p[P.ref_butyrate_producers]
-        + p[P.yield_generalists] * p[P.ref_bacteroides_prevotella]
-        + p[P.yield_lab] * p[P.ref_bifidobacteria_lab]
-    )
+    ) * c[C.inv_scfa_ref]
     scfa = sub * (prod + e[E.pb_scfa] * pb)
-    gaba = y[S.bifidobacteria_lab] / p[P.ref_bifidobacteria_lab] + e[E.pb_gaba] * pb
+    gaba = y[S.bifidobacteria_lab] * c[C.inv_ref_bifidobacteria_lab] + e[E.pb_gaba] * pb
     kyn = _floor(
         1.0 + p[P.e_inflammation_kynurenine] * (y[S.inflammation] - 1.0) - e[E.pb_kynurenine] * pb,
         0.0,
@@ -229,7 +236,7 @@ def metabolites(y: np.ndarray, e: np.ndarray, p: np.ndarray, sub: float):
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def epithelial_oxygen(scfa: float, p: np.ndarray) -> float:
+def epithelial_oxygen(scfa: float, c: np.ndarray) -> float:
     r"""Dysbiosis signal: loss of butyrate re-oxygenates the epithelium (Byndloss 2017).
 
     .. math:: o = \frac{1}{1 + (b/K)^4} - \frac{1}{1 + (1/K)^4}
@@ -238,11 +245,9 @@ def epithelial_oxygen(scfa: float, p: np.ndarray) -> float:
     anaerobes (pathobionts) and harms obligate anaerobes (butyrate producers): a positive feedback
     that can hold a community in a dysbiotic state.
     """
-    r = _floor(scfa, 0.0) / p[P.k_oxygen]
+    r = _floor(scfa, 0.0) * c[C.inv_k_oxygen]
     r2 = r * r
-    k = 1.0 / p[P.k_oxygen]
-    k2 = k * k
-    return 1.0 / (1.0 + r2 * r2) - 1.0 / (1.0 + k2 * k2)
+    return 1.0 / (1.0 + r2 * r2) - c[C.oxygen_ref]
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
@@ -250,6 +255,7 @@ def microbiota(
     y: np.ndarray,
     e: np.ndarray,
     p: np.ndarray,
+    c: np.ndarray,
     sub: float,
     oxy: float,
     cort: float,
@@ -281,7 +287,7 @@ def microbiota(
     dsub = sub - 1.0
     ddiv = y[S.diversity] - 1.0
     dfit = y[S.fitness] - 1.0
-    poly = e[E.polyphenols_mg] / p[P.polyphenols_ref] - 1.0
+    poly = e[E.polyphenols_mg] * c[C.inv_polyphenols_ref] - 1.0
     preb = e[E.prebiotic_g] / (e[E.prebiotic_g] + p[P.k_prebiotic])
     abx = e[E.antibiotic]
 
@@ -306,7 +312,7 @@ def microbiota(
     d_g = p[P.e_upf_generalists] * upf - p[P.e_fibre_generalists] * dsub
     d_p = (
         p[P.e_upf_pathobionts] * upf
-        + p[P.e_sugar_pathobionts] * (e[E.added_sugar_g] / p[P.sugar_ref] - 1.0)
+        + p[P.e_sugar_pathobionts] * (e[E.added_sugar_g] * c[C.inv_sugar_ref] - 1.0)
         + p[P.e_alcohol_pathobionts] * (e[E.alcohol_drinks] - p[P.alcohol_ref])
         + p[P.e_cortisol_pathobionts] * dc
         + p[P.e_inflammation_pathobionts] * infl
@@ -322,19 +328,19 @@ def microbiota(
     d_a = _sat(d_a, cap)
 
     f0 = (
-        g * (1.0 + d_b - y[S.butyrate_producers] / p[P.ref_butyrate_producers])
+        g * (1.0 + d_b - y[S.butyrate_producers] * c[C.inv_ref_butyrate_producers])
         - abx * e[E.abx_butyrate_producers]
     )
     f1 = (
-        g * (1.0 + d_l - y[S.bifidobacteria_lab] / p[P.ref_bifidobacteria_lab])
+        g * (1.0 + d_l - y[S.bifidobacteria_lab] * c[C.inv_ref_bifidobacteria_lab])
         - abx * e[E.abx_bifidobacteria_lab]
     )
     f2 = (
-        g * (1.0 + d_g - y[S.bacteroides_prevotella] / p[P.ref_bacteroides_prevotella])
+        g * (1.0 + d_g - y[S.bacteroides_prevotella] * c[C.inv_ref_bacteroides_prevotella])
         - abx * e[E.abx_bacteroides_prevotella]
     )
-    f3 = g * (1.0 + d_p - y[S.pathobionts] / p[P.ref_pathobionts]) - abx * e[E.abx_pathobionts]
-    f4 = g * (1.0 + d_a - y[S.akkermansia] / p[P.ref_akkermansia]) - abx * e[E.abx_akkermansia]
+    f3 = g * (1.0 + d_p - y[S.pathobionts] * c[C.inv_ref_pathobionts]) - abx * e[E.abx_pathobionts]
+    f4 = g * (1.0 + d_a - y[S.akkermansia] * c[C.inv_ref_akkermansia]) - abx * e[E.abx_akkermansia]
     f5 = -e[E.probiotic_washout] - abx * e[E.abx_probiotic]
 
     x0 = y[S.butyrate_producers]
@@ -344,13 +350,8 @@ def microbiota(
     x4 = y[S.akkermansia]
     x5 = y[S.probiotic]
     fbar = x0 * f0 + x1 * f1 + x2 * f2 + x3 * f3 + x4 * f4 + x5 * f5
-    # colonisation pressure fills the probiotic niche up to its capacity
-    jin = (
-        p[P.probiotic_colonisation]
-        * e[E.probiotic_intake]
-        * _pos(1.0 - x5 / p[P.probiotic_capacity])
-        * p[P.probiotic_capacity]
-    )
+    # colonisation pressure fills the probiotic niche up to its capacity: J = k I (S_max - x)^+
+    jin = p[P.probiotic_colonisation] * e[E.probiotic_intake] * _pos(p[P.probiotic_capacity] - x5)
     dydt[S.butyrate_producers] = x0 * (f0 - fbar) - jin * x0
     dydt[S.bifidobacteria_lab] = x1 * (f1 - fbar) - jin * x1
     dydt[S.bacteroides_prevotella] = x2 * (f2 - fbar) - jin * x2
@@ -377,40 +378,39 @@ def microbiota(
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def cortisol_qss(u: float, pit: float, adr: float, k_gr: float) -> float:
+def cortisol_qss(s: float, c: np.ndarray) -> float:
     r"""Cortisol at quasi-steady state of the Karin et al. 2020 HPA model.
 
     With fast hormones at steady state, ``x1 = u MR(x3) GR(x3)``, ``x2 = x1 P GR(x3)``,
     ``x3 = x2 A`` and ``MR(x) = 1/x``. With GR normalised to 1 at the healthy state,
-    ``GR_n(x) = (1 + K^{-3}) / (1 + (x/K)^3)``, this gives
+    ``GR_n(x) = (1 + k) / (1 + k x^3)`` with ``k = K^{-3}``, this gives
 
-    .. math:: g(x_3) = x_3 / GR_n(x_3) = \sqrt{u P A}
+    .. math:: g(x_3) = x_3 / GR_n(x_3) = s = \sqrt{u P A},
+              \quad\text{i.e.}\quad h(x) = x + k x^4 - (1 + k) s = 0
 
-    solved by Newton's method (g is increasing and convex for x > 0). KARIN2020, MILO2025.
+    solved by Newton's method, ``x <- x - h/h' = ((1 + k) s + 3 k x^4) / (1 + 4 k x^3)``
+    (h is increasing and convex for x > 0, so from any positive start every iterate after the
+    first lies above the root and they fall to it). It starts from the cubic Taylor
+    expansion of the root about the healthy state ``s = x = 1`` (``c``'s ``cortisol_taylor_*``,
+    :mod:`gutbrain.model.derived`) for ``|s - 1| < 1``, and from ``s`` beyond, where the
+    expansion loses its accuracy. ``c`` holds the person's derived constants. KARIN2020,
+    MILO2025.
     """
-    s = np.sqrt(_floor(u * pit * adr, 0.0))
-    inv_k = 1.0 / k_gr
-    inv_c = 1.0 + inv_k * inv_k * inv_k
-    x = s
+    k = c[C.k_gr_cubed_inv]
+    b = c[C.gr_ref] * s
+    d = s - 1.0
+    taylor = 1.0 + d * (
+        c[C.cortisol_taylor_1] + d * (c[C.cortisol_taylor_2] + d * c[C.cortisol_taylor_3])
+    )
+    x = taylor if abs(d) < 1.0 else s
     for _ in range(8):
-        xr = x * inv_k
-        x3 = xr * xr * xr
-        # Newton step on x (1 + (x/K)^3) = s / c
-        step = (x * (1.0 + x3) - s * inv_c) / (1.0 + 4.0 * x3)
-        x -= step
-        if x < _TINY:
-            x = _TINY
-        if abs(step) < 1e-13 * x:
+        x2 = x * x
+        new = (b + 3.0 * k * x2 * x2) / (1.0 + 4.0 * k * x2 * x)
+        step = new - x
+        x = new
+        if abs(step) < _NEWTON_RTOL * x:
             break
     return x
-
-
-@njit(cache=True, inline="always", fastmath=FASTMATH)
-def gr_normalised(x: float, k_gr: float) -> float:
-    """GR occupancy ``1/(1 + (x/K)^3)`` scaled to 1 at x = 1 (KARIN2020)."""
-    xr = x / k_gr
-    k3 = 1.0 / (k_gr * k_gr * k_gr)
-    return (1.0 + k3) / (1.0 + xr * xr * xr)
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
@@ -431,7 +431,7 @@ def perceived_stress(y: np.ndarray, e: np.ndarray, p: np.ndarray) -> float:
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float):
+def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, c: np.ndarray, ps: float, pb: float):
     r"""HPA axis: CRH-level drive, quasi-steady hormones. Returns (u, crh, acth, cortisol).
 
     The CRH-level drive rises with perceived stress, inflammation (IL-6 stimulates CRH) and
@@ -439,11 +439,14 @@ def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float):
     inhibition of MIZ2023, strength = the person's vulnerability). Probiotics with an HPA weight
     damp it directly, and central GABAergic tone (raised by vagal signalling) inhibits the PVN
     (MES2011, BRA2011).
+
+    At the root of :func:`cortisol_qss`, ``GR_n(x_3) = x_3 / s``, so CRH ``= u GR_n / x_3 = u/s``
+    and ACTH ``= CRH P GR_n``, with no GR term to evaluate.
     """
     u = _floor(
         1.0
         + _sat(
-            p[P.e_stress_hpa] * (ps - p[P.stress_ref] * p[P.threat_sensitivity])
+            p[P.e_stress_hpa] * (ps - c[C.stress_ref_perceived])
             + p[P.e_inflammation_hpa] * (y[S.inflammation] - 1.0)
             + p[P.e_sleep_hpa] * y[S.sleep_debt]
             + p[P.vulnerability] * (1.0 - y[S.neuroplasticity])
@@ -453,17 +456,25 @@ def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, pb: float):
         ),
         p[P.hpa_drive_floor],
     )
-    k = p[P.k_gr]
-    cort = cortisol_qss(u, y[S.pituitary], y[S.adrenal], k)
-    grn = gr_normalised(cort, k)
-    crh = u * grn / cort
+    s = _floor(np.sqrt(_floor(u * y[S.pituitary] * y[S.adrenal], 0.0)), _TINY)
+    inv_s = 1.0 / s
+    cort = cortisol_qss(s, c)
+    grn = cort * inv_s
+    crh = u * inv_s
     acth = crh * y[S.pituitary] * grn
     return u, crh, acth, cort
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
 def gut_barrier(
-    y: np.ndarray, e: np.ndarray, p: np.ndarray, scfa: float, crh: float, cort: float, pb: float
+    y: np.ndarray,
+    e: np.ndarray,
+    p: np.ndarray,
+    c: np.ndarray,
+    scfa: float,
+    crh: float,
+    cort: float,
+    pb: float,
 ) -> float:
     r"""Barrier integrity target: butyrate and barrier strains strengthen it; CRH/cortisol
     (Vanuytsel 2014), pathobionts, alcohol and inflammation weaken it ("leaky gut")."""
@@ -473,7 +484,7 @@ def gut_barrier(
         + e[E.pb_barrier] * pb
         - p[P.e_crh_barrier] * (crh - 1.0)
         - p[P.e_cortisol_barrier] * (cort - 1.0)
-        - p[P.e_pathobionts_barrier] * (y[S.pathobionts] / p[P.ref_pathobionts] - 1.0)
+        - p[P.e_pathobionts_barrier] * (y[S.pathobionts] * c[C.inv_ref_pathobionts] - 1.0)
         - p[P.e_alcohol_barrier] * (e[E.alcohol_drinks] - p[P.alcohol_ref])
         - p[P.e_inflammation_barrier] * _pos(y[S.inflammation] - 1.0)
         - e[E.barrier_insult],
@@ -527,6 +538,7 @@ def brain(
     y: np.ndarray,
     e: np.ndarray,
     p: np.ndarray,
+    c: np.ndarray,
     kyn: float,
     vag_brain: float,
     gaba: float,
@@ -579,17 +591,14 @@ def brain(
         0.05,
     )
     dydt[S.dopaminergic] = p[P.gamma_dopaminergic] * (dopa_t - y[S.dopaminergic])
-    r = cort / p[P.k_neuroplasticity]
+    r = cort * c[C.inv_k_neuroplasticity]
     r2 = r * r
     r4 = r2 * r2
     r8 = r4 * r4
-    k = 1.0 / p[P.k_neuroplasticity]
-    k2 = k * k
-    k4 = k2 * k2
-    k8 = k4 * k4
     # a switch (Hill n = 16): little effect of everyday cortisol swings, collapse above K_N;
-    # capped at 1: below-normal cortisol does not raise plasticity above the healthy level
-    hill = min((1.0 + k8 * k8) / (1.0 + r8 * r8), 1.0)
+    # normalised to 1 at healthy cortisol, (1 + K_N^-16) / (1 + (cort/K_N)^16), and capped at
+    # 1: below-normal cortisol does not raise plasticity above the healthy level
+    hill = min(c[C.plasticity_hill_ref] / (1.0 + r8 * r8), 1.0)
     # SSRIs, training and therapy restore lost plasticity; none lifts it above healthy
     n_t = _clip(
         hill
@@ -613,7 +622,13 @@ def brain(
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
 def mood(
-    y: np.ndarray, e: np.ndarray, p: np.ndarray, ps: float, cort: float, dydt: np.ndarray
+    y: np.ndarray,
+    e: np.ndarray,
+    p: np.ndarray,
+    c: np.ndarray,
+    ps: float,
+    cort: float,
+    dydt: np.ndarray,
 ) -> None:
     r"""Negative and positive affect, relaxing on the logit scale towards their drivers.
 
@@ -624,7 +639,7 @@ def mood(
     serotonergic tone above normal (SSRI emotional blunting). Noise is added by the integrator.
     """
     na_t = p[P.eta_na_ref] + _sat(
-        p[P.e_stress_na] * (ps - p[P.stress_ref] * p[P.threat_sensitivity])
+        p[P.e_stress_na] * (ps - c[C.stress_ref_perceived])
         + p[P.e_cortisol_na] * (cort - 1.0)
         + p[P.e_inflammation_na] * _pos(y[S.inflammation] - 1.0)
         + p[P.e_sleep_na] * y[S.sleep_debt]
@@ -641,7 +656,7 @@ def mood(
         + p[P.e_fitness_pa] * (y[S.fitness] - 1.0)
         + p[P.e_expectancy_pa] * y[S.expectancy]
         - p[P.e_inflammation_pa] * _pos(y[S.inflammation] - 1.0)
-        - p[P.e_stress_pa] * (ps - p[P.stress_ref] * p[P.threat_sensitivity])
+        - p[P.e_stress_pa] * (ps - c[C.stress_ref_perceived])
         - p[P.e_serotonergic_pa] * _pos(y[S.serotonergic] - 1.0),
         p[P.affect_max_shift],
     )
@@ -650,7 +665,7 @@ def mood(
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
+def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, c: np.ndarray, dydt: np.ndarray) -> None:
     """Slow behavioural states: mindfulness and CBT skills, expectancy, sleep debt, training."""
     m = e[E.mindfulness_min]
     m_t = m / (m + p[P.k_mindfulness])
@@ -660,17 +675,17 @@ def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> 
         - p[P.gamma_cbt_loss] * y[S.cbt_skill]
     )
     dydt[S.expectancy] = p[P.gamma_expectancy] * (e[E.expectancy] - y[S.expectancy])
-    deficit = _clip((p[P.sleep_need] - e[E.sleep_hours]) / p[P.sleep_need], 0.0, 1.0)
+    # the relative sleep deficit (need - sleep) / need
+    deficit = _clip(1.0 - e[E.sleep_hours] * c[C.inv_sleep_need], 0.0, 1.0)
     dydt[S.sleep_debt] = p[P.gamma_sleep_debt] * (deficit - y[S.sleep_debt])
+    # saturating in exercise, x / (x + K), relative to the reference exercise's value
     x = e[E.exercise_min]
-    k = p[P.k_exercise]
-    x0 = p[P.exercise_ref]
-    fit_t = (x / (x + k)) / (x0 / (x0 + k))
+    fit_t = x / (x + p[P.k_exercise]) * c[C.exercise_ref_inv_fill]
     dydt[S.fitness] = p[P.gamma_fitness] * (fit_t - y[S.fitness])
     dydt[S.hassles] = -p[P.gamma_hassles] * y[S.hassles]
 
 
-@njit(cache=True, inline="always", fastmath=FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def rhs(t: float, y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray, aux: np.ndarray):
     """The whole axis for one person: fills ``dydt`` and the quasi-steady quantities ``aux``.
 
@@ -686,22 +701,40 @@ def rhs(t: float, y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray,
         The person's parameters, laid out by :data:`gutbrain.model.parameters.P`.
     dydt, aux : ndarray
         Outputs, written in place.
+
+    Computes the person's derived constants and calls :func:`rhs_c`; the batch kernel computes
+    them once per person and calls :func:`rhs_c` itself.
     """
-    sub = substrate(e, p)
-    probiotic_response(y, p, dydt)
-    scfa, gaba, kyn, ser, dopa_m, pb = metabolites(y, e, p, sub)
-    oxy = epithelial_oxygen(scfa, p)
+    rhs_c(t, y, e, p, derived_constants(p), dydt, aux)
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def rhs_c(
+    t: float,
+    y: np.ndarray,
+    e: np.ndarray,
+    p: np.ndarray,
+    c: np.ndarray,
+    dydt: np.ndarray,
+    aux: np.ndarray,
+):
+    """:func:`rhs` given the person's derived constants ``c``
+    (:func:`gutbrain.model.derived.derived_constants` of ``p``)."""
+    sub = substrate(e, p, c)
+    probiotic_response(y, p, c, dydt)
+    scfa, gaba, kyn, ser, dopa_m, pb = metabolites(y, e, p, c, sub)
+    oxy = epithelial_oxygen(scfa, c)
     perm = 1.0 - y[S.barrier]
-    lps = (y[S.pathobionts] / p[P.ref_pathobionts]) * perm / (1.0 - p[P.barrier_ref])
+    lps = y[S.pathobionts] * perm * c[C.lps_scale]
     ps = perceived_stress(y, e, p)
     intact = 1.0 - e[E.vagotomy]
     vag = _floor(
         1.0
-        + p[P.e_lab_vagal] * (y[S.bifidobacteria_lab] / p[P.ref_bifidobacteria_lab] - 1.0)
+        + p[P.e_lab_vagal] * (y[S.bifidobacteria_lab] * c[C.inv_ref_bifidobacteria_lab] - 1.0)
         + p[P.e_scfa_vagal] * (scfa - 1.0)
         + p[P.e_serotonin_vagal] * (ser - 1.0)
         + e[E.pb_vagal] * pb
-        - p[P.e_stress_vagal] * (ps - p[P.stress_ref] * p[P.threat_sensitivity]),
+        - p[P.e_stress_vagal] * (ps - c[C.stress_ref_perceived]),
         0.0,
     )
     # Brain and reflex read vagal signalling relative to their adapted set points, so a
@@ -709,10 +742,10 @@ def rhs(t: float, y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray,
     # inflammation (BRA2011: vagotomised controls behaved like sham-operated ones).
     vag_brain = intact * (vag - 1.0)
     vag_eff = 1.0 + vag_brain
-    u, crh, acth, cort = hpa(y, e, p, ps, pb)
+    u, crh, acth, cort = hpa(y, e, p, c, ps, pb)
 
-    microbiota(y, e, p, sub, oxy, cort, pb, dydt)
-    z_t = gut_barrier(y, e, p, scfa, crh, cort, pb)
+    microbiota(y, e, p, c, sub, oxy, cort, pb, dydt)
+    z_t = gut_barrier(y, e, p, c, scfa, crh, cort, pb)
     dydt[S.barrier] = p[P.gamma_barrier] * (z_t - y[S.barrier])
     i_t = immune(y, e, p, lps, scfa, vag_eff, cort, pb)
     dydt[S.inflammation] = p[P.gamma_inflammation] * (i_t - y[S.inflammation])
@@ -720,9 +753,9 @@ def rhs(t: float, y: np.ndarray, e: np.ndarray, p: np.ndarray, dydt: np.ndarray,
     dydt[S.gr_sensitivity] = p[P.gamma_gr] * (gr_t - y[S.gr_sensitivity])
     dydt[S.pituitary] = p[P.gamma_pituitary] * y[S.pituitary] * (crh - 1.0)
     dydt[S.adrenal] = p[P.gamma_adrenal] * y[S.adrenal] * (acth - 1.0)
-    brain(y, e, p, kyn, vag_brain, gaba, dopa_m, cort, dydt)
-    mood(y, e, p, ps, cort, dydt)
-    behaviour(y, e, p, dydt)
+    brain(y, e, p, c, kyn, vag_brain, gaba, dopa_m, cort, dydt)
+    mood(y, e, p, c, ps, cort, dydt)
+    behaviour(y, e, p, c, dydt)
 
     aux[A.butyrate] = scfa
     aux[A.gaba] = gaba

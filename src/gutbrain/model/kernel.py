@@ -12,7 +12,8 @@ import numpy as np
 from numba import njit, prange
 
 from gutbrain.model._jit_cache import FASTMATH
-from gutbrain.model.dynamics import advance_probiotic_response, response_step_factors, rhs
+from gutbrain.model.derived import derived_constants
+from gutbrain.model.dynamics import advance_probiotic_response, response_step_factors, rhs_c
 from gutbrain.model.exposures import N_EXPOSURES, E
 from gutbrain.model.parameters import P
 from gutbrain.model.scheme import heun_correct, heun_predict
@@ -135,6 +136,7 @@ def integrate_batch(
         yp = np.empty(N_STATES)
         aux = np.empty(N_AUX)
         aux2 = np.empty(N_AUX)
+        c = derived_constants(p)
         factors = response_step_factors(p, dt)
         s_na = p[P.sigma_na] * sqdt
         s_pa = p[P.sigma_pa] * sqdt
@@ -143,23 +145,23 @@ def integrate_batch(
         for d in range(n_days):
             sched = schedules[group[i], d]
             a = adherence[i, d]
-            for c in range(N_EXPOSURES):
-                e[c] = sched[c] * a if ADHERENCE_CHANNELS[c] else sched[c]
+            for ch in range(N_EXPOSURES):
+                e[ch] = sched[ch] * a if ADHERENCE_CHANNELS[ch] else sched[ch]
             e[E.stress] += extra_stress[i, d]
             if e[E.fmt_fraction] > 0.0:
                 _fmt(y, e)
             t = float(d)
-            rhs(t, y, e, p, k1, aux)
+            rhs_c(t, y, e, p, c, k1, aux)
             for j in range(N_STATES):
                 out_states[i, d, j] = y[j]
             for j in range(N_AUX):
                 out_aux[i, d, j] = aux[j]
             for s in range(substeps):
                 if s > 0:
-                    rhs(t, y, e, p, k1, aux)
+                    rhs_c(t, y, e, p, c, k1, aux)
                 heun_predict(y, k1, dt, yp)
-                rhs(t + dt, yp, e, p, k2, aux2)
-                advance_probiotic_response(y, k1, k2, p, factors, dt)
+                rhs_c(t + dt, yp, e, p, c, k2, aux2)
+                advance_probiotic_response(y, k1, k2, c, factors, dt)
                 heun_correct(y, k1, k2, dt)
                 if noisy:
                     y[S.eta_na] += s_na * noise[i, step, 0]
