@@ -359,7 +359,7 @@ def draw_respondents(
 def _person_offsets(
     visits: pd.DataFrame, inst: Instrument, respondent: pd.DataFrame | None
 ) -> np.ndarray:
-    """:math:`\tau z_i` for each visit row (zero without a respondent table)."""
+    r""":math:`\tau z_i` for each visit row (zero without a respondent table)."""
     if respondent is None or inst.person_sd == 0.0:
         return np.zeros(len(visits))
     if inst.name not in respondent.columns:
@@ -367,9 +367,6 @@ def _person_offsets(
             f"respondent table: no column {inst.name!r}; expected one column per instrument "
             "(see draw_respondents)"
         )
-    if not respondent.index.is_unique:
-        dup = respondent.index[respondent.index.duplicated()][0]
-        raise DataError(f"respondent table: participant {dup!r} appears twice")
     z = respondent[inst.name].reindex(visits["participant"]).to_numpy(float)
     bad = ~np.isfinite(z)
     if bad.any():
@@ -396,6 +393,11 @@ def _truth(
     visits = _schedule_frame(schedule, frame)
     if respondent is None and rng is not None:
         respondent = draw_respondents(list(pd.unique(visits["participant"])), rng)
+    if respondent is not None and not respondent.index.is_unique:
+        dup = respondent.index[respondent.index.duplicated()][0]
+        raise DataError(
+            f"respondent table: participant {dup!r} appears twice; expected one row each"
+        )
     parts = []
     for inst in insts:
         c = _constructs(frame, visits, inst, self_view_day)

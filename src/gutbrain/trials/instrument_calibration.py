@@ -71,11 +71,15 @@ def latent_true_scores(cohort: str, names: list[str], n: int = 4000, seed: int =
     return t.pivot(index="participant", columns="instrument", values="true_score")[names]
 
 
+def _tau(name: str, sd_latent: float) -> float:
+    inst = instrument(name)
+    return math.sqrt(max(0.0, inst.retest_r * inst.ref_sd**2 - sd_latent**2))
+
+
 def calibrate_person_sd(name: str, n: int = 4000, seed: int = 0) -> float:
     """:math:`\\tau` for one instrument, in its reference cohort (see the module docstring)."""
-    inst = instrument(name)
-    sd_latent = float(latent_true_scores(inst.person_sd_cohort, [name], n, seed)[name].std())
-    return math.sqrt(max(0.0, inst.retest_r * inst.ref_sd**2 - sd_latent**2))
+    cohort = instrument(name).person_sd_cohort
+    return _tau(name, float(latent_true_scores(cohort, [name], n, seed)[name].std()))
 
 
 def calibration_table(n: int = 4000, seed: int = 0) -> pd.DataFrame:
@@ -88,8 +92,9 @@ def calibration_table(n: int = 4000, seed: int = 0) -> pd.DataFrame:
         for name in names:
             inst = INSTRUMENTS[name]
             sd = float(scores[name].std())
-            tau = math.sqrt(max(0.0, inst.retest_r * inst.ref_sd**2 - sd**2))
-            rows.append((name, cohort, sd, inst.ref_sd, inst.retest_r, tau, inst.person_sd))
+            rows.append(
+                (name, cohort, sd, inst.ref_sd, inst.retest_r, _tau(name, sd), inst.person_sd)
+            )
     cols = ["instrument", "cohort", "latent_sd", "ref_sd", "retest_r", "person_sd", "committed"]
     return pd.DataFrame(rows, columns=cols).set_index("instrument").loc[list(INSTRUMENTS)]
 

@@ -108,6 +108,8 @@ def _population(design: TrialDesign, seed: int, idx: np.ndarray) -> Population:
 
 
 def latent_frame(traj: Any, ids: Sequence[str], first_day: int) -> pd.DataFrame:
+    """The observation models' latent frame (:data:`LATENT_COLUMNS`) of a trajectory: one row
+    per person-day, person ``ids`` in order, days numbered from ``first_day``."""
     n, d = traj.n_people, traj.n_days
     cols: dict[str, Any] = {
         "participant": np.repeat(np.asarray(ids, dtype=object), d),
