@@ -71,7 +71,7 @@ def _compile_notice() -> None:
 
     if not any(CACHE_DIR.rglob("*integrate_batch*.nbi")):
         typer.echo(
-            "compiling the model kernel (first run on this machine, about 2-3 minutes; "
+            "compiling the model kernel (first run on this machine, about 3-5 minutes; "
             "cached afterwards)...",
             err=True,
         )
