@@ -22,6 +22,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from _known_gap import known_gap
 from scipy import stats
 
 from gutbrain.trials.design import load_design
@@ -67,13 +68,5 @@ def test_risk_averse_people_benefit_most() -> None:
     )
     print("\n" + why)
     ok = coef < 0 and p < 0.05
-    _known_gap(ok, why)
+    known_gap(ok, why)
     assert ok, why
-
-
-def _known_gap(ok: bool, why: str) -> None:
-    """A target the model does not reproduce yet: XFAIL with its figures, and a failure as soon
-    as it passes, so the marker is removed (strict, not dropped)."""
-    if ok:
-        pytest.fail(f"target now met; remove the known-gap marker ({why})")
-    pytest.xfail(why)
