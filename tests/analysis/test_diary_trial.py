@@ -153,3 +153,24 @@ def test_errors(bundle: StudyBundle) -> None:
         diary_trial(bundle, treatment="synbiotic")
     with pytest.raises(DataError, match="at least 8 days"):
         diary_trial(parallel_bundle(1, n=10, days=6, onset=3))
+
+
+def test_ancova_bad_input_is_a_clear_error() -> None:
+    """A NaN used to end in numpy's 'SVD did not converge'; conf_level=95 gave a NaN interval
+    silently; post scores fitted exactly (post = baseline + 2) gave a p-value from rounding
+    noise (0.35, with an interval of width 3e-12)."""
+    rng = np.random.default_rng(3)
+    base = rng.normal(25, 5, 20)
+    g = np.arange(20) % 2 == 1
+    post = 5 + 0.7 * base - 2 * g + rng.normal(0, 3, 20)
+    with pytest.raises(DataError, match=r"pre/post score: baseline\[3\] = nan"):
+        ancova(np.where(np.arange(20) == 3, np.nan, base), post, g)
+    with pytest.raises(DataError, match=r"pre/post score: post\[5\] = inf"):
+        ancova(base, np.where(np.arange(20) == 5, np.inf, post), g)
+    with pytest.raises(DataError, match="baseline: 20 values, post: 19"):
+        ancova(base, post[:-1], g)
+    with pytest.raises(ParameterError, match="conf_level = 95"):
+        ancova(base, post, g, conf_level=95)
+    with pytest.raises(DataError, match="fitted exactly"):
+        ancova(base, base + 2.0, g)
+    assert np.isfinite(ancova(base, post, g).p)

@@ -309,3 +309,53 @@ def test_quasi_newton_fallback_reaches_the_same_optimum(monkeypatch: pytest.Monk
     np.testing.assert_allclose(fallback.loglik, normal.loglik, rtol=1e-12)
     np.testing.assert_allclose(fallback.beta, normal.beta, rtol=1e-7)
     np.testing.assert_allclose(fallback.df, normal.df, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("column", "kwargs"),
+    [("na", {}), ("week", {}), ("day", {"ar1_time": "day"})],
+)
+def test_infinite_values_are_named(column: str, kwargs: dict) -> None:  # type: ignore[type-arg]
+    """An inf is not a missing value: it used to give a misleading 'response is constant'
+    (response), a vague 'likelihood could not be evaluated' (predictor), or be fitted silently
+    (CAR(1) time)."""
+    d = _diary().copy()
+    d[column] = d[column].astype(float)
+    label = d.index[7]
+    d.loc[label, column] = np.inf
+    with pytest.raises(DataError, match=rf"column '{column}', data row {label}: value inf"):
+        lmm("na ~ week", d, groups="participant", **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("response", "formula", "kwargs"),
+    [
+        ("linear", "y ~ week", {}),  # y = 1 + 2 week: the fixed effects fit it exactly
+        ("linear", "y ~ week", {"ar1_time": "day", "re": "~ 1 + day"}),
+        ("copy", "y ~ week", {}),  # y = week: 'y ~ y' in effect
+        ("between", "y ~ week", {}),  # constant within each participant (+ a slope in week)
+        ("between", "y ~ week", {"ar1_time": "day"}),
+        ("slopes", "y ~ week", {"re": "~ 1 + day"}),  # person-specific lines, no noise
+    ],
+)
+def test_a_response_fitted_exactly_is_a_clear_error(
+    response: str,
+    formula: str,
+    kwargs: dict,  # type: ignore[type-arg]
+) -> None:
+    """A residual variance of 0 used to give standard errors of 1e-151, df = inf and p = 0,
+    or a numpy LinAlgError, depending on the case."""
+    d = _diary().copy()
+    code = d.participant.str[1:].astype(int).to_numpy()
+    d["y"] = {
+        "linear": 1.0 + 2.0 * d.week,
+        "copy": d.week,
+        "between": code + 0.5 * d.week,
+        "slopes": code + (1 + code % 3) * d.day,
+    }[response]
+    with pytest.raises(DataError, match=r"'y ~ week' with random .* fits the response exactly"):
+        lmm(formula, d, groups="participant", **kwargs)
+    # A little noise makes the same models fittable (the check does not fire on real data).
+    d["y"] += np.random.default_rng(0).normal(0, 0.5, len(d))
+    fit = lmm(formula, d, groups="participant", **kwargs)
+    assert np.isfinite(fit.se).all() and fit.sigma > 0.1

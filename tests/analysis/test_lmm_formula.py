@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gutbrain.analysis.formula import build_design, parse_formula
+from gutbrain.analysis.lmm import lmm
 from gutbrain.errors import DesignError
 
 
@@ -125,3 +126,52 @@ def test_star_equals_its_expansion(names: list[str], seed: int) -> None:
     written = build_design(parse_formula("y ~ " + " + ".join(terms)), data)
     assert star.columns == written.columns
     np.testing.assert_array_equal(star.matrix, written.matrix)
+
+
+def test_coding_without_a_margin_follows_r(data: pd.DataFrame) -> None:
+    """R's rule (Chambers & Hastie 1992, p. 38; model.matrix): a factor is coded by contrasts
+    only if the term without it is in the model (the intercept for a main effect), else by an
+    indicator per level. The columns below are those of R's model.matrix for these formulas
+    (patsy's names for indicator coding). The parser used to drop the first level regardless,
+    which silently fixed the placebo mean (or slope) at 0."""
+    names = {
+        "y ~ 0 + arm": ("arm[placebo]", "arm[probiotic]"),
+        "y ~ arm - 1": ("arm[placebo]", "arm[probiotic]"),
+        "y ~ 0 + arm + site": ("arm[placebo]", "arm[probiotic]", "site[T.b]", "site[T.a]"),
+        "y ~ 0 + week + arm": ("week", "arm[placebo]", "arm[probiotic]"),
+        "y ~ arm + arm:week": (
+            "Intercept", "arm[T.probiotic]", "arm[placebo]:week", "arm[probiotic]:week",
+        ),
+        "y ~ 0 + arm + arm:week": (
+            "arm[placebo]", "arm[probiotic]", "arm[placebo]:week", "arm[probiotic]:week",
+        ),
+        # Margins present: treatment contrasts as before.
+        "y ~ arm * week": ("Intercept", "arm[T.probiotic]", "week", "arm[T.probiotic]:week"),
+        "y ~ week + arm:week": ("Intercept", "week", "arm[T.probiotic]:week"),
+    }  # fmt: skip
+    for formula, expected in names.items():
+        assert build_design(parse_formula(formula), data).columns == expected, formula
+    d = build_design(parse_formula("y ~ 0 + arm + arm:week"), data).matrix
+    placebo = (data.arm == "placebo").to_numpy(float)
+    np.testing.assert_array_equal(d[:, 0], placebo)
+    np.testing.assert_array_equal(d[:, 1], 1 - placebo)
+    np.testing.assert_array_equal(d[:, 2], placebo * data.week)
+    np.testing.assert_array_equal(d[:, 3], (1 - placebo) * data.week)
+
+
+def test_cell_means_fit_is_a_reparametrisation() -> None:
+    """'na ~ 0 + arm + arm:week' (a mean and a slope per arm) is 'na ~ arm * week' in other
+    coordinates: the same likelihood, and estimates that map one to one."""
+    rng = np.random.default_rng(5)
+    n, days = 30, 12
+    d = pd.DataFrame({"pid": np.repeat(np.arange(n), days), "week": np.tile(np.arange(days), n)})
+    d["arm"] = np.where(d.pid % 2 == 1, "probiotic", "placebo")
+    d["na"] = (40 + rng.normal(0, 4, n)[d.pid] + 0.5 * d.week - 1.0 * (d.pid % 2) * d.week
+               + rng.normal(0, 2, len(d)))  # fmt: skip
+    ref = lmm("na ~ arm * week", d, groups="pid", method="ML")
+    cells = lmm("na ~ 0 + arm + arm:week", d, groups="pid", method="ML")
+    assert cells.loglik == pytest.approx(ref.loglik, abs=1e-8)
+    b0, b_arm, b_week, b_int = ref.beta
+    np.testing.assert_allclose(
+        cells.beta, [b0, b0 + b_arm, b_week, b_week + b_int], rtol=1e-6, atol=1e-8
+    )

@@ -194,3 +194,29 @@ def test_single_study_fe_model():
 def test_bad_input_raises_a_clear_error(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call()
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "REML", "PM"])
+def test_knapp_hartung_with_an_exact_fit_is_a_clear_error(method):
+    """Identical effects (or moderators that fit them exactly) make the Knapp-Hartung factor
+    s^2 = 0: every interval would have zero width. It used to crash inside numpy
+    (LinAlgError: Singular matrix) after dividing by a zero standard error."""
+    vi = [0.1, 0.2, 0.3, 0.1, 0.05]
+    with pytest.raises(DataError, match=r"Knapp-Hartung.*fit the model exactly"):
+        rma([0.3] * 5, vi, method=method, knha=True)
+    with pytest.raises(DataError, match=r"Knapp-Hartung.*fit the model exactly"):
+        rma([0.1, 0.2, 0.3, 0.4, 0.5], vi, mods=[1.0, 2, 3, 4, 5], method=method, knha=True)
+    assert rma([0.3] * 5, vi, method=method).se[0] > 0  # without knha the model is fine
+
+
+def test_saturated_fe_meta_regression_has_no_r2():
+    """k = p: the adjusted R^2 has k - p = 0 residual df and is undefined (R's lm gives NaN);
+    it used to raise ZeroDivisionError. The coefficients are the exact solution."""
+    # One more study than coefficients: R^2 is defined and reported.
+    assert rma([1.0, 2.0, 4.0], [1.0] * 3, mods=[0.0, 1.0, 3.0], method="FE").R2 is not None
+    sat = rma([1.0, 2.0, 4.0], [1.0] * 3, mods=pd.DataFrame({"a": [0.0, 1, 3], "b": [1.0, 0, 2]}),
+              method="FE")  # fmt: skip
+    np.testing.assert_allclose(sat.X @ sat.beta, [1.0, 2.0, 4.0], atol=1e-12)
+    assert sat.R2 is None and sat.QE == 0.0 and sat.QE_df == 0
+    json.dumps(sat.to_dict())
+    repr(sat)

@@ -237,3 +237,32 @@ def test_participants_with_too_few_days_are_left_out_with_the_reason() -> None:
     only = dataclasses.replace(b, diary=b.diary[b.diary["day"] < 5].reset_index(drop=True))
     with pytest.raises(DataError, match=r"no participant has enough diary days.*N00.*N01"):
         nof1_series(only)
+
+
+def _abab_diary() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    day = np.arange(56)
+    phase = np.array(list("ABAB"))[day // 14]
+    na = 30 - 5 * (phase == "B") + rng.normal(0, 5, 56)
+    return pd.DataFrame({"participant": "p1", "day": day, "negative_affect": na})
+
+
+def test_bad_days_and_values_are_named() -> None:
+    """A duplicated day (a zero gap: 1/sqrt(1 - phi^0) in the prewhitening) and an infinite NA
+    used to end in scipy's 'The function value at x=nan is NaN'."""
+    d = _abab_diary()
+    dup = pd.concat([d, d.iloc[[20]]], ignore_index=True)
+    with pytest.raises(DataError, match=r"participant 'p1', day 20: 2 rows"):
+        nof1_data(dup, "p1", "ABAB", block_days=14, wash_in=3)
+    inf = d.assign(negative_affect=np.where(d.day == 20, np.inf, d.negative_affect))
+    with pytest.raises(DataError, match=r"participant 'p1', day 20: negative_affect = inf"):
+        nof1_data(inf, "p1", "ABAB", block_days=14, wash_in=3)
+
+
+@pytest.mark.parametrize("level", [95, 0.0, 1.0, -0.5])
+def test_conf_level_outside_0_1_is_a_parameter_error(level: float) -> None:
+    """conf_level=95 used to end in scipy's 'f(a) and f(b) must have different signs'; 0 gave
+    an interval of zero width."""
+    data = nof1_data(_abab_diary(), "p1", "ABAB", block_days=14, wash_in=3)
+    with pytest.raises(ParameterError, match=rf"conf_level = {level}"):
+        nof1_posterior(data, conf_level=level)

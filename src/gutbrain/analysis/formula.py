@@ -11,7 +11,10 @@ Supported syntax (a subset of R / patsy formulas, enough for daily-diary models)
 Numeric columns enter as they are. Categorical columns (object, string, category or bool dtype, or
 wrapped in ``C()``) use treatment coding: the first level (category order for pandas categoricals,
 sorted order otherwise) is the reference and each other level gets a 0/1 column named
-``x[T.level]``. Interaction columns are element-wise products, named ``a:b``. As in R, terms are
+``x[T.level]``. As in R, a categorical gets one 0/1 column per level, named ``x[level]``, where
+the term without it is not in the model: the first categorical of a formula without intercept
+(``y ~ 0 + arm``: a mean per arm), or ``arm`` in ``arm:week`` without ``week`` (a slope per
+arm). Interaction columns are element-wise products, named ``a:b``. As in R, terms are
 ordered by their order (main effects, then two-way interactions, ...), keeping the written order
 within an order.
 
@@ -299,17 +302,32 @@ def design_from_encoded(
     if parsed.intercept:
         cols.append(np.ones(n))
         names.append("Intercept")
-    for term in parsed.terms:
+    # R's rule for a categorical factor in a term: treatment contrasts if the term without it
+    # is (contained in) an earlier term, the intercept standing for the empty term; otherwise
+    # one indicator per level. Without an intercept, the first categorical factor gets
+    # indicators (R's model.matrix does the same).
+    sets = [frozenset(c for c, _ in term) for term in parsed.terms]
+    indicators_first = not parsed.intercept
+    for ti, term in enumerate(parsed.terms):
         pieces: list[tuple[list[np.ndarray], list[str]]] = []
         for col, forced in term:
             enc = columns[(col, forced)]
             if enc.levels is not None:
                 used_levels[col] = enc.levels
                 label = f"C({col})" if forced else col
+                margin = sets[ti] - {col}
+                if indicators_first:
+                    full, indicators_first = True, False
+                else:
+                    full = bool(margin) and not any(margin <= sets[j] for j in range(ti))
+                first = 0 if full else 1
                 pieces.append(
                     (
-                        [(enc.values == j).astype(float) for j in range(1, len(enc.levels))],
-                        [f"{label}[T.{lv}]" for lv in enc.levels[1:]],
+                        [(enc.values == j).astype(float) for j in range(first, len(enc.levels))],
+                        [
+                            f"{label}[{lv}]" if full else f"{label}[T.{lv}]"
+                            for lv in enc.levels[first:]
+                        ],
                     )
                 )
             else:

@@ -306,12 +306,26 @@ def nof1_data(
     Raises
     ------
     DataError
-        Fewer than 3 analysed days in either phase.
+        A day given twice, an infinite score, or fewer than 3 analysed days in either phase.
     """
     d = diary[(diary["participant"] == participant) & (diary["day"] >= 0)]
     d = d[d["day"] < block_days * len(sequence)].sort_values("day")
     day_all = d["day"].to_numpy(dtype=np.int64)
     y_all = d[outcome].to_numpy(dtype=float)
+    dup = np.flatnonzero(np.diff(day_all) == 0)
+    if dup.size:
+        k = int(day_all[dup[0]])
+        raise DataError(
+            f"diary, participant {participant!r}, day {k}: {int((day_all == k).sum())} rows; "
+            "expected one row per day"
+        )
+    inf = np.flatnonzero(np.isinf(y_all))
+    if inf.size:
+        k = int(inf[0])
+        raise DataError(
+            f"diary, participant {participant!r}, day {int(day_all[k])}: {outcome} = "
+            f"{y_all[k]}; expected a finite score (or a missing value)"
+        )
     block, labels, wash = _phase_days(sequence, block_days, wash_in, day_all)
     if "phase" in d.columns:
         given = d["phase"].to_numpy(dtype=object)
@@ -388,6 +402,10 @@ def nof1_posterior(
     """
     if not mid > 0:
         raise ParameterError(f"mid = {mid!r}: the minimal important difference must be > 0")
+    if not 0.0 < conf_level < 1.0:
+        raise ParameterError(
+            f"conf_level = {conf_level!r}: expected a level between 0 and 1, e.g. 0.95"
+        )
     prior = prior or Nof1Prior()
     phi = np.asarray(prior.phi_grid, dtype=float)
     y, t = data.y, data.day

@@ -14,7 +14,7 @@ t-based confidence interval on :math:`n - 3` df. ANCOVA is the recommended analy
 randomised data (Vickers & Altman 2001, BMJ 323:1123). The standardised difference is
 :math:`\hat\Delta / s_0`, with :math:`s_0` the pooled within-arm SD of the baseline scores.
 The OLS formulas are textbook; the estimates were checked against ``numpy.linalg.lstsq`` and
-statsmodels OLS in ``tests/analysis/test_prepost.py``.
+statsmodels OLS in ``tests/analysis/test_diary_trial.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gutbrain.errors import DataError
+from gutbrain.errors import DataError, ParameterError
 
 __all__ = ["AncovaResult", "PrePostResult", "ancova", "prepost"]
 
@@ -140,11 +140,31 @@ def ancova(
     Raises
     ------
     DataError
-        Fewer than two participants per arm, or a constant baseline.
+        Inputs of different lengths or non-finite scores, fewer than two participants per arm,
+        a constant baseline, or post scores fitted exactly (residual variance 0).
+    ParameterError
+        ``conf_level`` outside (0, 1).
     """
+    if not 0.0 < conf_level < 1.0:
+        raise ParameterError(
+            f"pre/post {instrument}: conf_level = {conf_level!r}; expected a level between 0 "
+            "and 1, e.g. 0.95"
+        )
     b = np.asarray(baseline, dtype=float)
     y = np.asarray(post, dtype=float)
     g = np.asarray(treated, dtype=bool)
+    if not b.shape == y.shape == g.shape or b.ndim != 1:
+        raise DataError(
+            f"pre/post {instrument}: baseline: {b.size} values, post: {y.size}, treated: "
+            f"{g.size}; expected one of each per participant"
+        )
+    for name, arr in (("baseline", b), ("post", y)):
+        bad = np.flatnonzero(~np.isfinite(arr))
+        if bad.size:
+            i = int(bad[0])
+            raise DataError(
+                f"pre/post {instrument}: {name}[{i}] = {arr[i]}; expected a finite score"
+            )
     n1, n0 = int(g.sum()), int((~g).sum())
     if n1 < 2 or n0 < 2:
         raise DataError(
@@ -158,7 +178,13 @@ def ancova(
     df = len(y) - 3
     if df < 1:
         raise DataError(f"pre/post {instrument}: {len(y)} participants for 3 coefficients")
-    s2 = float(resid @ resid) / df
+    rss = float(resid @ resid)
+    if rss <= 1e-20 * float(np.sum((y - y.mean()) ** 2)):
+        raise DataError(
+            f"pre/post {instrument}: the {post_visit!r} scores are fitted exactly by baseline and "
+            "arm (residual variance 0), so the difference cannot be tested"
+        )
+    s2 = rss / df
     se = float(np.sqrt(s2 * xtx_inv[2, 2]))
     est = float(coef[2])
     tval = est / se if se > 0 else float("nan")

@@ -43,6 +43,7 @@ slope 0.42 (SE 0.048, df 179.0)
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,6 +146,17 @@ def _prepare(
     if ar1_time is not None:
         tvals = _numeric(data, ar1_time, "ar1_time")
         bad |= np.isnan(tvals)
+    numeric = [(resp, y)] + [(c, e.values) for (c, _), e in enc.items() if e.levels is None]
+    if ar1_time is not None and tvals is not None:
+        numeric.append((ar1_time, tvals))
+    for col, vals in numeric:
+        inf = np.flatnonzero(np.isinf(vals))
+        if inf.size:
+            i = int(inf[0])
+            raise DataError(
+                f"lmm: column {col!r}, data row {data.index[i]!r}: value {vals[i]}; expected a "
+                "finite number (NaN marks a missing value)"
+            )
     keep = np.flatnonzero(~bad)
     if keep.size == 0:
         raise DataError(f"lmm: no complete rows in columns {list(dict.fromkeys(needed))}")
@@ -220,6 +232,25 @@ def _check_rank(xs: np.ndarray, names: tuple[str, ...], formula: str) -> None:
             )
 
 
+def _fits_exactly(xs: np.ndarray, zs: np.ndarray, ys: np.ndarray, sizes: np.ndarray) -> bool:
+    """True if ``y = X beta + Z_i b_i`` holds to rounding for some beta and b_i (sigma = 0).
+
+    Each group's rows of [X, y] are projected off the span of its Z_i (by SVD, no squaring),
+    then y is regressed on X; only called when the optimiser has failed or sigma is tiny.
+    """
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    xy = np.column_stack([xs, ys])
+    parts = []
+    for a, b in itertools.pairwise(starts):
+        u, sv, _ = np.linalg.svd(zs[a:b], full_matrices=False)
+        u = u[:, sv > 1e-10 * max(float(sv.max(initial=0.0)), 1e-300)]
+        parts.append(xy[a:b] - u @ (u.T @ xy[a:b]))
+    r = np.vstack(parts)
+    coef = np.linalg.lstsq(r[:, :-1], r[:, -1], rcond=1e-10)[0]
+    ss = float(np.sum((r[:, -1] - r[:, :-1] @ coef) ** 2))
+    return ss <= 1e-20 * float(np.sum((ys - ys.mean()) ** 2))
+
+
 def lmm(
     formula: str,
     data: pd.DataFrame,
@@ -265,7 +296,8 @@ def lmm(
     Raises
     ------
     DataError
-        Missing columns, non-numeric response or time, duplicate times, too few groups.
+        Missing columns, non-numeric response or time, infinite values, duplicate times, too
+        few groups, or a model that fits the response exactly (residual variance 0).
     DesignError
         Unparseable formula, rank-deficient design, unknown method.
 
@@ -310,13 +342,25 @@ def lmm(
     _check_rank(xs, xd.columns, formula)
     reml = method == "REML"
     prob = LikelihoodProblem(xs, zs, ys, sizes, prep.time, reml=reml)
-    opt = optimise(prob)
-    x_opt, conv = opt.x, opt.convergence
-    theta = x_opt[: prob.n_theta]
-    phi = float(x_opt[-1]) if prob.has_ar else 0.0
-    ev = prob.evaluate(theta, phi, gradient=False)
+    exact = DataError(
+        f"lmm: {formula!r} with random effects {re!r} per {groups!r} fits the response exactly "
+        "(residual variance 0), so nothing can be estimated or tested; check for a predictor "
+        "that copies the response, or a response constant within each group"
+    )
+    try:
+        opt = optimise(prob)
+        x_opt, conv = opt.x, opt.convergence
+        theta = x_opt[: prob.n_theta]
+        phi = float(x_opt[-1]) if prob.has_ar else 0.0
+        ev = prob.evaluate(theta, phi, gradient=False)
+    except (np.linalg.LinAlgError, DesignError):
+        if _fits_exactly(xs, zs, ys, sizes):
+            raise exact from None
+        raise
     n_eff = prob.n_eff
     sigma2_s = ev.rss / n_eff
+    if (not conv.converged or not sigma2_s > 1e-12) and _fits_exactly(xs, zs, ys, sizes):
+        raise exact
 
     # Back to the original scale. beta = c A_x beta_s; D = c^2 sigma_s^2 A_z Lambda Lambda' A_z'.
     lam = prob.lambda_of(theta)

@@ -498,7 +498,14 @@ def _fit(
     s2w = 1.0
     df: int | None = None
     if knha:
-        s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
+        if rss <= np.finfo(float).eps:
+            # metafor sets s^2 = 0 here, which gives zero-width intervals and p = 0.
+            raise DataError(
+                f"the Knapp-Hartung adjustment is undefined: the effect sizes fit the model "
+                f"exactly (weighted residual sum of squares {rss:.3g}), so s^2 = 0 and every "
+                "interval would have zero width; use knha=False"
+            )
+        s2w = rss / (k - p)
         vb = s2w * vb
         df = k - p
     se = np.sqrt(np.diag(vb))
@@ -539,7 +546,8 @@ def _fit(
     r2: float | None = None
     if p > 1:
         if method == "FE":
-            r2 = _adjusted_r2_fe(yi, vi, X)
+            # The adjusted R^2 needs residual df; with k = p it is undefined (R's lm: NaN).
+            r2 = _adjusted_r2_fe(yi, vi, X) if k > p else None
         else:
             tau2_re = estimate_tau2(method, yi, vi, np.ones((k, 1))).tau2
             r2 = 0.0 if tau2_re == 0.0 else max(0.0, 100.0 * (tau2_re - tau2) / tau2_re)
@@ -621,7 +629,7 @@ def rma(
     ------
     DataError
         Non-finite or mismatched inputs, ``vi <= 0``, too few studies for the model, collinear
-        moderators.
+        moderators, or ``knha=True`` when the model fits the effects exactly (s^2 = 0).
     ParameterError
         An unknown method or a level outside (0, 1).
 
