@@ -60,6 +60,12 @@ def _js() -> dict:
             lambda d: d.update(inclusion=[{"instrument": "PHQ-9", "min": 10, "mx": 20}]),
             "inclusion[1].mx = 20",
         ),
+        # cohort_baseline values: a string was a ValueError traceback, true became 1.0
+        (
+            lambda d: d.update(cohort_baseline={"fibre_g": "lots"}),
+            "cohort_baseline.fibre_g = 'lots'",
+        ),
+        (lambda d: d.update(cohort_baseline={"fibre_g": True}), "cohort_baseline.fibre_g = True"),
     ],
 )
 def test_bad_design_names_key_and_value(change, needle) -> None:

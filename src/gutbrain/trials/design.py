@@ -523,6 +523,7 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
             raise w.fail(
                 f"cohort_baseline.{k}", v, f"a public exposure: {', '.join(PUBLIC_EXPOSURES)}"
             )
+        w.number(cb, k, "cohort_baseline", -1e9, 1e9)
     return TrialDesign(
         name=name,
         design=design,
