@@ -4,6 +4,7 @@ no pre/post effect (tests/analysis/_synthetic_bundles.py)."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -174,3 +175,24 @@ def test_ancova_bad_input_is_a_clear_error() -> None:
     with pytest.raises(DataError, match="fitted exactly"):
         ancova(base, base + 2.0, g)
     assert np.isfinite(ancova(base, post, g).p)
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"conf_level": 2.0}, "level = 2.0: expected a confidence level between 0 and 1"),
+        ({"conf_level": float("nan")}, "level = nan: expected a confidence level"),
+        ({"alpha": 5.0}, "alpha = 5.0: expected a significance level between 0 and 1"),
+        ({"alpha": 0.0}, "alpha = 0.0: expected a significance level"),
+    ],
+)
+def test_levels_out_of_range_are_refused(bundle: StudyBundle, options, needle) -> None:
+    # they used to run and write intervals at a level that does not exist
+    with pytest.raises(ParameterError, match=re.escape(needle)):
+        diary_trial(bundle, **options)
+
+
+def test_unknown_control_arm_is_named(bundle: StudyBundle) -> None:
+    # it used to say "name the treatment arm", leaving out the arm given
+    with pytest.raises(DesignError, match=r"control arm 'nope' is not an arm of the study"):
+        diary_trial(bundle, control="nope")

@@ -4,6 +4,7 @@ calibration by simulation, pooling."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pandas as pd
@@ -223,6 +224,30 @@ def test_errors() -> None:
         nof1_series(b, wash_in=14)
     with pytest.raises(ParameterError, match="phi_grid"):
         Nof1Prior(phi_grid=(0.5, 1.0))
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        # an unknown scheme used to fall back to 'balanced' silently
+        ({"scheme": "foo"}, "scheme = 'foo': expected 'pairs' or 'balanced'"),
+        # used to blame wash_in: "wash_in = 3: must be in 0..-1 (block_days)"
+        ({"block_days": 0}, "block_days = 0: expected a whole number of days >= 1"),
+        # used to end in a ValueError from the root finder
+        ({"conf_level": 2.0}, "level = 2.0: expected a credible-interval level between 0 and 1"),
+        ({"conf_level": float("nan")}, "level = nan: expected a credible-interval level"),
+    ],
+)
+def test_bad_options_are_refused(options, needle) -> None:
+    with pytest.raises(ParameterError, match=re.escape(needle)):
+        nof1_series(nof1_bundle(2, n=2), **options)
+
+
+def test_phase_mismatch_message_shows_plain_labels() -> None:
+    b = nof1_bundle(2, n=1)
+    with pytest.raises(DataError) as err:
+        nof1_data(b.diary, "N00", "ABAB", block_days=7, wash_in=0)
+    assert "np.str_" not in str(err.value) and "gives 'B'" in str(err.value)
 
 
 def test_participants_with_too_few_days_are_left_out_with_the_reason() -> None:

@@ -107,3 +107,34 @@ def test_validate_exits_non_zero_when_a_check_fails(monkeypatch, capsys):
         cli.main()
     assert exc.value.code == 1
     assert "1 of 2 checks pass" in capsys.readouterr().out
+
+
+def test_simulate_keeps_a_folder_it_did_not_write(tmp_path):
+    """--out on a folder holding other files is refused: it used to be deleted."""
+    scenario = str(EXAMPLES / "probiotic.toml")
+    mine = tmp_path / "documents"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("keep me")
+    r = _run("simulate", scenario, "--people", "2", "--out", str(mine))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"output {mine}: folder holds other files (thesis.txt)" in r.stderr
+    assert (mine / "thesis.txt").read_text() == "keep me"
+    # an earlier simulate output is replaced as before
+    out = tmp_path / "sim"
+    for seed in ("1", "2"):
+        r = _run("simulate", scenario, "--people", "2", "--seed", seed, "--out", str(out))
+        assert r.returncode == 0, r.stderr
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
+
+
+def test_simulate_bad_out_is_one_line(tmp_path):
+    scenario = str(EXAMPLES / "probiotic.toml")
+    f = tmp_path / "notes.txt"
+    f.write_text("keep me")
+    r = _run("simulate", scenario, "--people", "2", "--out", str(f))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"output {f}: exists and is not a folder" in r.stderr and f.read_text() == "keep me"
+    r = _run("simulate", scenario, "--people", "2", "--out", str(f / "sim"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"output {f / 'sim'}: cannot create (" in r.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

@@ -47,6 +47,25 @@ def _js() -> dict:
         (lambda d: d["allocation"].update(ratio=[1]), "allocation.ratio = [1]"),
         (lambda d: d["arms"][0].update(diet={"chocolate": 3}), "arms[1].diet.chocolate = 3"),
         (lambda d: d.update(inclusion=[{"instrument": "PHQ-9"}]), "inclusion[1] needs min"),
+        # unknown keys in sub-tables used to be ignored silently
+        (lambda d: d["dropout"].update(rate_per_month=0.05), "dropout.rate_per_month = 0.05"),
+        (lambda d: d["adherence"].update(rate=0.7), "adherence.rate = 0.7"),
+        (lambda d: d["timeline"].update(washout_days=7), "timeline.washout_days = 7"),
+        (lambda d: d["blinding"].update(expectation=0.5), "blinding.expectation = 0.5"),
+        (lambda d: d["allocation"].update(block=4), "allocation.block = 4"),
+        (lambda d: d["biomarkers"].update(day=[0]), "biomarkers.day = [0]"),
+        (lambda d: d["visits"][0].update(instrument="PHQ-9"), "visits[1].instrument = 'PHQ-9'"),
+        (lambda d: d["arms"][1]["probiotic"].update(cfu=5), "arms[2].probiotic.cfu = 5"),
+        (
+            lambda d: d.update(inclusion=[{"instrument": "PHQ-9", "min": 10, "mx": 20}]),
+            "inclusion[1].mx = 20",
+        ),
+        # cohort_baseline values: a string was a ValueError traceback, true became 1.0
+        (
+            lambda d: d.update(cohort_baseline={"fibre_g": "lots"}),
+            "cohort_baseline.fibre_g = 'lots'",
+        ),
+        (lambda d: d.update(cohort_baseline={"fibre_g": True}), "cohort_baseline.fibre_g = True"),
     ],
 )
 def test_bad_design_names_key_and_value(change, needle) -> None:
@@ -63,6 +82,28 @@ def test_unreadable_and_invalid_files(tmp_path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("name = ")
     with pytest.raises(DesignError, match="not valid TOML"):
+        load_design(bad)
+
+
+def test_unknown_key_message_lists_the_allowed_ones() -> None:
+    d = _js()
+    d["dropout"]["rate_per_month"] = 0.05
+    with pytest.raises(DesignError, match=r"expected only the keys rate_per_week$"):
+        parse_design(d, "js2025.toml")
+
+
+def test_nof1_timeline_has_no_treatment_days() -> None:
+    with open("examples/trials/nof1_abab.toml", "rb") as f:
+        d = tomllib.load(f)
+    d["timeline"]["treatment_days"] = 60
+    with pytest.raises(DesignError, match=r"timeline.treatment_days = 60; expected only the keys"):
+        parse_design(d, "nof1_abab.toml")
+
+
+def test_design_file_not_utf8(tmp_path) -> None:
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(b'name = "caf\xe9 study"\n')
+    with pytest.raises(DesignError, match=r"latin1.toml: is not UTF-8 text .* save it as UTF-8"):
         load_design(bad)
 
 

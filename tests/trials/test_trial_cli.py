@@ -49,3 +49,46 @@ def test_demo_runs_js2025(tmp_path) -> None:
     b = gio.read_bundle(tmp_path / "demo" / "bundle")
     assert b.participants["arm"].value_counts().to_dict() == {"placebo": 44, "probiotic": 44}
     assert (tmp_path / "demo" / "axis.png").is_file()
+
+
+def _main(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gutbrain.cli", *args], capture_output=True, text=True
+    )
+
+
+def test_trial_overwrite_refuses_a_file_before_simulating(tmp_path) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text("keep me")
+    p = _main("trial", "examples/trials/js2025.toml", "--out", str(f), "--overwrite")
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    assert f"output {f}: exists and is not a folder" in p.stderr
+    assert f.read_text() == "keep me" and not (tmp_path / "notes.txt.partial").exists()
+
+
+def test_trial_overwrite_refuses_a_folder_that_is_not_a_bundle(tmp_path) -> None:
+    d = tmp_path / "documents"
+    d.mkdir()
+    (d / "thesis.txt").write_text("keep me")
+    p = _main("trial", "examples/trials/js2025.toml", "--out", str(d), "--overwrite")
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    assert f"output {d}: folder is not a study bundle (no study.toml)" in p.stderr
+    assert (d / "thesis.txt").read_text() == "keep me"
+
+
+def test_trial_out_that_cannot_be_created(tmp_path) -> None:
+    f = tmp_path / "afile"
+    f.write_text("")
+    p = _main("trial", "examples/trials/js2025.toml", "--out", str(f / "bundle"))
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    assert f"output {f / 'bundle'}: cannot create (Not a directory)" in p.stderr
+    assert not list(tmp_path.glob("**/*.partial"))
+
+
+def test_demo_out_is_a_file(tmp_path) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text("keep me")
+    p = _main("demo", "--out", str(f))
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    assert f"output {f}: exists and is not a folder" in p.stderr
+    assert f.read_text() == "keep me"

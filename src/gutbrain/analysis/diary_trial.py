@@ -501,6 +501,10 @@ def _comparison(
 def _arms(bundle: StudyBundle, control: str | None, treatment: str | None) -> tuple[str, str]:
     labels = list(bundle.study.labels)
     control = control if control is not None else labels[0]
+    if control not in labels:
+        raise DesignError(
+            f"control arm {control!r} is not an arm of the study ({', '.join(labels)})"
+        )
     if treatment is None:
         rest = [a for a in labels if a != control]
         if len(rest) != 1:
@@ -566,6 +570,14 @@ def diary_trial(
         )
     if onset_shape not in ("auto", "step", "ramp"):
         raise ParameterError(f"onset_shape {onset_shape!r}: expected 'auto', 'step' or 'ramp'")
+    if not 0 < conf_level < 1:
+        raise ParameterError(
+            f"level = {conf_level!r}: expected a confidence level between 0 and 1, e.g. 0.95"
+        )
+    if not 0 < alpha < 1:
+        raise ParameterError(
+            f"alpha = {alpha!r}: expected a significance level between 0 and 1, e.g. 0.05"
+        )
     control, treatment = _arms(bundle, control, treatment)
     parts = bundle.participants.set_index("participant")["arm"]
     parts = parts[parts.isin([control, treatment])]

@@ -334,8 +334,8 @@ def nof1_data(
             k = int(bad[0])
             raise DataError(
                 f"diary, participant {participant!r}, day {int(day_all[k])}: phase "
-                f"{given[k]!r} but sequence {sequence} with {block_days}-day blocks gives "
-                f"{labels[k]!r}; check [nof1] block_days or the sequence"
+                f"{str(given[k])!r} but sequence {sequence} with {block_days}-day blocks gives "
+                f"{str(labels[k])!r}; check [nof1] block_days or the sequence"
             )
     miss = np.isnan(y_all)
     use = ~wash & ~miss & np.isin(labels, [control, treatment])
@@ -610,6 +610,12 @@ def nof1_series(
         raise DesignError(
             f'study {study.name!r}: nof1 analysis needs design = "nof1", not {study.design!r}'
         )
+    if scheme not in ("pairs", "balanced"):
+        raise ParameterError(f"scheme = {scheme!r}: expected 'pairs' or 'balanced'")
+    if not 0 < conf_level < 1:
+        raise ParameterError(
+            f"level = {conf_level!r}: expected a credible-interval level between 0 and 1, e.g. 0.95"
+        )
     labels = list(study.labels)
     control = control if control is not None else labels[0]
     treatment = treatment if treatment is not None else labels[1]
@@ -625,6 +631,8 @@ def nof1_series(
             f"study {study.name!r}: the block length is unknown; add [nof1] block_days = ... to "
             "study.toml or pass block_days"
         )
+    if block_days < 1:
+        raise ParameterError(f"block_days = {block_days}: expected a whole number of days >= 1")
     wash_in = wash_in if wash_in is not None else int(cfg.get("wash_in_days", 0))
     if wash_in < 0 or wash_in >= block_days:
         raise ParameterError(f"wash_in = {wash_in}: must be in 0..{block_days - 1} (block_days)")

@@ -10,14 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from gutbrain.errors import ScenarioError
+from gutbrain.errors import DataError, ScenarioError
 from gutbrain.model.parameters import draw_ensemble
 from gutbrain.model.person import cohort
 from gutbrain.model.scenario import Scenario, load_scenario
 from gutbrain.model.simulate import WARMUP_DAYS, noisy_steady_state, simulate
 from gutbrain.model.trajectory import Trajectory
 
-__all__ = ["WARMUP_DAYS", "run_scenario", "simulate_scenario"]
+__all__ = ["OUTPUT_FILES", "WARMUP_DAYS", "run_scenario", "simulate_scenario"]
+
+OUTPUT_FILES = ("trajectories.parquet", "trajectories.csv", "axis.png", "manifest.json")
 
 
 def run_scenario(
@@ -87,12 +89,18 @@ def simulate_scenario(
     """Run a scenario file and write ``trajectories.parquet``, ``trajectories.csv``,
     ``axis.png`` and ``manifest.json`` into ``out`` (written atomically)."""
     from gutbrain import __version__
+    from gutbrain.report._output import check_out
     from gutbrain.report.axis_plot import plot_axis
 
     scenario = load_scenario(path)
-    traj = run_scenario(scenario, people, seed, noise=noise, progress=progress)
     out = Path(out)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out.parent if out.parent.exists() else None))
+    check_out(out, OUTPUT_FILES)  # before the run: a folder of other files is never replaced
+    traj = run_scenario(scenario, people, seed, noise=noise, progress=progress)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out.parent))
+    except OSError as exc:
+        raise DataError(f"output {out}: cannot create ({exc.strerror or exc})") from exc
     try:
         df = traj.to_frame()
         df.to_parquet(tmp / "trajectories.parquet", index=False)
@@ -112,8 +120,12 @@ def simulate_scenario(
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
         if out.exists():
+            check_out(out, OUTPUT_FILES)  # again: files may have appeared during the run
             shutil.rmtree(out)
         tmp.rename(out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DataError(f"output {out}: cannot write ({exc.strerror or exc})") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gutbrain.errors import DataError
 from gutbrain.io import read_bundle
 from gutbrain.trials.design import load_design
 from gutbrain.trials.output import TrialRun, demo_design_path, write_trial
@@ -74,7 +75,12 @@ def run_demo(out: str | Path, seed: int = 2025, progress: ProgressFn | None = No
     from gutbrain.trials.conduct import build_schedule
 
     root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
+    if root.exists() and not root.is_dir():
+        raise DataError(f"output {root}: exists and is not a folder")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"output {root}: cannot create ({exc.strerror or exc})") from exc
     design = load_design(demo_design_path())
     run = write_trial(design, root / "bundle", seed, overwrite=True, progress=progress)
     # Mean trajectories of 100 people per arm (no daily noise) for the axis figure.

@@ -83,6 +83,14 @@ class _Where:
     def fail(self, key: str, value: Any, expected: str) -> DesignError:
         return DesignError(f"{self.source}: {key} = {value!r}; expected {expected}")
 
+    def only(self, d: Mapping[str, Any], path: str, keys: tuple[str, ...], note: str = "") -> None:
+        """Refuse a key of table ``path`` that is not in ``keys`` (a typo would be ignored)."""
+        unknown = [k for k in d if k not in keys]
+        if unknown:
+            raise self.fail(
+                f"{path}.{unknown[0]}", d[unknown[0]], f"only the keys {', '.join(keys)}{note}"
+            )
+
     def get(
         self,
         d: Mapping[str, Any],
@@ -295,6 +303,7 @@ def _treatment(w: _Where, d: Any, path: str) -> Treatment:
     probiotic = None
     if "probiotic" in d:
         pb = w.get(d, "probiotic", path, dict, "a table {product = ..., cfu_per_day = ...}")
+        w.only(pb, f"{path}.probiotic", ("product", "cfu_per_day"))
         product = w.get(pb, "product", f"{path}.probiotic", str, "a product name")
         if product not in strains():
             raise w.fail(
@@ -320,6 +329,7 @@ def _treatment(w: _Where, d: Any, path: str) -> Treatment:
     fmt = None
     if "fmt" in d:
         f = w.get(d, "fmt", path, dict, "a table {day = 0, donor = 'healthy', engraftment = 0.5}")
+        w.only(f, f"{path}.fmt", ("day", "donor", "engraftment"))
         donor = w.get(f, "donor", f"{path}.fmt", str, "a donor name", "healthy")
         if donor not in donors():
             raise w.fail(f"{path}.fmt.donor", donor, f"one of {', '.join(donors())}")
@@ -350,6 +360,7 @@ def _criteria(w: _Where, items: Any, path: str) -> tuple[Criterion, ...]:
         p = f"{path}[{i}]"
         if not isinstance(c, Mapping):
             raise w.fail(p, c, "a table { instrument = ..., min = ... }")
+        w.only(c, p, ("instrument", "min", "max"))
         name = w.get(c, "instrument", p, str, "an instrument name")
         if name not in INSTRUMENTS:
             raise w.fail(f"{p}.instrument", name, f"one of {', '.join(INSTRUMENTS)}")
@@ -371,6 +382,7 @@ def _visits(w: _Where, items: Any, first: int, last: int) -> tuple[Visit, ...]:
         p = f"visits[{i}]"
         if not isinstance(v, Mapping):
             raise w.fail(p, v, "a table with name, day, instruments")
+        w.only(v, p, ("name", "day", "instruments"))
         name = w.get(v, "name", p, str, "a visit name such as 'baseline'")
         day = w.number(v, "day", p, first, last, integer=True)
         insts = w.get(v, "instruments", p, list, 'an array such as ["PANAS-NA"]')
@@ -400,6 +412,10 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
     start = w.get(d, "start", "", dt.date, "a TOML date such as 2026-01-05", dt.date(2026, 1, 5))
     seed = w.number(d, "seed", "", 0, 2**63 - 1, 0, integer=True)
     tl = w.get(d, "timeline", "", dict, "a table [timeline]", {})
+    if design == "parallel":
+        w.only(tl, "timeline", ("run_in_days", "treatment_days", "follow_up_days"))
+    else:
+        w.only(tl, "timeline", ("run_in_days", "follow_up_days"), f" ({design} derives the rest)")
     run_in = w.number(tl, "run_in_days", "timeline", 0, 3650, 0, integer=True)
     follow = w.number(tl, "follow_up_days", "timeline", 0, 3650, 0, integer=True)
 
@@ -411,6 +427,7 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
         treatments = tuple(_treatment(w, a, f"arms[{i}]") for i, a in enumerate(arms, start=1))
         treat_days = w.number(tl, "treatment_days", "timeline", 1, 3650, integer=True)
         al = w.get(d, "allocation", "", dict, "a table [allocation]", {})
+        w.only(al, "allocation", ("ratio", "block_multiple"))
         ratio = w.get(al, "ratio", "allocation", list, "an array of integers", [1] * len(arms))
         if len(ratio) != len(arms) or not all(isinstance(r, int) and r > 0 for r in ratio):
             raise w.fail("allocation.ratio", ratio, f"{len(arms)} positive integers")
@@ -429,6 +446,7 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
         labels = "".join(t.label for t in treatments)
         if design == "crossover":
             c = w.get(d, "crossover", "", dict, "a table [crossover]")
+            w.only(c, "crossover", ("sequences", "period_days", "washout_days"))
             seqs = w.get(c, "sequences", "crossover", list, 'an array such as ["AB", "BA"]')
             for i, s in enumerate(seqs, start=1):
                 if not isinstance(s, str) or not s or any(ch not in labels for ch in s):
@@ -446,6 +464,7 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
             if len(treatments) != 2:
                 raise w.fail("phases", labels, "exactly two phases (A and B) for nof1")
             c = w.get(d, "nof1", "", dict, "a table [nof1]")
+            w.only(c, "nof1", ("block_days", "pairs", "wash_in_days"))
             kw["block_days"] = int(w.number(c, "block_days", "nof1", 1, 3650, integer=True))
             kw["pairs"] = int(w.number(c, "pairs", "nof1", 1, 100, integer=True))
             kw["wash_in_days"] = int(w.number(c, "wash_in_days", "nof1", 0, 3650, 0, integer=True))
@@ -455,6 +474,7 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
 
     last = treat_days + follow - 1
     bl = w.get(d, "blinding", "", dict, "a table [blinding]", {})
+    w.only(bl, "blinding", ("level", "expectancy"))
     blinding = w.get(bl, "level", "blinding", str, f"one of {BLINDING}", "double")
     if blinding not in BLINDING:
         raise w.fail("blinding.level", blinding, f"one of {', '.join(BLINDING)}")
@@ -475,6 +495,7 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
         model=model,
     )
     bm = w.get(d, "biomarkers", "", dict, "a table [biomarkers]", {})
+    w.only(bm, "biomarkers", ("days", "markers"))
     days = w.get(bm, "days", "biomarkers", list, "an array of study days", [])
     for i, x in enumerate(days, start=1):
         if not isinstance(x, int) or not -run_in <= x <= last:
@@ -487,6 +508,7 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
         if m not in known:
             raise w.fail(f"biomarkers.markers[{i}]", m, f"one of {', '.join(known)}")
     ad = w.get(d, "adherence", "", dict, "a table [adherence]", {})
+    w.only(ad, "adherence", ("mean", "sd"))
     mean = float(w.number(ad, "mean", "adherence", 0.0, 1.0, 1.0))
     sd = float(w.number(ad, "sd", "adherence", 0.0, 0.5, 0.0))
     if sd > 0 and sd**2 >= mean * (1 - mean):
@@ -494,12 +516,14 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
             "adherence.sd", sd, f"< sqrt(mean (1 - mean)) = {(mean * (1 - mean)) ** 0.5:.3f}"
         )
     do = w.get(d, "dropout", "", dict, "a table [dropout]", {})
+    w.only(do, "dropout", ("rate_per_week",))
     cb = w.get(d, "cohort_baseline", "", dict, "a table of public exposures", {})
     for k, v in cb.items():
         if k not in PUBLIC_EXPOSURES:
             raise w.fail(
                 f"cohort_baseline.{k}", v, f"a public exposure: {', '.join(PUBLIC_EXPOSURES)}"
             )
+        w.number(cb, k, "cohort_baseline", -1e9, 1e9)
     return TrialDesign(
         name=name,
         design=design,
@@ -535,6 +559,10 @@ def load_design(path: str | Path) -> TrialDesign:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise DesignError(f"{p}: cannot read the design file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise DesignError(
+            f"{p}: is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from exc
     try:
         d = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

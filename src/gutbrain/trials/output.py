@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tomli_w
 
-from gutbrain.errors import DesignError
+from gutbrain.errors import DataError, DesignError
 from gutbrain.io import StudyBundle, validate_bundle
 from gutbrain.trials.design import TrialDesign, load_design
 from gutbrain.trials.run import ProgressFn, iter_chunks, plan_trial, study_meta
@@ -76,14 +76,16 @@ def write_trial(
     path = None if isinstance(design, TrialDesign) else str(design)
     d = design if isinstance(design, TrialDesign) else load_design(design)
     target = Path(out)
-    if target.exists() and not overwrite:
-        raise DesignError(f"{target}: already exists; choose a new folder or overwrite")
+    _check_target(target, overwrite)
     plan = plan_trial(d, seed)
     meta = study_meta(plan, path)
     tmp = target.with_name(target.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    try:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+    except OSError as exc:
+        raise DataError(f"output {target}: cannot create ({exc.strerror or exc})") from exc
     writers: dict[str, pq.ParquetWriter] = {}
     rows: dict[str, int] = {}
     arms: dict[str, int] = {}
@@ -110,7 +112,26 @@ def write_trial(
         # a failed run leaves nothing behind, and an existing bundle at ``out`` untouched
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if target.exists():  # overwrite: the old bundle goes only once the new one is complete
-        shutil.rmtree(target)
-    tmp.rename(target)
+    try:
+        if target.exists():  # overwrite: the old bundle goes only once the new one is complete
+            shutil.rmtree(target)
+        tmp.rename(target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DataError(f"output {target}: cannot write ({exc.strerror or exc})") from exc
     return TrialRun(target, d.name, plan.seed, rows, arms, completed)
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    """Refuse, before any work, an ``out`` that exists unless it is a bundle to overwrite."""
+    if not target.exists():
+        return
+    if not overwrite:
+        raise DesignError(f"{target}: already exists; choose a new folder or overwrite")
+    if not target.is_dir():
+        raise DataError(f"output {target}: exists and is not a folder")
+    if not (target / "study.toml").is_file() and any(target.iterdir()):
+        raise DataError(
+            f"output {target}: folder is not a study bundle (no study.toml); overwrite "
+            "replaces only a bundle, so choose an empty or new folder"
+        )
