@@ -89,7 +89,7 @@ def simulate_scenario(
     """Run a scenario file and write ``trajectories.parquet``, ``trajectories.csv``,
     ``axis.png`` and ``manifest.json`` into ``out`` (written atomically)."""
     from gutbrain import __version__
-    from gutbrain.report._output import check_out
+    from gutbrain._outdir import check_out, swap_dir
     from gutbrain.report.axis_plot import plot_axis
 
     scenario = load_scenario(path)
@@ -121,8 +121,7 @@ def simulate_scenario(
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
         if out.exists():
             check_out(out, OUTPUT_FILES)  # again: files may have appeared during the run
-            shutil.rmtree(out)
-        tmp.rename(out)
+        swap_dir(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise DataError(f"output {out}: cannot write ({exc.strerror or exc})") from exc

@@ -1,9 +1,9 @@
 """Shared plumbing of the report commands: manifests, JSON, HTML bits and atomic output folders.
 
 Every report command (``gutbrain meta``, ``gutbrain analyze``, ``gutbrain nof1``) writes its files
-into a temporary folder beside ``out`` and renames it into place at the end (:func:`write_atomic`),
-so a failed run leaves nothing half-written; an existing ``out`` is replaced only if it holds
-nothing but files of an earlier run of the same command.
+into a temporary folder beside ``out`` and renames it into place at the end (``write_atomic``, from
+:mod:`gutbrain._outdir`), so a failed run leaves nothing half-written; an existing ``out`` is
+replaced only if it holds nothing but files of an earlier run of the same command.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ import base64
 import hashlib
 import html
 import math
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gutbrain.errors import DataError
+from gutbrain._outdir import check_out, swap_dir, write_atomic
 from gutbrain.io import StudyBundle
 
 __all__ = [
@@ -33,6 +31,7 @@ __all__ = [
     "jsonable",
     "manifest_for",
     "sha256",
+    "swap_dir",
     "table",
     "tree_sha256",
     "write_atomic",
@@ -107,63 +106,6 @@ def html_page(title: str, parts: Sequence[str]) -> str:
         + "\n".join(parts)
         + "</body></html>\n"
     )
-
-
-def check_out(out: Path, allowed: Sequence[str]) -> None:
-    """Refuse an ``out`` that is a file, or a folder holding anything but ``allowed`` files."""
-    if out.exists():
-        if not out.is_dir():
-            raise DataError(f"output {out}: exists and is not a folder")
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in allowed)
-        if foreign:
-            raise DataError(
-                f"output {out}: folder holds other files ({', '.join(foreign[:3])}); "
-                "choose an empty or new folder"
-            )
-
-
-def _replace_dir(tmp: Path, out: Path, allowed: Sequence[str]) -> None:
-    if out.exists():
-        check_out(out, allowed)
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        old.rmdir()
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)
-
-
-def write_atomic(out: Path, files: Mapping[str, str | bytes], allowed: Sequence[str]) -> None:
-    """Write ``files`` (name -> text or bytes) into ``out`` all at once, or not at all.
-
-    The files go into a temporary folder beside ``out``, which is then renamed to ``out``
-    (replacing an earlier run's folder). On any failure the temporary folder is removed.
-
-    Raises
-    ------
-    DataError
-        ``out`` cannot be created or written.
-    """
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        tmp.chmod(0o755)  # mkdtemp makes it private; the output is an ordinary folder
-    except OSError as exc:
-        raise DataError(f"output {out}: cannot create ({exc.strerror or exc})") from exc
-    try:
-        for name, content in files.items():
-            if isinstance(content, bytes):
-                (tmp / name).write_bytes(content)
-            else:
-                (tmp / name).write_text(content, encoding="utf-8")
-        _replace_dir(tmp, out, allowed)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise DataError(f"output {out}: cannot write ({exc.strerror or exc})") from exc
-    except BaseException:  # GutbrainError, KeyboardInterrupt: leave nothing half-written
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def manifest_for(

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tomli_w
 
+from gutbrain._outdir import swap_dir
 from gutbrain.errors import DataError, DesignError
 from gutbrain.io import StudyBundle, validate_bundle
 from gutbrain.trials.design import TrialDesign, load_design
@@ -113,9 +114,7 @@ def write_trial(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:
-        if target.exists():  # overwrite: the old bundle goes only once the new one is complete
-            shutil.rmtree(target)
-        tmp.rename(target)
+        swap_dir(tmp, target)  # overwrite: the old bundle goes only once the new one is in place
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise DataError(f"output {target}: cannot write ({exc.strerror or exc})") from exc

@@ -1,0 +1,86 @@
+"""Output folders written all at once: refuse a foreign ``out``, write beside it, swap into place.
+
+Used by every layer that writes a folder (``gutbrain simulate``, ``gutbrain trial``, the report
+commands), so it sits outside the layers: a failed run leaves nothing half-written, and an
+existing ``out`` is replaced only once the new folder is complete.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from gutbrain.errors import DataError
+
+__all__ = ["check_out", "swap_dir", "write_atomic"]
+
+
+def check_out(out: Path, allowed: Sequence[str]) -> None:
+    """Refuse an ``out`` that is a file, or a folder holding anything but ``allowed`` files."""
+    if out.exists():
+        if not out.is_dir():
+            raise DataError(f"output {out}: exists and is not a folder")
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in allowed)
+        if foreign:
+            raise DataError(
+                f"output {out}: folder holds other files ({', '.join(foreign[:3])}); "
+                "choose an empty or new folder"
+            )
+
+
+def swap_dir(tmp: Path, out: Path) -> None:
+    """Put the complete folder ``tmp`` at ``out``. An existing ``out`` is first moved aside and
+    deleted only once ``tmp`` is in place (put back if that fails), so there is no moment at
+    which neither the old nor the new folder is at ``out``."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    old.rmdir()
+    out.rename(old)
+    try:
+        tmp.rename(out)
+    except BaseException:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _replace_dir(tmp: Path, out: Path, allowed: Sequence[str]) -> None:
+    if out.exists():
+        check_out(out, allowed)
+    swap_dir(tmp, out)
+
+
+def write_atomic(out: Path, files: Mapping[str, str | bytes], allowed: Sequence[str]) -> None:
+    """Write ``files`` (name -> text or bytes) into ``out`` all at once, or not at all.
+
+    The files go into a temporary folder beside ``out``, which is then renamed to ``out``
+    (replacing an earlier run's folder). On any failure the temporary folder is removed.
+
+    Raises
+    ------
+    DataError
+        ``out`` cannot be created or written.
+    """
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        tmp.chmod(0o755)  # mkdtemp makes it private; the output is an ordinary folder
+    except OSError as exc:
+        raise DataError(f"output {out}: cannot create ({exc.strerror or exc})") from exc
+    try:
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content, encoding="utf-8")
+        _replace_dir(tmp, out, allowed)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DataError(f"output {out}: cannot write ({exc.strerror or exc})") from exc
+    except BaseException:  # GutbrainError, KeyboardInterrupt: leave nothing half-written
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
