@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from gutbrain.errors import DataError
 
-__all__ = ["check_out", "swap_dir", "write_atomic"]
+__all__ = ["atomic_dir", "check_out", "swap_dir", "write_atomic"]
 
 
 def check_out(out: Path, allowed: Sequence[str]) -> None:
@@ -54,11 +55,10 @@ def _replace_dir(tmp: Path, out: Path, allowed: Sequence[str]) -> None:
     swap_dir(tmp, out)
 
 
-def write_atomic(out: Path, files: Mapping[str, str | bytes], allowed: Sequence[str]) -> None:
-    """Write ``files`` (name -> text or bytes) into ``out`` all at once, or not at all.
-
-    The files go into a temporary folder beside ``out``, which is then renamed to ``out``
-    (replacing an earlier run's folder). On any failure the temporary folder is removed.
+@contextmanager
+def atomic_dir(out: Path, allowed: Sequence[str]) -> Iterator[Path]:
+    """A temporary folder beside ``out`` to write into; on leaving the block without error it
+    replaces ``out`` (checked again with :func:`check_out`), otherwise it is removed.
 
     Raises
     ------
@@ -72,11 +72,7 @@ def write_atomic(out: Path, files: Mapping[str, str | bytes], allowed: Sequence[
     except OSError as exc:
         raise DataError(f"output {out}: cannot create ({exc.strerror or exc})") from exc
     try:
-        for name, content in files.items():
-            if isinstance(content, bytes):
-                (tmp / name).write_bytes(content)
-            else:
-                (tmp / name).write_text(content, encoding="utf-8")
+        yield tmp
         _replace_dir(tmp, out, allowed)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -84,3 +80,14 @@ def write_atomic(out: Path, files: Mapping[str, str | bytes], allowed: Sequence[
     except BaseException:  # GutbrainError, KeyboardInterrupt: leave nothing half-written
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_atomic(out: Path, files: Mapping[str, str | bytes], allowed: Sequence[str]) -> None:
+    """Write ``files`` (name -> text or bytes) into ``out`` all at once, or not at all
+    (:func:`atomic_dir`)."""
+    with atomic_dir(out, allowed) as tmp:
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content, encoding="utf-8")

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gutbrain.analysis._levels import check_level
 from gutbrain.analysis.lmm import LMMResult, lmm, lrt
 from gutbrain.analysis.prepost import PrePostResult, prepost
 from gutbrain.errors import DataError, DesignError, ParameterError
@@ -570,14 +571,8 @@ def diary_trial(
         )
     if onset_shape not in ("auto", "step", "ramp"):
         raise ParameterError(f"onset_shape {onset_shape!r}: expected 'auto', 'step' or 'ramp'")
-    if not 0 < conf_level < 1:
-        raise ParameterError(
-            f"level = {conf_level!r}: expected a confidence level between 0 and 1, e.g. 0.95"
-        )
-    if not 0 < alpha < 1:
-        raise ParameterError(
-            f"alpha = {alpha!r}: expected a significance level between 0 and 1, e.g. 0.05"
-        )
+    check_level(conf_level)
+    check_level(alpha, "alpha", "a significance level", 0.05)
     control, treatment = _arms(bundle, control, treatment)
     parts = bundle.participants.set_index("participant")["arm"]
     parts = parts[parts.isin([control, treatment])]

@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from gutbrain.analysis._levels import check_level
 from gutbrain.analysis.meta import MetaResult, rma
 from gutbrain.errors import DataError, DesignError, ParameterError
 from gutbrain.io import StudyBundle
@@ -402,10 +403,7 @@ def nof1_posterior(
     """
     if not mid > 0:
         raise ParameterError(f"mid = {mid!r}: the minimal important difference must be > 0")
-    if not 0.0 < conf_level < 1.0:
-        raise ParameterError(
-            f"conf_level = {conf_level!r}: expected a level between 0 and 1, e.g. 0.95"
-        )
+    check_level(conf_level, "conf_level", "a level")
     prior = prior or Nof1Prior()
     phi = np.asarray(prior.phi_grid, dtype=float)
     y, t = data.y, data.day
@@ -612,10 +610,7 @@ def nof1_series(
         )
     if scheme not in ("pairs", "balanced"):
         raise ParameterError(f"scheme = {scheme!r}: expected 'pairs' or 'balanced'")
-    if not 0 < conf_level < 1:
-        raise ParameterError(
-            f"level = {conf_level!r}: expected a credible-interval level between 0 and 1, e.g. 0.95"
-        )
+    check_level(conf_level, what="a credible-interval level")
     labels = list(study.labels)
     control = control if control is not None else labels[0]
     treatment = treatment if treatment is not None else labels[1]

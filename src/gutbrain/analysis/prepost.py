@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gutbrain.errors import DataError, ParameterError
+from gutbrain.analysis._levels import check_level
+from gutbrain.errors import DataError
 
 __all__ = ["AncovaResult", "PrePostResult", "ancova", "prepost"]
 
@@ -145,11 +146,7 @@ def ancova(
     ParameterError
         ``conf_level`` outside (0, 1).
     """
-    if not 0.0 < conf_level < 1.0:
-        raise ParameterError(
-            f"pre/post {instrument}: conf_level = {conf_level!r}; expected a level between 0 "
-            "and 1, e.g. 0.95"
-        )
+    check_level(conf_level, "conf_level", "a level", where=f"pre/post {instrument}: ")
     b = np.asarray(baseline, dtype=float)
     y = np.asarray(post, dtype=float)
     g = np.asarray(treated, dtype=bool)

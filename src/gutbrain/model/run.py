@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from gutbrain.errors import DataError, ScenarioError
+from gutbrain.errors import ScenarioError
 from gutbrain.model.parameters import draw_ensemble
 from gutbrain.model.person import cohort
 from gutbrain.model.scenario import Scenario, load_scenario
@@ -89,19 +87,14 @@ def simulate_scenario(
     """Run a scenario file and write ``trajectories.parquet``, ``trajectories.csv``,
     ``axis.png`` and ``manifest.json`` into ``out`` (written atomically)."""
     from gutbrain import __version__
-    from gutbrain._outdir import check_out, swap_dir
+    from gutbrain._outdir import atomic_dir, check_out
     from gutbrain.report.axis_plot import plot_axis
 
     scenario = load_scenario(path)
     out = Path(out)
     check_out(out, OUTPUT_FILES)  # before the run: a folder of other files is never replaced
     traj = run_scenario(scenario, people, seed, noise=noise, progress=progress)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out.parent))
-    except OSError as exc:
-        raise DataError(f"output {out}: cannot create ({exc.strerror or exc})") from exc
-    try:
+    with atomic_dir(out, OUTPUT_FILES) as tmp:  # checks ``out`` again: files may have appeared
         df = traj.to_frame()
         df.to_parquet(tmp / "trajectories.parquet", index=False)
         df.to_csv(tmp / "trajectories.csv", index=False)
@@ -119,13 +112,4 @@ def simulate_scenario(
             "disclaimer": "Research and teaching simulation; not medical advice.",
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        if out.exists():
-            check_out(out, OUTPUT_FILES)  # again: files may have appeared during the run
-        swap_dir(tmp, out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise DataError(f"output {out}: cannot write ({exc.strerror or exc})") from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gutbrain.errors import DesignError, GutbrainError
-from gutbrain.model.exposures import PUBLIC_EXPOSURES
+from gutbrain.model.exposures import EXPOSURES, PUBLIC_EXPOSURES
 
 __all__ = [
     "Adherence",
@@ -523,7 +523,7 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
             raise w.fail(
                 f"cohort_baseline.{k}", v, f"a public exposure: {', '.join(PUBLIC_EXPOSURES)}"
             )
-        w.number(cb, k, "cohort_baseline", -1e9, 1e9)
+        w.number(cb, k, "cohort_baseline", EXPOSURES[k].lower, EXPOSURES[k].upper)
     return TrialDesign(
         name=name,
         design=design,

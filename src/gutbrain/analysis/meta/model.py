@@ -49,6 +49,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from gutbrain.analysis._levels import check_level
 from gutbrain.analysis.meta._format import fmt_p_eq, table
 from gutbrain.analysis.meta.design import ModelMatrix, model_matrix
 from gutbrain.analysis.meta.effects import EffectSizes, as_effects
@@ -225,7 +226,7 @@ class MetaResult:
             raise ParameterError(
                 "confint: the FE model has no tau^2; fit method='REML', 'DL' or 'PM'"
             )
-        lvl = _check_level(self.level if level is None else level)
+        lvl = check_level(self.level if level is None else level)
         return q_profile_ci(self.yi, self.vi, self.X, self.tau2, self.vt, lvl)
 
     def predict(self, newmods: ArrayLike | None = None, level: float | None = None) -> Prediction:
@@ -240,7 +241,7 @@ class MetaResult:
         level
             Defaults to the model's level.
         """
-        lvl = _check_level(self.level if level is None else level)
+        lvl = check_level(self.level if level is None else level)
         if not self.has_mods:
             Xn = np.ones((1, 1))
         elif newmods is None:
@@ -404,14 +405,6 @@ def _model_name(res: MetaResult) -> str:
 def _estimator_note(res: MetaResult) -> str:
     note = f"; tau^2 estimator: {res.method}" if res.random else ""
     return note + ("; Knapp-Hartung adjustment" if res.knha else "")
-
-
-def _check_level(level: float) -> float:
-    if not (isinstance(level, float | int) and 0.0 < float(level) < 1.0):
-        raise ParameterError(
-            f"level = {level!r}: expected a confidence level between 0 and 1, e.g. 0.95"
-        )
-    return float(level)
 
 
 def _crit(level: float, df: int | None) -> float:
@@ -646,7 +639,7 @@ def rma(
     """
     if method not in METHODS:
         raise ParameterError(f"method = {method!r}: expected one of {', '.join(METHODS)}")
-    level = _check_level(level)
+    level = check_level(level)
     measure = "GEN"
     if isinstance(yi, EffectSizes):
         if vi is not None or sei is not None:
