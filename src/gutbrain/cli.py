@@ -86,7 +86,7 @@ def simulate(
     no_noise: bool = typer.Option(False, "--no-noise", help="deterministic: no daily noise"),
 ) -> None:
     """Simulate a scenario: trajectories (Parquet, CSV), an axis plot and a manifest."""
-    from gutbrain.model.run import simulate_scenario
+    from gutbrain.report.simulate_output import simulate_scenario
 
     _compile_notice()
     prog, update = _progress_bar("simulating")

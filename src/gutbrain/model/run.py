@@ -1,23 +1,20 @@
-"""Run a scenario for a population and write its outputs (library side of ``gutbrain simulate``)."""
+"""Run a scenario for a population: the model side of ``gutbrain simulate`` (the files are
+written by :mod:`gutbrain.report.simulate_output`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
 from gutbrain.errors import ScenarioError
 from gutbrain.model.parameters import draw_ensemble
 from gutbrain.model.person import cohort
-from gutbrain.model.scenario import Scenario, load_scenario
+from gutbrain.model.scenario import Scenario
 from gutbrain.model.simulate import WARMUP_DAYS, noisy_steady_state, simulate
 from gutbrain.model.trajectory import Trajectory
 
-__all__ = ["OUTPUT_FILES", "WARMUP_DAYS", "run_scenario", "simulate_scenario"]
-
-OUTPUT_FILES = ("trajectories.parquet", "trajectories.csv", "axis.png", "manifest.json")
+__all__ = ["WARMUP_DAYS", "run_scenario"]
 
 
 def run_scenario(
@@ -73,43 +70,3 @@ def run_scenario(
         rng=noise_rng,
         progress=progress,
     )
-
-
-def simulate_scenario(
-    path: str | Path,
-    out: str | Path,
-    *,
-    people: int = 100,
-    seed: int = 0,
-    noise: bool = True,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, object]:
-    """Run a scenario file and write ``trajectories.parquet``, ``trajectories.csv``,
-    ``axis.png`` and ``manifest.json`` into ``out`` (written atomically)."""
-    from gutbrain import __version__
-    from gutbrain._outdir import atomic_dir, check_out
-    from gutbrain.report.axis_plot import plot_axis
-
-    scenario = load_scenario(path)
-    out = Path(out)
-    check_out(out, OUTPUT_FILES)  # before the run: a folder of other files is never replaced
-    traj = run_scenario(scenario, people, seed, noise=noise, progress=progress)
-    with atomic_dir(out, OUTPUT_FILES) as tmp:  # checks ``out`` again: files may have appeared
-        df = traj.to_frame()
-        df.to_parquet(tmp / "trajectories.parquet", index=False)
-        df.to_csv(tmp / "trajectories.csv", index=False)
-        plot_axis(traj, tmp / "axis.png", title=scenario.name)
-        manifest = {
-            "gutbrain_version": __version__,
-            "scenario": str(path),
-            "name": scenario.name,
-            "people": people,
-            "seed": seed,
-            "noise": noise,
-            "days": scenario.days,
-            "arms": list(scenario.arm_names),
-            "files": ["trajectories.parquet", "trajectories.csv", "axis.png"],
-            "disclaimer": "Research and teaching simulation; not medical advice.",
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return manifest

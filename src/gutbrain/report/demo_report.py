@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gutbrain.report.analyze_report import run_analyze
+from gutbrain.report.axis_plot import plot_axis
 from gutbrain.trials.demo import DemoResult, run_demo
 from gutbrain.trials.run import ProgressFn
 
@@ -14,20 +15,28 @@ __all__ = ["FullDemo", "run_full_demo"]
 
 @dataclass(frozen=True)
 class FullDemo:
-    """The demo trial and where its analysis report was written."""
+    """The demo trial, its axis figure and where its analysis report was written."""
 
     trial: DemoResult
+    axis_plot: Path
     report_dir: Path
 
     def lines(self) -> list[str]:
-        return [*self.trial.lines(), f"analysis -> {self.report_dir / 'report.html'}"]
+        return [
+            *self.trial.lines(),
+            f"axis plot -> {self.axis_plot}",
+            f"analysis -> {self.report_dir / 'report.html'}",
+        ]
 
 
 def run_full_demo(
     out: str | Path, seed: int = 2025, progress: ProgressFn | None = None
 ) -> FullDemo:
-    """Run the JS2025 design into ``<out>/bundle`` and analyse it into ``<out>/analysis``."""
+    """Run the JS2025 design into ``<out>/bundle``, plot ``<out>/axis.png`` and analyse the
+    bundle into ``<out>/analysis``."""
     trial = run_demo(out, seed=seed, progress=progress)
+    title = f"{trial.run.name}: 100 people per arm"
+    png = plot_axis(trial.axis, Path(out) / "axis.png", title=title)
     report = Path(out) / "analysis"
     run_analyze(Path(out) / "bundle", report)
-    return FullDemo(trial, report)
+    return FullDemo(trial, Path(png), report)

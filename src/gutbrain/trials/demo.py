@@ -1,4 +1,5 @@
-"""The flagship demo: the JS2025 design in silico, its bundle, a short summary and an axis plot."""
+"""The flagship demo: the JS2025 design in silico, its bundle, a short summary and the mean
+axis trajectories per arm (plotted by :mod:`gutbrain.report.demo_report`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from scipy import stats
 
 from gutbrain.errors import DataError
 from gutbrain.io import read_bundle
+from gutbrain.model.trajectory import Trajectory
 from gutbrain.trials.design import load_design
 from gutbrain.trials.output import TrialRun, demo_design_path, write_trial
 from gutbrain.trials.run import ProgressFn
@@ -21,11 +23,12 @@ __all__ = ["DemoResult", "run_demo"]
 
 @dataclass(frozen=True)
 class DemoResult:
-    """The demo's bundle and its weekly arm comparison of daily negative affect."""
+    """The demo's bundle, its weekly arm comparison of daily negative affect, and noise-free
+    axis trajectories of 100 people per arm (for the figure)."""
 
     run: TrialRun
     weekly: pd.DataFrame
-    axis_plot: Path
+    axis: Trajectory
 
     def summary(self) -> pd.DataFrame:
         return self.weekly
@@ -43,7 +46,6 @@ class DemoResult:
                 f"  week {row.week}: daily NA probiotic - placebo = {row.difference:+.2f} "
                 f"points (Welch p {p_text})"
             )
-        out.append(f"axis plot -> {self.axis_plot}")
         return out
 
     def __repr__(self) -> str:
@@ -68,10 +70,9 @@ def _weekly(bundle_dir: Path) -> pd.DataFrame:
 
 
 def run_demo(out: str | Path, seed: int = 2025, progress: ProgressFn | None = None) -> DemoResult:
-    """Run the JS2025 design, write ``<out>/bundle`` and ``<out>/axis.png``, compare weeks."""
+    """Run the JS2025 design, write ``<out>/bundle``, compare weeks, simulate the mean axis."""
     from gutbrain.model.simulate import simulate
     from gutbrain.population.cohorts import sample_population
-    from gutbrain.report.axis_plot import plot_axis
     from gutbrain.trials.conduct import build_schedule
 
     root = Path(out)
@@ -93,5 +94,4 @@ def run_demo(out: str | Path, seed: int = 2025, progress: ProgressFn | None = No
         group_names=list(design.labels),
         y0=pop.y0,
     )
-    png = plot_axis(traj, root / "axis.png", title=f"{design.name}: 100 people per arm")
-    return DemoResult(run, _weekly(run.out), Path(png))
+    return DemoResult(run, _weekly(run.out), traj)

@@ -1,0 +1,55 @@
+"""Write a scenario run's outputs (``gutbrain simulate``): trajectories as Parquet and CSV, the
+axis figure and a manifest, atomically."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from gutbrain._outdir import atomic_dir, check_out
+from gutbrain.model.run import run_scenario
+from gutbrain.model.scenario import load_scenario
+from gutbrain.report.axis_plot import plot_axis
+
+__all__ = ["OUTPUT_FILES", "simulate_scenario"]
+
+OUTPUT_FILES = ("trajectories.parquet", "trajectories.csv", "axis.png", "manifest.json")
+
+
+def simulate_scenario(
+    path: str | Path,
+    out: str | Path,
+    *,
+    people: int = 100,
+    seed: int = 0,
+    noise: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, object]:
+    """Run a scenario file and write ``trajectories.parquet``, ``trajectories.csv``,
+    ``axis.png`` and ``manifest.json`` into ``out`` (written atomically)."""
+    from gutbrain import __version__
+
+    scenario = load_scenario(path)
+    out = Path(out)
+    check_out(out, OUTPUT_FILES)  # before the run: a folder of other files is never replaced
+    traj = run_scenario(scenario, people, seed, noise=noise, progress=progress)
+    with atomic_dir(out, OUTPUT_FILES) as tmp:  # checks ``out`` again: files may have appeared
+        df = traj.to_frame()
+        df.to_parquet(tmp / "trajectories.parquet", index=False)
+        df.to_csv(tmp / "trajectories.csv", index=False)
+        plot_axis(traj, tmp / "axis.png", title=scenario.name)
+        manifest = {
+            "gutbrain_version": __version__,
+            "scenario": str(path),
+            "name": scenario.name,
+            "people": people,
+            "seed": seed,
+            "noise": noise,
+            "days": scenario.days,
+            "arms": list(scenario.arm_names),
+            "files": ["trajectories.parquet", "trajectories.csv", "axis.png"],
+            "disclaimer": "Research and teaching simulation; not medical advice.",
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return manifest
