@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gutbrain._outdir import swap_dir
+from gutbrain._outdir import check_out, swap_dir, write_atomic
+from gutbrain.errors import DataError
 
 
 def _folder(path: Path, text: str) -> Path:
@@ -40,3 +41,16 @@ def test_swap_puts_the_old_folder_back_when_the_new_one_cannot_be_moved(
         swap_dir(new, out)
     assert (out / "a.txt").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "out"]
+
+
+def test_an_output_under_a_file_is_named_as_such(tmp_path: Path) -> None:
+    """``--out FILE/sub`` used to fail with the operating system's 'File exists'."""
+    f = tmp_path / "notes.txt"
+    f.write_text("keep")
+    for call in (
+        lambda: check_out(f / "sub", ["a.txt"]),
+        lambda: write_atomic(f / "sub" / "deeper", {"a.txt": "x"}, ["a.txt"]),
+    ):
+        with pytest.raises(DataError, match=r"notes\.txt is a file, not a folder"):
+            call()
+    assert f.read_text() == "keep"

@@ -19,7 +19,9 @@ __all__ = ["atomic_dir", "check_out", "swap_dir", "write_atomic"]
 
 
 def check_out(out: Path, allowed: Sequence[str]) -> None:
-    """Refuse an ``out`` that is a file, or a folder holding anything but ``allowed`` files."""
+    """Refuse an ``out`` that is a file or lies under one, or a folder holding anything but
+    ``allowed`` files."""
+    _check_parents(out)
     if out.exists():
         if not out.is_dir():
             raise DataError(f"output {out}: exists and is not a folder")
@@ -29,6 +31,14 @@ def check_out(out: Path, allowed: Sequence[str]) -> None:
                 f"output {out}: folder holds other files ({', '.join(foreign[:3])}); "
                 "choose an empty or new folder"
             )
+
+
+def _check_parents(out: Path) -> None:
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise DataError(f"output {out}: {parent} is a file, not a folder")
+            return
 
 
 def swap_dir(tmp: Path, out: Path) -> None:
@@ -65,6 +75,7 @@ def atomic_dir(out: Path, allowed: Sequence[str]) -> Iterator[Path]:
     DataError
         ``out`` cannot be created or written.
     """
+    _check_parents(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

@@ -196,3 +196,17 @@ def test_unknown_control_arm_is_named(bundle: StudyBundle) -> None:
     # it used to say "name the treatment arm", leaving out the arm given
     with pytest.raises(DesignError, match=r"control arm 'nope' is not an arm of the study"):
         diary_trial(bundle, control="nope")
+
+
+def test_an_unscored_affect_column_is_named(bundle: StudyBundle) -> None:
+    """All-missing positive_affect used to end in the fit's vague 'lmm: no complete rows'."""
+    import dataclasses
+
+    diary = bundle.diary.copy()
+    diary["positive_affect"] = np.nan
+    with pytest.raises(DataError, match=r"column positive_affect: scores from 0 'placebo' and 0"):
+        diary_trial(dataclasses.replace(bundle, diary=diary))
+    one = bundle.diary.copy()
+    one.loc[one["participant"] != one["participant"].iloc[0], "negative_affect"] = np.nan
+    with pytest.raises(DataError, match=r"column negative_affect: .*need at least 2 per arm"):
+        diary_trial(dataclasses.replace(bundle, diary=one))

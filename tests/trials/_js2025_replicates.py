@@ -7,22 +7,50 @@ one replicate (allocation in permuted blocks of 4 keeps every replicate at 44/44
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gutbrain.io import StudyBundle
 from gutbrain.trials.design import load_design
 from gutbrain.trials.run import run_trial
 
 ALPHA = 0.05
 
 
-def detection_rates(design_file: str, reps: int, seed: int = 1) -> dict[str, float]:
+@functools.lru_cache(maxsize=2)
+def replicate_batch(design_file: str, reps: int, seed: int) -> tuple[StudyBundle, int]:
+    """One trial of ``reps`` replicates (cached: the #3 and #4 tests share one run) and the
+    replicate size."""
     d = load_design(design_file)
-    n0 = d.n
-    big = dataclasses.replace(d, n=n0 * reps, block_size=n0)
-    b = run_trial(big, seed=seed, chunk_blocks=25)
+    big = dataclasses.replace(d, n=d.n * reps, block_size=d.n)
+    return run_trial(big, seed=seed, chunk_blocks=25), d.n
+
+
+def replicate_bundles(design_file: str, reps: int, seed: int = 1) -> list[StudyBundle]:
+    """The batch split into one bundle per replicate (88 people each for JS2025)."""
+    b, n0 = replicate_batch(design_file, reps, seed)
+    ids = b.participants["participant"].to_numpy()
+    out = []
+    for r in range(reps):
+        keep = set(ids[r * n0 : (r + 1) * n0])
+        out.append(
+            dataclasses.replace(
+                b,
+                participants=b.participants[b.participants["participant"].isin(keep)],
+                diary=b.diary[b.diary["participant"].isin(keep)].reset_index(drop=True),
+                visits=b.visits[b.visits["participant"].isin(keep)].reset_index(drop=True),
+                biomarkers=None,
+                truth_latent=None,
+            )
+        )
+    return out
+
+
+def detection_rates(design_file: str, reps: int, seed: int = 1) -> dict[str, float]:
+    b, n0 = replicate_batch(design_file, reps, seed)
     arm = b.participants.set_index("participant")["arm"]
     rep = pd.Series(np.arange(len(arm)) // n0, index=arm.index)
     diary = b.diary.assign(

@@ -587,6 +587,15 @@ def diary_trial(
             f"diary: {n[control]} {control!r} and {n[treatment]} {treatment!r} participants with "
             "diary entries on day >= 0; need at least 2 per arm"
         )
+    for o in OUTCOMES:
+        scored = d.dropna(subset=[o]).groupby("trt")["participant"].nunique()
+        k = {control: int(scored.get(0.0, 0)), treatment: int(scored.get(1.0, 0))}
+        if min(k.values()) < 2:
+            raise DataError(
+                f"diary, column {o}: scores from {k[control]} {control!r} and {k[treatment]} "
+                f"{treatment!r} participants on day >= 0 (the rest are missing); need at least "
+                "2 per arm"
+            )
     if d["day"].max() < 7:
         raise DataError(f"diary: last day is {int(d['day'].max())}; need at least 8 days (0-7)")
     d = d.reset_index(drop=True)
