@@ -33,6 +33,10 @@ def test_simulate_writes_outputs(tmp_path):
     df = pd.read_parquet(out / "trajectories.parquet")
     assert len(df) == 2 * 20 * 56
     assert {"person", "group", "day", "negative_affect", "cortisol", "fibre_g"} <= set(df.columns)
+    csv = pd.read_csv(out / "trajectories.csv")
+    assert list(csv.columns) == list(df.columns)
+    num = df.select_dtypes("number").columns
+    assert len(num) > 10 and (csv[num].to_numpy() == df[num].to_numpy()).all()  # exact round trip
     assert (out / "axis.png").stat().st_size > 10_000
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["people"] == 20
