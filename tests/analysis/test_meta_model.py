@@ -177,6 +177,10 @@ def test_single_study_fe_model():
             DataError,
             "moderator 'a', study 1: missing value",
         ),
+        # Extremes used to end in numpy overflow warnings, NaNs or a ZeroDivisionError (REML).
+        (lambda: rma([1e308, 1.0, -1e308], [0.1] * 3), DataError, r"yi\[0\] = 1e\+308"),
+        (lambda: rma([0.1, 0.2, 0.3], [1e-320, 0.1, 0.2]), DataError, r"vi\[0\] = 9.99989e-321"),
+        (lambda: rma([0.1, 0.2, 0.3], [1e300] * 3, method="REML"), DataError, "between 1e-100"),
         (lambda: rma([0.1, 0.2], [0.1] * 2, method="FE").confint(), ParameterError, "FE model"),
         (lambda: regtest(rma([0.1, 0.2], [0.1, 0.2])), DataError, "at least 3 studies"),
         (

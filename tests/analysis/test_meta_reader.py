@@ -133,3 +133,11 @@ def test_round_trip_of_written_tables(tmp_path_factory, rows):
     np.testing.assert_allclose(table.effects.yi, frame.yi, rtol=1e-15)
     np.testing.assert_allclose(table.effects.vi, frame.vi, rtol=1e-15)
     assert table.studies == tuple(frame.study)
+
+
+def test_an_effect_column_is_not_a_moderator(tmp_path):
+    """``--mods yi`` used to regress the effects on themselves."""
+    table = read_effects(write(tmp_path, "study,yi,vi,alloc\nA,0.1,0.01,x\nB,0.2,0.02,y\n"))
+    for name in ("yi", "vi", "study"):
+        with pytest.raises(DataError, match=f"column '{name}' holds the effects or their inputs"):
+            table.column(name)

@@ -581,6 +581,26 @@ def _fit(
     )
 
 
+# Squares of effects and reciprocal variances (weights) must stay well inside double precision:
+# with |yi| <= 1e100 and 1e-100 <= vi <= 1e100, every w * yi**2 is at most 1e300.
+_SCALE = 1e100
+
+
+def _check_scale(es: EffectSizes) -> None:
+    for name, arr, ok, expected in (
+        ("yi", es.yi, np.abs(es.yi) <= _SCALE, f"an effect within +-{_SCALE:g}"),
+        ("vi", es.vi, (es.vi >= 1 / _SCALE) & (es.vi <= _SCALE),
+         f"a sampling variance between {1 / _SCALE:g} and {_SCALE:g}"),
+    ):  # fmt: skip
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            i = int(bad[0])
+            raise DataError(
+                f"{name}[{i}] = {float(arr[i]):g}: expected {expected} (a rescaled outcome, "
+                "e.g. in other units, keeps the arithmetic in double precision)"
+            )
+
+
 def rma(
     yi: EffectSizes | ArrayLike,
     vi: ArrayLike | None = None,
@@ -660,6 +680,7 @@ def rma(
     k = es.k
     if k < 1:
         raise DataError("rma: no studies given")
+    _check_scale(es)
     if labels is None:
         labs = tuple(str(i + 1) for i in range(k))
     else:

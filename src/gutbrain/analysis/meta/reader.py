@@ -69,6 +69,11 @@ class EffectsTable:
 
     def column(self, name: str) -> pd.Series:
         """A subgroup or moderator column, checked to exist and to have no missing value."""
+        if name in _RESERVED:
+            raise DataError(
+                f"{self.path}: column {name!r} holds the effects or their inputs; a subgroup or "
+                "moderator must be another column"
+            )
         if name not in self.data.columns:
             extra = [c for c in self.data.columns if c not in _RESERVED]
             raise DataError(
