@@ -359,3 +359,14 @@ def test_a_response_fitted_exactly_is_a_clear_error(
     d["y"] += np.random.default_rng(0).normal(0, 0.5, len(d))
     fit = lmm(formula, d, groups="participant", **kwargs)
     assert np.isfinite(fit.se).all() and fit.sigma > 0.1
+
+
+def test_a_random_slope_for_a_between_person_column_warns() -> None:
+    """A slope for a column that is constant within every participant (here the arm) is not
+    identified apart from the intercept; it used to be fitted without a word."""
+    d = simulate_diary(np.random.default_rng(11), n_people=30, n_days=10)
+    with pytest.warns(UserWarning, match=r"'arm.*' never varies within a level of 'participant'"):
+        lmm("na ~ arm * week", d, groups="participant", re="~ 1 + arm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a within-person slope stays silent
+        lmm("na ~ arm * week", d, groups="participant", re="~ 1 + week")

@@ -44,6 +44,7 @@ slope 0.42 (SE 0.048, df 179.0)
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,6 +111,27 @@ def _numeric(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
         raise DataError(
             f"lmm: {role} column {col!r} must be numeric (dtype {data[col].dtype})"
         ) from exc
+
+
+def _warn_between_group_slopes(
+    zd: DesignMatrix, g_sorted: np.ndarray, re: str, groups: str
+) -> None:
+    """Warn about a random slope for a column that never varies within a group: its variance
+    cannot be told apart from the intercept's, and the fit is then usually singular."""
+    z = zd.matrix
+    starts = np.flatnonzero(np.r_[True, np.diff(g_sorted) != 0])
+    for j, name in enumerate(zd.columns):
+        col = z[:, j]
+        if name == "Intercept" or np.ptp(col) == 0:
+            continue
+        if np.all(np.maximum.reduceat(col, starts) == np.minimum.reduceat(col, starts)):
+            warnings.warn(
+                f"lmm: random-effects formula {re!r}: {name!r} never varies within a level of "
+                f"{groups!r}, so its random slope is not identified apart from the intercept; "
+                "keep it in the fixed effects only",
+                UserWarning,
+                stacklevel=4,
+            )
 
 
 def _prepare(
@@ -187,6 +209,7 @@ def _prepare(
     if xd.matrix.shape[1] == 0:
         raise DesignError(f"lmm: fixed-effects formula {formula!r} has no terms")
     sizes = np.bincount(g_sorted, minlength=present.size)
+    _warn_between_group_slopes(zd, g_sorted, re, groups)
     return _Prepared(
         positions=order,
         x=xd,
