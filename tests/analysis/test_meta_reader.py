@@ -141,3 +141,10 @@ def test_an_effect_column_is_not_a_moderator(tmp_path):
     for name in ("yi", "vi", "study"):
         with pytest.raises(DataError, match=f"column '{name}' holds the effects or their inputs"):
             table.column(name)
+
+
+def test_effects_out_of_double_precision_range_name_the_row(tmp_path):
+    with pytest.raises(DataError, match=r"row 3 \(study 'B'\), column 'yi': value 1e\+200"):
+        read_effects(write(tmp_path, "study,yi,vi\nA,0.1,0.01\nB,1e200,0.02\n"))
+    with pytest.raises(DataError, match=r"row 2 \(study 'A'\), column 'sei squared': value 1e-120"):
+        read_effects(write(tmp_path, "study,yi,sei\nA,0.1,1e-60\nB,0.2,0.02\n"))

@@ -235,3 +235,17 @@ def as_effects(yi: Sequence[float] | ArrayLike, vi: Sequence[float] | ArrayLike)
     v = _as_float("vi", vi, y.shape[0])
     _check("vi", v, v > 0, "a sampling variance > 0")
     return EffectSizes(yi=y, vi=v, measure="GEN")
+
+
+# Squares of effects and reciprocal variances (weights) must stay well inside double precision:
+# with |yi| <= 1e100 and 1e-100 <= vi <= 1e100, every w * yi**2 is at most 1e300.
+SCALE = 1e100
+
+
+def scale_checks(es: EffectSizes) -> list[tuple[str, FloatArray, NDArray[np.bool_], str]]:
+    """(name, values, ok, expected) for the range every fit needs (:data:`SCALE`)."""
+    return [
+        ("yi", es.yi, np.abs(es.yi) <= SCALE, f"an effect within +-{SCALE:g}"),
+        ("vi", es.vi, (es.vi >= 1 / SCALE) & (es.vi <= SCALE),
+         f"a sampling variance between {1 / SCALE:g} and {SCALE:g}"),
+    ]  # fmt: skip

@@ -52,7 +52,7 @@ from scipy import stats
 from gutbrain.analysis._levels import check_level
 from gutbrain.analysis.meta._format import fmt_p_eq, table
 from gutbrain.analysis.meta.design import ModelMatrix, model_matrix
-from gutbrain.analysis.meta.effects import EffectSizes, as_effects
+from gutbrain.analysis.meta.effects import EffectSizes, as_effects, scale_checks
 from gutbrain.analysis.meta.qprofile import HeterogeneityCI, q_profile_ci
 from gutbrain.analysis.meta.tau2 import METHODS, estimate_tau2
 from gutbrain.errors import DataError, ParameterError
@@ -581,17 +581,8 @@ def _fit(
     )
 
 
-# Squares of effects and reciprocal variances (weights) must stay well inside double precision:
-# with |yi| <= 1e100 and 1e-100 <= vi <= 1e100, every w * yi**2 is at most 1e300.
-_SCALE = 1e100
-
-
 def _check_scale(es: EffectSizes) -> None:
-    for name, arr, ok, expected in (
-        ("yi", es.yi, np.abs(es.yi) <= _SCALE, f"an effect within +-{_SCALE:g}"),
-        ("vi", es.vi, (es.vi >= 1 / _SCALE) & (es.vi <= _SCALE),
-         f"a sampling variance between {1 / _SCALE:g} and {_SCALE:g}"),
-    ):  # fmt: skip
+    for name, arr, ok, expected in scale_checks(es):
         bad = np.flatnonzero(~ok)
         if bad.size:
             i = int(bad[0])

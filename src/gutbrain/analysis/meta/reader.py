@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gutbrain.analysis.meta.effects import EffectSizes, mean_difference, smd
+from gutbrain.analysis.meta.effects import EffectSizes, mean_difference, scale_checks, smd
 from gutbrain.errors import DataError
 
 __all__ = ["MEASURES", "RAW_COLUMNS", "EffectsTable", "read_effects"]
@@ -268,6 +268,10 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
         effects = fn(*(vals[c] for c in RAW_COLUMNS))
         source = f"{measure} from means"
 
+    given = {"yi/vi": {"yi": "yi", "vi": "vi"}, "yi/sei": {"yi": "yi", "vi": "sei squared"}}
+    cols = given.get(source, {"yi": "yi (computed)", "vi": "vi (computed)"})
+    for name, values, ok, expected in scale_checks(effects):
+        _require(values, ok, cols[name], expected + "; rescale the outcome", path, studies)
     data = pd.DataFrame({"study": list(studies)})
     for c in raw.columns:
         if c != "study":
