@@ -140,5 +140,5 @@ def test_simulate_bad_out_is_one_line(tmp_path):
     assert f"output {f}: exists and is not a folder" in r.stderr and f.read_text() == "keep me"
     r = _run("simulate", scenario, "--people", "2", "--out", str(f / "sim"))
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
-    assert f"output {f / 'sim'}: cannot create (" in r.stderr
+    assert f"output {f / 'sim'}: {f} is a file, not a folder" in r.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
