@@ -32,21 +32,24 @@ def replicate_batch(design_file: str, reps: int, seed: int) -> tuple[StudyBundle
 def replicate_bundles(design_file: str, reps: int, seed: int = 1) -> list[StudyBundle]:
     """The batch split into one bundle per replicate (88 people each for JS2025)."""
     b, n0 = replicate_batch(design_file, reps, seed)
-    ids = b.participants["participant"].to_numpy()
-    out = []
-    for r in range(reps):
-        keep = set(ids[r * n0 : (r + 1) * n0])
-        out.append(
-            dataclasses.replace(
-                b,
-                participants=b.participants[b.participants["participant"].isin(keep)],
-                diary=b.diary[b.diary["participant"].isin(keep)].reset_index(drop=True),
-                visits=b.visits[b.visits["participant"].isin(keep)].reset_index(drop=True),
-                biomarkers=None,
-                truth_latent=None,
-            )
+    rep = pd.Series(np.arange(len(b.participants)) // n0, index=b.participants["participant"])
+
+    def split(t: pd.DataFrame) -> dict[int, pd.DataFrame]:
+        keys = rep.loc[t["participant"]].to_numpy()
+        return {int(r): g.reset_index(drop=True) for r, g in t.groupby(keys, sort=True)}
+
+    parts, diary, visits = split(b.participants), split(b.diary), split(b.visits)
+    return [
+        dataclasses.replace(
+            b,
+            participants=parts[r],
+            diary=diary[r],
+            visits=visits[r],
+            biomarkers=None,
+            truth_latent=None,
         )
-    return out
+        for r in range(reps)
+    ]
 
 
 def detection_rates(design_file: str, reps: int, seed: int = 1) -> dict[str, float]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from gutbrain._outdir import check_out, swap_dir, write_atomic
+from gutbrain._outdir import check_out, write_atomic
 from gutbrain.io import StudyBundle
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "jsonable",
     "manifest_for",
     "sha256",
-    "swap_dir",
     "table",
     "tree_sha256",
     "write_atomic",

@@ -244,8 +244,15 @@ SCALE = 1e100
 
 def scale_checks(es: EffectSizes) -> list[tuple[str, FloatArray, NDArray[np.bool_], str]]:
     """(name, values, ok, expected) for the range every fit needs (:data:`SCALE`)."""
+    hint = "; rescale the outcome (e.g. other units)"
     return [
-        ("yi", es.yi, np.abs(es.yi) <= SCALE, f"an effect within +-{SCALE:g}"),
+        ("yi", es.yi, np.abs(es.yi) <= SCALE, f"an effect within +-{SCALE:g}{hint}"),
         ("vi", es.vi, (es.vi >= 1 / SCALE) & (es.vi <= SCALE),
-         f"a sampling variance between {1 / SCALE:g} and {SCALE:g}"),
+         f"a sampling variance between {1 / SCALE:g} and {SCALE:g}{hint}"),
     ]  # fmt: skip
+
+
+def check_scale(es: EffectSizes) -> None:
+    """Raise a :class:`DataError` naming the first effect or variance outside :data:`SCALE`."""
+    for name, arr, ok, expected in scale_checks(es):
+        _check(name, arr, ok, expected)

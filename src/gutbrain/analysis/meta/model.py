@@ -52,7 +52,7 @@ from scipy import stats
 from gutbrain.analysis._levels import check_level
 from gutbrain.analysis.meta._format import fmt_p_eq, table
 from gutbrain.analysis.meta.design import ModelMatrix, model_matrix
-from gutbrain.analysis.meta.effects import EffectSizes, as_effects, scale_checks
+from gutbrain.analysis.meta.effects import EffectSizes, as_effects, check_scale
 from gutbrain.analysis.meta.qprofile import HeterogeneityCI, q_profile_ci
 from gutbrain.analysis.meta.tau2 import METHODS, estimate_tau2
 from gutbrain.errors import DataError, ParameterError
@@ -581,17 +581,6 @@ def _fit(
     )
 
 
-def _check_scale(es: EffectSizes) -> None:
-    for name, arr, ok, expected in scale_checks(es):
-        bad = np.flatnonzero(~ok)
-        if bad.size:
-            i = int(bad[0])
-            raise DataError(
-                f"{name}[{i}] = {float(arr[i]):g}: expected {expected} (a rescaled outcome, "
-                "e.g. in other units, keeps the arithmetic in double precision)"
-            )
-
-
 def rma(
     yi: EffectSizes | ArrayLike,
     vi: ArrayLike | None = None,
@@ -671,7 +660,7 @@ def rma(
     k = es.k
     if k < 1:
         raise DataError("rma: no studies given")
-    _check_scale(es)
+    check_scale(es)
     if labels is None:
         labs = tuple(str(i + 1) for i in range(k))
     else:

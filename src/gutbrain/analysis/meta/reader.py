@@ -271,7 +271,7 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
     given = {"yi/vi": {"yi": "yi", "vi": "vi"}, "yi/sei": {"yi": "yi", "vi": "sei squared"}}
     cols = given.get(source, {"yi": "yi (computed)", "vi": "vi (computed)"})
     for name, values, ok, expected in scale_checks(effects):
-        _require(values, ok, cols[name], expected + "; rescale the outcome", path, studies)
+        _require(values, ok, cols[name], expected, path, studies)
     data = pd.DataFrame({"study": list(studies)})
     for c in raw.columns:
         if c != "study":
