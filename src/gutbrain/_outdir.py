@@ -15,13 +15,13 @@ from pathlib import Path
 
 from gutbrain.errors import DataError
 
-__all__ = ["atomic_dir", "check_out", "swap_dir", "write_atomic"]
+__all__ = ["atomic_dir", "check_out", "check_parents", "swap_dir", "write_atomic"]
 
 
 def check_out(out: Path, allowed: Sequence[str]) -> None:
     """Refuse an ``out`` that is a file or lies under one, or a folder holding anything but
     ``allowed`` files."""
-    _check_parents(out)
+    check_parents(out)
     if out.exists():
         if not out.is_dir():
             raise DataError(f"output {out}: exists and is not a folder")
@@ -33,7 +33,8 @@ def check_out(out: Path, allowed: Sequence[str]) -> None:
             )
 
 
-def _check_parents(out: Path) -> None:
+def check_parents(out: Path) -> None:
+    """Refuse an ``out`` whose nearest existing ancestor is a file, naming that file."""
     for parent in out.parents:
         if parent.exists():
             if not parent.is_dir():
@@ -75,7 +76,7 @@ def atomic_dir(out: Path, allowed: Sequence[str]) -> Iterator[Path]:
     DataError
         ``out`` cannot be created or written.
     """
-    _check_parents(out)
+    check_parents(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

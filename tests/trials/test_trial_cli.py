@@ -81,8 +81,17 @@ def test_trial_out_that_cannot_be_created(tmp_path) -> None:
     f.write_text("")
     p = _main("trial", "examples/trials/js2025.toml", "--out", str(f / "bundle"))
     assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
-    assert f"output {f / 'bundle'}: cannot create (Not a directory)" in p.stderr
+    assert f"output {f / 'bundle'}: {f} is a file, not a folder" in p.stderr
     assert not list(tmp_path.glob("**/*.partial"))
+
+
+def test_demo_out_under_a_file(tmp_path) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text("keep me")
+    p = _main("demo", "--out", str(f / "demo"))
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    assert f"output {f / 'demo'}: {f} is a file, not a folder" in p.stderr
+    assert f.read_text() == "keep me"
 
 
 def test_demo_out_is_a_file(tmp_path) -> None:

@@ -276,10 +276,12 @@ def _spline_basis(day: np.ndarray, last_day: int) -> dict[str, np.ndarray]:
     return basis
 
 
-def _fit(formula: str, d: pd.DataFrame, method: str, slope: bool) -> LMMResult:
+def _fit(
+    formula: str, d: pd.DataFrame, method: str, slope: bool, start: LMMResult | None = None
+) -> LMMResult:
     return lmm(
         formula, d, groups="participant", re="~ 1 + day" if slope else "~ 1", ar1_time="day",
-        method=method,
+        method=method, start=start,
     )  # fmt: skip
 
 
@@ -427,11 +429,12 @@ def _onset(
     fits: dict[str, list[LMMResult]] = {s: [] for s in shapes}
     day = d["day"].to_numpy(dtype=float)
     for sh in shapes:
+        prev = m1  # each change point's fit starts from its neighbour's optimum
         for i, tau in enumerate(taus):
             d["after"] = (day >= tau).astype(float) if sh == "step" else np.clip(day - tau, 0, None)
-            fit = _fit(f"y ~ trt + {sterms} + trt:after", d, "ML", slope)
-            ll[sh][i] = fit.loglik
-            fits[sh].append(fit)
+            prev = _fit(f"y ~ trt + {sterms} + trt:after", d, "ML", slope, start=prev)
+            ll[sh][i] = prev.loglik
+            fits[sh].append(prev)
     profile = pd.DataFrame({"tau": taus, **{f"loglik_{sh}": v for sh, v in ll.items()}})
     if test.p >= alpha:
         return Onset(outcome, None, None, None, None, None, None, None, detection, effect_test,

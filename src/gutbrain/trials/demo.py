@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gutbrain._outdir import check_parents
 from gutbrain.errors import DataError
 from gutbrain.io import read_bundle
 from gutbrain.model.trajectory import Trajectory
@@ -76,6 +77,7 @@ def run_demo(out: str | Path, seed: int = 2025, progress: ProgressFn | None = No
     from gutbrain.trials.conduct import build_schedule
 
     root = Path(out)
+    check_parents(root)
     if root.exists() and not root.is_dir():
         raise DataError(f"output {root}: exists and is not a folder")
     try:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tomli_w
 
-from gutbrain._outdir import swap_dir
+from gutbrain._outdir import check_parents, swap_dir
 from gutbrain.errors import DataError, DesignError
 from gutbrain.io import StudyBundle, validate_bundle
 from gutbrain.trials.design import TrialDesign, load_design
@@ -122,7 +122,9 @@ def write_trial(
 
 
 def _check_target(target: Path, overwrite: bool) -> None:
-    """Refuse, before any work, an ``out`` that exists unless it is a bundle to overwrite."""
+    """Refuse, before any work, an ``out`` under a file, or one that exists unless it is a
+    bundle to overwrite."""
+    check_parents(target)
     if not target.exists():
         return
     if not overwrite:

@@ -283,6 +283,7 @@ def lmm(
     method: str = "REML",
     *,
     conf_level: float = 0.95,
+    start: LMMResult | None = None,
 ) -> LMMResult:
     r"""Fit a linear mixed model by REML or ML.
 
@@ -309,6 +310,13 @@ def lmm(
         :func:`lrt`).
     conf_level
         Level of the fixed-effect confidence intervals.
+    start
+        A fit whose covariance parameters (``re_cov / sigma^2`` and ``phi``) are the starting
+        point instead of the default ones (lme4's ``start``): for a series of closely related
+        models, such as a profile over a change point, it saves part of the optimiser's work.
+        It must have the same ``re`` and ``ar1_time``. Where the likelihood has one optimum the
+        answer does not depend on the start beyond the optimiser's tolerance; give a start only
+        from a model close to this one.
 
     Returns
     -------
@@ -370,8 +378,9 @@ def lmm(
         "(residual variance 0), so nothing can be estimated or tested; check for a predictor "
         "that copies the response, or a response constant within each group"
     )
+    x0 = None if start is None else _start_point(start, prob, zd.columns, a_z, ar1_time)
     try:
-        opt = optimise(prob)
+        opt = optimise(prob, x0)
         x_opt, conv = opt.x, opt.convergence
         theta = x_opt[: prob.n_theta]
         phi = float(x_opt[-1]) if prob.has_ar else 0.0
@@ -453,6 +462,29 @@ def lmm(
         vcov_jacobian=jac,
         varpar_cov=varpar_cov,
     )
+
+
+def _start_point(
+    start: LMMResult,
+    prob: LikelihoodProblem,
+    re_names: tuple[str, ...],
+    a_z: np.ndarray,
+    ar1_time: str | None,
+) -> np.ndarray:
+    """``start``'s relative covariance parameters in this problem's internal parametrisation:
+    ``Lambda Lambda' = A_z^-1 (D / sigma^2) A_z^-T``, kept interior (positive definite)."""
+    if tuple(start.re_names) != tuple(re_names) or (start.phi is None) != (ar1_time is None):
+        raise DesignError(
+            f"lmm: start has random effects {list(start.re_names)} and "
+            f"{'no AR(1)' if start.phi is None else 'AR(1)'}; it must come from a fit with the "
+            f"same `re` ({list(re_names)}) and `ar1_time` ({ar1_time!r})"
+        )
+    inv = np.linalg.inv(a_z)
+    rel = inv @ (np.asarray(start.re_cov) / start.sigma**2) @ inv.T
+    w, v = np.linalg.eigh(0.5 * (rel + rel.T))
+    w = np.maximum(w, 1e-4 * max(float(w.max()), 1e-2))
+    x = prob.theta_of(np.linalg.cholesky((v * w) @ v.T))
+    return np.append(x, start.phi) if start.phi is not None else x
 
 
 def lrt(m0: LMMResult, m1: LMMResult) -> LRTResult:

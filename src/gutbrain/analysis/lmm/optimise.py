@@ -177,9 +177,18 @@ def moment_start(prob: LikelihoodProblem) -> np.ndarray | None:
 
 
 def _start(
-    prob: LikelihoodProblem, fun: Callable[[np.ndarray], tuple[float, np.ndarray]]
+    prob: LikelihoodProblem,
+    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    given: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The moment estimate and a small grid over Lambda = c I (and phi); best deviance wins."""
+    """``given`` (a warm start in the internal parametrisation) if the deviance is finite there;
+    otherwise the moment estimate and a small grid over Lambda = c I (and phi), of which the
+    best deviance wins."""
+    if given is not None:
+        lower, upper = bounds_of(prob)
+        x = np.clip(np.asarray(given, dtype=float), lower, upper)
+        if np.isfinite(fun(x)[0]):
+            return x
     diag = prob.theta_is_diag()
     candidates = [np.where(diag, 1.0, 0.0)]
     moment = moment_start(prob)
@@ -324,8 +333,12 @@ def _newton(
     return _NewtonState(x, fx, gx, hess, free, False, steps, "iteration limit")
 
 
-def optimise(prob: LikelihoodProblem) -> Optimum:
-    """Minimise the profiled deviance of ``prob``; see the module docstring."""
+def optimise(prob: LikelihoodProblem, start: np.ndarray | None = None) -> Optimum:
+    """Minimise the profiled deviance of ``prob``; see the module docstring.
+
+    ``start``, if given, is the starting point (theta, then phi with AR(1)) instead of the
+    default ones, for example the optimum of a closely related fit.
+    """
     nt = prob.n_theta
     lower, upper = bounds_of(prob)
     evals = 0
@@ -349,7 +362,7 @@ def optimise(prob: LikelihoodProblem) -> Optimum:
         seen[key] = (ev.deviance, ev.gradient)
         return seen[key]
 
-    x0 = _start(prob, fun)
+    x0 = _start(prob, fun, start)
     scale = max(1.0, float(prob.n_eff))
     state = _newton(fun, x0, lower, upper, max_iter=40)
     notes = [f"Newton: {state.note} after {state.steps} step(s)"]
