@@ -323,7 +323,11 @@ def _newton(
         sy = float(sv @ yv)
         bs = approx @ sv
         sbs = float(sv @ bs)
-        if sy > 1e-10 * float(np.linalg.norm(sv) * np.linalg.norm(yv)) and sbs > 0:
+        # Near an exact fit the gradient grows without bound and the norms overflow to inf;
+        # the curvature test then fails and the exact Hessian is recomputed, as it should be.
+        with np.errstate(over="ignore"):
+            scale_sy = float(np.linalg.norm(sv) * np.linalg.norm(yv))
+        if sy > 1e-10 * scale_sy and sbs > 0:
             approx = approx - np.outer(bs, bs) / sbs + np.outer(yv, yv) / sy
             exact = False
         else:
