@@ -19,34 +19,36 @@ import time
 import numpy as np
 import pandas as pd
 
-from gutbrain.analysis.diary_trial import diary_trial
+from gutbrain.analysis.diary_trial import _spline_basis, diary_trial
 from gutbrain.analysis.lmm import LMMResult, lmm
 from gutbrain.io import StudyBundle
 from gutbrain.trials.design import load_design
 from gutbrain.trials.run import run_trial
 
 KW = {"groups": "participant", "re": "~ 1", "ar1_time": "day", "method": "ML"}
-SPLINE = "day + k7 + k14 + k21"
 
 
-def _profile_data(bundle: StudyBundle) -> pd.DataFrame:
+def _profile_data(bundle: StudyBundle) -> tuple[pd.DataFrame, str]:
     arms = bundle.participants.set_index("participant")["arm"]
     d = bundle.diary.dropna(subset=["negative_affect"]).copy()
     d = d[d["day"] >= 0]
     d["trt"] = (arms.loc[d["participant"]].to_numpy() == "probiotic").astype(float)
-    for k in (7, 14, 21):
-        d[f"k{k}"] = np.clip(d["day"] - k, 0, None).astype(float)
-    return d
+    # diary_trial's piecewise-linear time trend (knots every 7 days)
+    basis = _spline_basis(d["day"].to_numpy(), int(d["day"].max()))
+    for name, col in basis.items():
+        d[name] = col
+    return d, " + ".join(basis)
 
 
-def _profile(d: pd.DataFrame, warm: bool) -> tuple[np.ndarray, int]:
+def _profile(data: tuple[pd.DataFrame, str], warm: bool) -> tuple[np.ndarray, int]:
+    d, trend = data
     taus = np.arange(1, int(d["day"].max()) - 1)
     ll = np.empty(taus.size)
     prev: LMMResult | None = None
     evals = 0
     for i, tau in enumerate(taus):
         d["after"] = (d["day"] >= tau) * d["trt"]
-        fit = lmm(f"negative_affect ~ trt + {SPLINE} + after", d, start=prev, **KW)
+        fit = lmm(f"negative_affect ~ trt + {trend} + after", d, start=prev, **KW)
         ll[i] = fit.loglik
         evals += fit.convergence.evaluations
         prev = fit if warm else None

@@ -177,18 +177,9 @@ def moment_start(prob: LikelihoodProblem) -> np.ndarray | None:
 
 
 def _start(
-    prob: LikelihoodProblem,
-    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
-    given: np.ndarray | None = None,
+    prob: LikelihoodProblem, fun: Callable[[np.ndarray], tuple[float, np.ndarray]]
 ) -> np.ndarray:
-    """``given`` (a warm start in the internal parametrisation) if the deviance is finite there;
-    otherwise the moment estimate and a small grid over Lambda = c I (and phi), of which the
-    best deviance wins."""
-    if given is not None:
-        lower, upper = bounds_of(prob)
-        x = np.clip(np.asarray(given, dtype=float), lower, upper)
-        if np.isfinite(fun(x)[0]):
-            return x
+    """The moment estimate and a small grid over Lambda = c I (and phi); best deviance wins."""
     diag = prob.theta_is_diag()
     candidates = [np.where(diag, 1.0, 0.0)]
     moment = moment_start(prob)
@@ -340,8 +331,8 @@ def _newton(
 def optimise(prob: LikelihoodProblem, start: np.ndarray | None = None) -> Optimum:
     """Minimise the profiled deviance of ``prob``; see the module docstring.
 
-    ``start``, if given, is the starting point (theta, then phi with AR(1)) instead of the
-    default ones, for example the optimum of a closely related fit.
+    ``start``, if given and the deviance is finite there, is the starting point (theta, then phi
+    with AR(1)) instead of the default ones, for example the optimum of a closely related fit.
     """
     nt = prob.n_theta
     lower, upper = bounds_of(prob)
@@ -366,7 +357,9 @@ def optimise(prob: LikelihoodProblem, start: np.ndarray | None = None) -> Optimu
         seen[key] = (ev.deviance, ev.gradient)
         return seen[key]
 
-    x0 = _start(prob, fun, start)
+    x0 = None if start is None else np.clip(np.asarray(start, dtype=float), lower, upper)
+    if x0 is None or not np.isfinite(fun(x0)[0]):
+        x0 = _start(prob, fun)
     scale = max(1.0, float(prob.n_eff))
     state = _newton(fun, x0, lower, upper, max_iter=40)
     notes = [f"Newton: {state.note} after {state.steps} step(s)"]
