@@ -136,8 +136,8 @@ def lmm(
         scale.x, scale.z, scale.y, prep.sizes, prep.time, reml=method == "REML"
     )
     x0 = None if start is None else _start_point(start, prob, prep.z.columns, scale.a_z, ar1_time)
-    exact = f"{formula!r} with random effects {re!r} per {groups!r}"
-    opt, ev = _fit(prob, scale, x0, exact)
+    model = f"{formula!r} with random effects {re!r} per {groups!r}"
+    opt, ev = _fit(prob, scale, x0, model)
     est = back_transform(prob, opt, ev, scale)
     tests = fixed_effect_tests(prob, opt, ev, scale, est, conf_level)
     return _result(

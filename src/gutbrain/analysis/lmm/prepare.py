@@ -80,48 +80,23 @@ def prepare(
     for key, val in encode_columns(rand, data, what=f"random-effects formula {re!r}").items():
         enc.setdefault(key, val)
     gcodes, guniq = factorize_sorted(data[groups])
-    bad = np.isnan(y) | (gcodes < 0)
-    for e in enc.values():
-        bad |= e.missing()
-    tvals = None
-    if ar1_time is not None:
-        tvals = _numeric(data, ar1_time, "ar1_time")
-        bad |= np.isnan(tvals)
-    numeric = [(resp, y)] + [(c, e.values) for (c, _), e in enc.items() if e.levels is None]
-    if ar1_time is not None and tvals is not None:
-        numeric.append((ar1_time, tvals))
-    _check_finite(numeric, data)
-    keep = np.flatnonzero(~bad)
-    if keep.size == 0:
-        raise DataError(f"lmm: no complete rows in columns {needed}")
-    # Sort by group, and by time within a group for the CAR(1) residual.
-    if tvals is None:
-        order = keep[np.argsort(gcodes[keep], kind="stable")]
-    else:
-        order = keep[np.lexsort((tvals[keep], gcodes[keep]))]
-    enc_sorted = {k: _drop_unused_levels(v.take(order)) for k, v in enc.items()}
+    tvals = None if ar1_time is None else _numeric(data, ar1_time, "ar1_time")
+    order = _complete_rows_sorted(data, resp, y, enc, gcodes, ar1_time, tvals, needed)
     present, g_sorted = np.unique(gcodes[order], return_inverse=True)
     group_labels = np.asarray(guniq)[present]
     time = None
     if tvals is not None and ar1_time is not None:
         time = tvals[order]
         _check_unique_times(time, g_sorted, group_labels, data.index, order, ar1_time, groups)
-    n = order.size
-    xd = design_from_encoded(fixed, enc_sorted, n)
-    zd = design_from_encoded(rand, enc_sorted, n)
-    if zd.matrix.shape[1] == 0:
-        raise DesignError(f"lmm: random-effects formula {re!r} has no terms; use '~ 1' at least")
-    if xd.matrix.shape[1] == 0:
-        raise DesignError(f"lmm: fixed-effects formula {formula!r} has no terms")
-    sizes = np.bincount(g_sorted, minlength=present.size)
+    xd, zd = _designs(fixed, rand, enc, order, formula, re)
     _warn_between_group_slopes(zd, g_sorted, re, groups)
-    _check_sizes(n, xd.matrix.shape[1], zd.matrix.shape[1], present.size, groups, re)
+    _check_sizes(order.size, xd.matrix.shape[1], zd.matrix.shape[1], present.size, groups, re)
     return Prepared(
         positions=order,
         x=xd,
         z=zd,
         y=y[order],
-        sizes=sizes,
+        sizes=np.bincount(g_sorted, minlength=present.size),
         group_labels=group_labels,
         time=time,
     )
@@ -146,6 +121,55 @@ def _needed_columns(
             f"{', '.join(map(str, data.columns))}"
         )
     return needed
+
+
+def _complete_rows_sorted(
+    data: pd.DataFrame,
+    resp: str,
+    y: np.ndarray,
+    enc: dict[tuple[str, bool], EncodedColumn],
+    gcodes: np.ndarray,
+    ar1_time: str | None,
+    tvals: np.ndarray | None,
+    needed: list[str],
+) -> np.ndarray:
+    """Positions of the rows with a value in every used column, sorted by group, and by time
+    within a group for the CAR(1) residual; raise at an infinite value, or if no row is
+    complete."""
+    bad = np.isnan(y) | (gcodes < 0)
+    for e in enc.values():
+        bad |= e.missing()
+    numeric = [(resp, y)] + [(c, e.values) for (c, _), e in enc.items() if e.levels is None]
+    if ar1_time is not None and tvals is not None:
+        bad |= np.isnan(tvals)
+        numeric.append((ar1_time, tvals))
+    _check_finite(numeric, data)
+    keep = np.flatnonzero(~bad)
+    if keep.size == 0:
+        raise DataError(f"lmm: no complete rows in columns {needed}")
+    if tvals is None:
+        return keep[np.argsort(gcodes[keep], kind="stable")]
+    return keep[np.lexsort((tvals[keep], gcodes[keep]))]
+
+
+def _designs(
+    fixed: ParsedFormula,
+    rand: ParsedFormula,
+    enc: dict[tuple[str, bool], EncodedColumn],
+    order: np.ndarray,
+    formula: str,
+    re: str,
+) -> tuple[DesignMatrix, DesignMatrix]:
+    """The fixed- and random-effects designs of the rows at ``order``; raise if either formula
+    has no terms."""
+    enc_sorted = {k: _drop_unused_levels(v.take(order)) for k, v in enc.items()}
+    xd = design_from_encoded(fixed, enc_sorted, order.size)
+    zd = design_from_encoded(rand, enc_sorted, order.size)
+    if zd.matrix.shape[1] == 0:
+        raise DesignError(f"lmm: random-effects formula {re!r} has no terms; use '~ 1' at least")
+    if xd.matrix.shape[1] == 0:
+        raise DesignError(f"lmm: fixed-effects formula {formula!r} has no terms")
+    return xd, zd
 
 
 def _numeric(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
