@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,16 +46,7 @@ class ContrastResult:
 
     def to_dict(self) -> dict[str, float]:
         """The fields, JSON-ready."""
-        return {
-            "estimate": self.estimate,
-            "se": self.se,
-            "df": self.df,
-            "t": self.t,
-            "p": self.p,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "conf_level": self.conf_level,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, repr=False)
