@@ -1,9 +1,10 @@
 """The package layers (ARCHITECTURE.md) import only downwards-allowed layers.
 
 Data flow: model -> population -> trials (which calls observe for what a study sees) -> the
-study bundle (io) -> analysis -> report. The diary app writes bundles too. ``errors`` and
-``_outdir`` sit outside the layers and may be used by any of them. Imports inside functions
-count as well: a late import is still a dependency.
+study bundle (io) -> analysis -> report. The diary app writes bundles too. ``errors``,
+``_outdir`` and ``_version`` sit outside the layers and may be used by any of them. Imports
+inside functions count as well: a late import is still a dependency. So does the package root:
+``import gutbrain`` or ``from gutbrain import lmm`` inside a layer reaches every layer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "gutbrain"
-ANYWHERE = {"errors", "_outdir"}
+ANYWHERE = {"errors", "_outdir", "_version"}
 ALLOWED = {
     "model": set(),
     "population": {"model"},
@@ -27,18 +28,31 @@ ALLOWED = {
 }
 
 
+# What a bare `import gutbrain` or `from gutbrain import <public name>` uses: the package root.
+ROOT = "gutbrain"
+
+
+def _is_module(name: str) -> bool:
+    """True for a subpackage or top-level module of gutbrain (not a public name)."""
+    return (SRC / name / "__init__.py").is_file() or (SRC / f"{name}.py").is_file()
+
+
 def _imported_layers(path: Path) -> set[tuple[str, int]]:
+    """(layer, line) for each gutbrain import in ``path``: the subpackage or module imported
+    (``gutbrain.report.x``, ``from gutbrain import report``), else :data:`ROOT`."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names: list[str] = []
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        if isinstance(node, ast.ImportFrom) and node.module == ROOT and node.level == 0:
+            names = [f"{ROOT}.{a.name}" if _is_module(a.name) else ROOT for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         for name in names:
             parts = name.split(".")
-            if parts[0] == "gutbrain" and len(parts) > 1:
-                found.add((parts[1], node.lineno))
+            if parts[0] == ROOT:
+                found.add((parts[1] if len(parts) > 1 else ROOT, node.lineno))
     return found
 
 
@@ -48,7 +62,8 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
     for path in sorted((SRC / layer).rglob("*.py")):
         for used, line in sorted(_imported_layers(path)):
             if used != layer and used not in ANYWHERE and used not in ALLOWED[layer]:
-                bad.append(f"{path.relative_to(SRC)}:{line} imports gutbrain.{used}")
+                what = "the gutbrain package root" if used == ROOT else f"gutbrain.{used}"
+                bad.append(f"{path.relative_to(SRC)}:{line} imports {what}")
     assert not bad, "\n".join(bad)
 
 
@@ -62,3 +77,27 @@ def test_the_check_sees_a_violation(tmp_path: Path) -> None:
     f = tmp_path / "m.py"
     f.write_text("def f():\n    from gutbrain.report.axis_plot import plot_axis\n")
     assert _imported_layers(f) == {("report", 2)}
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import gutbrain\n", {(ROOT, 1)}),
+        ("import gutbrain as gb\n", {(ROOT, 1)}),
+        ("from gutbrain import __version__\n", {(ROOT, 1)}),
+        ("def f():\n    from gutbrain import lmm, simulate\n", {(ROOT, 2)}),
+        ("from gutbrain import model\n", {("model", 1)}),
+        ("from gutbrain import errors, report\n", {("errors", 1), ("report", 1)}),
+        ("from gutbrain import cli\n", {("cli", 1)}),
+        ("from gutbrain._version import __version__\n", {("_version", 1)}),
+        ("import numpy\nfrom gutbrainish import x\n", set()),
+    ],
+)
+def test_the_check_sees_the_package_root(
+    tmp_path: Path, source: str, expected: set[tuple[str, int]]
+) -> None:
+    """``import gutbrain`` and ``from gutbrain import <public name>`` count as the package root,
+    which no layer may import; a subpackage or module imported by name counts as itself."""
+    f = tmp_path / "m.py"
+    f.write_text(source)
+    assert _imported_layers(f) == expected

@@ -41,7 +41,7 @@ def main() -> None:
 @app.command()
 def version() -> None:
     """Print the installed gutbrain version."""
-    from gutbrain import __version__
+    from gutbrain._version import __version__
 
     typer.echo(__version__)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from functools import cache
@@ -9,9 +10,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from gutbrain.analysis.lmm import lmm, lrt
-from gutbrain.errors import DataError, DesignError, GutbrainError
+from gutbrain.errors import DataError, DesignError, GutbrainError, ParameterError
 
 
 def simulate_diary(
@@ -169,13 +171,32 @@ def test_result_object_interface() -> None:
     assert out["convergence"]["converged"] is True
     r = repr(fit)
     assert "LMMResult(REML: na ~ arm * week" in r and "CAR(1) in day" in r
-    # A unit contrast reproduces the table row.
+    # A unit contrast reproduces the table row, interval included, at the fit's level.
     c = fit.contrast([0, 0, 0, 1])
-    assert c["estimate"] == pytest.approx(fit.beta[3])
-    assert c["df"] == pytest.approx(fit.df[3])
-    assert c["p"] == pytest.approx(fit.p[3])
+    row = fit.fixed_effects().iloc[3]
+    for key in ("estimate", "se", "df", "t", "p", "ci_low", "ci_high"):
+        assert getattr(c, key) == pytest.approx(row[key], rel=1e-12), key
+    assert c.conf_level == fit.conf_level == 0.95
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.estimate = 0.0  # type: ignore[misc]
+    assert json.loads(json.dumps(c.to_dict()))["ci_high"] == pytest.approx(c.ci_high)
     with pytest.raises(DesignError, match="expected 4 weights"):
         fit.contrast([1, 0])
+    with pytest.raises(ParameterError, match=r"contrast: conf_level = 1\.5"):
+        fit.contrast([0, 0, 0, 1], conf_level=1.5)
+
+
+def test_contrast_interval_at_its_level() -> None:
+    """The interval is estimate -/+ t(df) quantile x se, and widens with the level."""
+    fit = lmm("na ~ arm * week", _diary(), groups="participant", conf_level=0.9)
+    weights = [0, 1, 0, 4]
+    at_fit, at_99 = fit.contrast(weights), fit.contrast(weights, conf_level=0.99)
+    assert at_fit.conf_level == 0.9 and at_99.conf_level == 0.99
+    for c in (at_fit, at_99):
+        half = stats.t.ppf(0.5 + c.conf_level / 2, c.df) * c.se
+        assert (c.ci_low, c.ci_high) == pytest.approx((c.estimate - half, c.estimate + half))
+    assert at_99.ci_low < at_fit.ci_low < at_fit.estimate < at_fit.ci_high < at_99.ci_high
+    assert (at_99.estimate, at_99.p) == (at_fit.estimate, at_fit.p)
 
 
 def test_lrt_interface_and_guards() -> None:

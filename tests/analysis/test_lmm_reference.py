@@ -218,11 +218,11 @@ def test_contrast_matches_lmertest_contest1d() -> None:
     placebo at week 4, with Satterthwaite df."""
     ref = REF["diary_rs_reml_contrast"]
     out = _fit("diary_rs_reml").contrast(ref["L"])
-    np.testing.assert_allclose(out["estimate"], ref["estimate"], rtol=RTOL)
-    np.testing.assert_allclose(out["se"], ref["se"], rtol=RTOL)
-    np.testing.assert_allclose(out["df"], ref["df"], rtol=RTOL)
-    np.testing.assert_allclose(out["t"], ref["t"], rtol=RTOL)
-    np.testing.assert_allclose(out["p"], ref["p"], rtol=1e-5)
+    np.testing.assert_allclose(out.estimate, ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(out.se, ref["se"], rtol=RTOL)
+    np.testing.assert_allclose(out.df, ref["df"], rtol=RTOL)
+    np.testing.assert_allclose(out.t, ref["t"], rtol=RTOL)
+    np.testing.assert_allclose(out.p, ref["p"], rtol=1e-5)
 
 
 def test_lrt_matches_lme4_anova() -> None:

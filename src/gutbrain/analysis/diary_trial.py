@@ -301,20 +301,18 @@ def _fit_re(
     return _fit(formula, d, method, False), False
 
 
-def _contrast_row(
-    fit: LMMResult, weights: dict[str, float], tcrit_level: float
-) -> dict[str, float]:
+def _contrast_row(fit: LMMResult, weights: dict[str, float], conf_level: float) -> dict[str, float]:
+    """The contrast of named coefficients (others weigh 0): estimate, test and interval."""
     vec = np.array([weights.get(n, 0.0) for n in fit.coef_names])
-    c = fit.contrast(vec)
-    tcrit = float(stats.t.ppf(0.5 + tcrit_level / 2, c["df"]))
+    c = fit.contrast(vec, conf_level)
     return {
-        "estimate": c["estimate"],
-        "se": c["se"],
-        "df": c["df"],
-        "t": c["t"],
-        "p": c["p"],
-        "ci_low": c["estimate"] - tcrit * c["se"],
-        "ci_high": c["estimate"] + tcrit * c["se"],
+        "estimate": c.estimate,
+        "se": c.se,
+        "df": c.df,
+        "t": c.t,
+        "p": c.p,
+        "ci_low": c.ci_low,
+        "ci_high": c.ci_high,
     }
 
 

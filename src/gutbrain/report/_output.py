@@ -111,7 +111,7 @@ def manifest_for(
     command: str, bundle_path: Path, options: dict[str, Any], bundle: StudyBundle
 ) -> dict[str, Any]:
     """Version, command, the bundle's files with SHA-256, its provenance (seed), and options."""
-    from gutbrain import __version__
+    from gutbrain._version import __version__
 
     prov = bundle.study.provenance
     return {

@@ -260,7 +260,7 @@ def run_meta(
     except DataError as exc:
         egger_skipped = str(exc)
 
-    from gutbrain import __version__
+    from gutbrain._version import __version__
 
     manifest = {
         "gutbrain_version": __version__,

@@ -32,7 +32,7 @@ def simulate_scenario(
 ) -> dict[str, object]:
     """Run a scenario file and write ``trajectories.parquet``, ``trajectories.csv``,
     ``axis.png`` and ``manifest.json`` into ``out`` (written atomically)."""
-    from gutbrain import __version__
+    from gutbrain._version import __version__
 
     scenario = load_scenario(path)
     out = Path(out)

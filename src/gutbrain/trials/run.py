@@ -324,7 +324,7 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
 
 def study_meta(plan: TrialPlan, design_file: str | None = None) -> StudyMeta:
     """The bundle's ``study.toml`` for a planned trial, with provenance."""
-    from gutbrain import __version__
+    from gutbrain._version import __version__
 
     d = plan.design
     items = [{"label": t.label, "description": t.description or t.label} for t in d.treatments]

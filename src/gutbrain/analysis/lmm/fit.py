@@ -11,12 +11,17 @@ r"""Fast linear mixed models for intensive longitudinal (daily-diary) data.
 
 with one grouping factor (participant), random intercepts and slopes with an unstructured
 covariance ``D``, and an optional continuous-time AR(1) residual (nlme's ``corCAR1``), so missing
-diary days are handled exactly. The profiled deviance and its analytic gradient are in
-:mod:`gutbrain.analysis.lmm.likelihood`; this module prepares the data, optimises, and does
-inference:
+diary days are handled exactly. :func:`lmm` runs four steps, each in its own module:
 
-* fixed effects: Wald t tests with Satterthwaite degrees of freedom (as lmerTest);
-* nested models: likelihood-ratio tests (:func:`lrt`).
+1. checking the inputs and building the designs (:mod:`~gutbrain.analysis.lmm.prepare`);
+2. fitting: optimising the profiled deviance (:mod:`~gutbrain.analysis.lmm.likelihood`, with its
+   analytic gradient, and :mod:`~gutbrain.analysis.lmm.optimise`) on an internal, standardised
+   scale;
+3. back-transforming the estimates to the original scale (:mod:`~gutbrain.analysis.lmm.scale`);
+4. inference: Wald t tests of the fixed effects with Satterthwaite degrees of freedom, as
+   lmerTest (:mod:`~gutbrain.analysis.lmm.inference`).
+
+Nested models are compared by likelihood-ratio tests (:func:`lrt`).
 
 Validation (``tests/analysis/test_lmm_reference.py``, reference values from
 ``tests/reference/lmm_reference.R``): lme4 1.1 ``lmer`` (random intercept; intercept + slope;
@@ -25,8 +30,7 @@ and lmerTest 3.1 Satterthwaite df, on lme4's ``sleepstudy``, nlme's ``BodyWeight
 simulated diary data set.
 
 Design columns are centred and scaled internally, and the response scaled, before optimising;
-estimates are transformed back exactly. This is why covariates in the 1e4-1e5 range, which
-make lme4 warn, fit cleanly here.
+estimates are transformed back exactly (:mod:`~gutbrain.analysis.lmm.scale`).
 
 Examples
 --------
@@ -44,234 +48,20 @@ slope 0.42 (SE 0.048, df 179.0)
 from __future__ import annotations
 
 import itertools
-import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
-from gutbrain.analysis.formula import (
-    DesignMatrix,
-    EncodedColumn,
-    design_from_encoded,
-    encode_columns,
-    factorize_sorted,
-    formula_columns,
-    parse_formula,
-)
-from gutbrain.analysis.lmm.inference import satterthwaite_df, satterthwaite_parts
-from gutbrain.analysis.lmm.likelihood import LikelihoodProblem
-from gutbrain.analysis.lmm.optimise import optimise
+from gutbrain.analysis.lmm.inference import FixedEffectTests, fixed_effect_tests
+from gutbrain.analysis.lmm.likelihood import Evaluation, LikelihoodProblem
+from gutbrain.analysis.lmm.optimise import Optimum, optimise
+from gutbrain.analysis.lmm.prepare import Prepared, check_options, prepare
 from gutbrain.analysis.lmm.result import LMMResult, LRTResult
+from gutbrain.analysis.lmm.scale import Estimates, InternalScale, back_transform
 from gutbrain.errors import DataError, DesignError
 
 __all__ = ["lmm", "lrt"]
-
-_METHODS = ("REML", "ML")
-
-
-def _standardise(mat: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    """Matrix A with (mat @ A) centred (if an intercept column exists) and unit-SD columns."""
-    p = mat.shape[1]
-    a = np.eye(p)
-    has_int = "Intercept" in names
-    i0 = names.index("Intercept") if has_int else -1
-    for j in range(p):
-        if j == i0:
-            continue
-        col = mat[:, j]
-        centre = float(col.mean()) if has_int else 0.0
-        spread = float(np.sqrt(np.mean((col - centre) ** 2)))
-        if not spread > 0.0 or not np.isfinite(spread):
-            spread = 1.0
-        a[j, j] = 1.0 / spread
-        if has_int:
-            a[i0, j] = -centre / spread
-    return a
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """Complete rows sorted by group (and time): designs, response, group sizes and labels."""
-
-    positions: np.ndarray  # row positions in the input data, in sorted order
-    x: DesignMatrix
-    z: DesignMatrix
-    y: np.ndarray
-    sizes: np.ndarray
-    group_labels: np.ndarray
-    time: np.ndarray | None
-
-
-def _numeric(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
-    try:
-        return np.asarray(data[col].to_numpy(dtype=float, na_value=np.nan))
-    except (TypeError, ValueError) as exc:
-        raise DataError(
-            f"lmm: {role} column {col!r} must be numeric (dtype {data[col].dtype})"
-        ) from exc
-
-
-def _warn_between_group_slopes(
-    zd: DesignMatrix, g_sorted: np.ndarray, re: str, groups: str
-) -> None:
-    """Warn about a random slope for a column that never varies within a group: its variance
-    cannot be told apart from the intercept's, and the fit is then usually singular."""
-    z = zd.matrix
-    starts = np.flatnonzero(np.r_[True, np.diff(g_sorted) != 0])
-    for j, name in enumerate(zd.columns):
-        col = z[:, j]
-        if name == "Intercept" or np.ptp(col) == 0:
-            continue
-        if np.all(np.maximum.reduceat(col, starts) == np.minimum.reduceat(col, starts)):
-            warnings.warn(
-                f"lmm: random-effects formula {re!r}: {name!r} never varies within a level of "
-                f"{groups!r}, so its random slope is not identified apart from the intercept; "
-                "keep it in the fixed effects only",
-                UserWarning,
-                stacklevel=4,
-            )
-
-
-def _prepare(
-    formula: str,
-    data: pd.DataFrame,
-    groups: str,
-    re: str,
-    ar1_time: str | None,
-) -> _Prepared:
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"lmm: data must be a pandas DataFrame, got {type(data).__name__}")
-    fixed = parse_formula(formula)
-    rand = parse_formula(re, need_response=False)
-    needed = [*formula_columns(fixed), *formula_columns(rand), groups]
-    if ar1_time is not None:
-        needed.append(ar1_time)
-    missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
-    if missing:
-        raise DataError(
-            f"lmm: column(s) {', '.join(map(repr, missing))} not in the data; available: "
-            f"{', '.join(map(str, data.columns))}"
-        )
-    resp = str(fixed.response)
-    y = _numeric(data, resp, "response")
-    what_x = f"fixed-effects formula {formula!r}"
-    enc = encode_columns(fixed, data, what=what_x)
-    for key, val in encode_columns(rand, data, what=f"random-effects formula {re!r}").items():
-        enc.setdefault(key, val)
-    gcodes, guniq = factorize_sorted(data[groups])
-    bad = np.isnan(y) | (gcodes < 0)
-    for e in enc.values():
-        bad |= e.missing()
-    tvals = None
-    if ar1_time is not None:
-        tvals = _numeric(data, ar1_time, "ar1_time")
-        bad |= np.isnan(tvals)
-    numeric = [(resp, y)] + [(c, e.values) for (c, _), e in enc.items() if e.levels is None]
-    if ar1_time is not None and tvals is not None:
-        numeric.append((ar1_time, tvals))
-    for col, vals in numeric:
-        inf = np.flatnonzero(np.isinf(vals))
-        if inf.size:
-            i = int(inf[0])
-            raise DataError(
-                f"lmm: column {col!r}, data row {data.index[i]!r}: value {vals[i]}; expected a "
-                "finite number (NaN marks a missing value)"
-            )
-    keep = np.flatnonzero(~bad)
-    if keep.size == 0:
-        raise DataError(f"lmm: no complete rows in columns {list(dict.fromkeys(needed))}")
-    # Sort by group, and by time within a group for the CAR(1) residual.
-    if tvals is None:
-        order = keep[np.argsort(gcodes[keep], kind="stable")]
-    else:
-        order = keep[np.lexsort((tvals[keep], gcodes[keep]))]
-    enc_sorted = {k: _drop_unused_levels(v.take(order)) for k, v in enc.items()}
-    g_sorted = gcodes[order]
-    present, g_sorted = np.unique(g_sorted, return_inverse=True)
-    time = None
-    if tvals is not None:
-        time = tvals[order]
-        dup = (np.diff(g_sorted) == 0) & (np.diff(time) == 0)
-        if dup.any():
-            k = int(np.flatnonzero(dup)[0]) + 1
-            raise DataError(
-                f"lmm: duplicate {ar1_time!r} = {time[k]:g} for {groups} = "
-                f"{guniq[present[g_sorted[k]]]!r} (data row {data.index[order[k]]!r}); the "
-                "CAR(1) residual needs one row per time point"
-            )
-    n = order.size
-    xd = design_from_encoded(fixed, enc_sorted, n)
-    zd = design_from_encoded(rand, enc_sorted, n)
-    if zd.matrix.shape[1] == 0:
-        raise DesignError(f"lmm: random-effects formula {re!r} has no terms; use '~ 1' at least")
-    if xd.matrix.shape[1] == 0:
-        raise DesignError(f"lmm: fixed-effects formula {formula!r} has no terms")
-    sizes = np.bincount(g_sorted, minlength=present.size)
-    _warn_between_group_slopes(zd, g_sorted, re, groups)
-    return _Prepared(
-        positions=order,
-        x=xd,
-        z=zd,
-        y=y[order],
-        sizes=sizes,
-        group_labels=np.asarray(guniq)[present],
-        time=time,
-    )
-
-
-def _drop_unused_levels(e: EncodedColumn) -> EncodedColumn:
-    if e.levels is None:
-        return e
-    present = np.unique(e.values)
-    if present.size == len(e.levels):
-        return e
-    remap = np.full(len(e.levels), -1)
-    remap[present] = np.arange(present.size)
-    return EncodedColumn(remap[e.values], tuple(e.levels[i] for i in present))
-
-
-def _check_rank(xs: np.ndarray, names: tuple[str, ...], formula: str) -> None:
-    """Raise if the (standardised) design is rank deficient, naming the offending column.
-
-    Columns of ``xs`` are centred and scaled, so the Gram matrix is a correlation-like matrix
-    and a relative eigenvalue threshold is meaningful.
-    """
-
-    def deficient(cols: np.ndarray) -> bool:
-        gram = cols.T @ cols
-        eig = np.linalg.eigvalsh(gram)
-        return bool(eig[0] <= 1e-10 * max(float(eig[-1]), 1e-300))
-
-    if not deficient(xs):
-        return
-    for j in range(1, xs.shape[1] + 1):
-        if deficient(xs[:, :j]):
-            raise DesignError(
-                f"lmm: fixed-effects design of {formula!r} is rank deficient: column "
-                f"{names[j - 1]!r} is a linear combination of earlier columns (drop a term "
-                "or check for an empty category)"
-            )
-
-
-def _fits_exactly(xs: np.ndarray, zs: np.ndarray, ys: np.ndarray, sizes: np.ndarray) -> bool:
-    """True if ``y = X beta + Z_i b_i`` holds to rounding for some beta and b_i (sigma = 0).
-
-    Each group's rows of [X, y] are projected off the span of its Z_i (by SVD, no squaring),
-    then y is regressed on X; only called when the optimiser has failed or sigma is tiny.
-    """
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    xy = np.column_stack([xs, ys])
-    parts = []
-    for a, b in itertools.pairwise(starts):
-        u, sv, _ = np.linalg.svd(zs[a:b], full_matrices=False)
-        u = u[:, sv > 1e-10 * max(float(sv.max(initial=0.0)), 1e-300)]
-        parts.append(xy[a:b] - u @ (u.T @ xy[a:b]))
-    r = np.vstack(parts)
-    coef = np.linalg.lstsq(r[:, :-1], r[:, -1], rcond=1e-10)[0]
-    ss = float(np.sum((r[:, -1] - r[:, :-1] @ coef) ** 2))
-    return ss <= 1e-20 * float(np.sum((ys - ys.mean()) ** 2))
 
 
 def lmm(
@@ -339,128 +129,86 @@ def lmm(
     digits, Satterthwaite df likewise. Satterthwaite df for models with an AR(1) term use the same
     formula over (theta, phi, sigma); there is no R implementation to compare them with.
     """
-    if method not in _METHODS:
-        raise DesignError(f"lmm: method {method!r} is not one of {_METHODS}")
-    if not 0.0 < conf_level < 1.0:
-        raise DesignError(f"lmm: conf_level {conf_level!r} must be between 0 and 1")
-    prep = _prepare(formula, data, groups, re, ar1_time)
-    xd, zd, y, sizes = prep.x, prep.z, prep.y, prep.sizes
-    n, p = xd.matrix.shape
-    m = len(sizes)
-    if m < 2:
-        raise DataError(f"lmm: grouping column {groups!r} has {m} level(s); need at least 2")
-    if m >= n:
-        raise DataError(
-            f"lmm: {m} levels of {groups!r} for {n} complete rows; random effects need fewer "
-            "groups than observations"
-        )
-    if n <= p:
-        raise DataError(f"lmm: {n} complete rows for {p} fixed effects")
-    q = zd.matrix.shape[1]
-    if n <= m * q:
-        raise DataError(
-            f"lmm: {n} complete rows for {m} x {q} random effects ({re!r} per {groups!r}); the "
-            "residual variance is not identifiable (lme4 refuses this too): simplify `re`"
-        )
-    y_scale = float(np.std(y))
-    if not y_scale > 0:
-        raise DataError(f"lmm: response in {formula!r} is constant ({y[0]!r}) over all used rows")
-    a_x = _standardise(xd.matrix, xd.columns)
-    a_z = _standardise(zd.matrix, zd.columns)
-    xs = xd.matrix @ a_x
-    zs = zd.matrix @ a_z
-    ys = y / y_scale
-    _check_rank(xs, xd.columns, formula)
-    reml = method == "REML"
-    prob = LikelihoodProblem(xs, zs, ys, sizes, prep.time, reml=reml)
-    exact = DataError(
-        f"lmm: {formula!r} with random effects {re!r} per {groups!r} fits the response exactly "
-        "(residual variance 0), so nothing can be estimated or tested; check for a predictor "
-        "that copies the response, or a response constant within each group"
+    check_options(method, conf_level)
+    prep = prepare(formula, data, groups, re, ar1_time)
+    scale = InternalScale.of(prep, formula)
+    prob = LikelihoodProblem(
+        scale.x, scale.z, scale.y, prep.sizes, prep.time, reml=method == "REML"
     )
-    x0 = None if start is None else _start_point(start, prob, zd.columns, a_z, ar1_time)
-    try:
-        opt = optimise(prob, x0)
-        x_opt, conv = opt.x, opt.convergence
-        theta = x_opt[: prob.n_theta]
-        phi = float(x_opt[-1]) if prob.has_ar else 0.0
-        ev = prob.evaluate(theta, phi, gradient=False)
-    except (np.linalg.LinAlgError, DesignError):
-        if _fits_exactly(xs, zs, ys, sizes):
-            raise exact from None
-        raise
-    n_eff = prob.n_eff
-    sigma2_s = ev.rss / n_eff
-    if (not conv.converged or not sigma2_s > 1e-12) and _fits_exactly(xs, zs, ys, sizes):
-        raise exact
-
-    # Back to the original scale. beta = c A_x beta_s; D = c^2 sigma_s^2 A_z Lambda Lambda' A_z'.
-    lam = prob.lambda_of(theta)
-    beta = y_scale * (a_x @ ev.beta)
-    cov_beta = y_scale**2 * sigma2_s * (a_x @ ev.xtvx_inv @ a_x.T)
-    re_cov = y_scale**2 * sigma2_s * (a_z @ lam @ lam.T @ a_z.T)
-    sigma = y_scale * float(np.sqrt(sigma2_s))
-    # The deviance on the original scale: y scaling adds N' log c^2; for REML the X scaling
-    # changes log|X' V^-1 X| by 2 log|det A_x|.
-    deviance = ev.deviance + n_eff * np.log(y_scale**2)
-    if reml:
-        deviance -= 2.0 * float(np.sum(np.log(np.abs(np.diag(a_x)))))  # A_x is triangular
-    loglik = -0.5 * deviance
-    n_params = p + prob.n_theta + (1 if prob.has_ar else 0) + 1
-    aic = deviance + 2.0 * n_params
-    bic = deviance + n_params * np.log(n)
-
-    # Satterthwaite: psi = (theta, phi, sigma) on the internal scale, boundary values held fixed.
-    jac, varpar_cov = satterthwaite_parts(prob, opt, sigma2_s, ev.xtvx_inv, a_x, y_scale)
-    se = np.sqrt(np.diag(cov_beta))
-    df = np.array([satterthwaite_df(np.eye(p)[k], cov_beta, jac, varpar_cov) for k in range(p)])
-    tval = beta / se
-    # scipy.special's Student-t cdf/quantile: the same functions scipy.stats.t uses, without
-    # its per-call overhead (df = inf gives the normal distribution).
-    pval = 2.0 * special.stdtr(df, -np.abs(tval))
-    tcrit = special.stdtrit(df, 0.5 + conf_level / 2.0)
-    # BLUPs b_i = D Z_i' V_i^-1 r_i = Lambda M_i^-1 Lambda' Z_i' R_i^-1 r_i (spherical K_i v).
-    blup = y_scale * (ev.blup_spherical @ lam.T @ a_z.T)
-    group_codes = np.repeat(np.arange(m), sizes)
-    fitted = xd.matrix @ beta + np.einsum("nq,nq->n", zd.matrix, blup[group_codes])
-    # Fitted values in the input's row order; pandas objects are built on access.
-    back = np.argsort(prep.positions)
-    return LMMResult(
+    x0 = None if start is None else _start_point(start, prob, prep.z.columns, scale.a_z, ar1_time)
+    model = f"{formula!r} with random effects {re!r} per {groups!r}"
+    opt, ev = _fit(prob, scale, x0, model)
+    est = back_transform(prob, opt, ev, scale)
+    tests = fixed_effect_tests(prob, opt, ev, scale, est, conf_level)
+    return _result(
+        prep,
+        opt,
+        est,
+        tests,
         formula=formula,
-        re_formula=re,
+        re=re,
         groups=groups,
         ar1_time=ar1_time,
         method=method,
-        coef_names=xd.columns,
-        beta=beta,
-        se=se,
-        df=df,
-        t=tval,
-        p=pval,
-        ci_low=beta - tcrit * se,
-        ci_high=beta + tcrit * se,
         conf_level=conf_level,
-        cov_beta=cov_beta,
-        re_names=zd.columns,
-        re_cov=re_cov,
-        sigma=sigma,
-        phi=phi if prob.has_ar else None,
-        loglik=float(loglik),
-        aic=float(aic),
-        bic=float(bic),
-        n_obs=n,
-        n_groups=m,
-        n_params=n_params,
-        fitted_values=fitted[back],
         row_labels=data.index,
-        row_positions=prep.positions[back],
-        blups=blup,
-        group_labels=prep.group_labels,
-        convergence=conv,
-        response=y[back],
-        design_x=xd.matrix,
-        vcov_jacobian=jac,
-        varpar_cov=varpar_cov,
+    )
+
+
+def _fit(
+    prob: LikelihoodProblem,
+    scale: InternalScale,
+    x0: np.ndarray | None,
+    model: str,
+) -> tuple[Optimum, Evaluation]:
+    """The optimum of ``prob`` (from ``x0`` if given) and the evaluation there.
+
+    Raises
+    ------
+    DataError
+        The model (described by ``model``) fits the response exactly, so the residual variance
+        is 0 and nothing can be estimated.
+    """
+    try:
+        opt = optimise(prob, x0)
+        ev = prob.evaluate(*prob.split(opt.x), gradient=False)
+    except (np.linalg.LinAlgError, DesignError):
+        if _fits_exactly(scale, prob.group_sizes):
+            raise _exact_fit(model) from None
+        raise
+    if (not opt.convergence.converged or not prob.sigma2(ev) > 1e-12) and _fits_exactly(
+        scale, prob.group_sizes
+    ):
+        raise _exact_fit(model)
+    return opt, ev
+
+
+def _fits_exactly(scale: InternalScale, sizes: np.ndarray) -> bool:
+    """True if ``y = X beta + Z_i b_i`` holds to rounding for some beta and b_i (sigma = 0), on
+    the internal scale, with groups of ``sizes`` rows.
+
+    Each group's rows of [X, y] are projected off the span of its Z_i (by SVD, no squaring),
+    then y is regressed on X; only called when the optimiser has failed or sigma is tiny.
+    """
+    xs, zs, ys = scale.x, scale.z, scale.y
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    xy = np.column_stack([xs, ys])
+    parts = []
+    for a, b in itertools.pairwise(starts):
+        u, sv, _ = np.linalg.svd(zs[a:b], full_matrices=False)
+        u = u[:, sv > 1e-10 * max(float(sv.max(initial=0.0)), 1e-300)]
+        parts.append(xy[a:b] - u @ (u.T @ xy[a:b]))
+    r = np.vstack(parts)
+    coef = np.linalg.lstsq(r[:, :-1], r[:, -1], rcond=1e-10)[0]
+    ss = float(np.sum((r[:, -1] - r[:, :-1] @ coef) ** 2))
+    return ss <= 1e-20 * float(np.sum((ys - ys.mean()) ** 2))
+
+
+def _exact_fit(model: str) -> DataError:
+    return DataError(
+        f"lmm: {model} fits the response exactly (residual variance 0), so nothing can be "
+        "estimated or tested; check for a predictor that copies the response, or a response "
+        "constant within each group"
     )
 
 
@@ -485,6 +233,64 @@ def _start_point(
     w = np.maximum(w, 1e-4 * max(float(w.max()), 1e-2))
     x = prob.theta_of(np.linalg.cholesky((v * w) @ v.T))
     return np.append(x, start.phi) if start.phi is not None else x
+
+
+def _result(
+    prep: Prepared,
+    opt: Optimum,
+    est: Estimates,
+    tests: FixedEffectTests,
+    *,
+    formula: str,
+    re: str,
+    groups: str,
+    ar1_time: str | None,
+    method: str,
+    conf_level: float,
+    row_labels: pd.Index,
+) -> LMMResult:
+    """The result object, with fitted values from the estimates and BLUPs."""
+    group_codes = np.repeat(np.arange(len(prep.sizes)), prep.sizes)
+    fitted = prep.x.matrix @ est.beta + np.einsum("nq,nq->n", prep.z.matrix, est.blups[group_codes])
+    # Fitted values in the input's row order; pandas objects are built on access.
+    back = np.argsort(prep.positions)
+    return LMMResult(
+        formula=formula,
+        re_formula=re,
+        groups=groups,
+        ar1_time=ar1_time,
+        method=method,
+        coef_names=prep.x.columns,
+        beta=est.beta,
+        se=tests.se,
+        df=tests.df,
+        t=tests.t,
+        p=tests.p,
+        ci_low=tests.ci_low,
+        ci_high=tests.ci_high,
+        conf_level=conf_level,
+        cov_beta=est.cov_beta,
+        re_names=prep.z.columns,
+        re_cov=est.re_cov,
+        sigma=est.sigma,
+        phi=est.phi,
+        loglik=est.loglik,
+        aic=est.aic,
+        bic=est.bic,
+        n_obs=len(prep.y),
+        n_groups=len(prep.sizes),
+        n_params=est.n_params,
+        fitted_values=fitted[back],
+        row_labels=row_labels,
+        row_positions=prep.positions[back],
+        blups=est.blups,
+        group_labels=prep.group_labels,
+        convergence=opt.convergence,
+        response=prep.y[back],
+        design_x=prep.x.matrix,
+        vcov_jacobian=tests.vcov_jacobian,
+        varpar_cov=tests.varpar_cov,
+    )
 
 
 def lrt(m0: LMMResult, m1: LMMResult) -> LRTResult:

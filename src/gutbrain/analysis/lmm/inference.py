@@ -1,4 +1,7 @@
-r"""Satterthwaite degrees of freedom for fixed-effect contrasts of a fitted mixed model.
+r"""Inference on the fixed effects of a fitted mixed model: Wald t tests with Satterthwaite df.
+
+:func:`fixed_effect_tests` gives the standard errors, degrees of freedom, tests and intervals of
+every fixed effect; :func:`wald_t` is the one t test and interval, for those and for contrasts.
 
 For a contrast :math:`L`, with :math:`V(\psi) = \mathrm{cov}(\hat\beta)` as a function of the
 variance parameters :math:`\psi = (\theta, \phi, \sigma)`,
@@ -28,36 +31,91 @@ parametrisation reproduces lmerTest's numbers (checked to 6 significant digits i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TypeVar
+
 import numpy as np
+from scipy import special
 
-from gutbrain.analysis.lmm.likelihood import LikelihoodProblem
+from gutbrain.analysis.lmm.likelihood import Evaluation, LikelihoodProblem
 from gutbrain.analysis.lmm.optimise import Optimum, bounds_of, central_jacobian
+from gutbrain.analysis.lmm.scale import Estimates, InternalScale
 
-__all__ = ["satterthwaite_df", "satterthwaite_parts"]
+__all__ = [
+    "FixedEffectTests",
+    "fixed_effect_tests",
+    "satterthwaite_df",
+    "satterthwaite_parts",
+    "wald_t",
+]
+
+_Num = TypeVar("_Num", float, np.ndarray)
+
+
+@dataclass(frozen=True)
+class FixedEffectTests:
+    """Per fixed effect: SE, Satterthwaite df, Wald t, two-sided p and confidence limits; and
+    the Satterthwaite ingredients that contrasts need (see :func:`satterthwaite_parts`)."""
+
+    se: np.ndarray
+    df: np.ndarray
+    t: np.ndarray
+    p: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    vcov_jacobian: np.ndarray
+    varpar_cov: np.ndarray
+
+
+def fixed_effect_tests(
+    prob: LikelihoodProblem,
+    opt: Optimum,
+    ev: Evaluation,
+    scale: InternalScale,
+    est: Estimates,
+    conf_level: float,
+) -> FixedEffectTests:
+    """Wald t tests of every fixed effect of the fit at ``opt`` (``ev`` the evaluation there,
+    ``est`` its estimates on the original scale), with Satterthwaite df."""
+    # psi = (theta, phi, sigma) on the internal scale, boundary values held fixed.
+    jac, varpar_cov = satterthwaite_parts(prob, opt, ev, scale)
+    p = prob.p
+    se = np.sqrt(np.diag(est.cov_beta))
+    df = np.array([satterthwaite_df(np.eye(p)[k], est.cov_beta, jac, varpar_cov) for k in range(p)])
+    tval, pval, low, high = wald_t(est.beta, se, df, conf_level)
+    return FixedEffectTests(se, df, tval, pval, low, high, jac, varpar_cov)
+
+
+def wald_t(estimate: _Num, se: _Num, df: _Num, conf_level: float) -> tuple[_Num, _Num, _Num, _Num]:
+    """Wald ``t = estimate / se``, its two-sided p value and the ``conf_level`` limits, with
+    ``df`` degrees of freedom (inf: the normal distribution)."""
+    tval = estimate / se
+    # scipy.special's Student-t cdf/quantile: the same functions scipy.stats.t uses, without
+    # its per-call overhead.
+    pval = 2.0 * special.stdtr(df, -np.abs(tval))
+    tcrit = special.stdtrit(df, 0.5 + conf_level / 2.0)
+    return tval, pval, estimate - tcrit * se, estimate + tcrit * se
 
 
 def satterthwaite_parts(
-    prob: LikelihoodProblem,
-    opt: Optimum,
-    sigma2_s: float,
-    c_opt: np.ndarray,
-    a_x: np.ndarray,
-    y_scale: float,
+    prob: LikelihoodProblem, opt: Optimum, ev: Evaluation, scale: InternalScale
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(dV/dpsi, A)``: the Jacobian of cov(beta) on the original scale, shape
-    (n_psi, p, p), and the asymptotic covariance ``2 H^-1`` of psi (free parameters, sigma).
+    (n_psi, p, p), and the asymptotic covariance ``2 H^-1`` of psi (free parameters, sigma),
+    at the optimum ``opt`` (``ev`` is the evaluation there).
     """
-    nt = prob.n_theta
+    sigma2_s = prob.sigma2(ev)
+    c_opt, a_x, y_scale = ev.xtvx_inv, scale.a_x, scale.y_scale
     x = opt.x
     free = opt.free
     sigma = float(np.sqrt(sigma2_s))
-    phi = float(x[nt]) if prob.has_ar else 0.0
+    theta, phi = prob.split(x)
     n_free = int(free.sum())
     if opt.hessian.shape != (n_free, n_free):
         return np.zeros((0, a_x.shape[0], a_x.shape[0])), np.zeros((0, 0))
     # At sigma^2 = RSS / N' the fixed-sigma gradient equals the profiled one (opt.gradient).
     ga = opt.gradient
-    gb = prob.evaluate(x[:nt], phi, sigma2=2.0 * sigma2_s).gradient
+    gb = prob.evaluate(theta, phi, sigma2=2.0 * sigma2_s).gradient
     assert gb is not None  # evaluate(gradient=True) returns a gradient
     rss_grad = ((ga - gb) * 2.0 * sigma2_s)[free]
     d_ss = 4.0 * prob.n_eff / sigma2_s
@@ -79,8 +137,8 @@ def satterthwaite_parts(
     def cov_of(sub: np.ndarray) -> np.ndarray:
         full = x.copy()
         full[idx] = sub
-        ev = prob.evaluate(full[:nt], float(full[nt]) if prob.has_ar else 0.0, gradient=False)
-        return (const * (a_x @ ev.xtvx_inv @ a_x.T)).ravel()
+        near = prob.evaluate(*prob.split(full), gradient=False)
+        return (const * (a_x @ near.xtvx_inv @ a_x.T)).ravel()
 
     jac = np.empty((n_free + 1, p, p))
     if n_free:

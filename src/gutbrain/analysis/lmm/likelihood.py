@@ -138,6 +138,14 @@ class LikelihoodProblem:
     def theta_is_diag(self) -> np.ndarray:
         return np.asarray(self._tril[0] == self._tril[1])
 
+    def split(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        """``(theta, phi)`` from a parameter vector: theta, then phi with AR(1) (else phi = 0)."""
+        return x[: self.n_theta], float(x[self.n_theta]) if self.has_ar else 0.0
+
+    def sigma2(self, ev: Evaluation) -> float:
+        """The profiled residual variance ``RSS / N'`` at the evaluation ``ev``."""
+        return ev.rss / self.n_eff
+
     # ------------------------------------------------------------------ the deviance
     def evaluate(
         self,

@@ -346,9 +346,8 @@ def optimise(prob: LikelihoodProblem, start: np.ndarray | None = None) -> Optimu
         if key in seen:  # the start point and re-tried points are not evaluated twice
             return seen[key]
         evals += 1
-        phi = float(x[nt]) if prob.has_ar else 0.0
         try:
-            ev = prob.evaluate(x[:nt], phi)
+            ev = prob.evaluate(*prob.split(x))
         except np.linalg.LinAlgError:
             return float("inf"), np.full_like(x, np.nan)
         assert ev.gradient is not None  # evaluate(gradient=True) always returns one

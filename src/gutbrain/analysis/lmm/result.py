@@ -1,19 +1,52 @@
-"""Result objects of :func:`gutbrain.analysis.lmm.lmm` and :func:`gutbrain.analysis.lmm.lrt`."""
+"""Result objects of :func:`gutbrain.analysis.lmm.lmm`, its contrasts, and
+:func:`gutbrain.analysis.lmm.lrt`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from gutbrain.analysis.lmm.inference import satterthwaite_df
+from gutbrain.analysis._levels import check_level
+from gutbrain.analysis.lmm.inference import satterthwaite_df, wald_t
 from gutbrain.analysis.lmm.optimise import Convergence
 from gutbrain.errors import DesignError
 
-__all__ = ["LMMResult", "LRTResult"]
+__all__ = ["ContrastResult", "LMMResult", "LRTResult"]
+
+
+@dataclass(frozen=True)
+class ContrastResult:
+    """A Wald t test of one contrast ``L' beta`` of a fit (:meth:`LMMResult.contrast`).
+
+    Attributes
+    ----------
+    estimate, se
+        ``L' beta`` and its standard error ``sqrt(L' cov_beta L)``.
+    df
+        Satterthwaite degrees of freedom (inf where there is nothing to estimate).
+    t, p
+        Wald t statistic and its two-sided p value.
+    ci_low, ci_high
+        ``conf_level`` confidence limits, t with ``df`` degrees of freedom.
+    conf_level
+        The level of the interval.
+    """
+
+    estimate: float
+    se: float
+    df: float
+    t: float
+    p: float
+    ci_low: float
+    ci_high: float
+    conf_level: float
+
+    def to_dict(self) -> dict[str, float]:
+        """The fields, JSON-ready."""
+        return asdict(self)
 
 
 @dataclass(frozen=True, repr=False)
@@ -173,12 +206,23 @@ class LMMResult:
         """The fixed-effects table (see :meth:`fixed_effects`); variance components separately."""
         return self.fixed_effects()
 
-    def contrast(self, weights: np.ndarray | list[float]) -> dict[str, float]:
-        """Wald t test of ``L' beta = 0`` for one contrast vector, with Satterthwaite df.
+    def contrast(
+        self, weights: np.ndarray | list[float], conf_level: float | None = None
+    ) -> ContrastResult:
+        """Wald t test of ``L' beta = 0`` for one contrast vector, with Satterthwaite df, and its
+        ``conf_level`` confidence interval (by default the fit's level, 0.95 unless :func:`lmm`
+        was given another).
 
         ``df = 2 (L' V L)^2 / (g' A g)`` with ``g = d(L' V L)/d psi`` and ``A`` the asymptotic
         covariance of the variance parameters (Satterthwaite 1946; Kuznetsova et al. 2017, J Stat
         Softw 82(13), eq. 6).
+
+        Raises
+        ------
+        DesignError
+            Not one weight per fixed effect.
+        ParameterError
+            ``conf_level`` not between 0 and 1.
         """
         lvec = np.asarray(weights, dtype=float)
         if lvec.shape != (len(self.beta),):
@@ -186,18 +230,23 @@ class LMMResult:
                 f"contrast: expected {len(self.beta)} weights (one per fixed effect: "
                 f"{', '.join(self.coef_names)}), got shape {lvec.shape}"
             )
+        level = check_level(
+            self.conf_level if conf_level is None else conf_level, "conf_level", where="contrast: "
+        )
         est = float(lvec @ self.beta)
-        var = float(lvec @ self.cov_beta @ lvec)
+        se = float(np.sqrt(float(lvec @ self.cov_beta @ lvec)))
         df = satterthwaite_df(lvec, self.cov_beta, self.vcov_jacobian, self.varpar_cov)
-        se = float(np.sqrt(var))
-        tval = est / se
-        return {
-            "estimate": est,
-            "se": se,
-            "df": df,
-            "t": tval,
-            "p": float(2.0 * stats.t.sf(abs(tval), df)),
-        }
+        tval, pval, low, high = wald_t(est, se, df, level)
+        return ContrastResult(
+            estimate=est,
+            se=se,
+            df=df,
+            t=float(tval),
+            p=float(pval),
+            ci_low=float(low),
+            ci_high=float(high),
+            conf_level=level,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: fixed effects, variance components, fit statistics, convergence."""

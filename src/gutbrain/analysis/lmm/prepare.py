@@ -1,0 +1,266 @@
+"""Checking the inputs of :func:`gutbrain.analysis.lmm.lmm` and building its designs.
+
+:func:`check_options` checks the method and level; :func:`prepare` checks the data (columns
+present, numeric and finite, one row per time point, enough groups and rows for the model) and
+returns the complete rows sorted by group, and by time within a group, with their fixed- and
+random-effects designs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gutbrain.analysis.formula import (
+    DesignMatrix,
+    EncodedColumn,
+    ParsedFormula,
+    design_from_encoded,
+    encode_columns,
+    factorize_sorted,
+    formula_columns,
+    parse_formula,
+)
+from gutbrain.errors import DataError, DesignError
+
+__all__ = ["METHODS", "Prepared", "check_options", "prepare"]
+
+METHODS = ("REML", "ML")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Complete rows sorted by group (and time): designs, response, group sizes and labels."""
+
+    positions: np.ndarray  # row positions in the input data, in sorted order
+    x: DesignMatrix
+    z: DesignMatrix
+    y: np.ndarray
+    sizes: np.ndarray
+    group_labels: np.ndarray
+    time: np.ndarray | None
+
+
+def check_options(method: str, conf_level: float) -> None:
+    """Raise a :class:`DesignError` for an unknown method or a level outside (0, 1)."""
+    if method not in METHODS:
+        raise DesignError(f"lmm: method {method!r} is not one of {METHODS}")
+    if not 0.0 < conf_level < 1.0:
+        raise DesignError(f"lmm: conf_level {conf_level!r} must be between 0 and 1")
+
+
+def prepare(
+    formula: str,
+    data: pd.DataFrame,
+    groups: str,
+    re: str,
+    ar1_time: str | None,
+) -> Prepared:
+    """The complete rows of ``data`` for the model, sorted, with their designs.
+
+    Raises
+    ------
+    DataError
+        Not a DataFrame, missing columns, a non-numeric response or time, infinite values,
+        no complete rows, duplicate times, or too few groups or rows for the model.
+    DesignError
+        An unparseable formula, or one without terms.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"lmm: data must be a pandas DataFrame, got {type(data).__name__}")
+    fixed = parse_formula(formula)
+    rand = parse_formula(re, need_response=False)
+    needed = _needed_columns(fixed, rand, groups, ar1_time, data)
+    resp = str(fixed.response)
+    y = _numeric(data, resp, "response")
+    enc = encode_columns(fixed, data, what=f"fixed-effects formula {formula!r}")
+    for key, val in encode_columns(rand, data, what=f"random-effects formula {re!r}").items():
+        enc.setdefault(key, val)
+    gcodes, guniq = factorize_sorted(data[groups])
+    tvals = None if ar1_time is None else _numeric(data, ar1_time, "ar1_time")
+    order = _complete_rows_sorted(data, resp, y, enc, gcodes, ar1_time, tvals, needed)
+    present, g_sorted = np.unique(gcodes[order], return_inverse=True)
+    group_labels = np.asarray(guniq)[present]
+    time = None
+    if tvals is not None and ar1_time is not None:
+        time = tvals[order]
+        _check_unique_times(time, g_sorted, group_labels, data.index, order, ar1_time, groups)
+    xd, zd = _designs(fixed, rand, enc, order, formula, re)
+    _warn_between_group_slopes(zd, g_sorted, re, groups)
+    _check_sizes(order.size, xd.matrix.shape[1], zd.matrix.shape[1], present.size, groups, re)
+    return Prepared(
+        positions=order,
+        x=xd,
+        z=zd,
+        y=y[order],
+        sizes=np.bincount(g_sorted, minlength=present.size),
+        group_labels=group_labels,
+        time=time,
+    )
+
+
+def _needed_columns(
+    fixed: ParsedFormula,
+    rand: ParsedFormula,
+    groups: str,
+    ar1_time: str | None,
+    data: pd.DataFrame,
+) -> list[str]:
+    """The columns the model uses, each once; raise if any is not in ``data``."""
+    needed = [*formula_columns(fixed), *formula_columns(rand), groups]
+    if ar1_time is not None:
+        needed.append(ar1_time)
+    needed = list(dict.fromkeys(needed))
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise DataError(
+            f"lmm: column(s) {', '.join(map(repr, missing))} not in the data; available: "
+            f"{', '.join(map(str, data.columns))}"
+        )
+    return needed
+
+
+def _complete_rows_sorted(
+    data: pd.DataFrame,
+    resp: str,
+    y: np.ndarray,
+    enc: dict[tuple[str, bool], EncodedColumn],
+    gcodes: np.ndarray,
+    ar1_time: str | None,
+    tvals: np.ndarray | None,
+    needed: list[str],
+) -> np.ndarray:
+    """Positions of the rows with a value in every used column, sorted by group, and by time
+    within a group for the CAR(1) residual; raise at an infinite value, or if no row is
+    complete."""
+    bad = np.isnan(y) | (gcodes < 0)
+    for e in enc.values():
+        bad |= e.missing()
+    numeric = [(resp, y)] + [(c, e.values) for (c, _), e in enc.items() if e.levels is None]
+    if ar1_time is not None and tvals is not None:
+        bad |= np.isnan(tvals)
+        numeric.append((ar1_time, tvals))
+    _check_finite(numeric, data)
+    keep = np.flatnonzero(~bad)
+    if keep.size == 0:
+        raise DataError(f"lmm: no complete rows in columns {needed}")
+    if tvals is None:
+        return keep[np.argsort(gcodes[keep], kind="stable")]
+    return keep[np.lexsort((tvals[keep], gcodes[keep]))]
+
+
+def _designs(
+    fixed: ParsedFormula,
+    rand: ParsedFormula,
+    enc: dict[tuple[str, bool], EncodedColumn],
+    order: np.ndarray,
+    formula: str,
+    re: str,
+) -> tuple[DesignMatrix, DesignMatrix]:
+    """The fixed- and random-effects designs of the rows at ``order``; raise if either formula
+    has no terms."""
+    enc_sorted = {k: _drop_unused_levels(v.take(order)) for k, v in enc.items()}
+    xd = design_from_encoded(fixed, enc_sorted, order.size)
+    zd = design_from_encoded(rand, enc_sorted, order.size)
+    if zd.matrix.shape[1] == 0:
+        raise DesignError(f"lmm: random-effects formula {re!r} has no terms; use '~ 1' at least")
+    if xd.matrix.shape[1] == 0:
+        raise DesignError(f"lmm: fixed-effects formula {formula!r} has no terms")
+    return xd, zd
+
+
+def _numeric(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
+    try:
+        return np.asarray(data[col].to_numpy(dtype=float, na_value=np.nan))
+    except (TypeError, ValueError) as exc:
+        raise DataError(
+            f"lmm: {role} column {col!r} must be numeric (dtype {data[col].dtype})"
+        ) from exc
+
+
+def _check_finite(numeric: list[tuple[str, np.ndarray]], data: pd.DataFrame) -> None:
+    """Raise at the first infinite value of the numeric columns (NaN marks a missing value)."""
+    for col, vals in numeric:
+        inf = np.flatnonzero(np.isinf(vals))
+        if inf.size:
+            i = int(inf[0])
+            raise DataError(
+                f"lmm: column {col!r}, data row {data.index[i]!r}: value {vals[i]}; expected a "
+                "finite number (NaN marks a missing value)"
+            )
+
+
+def _check_unique_times(
+    time: np.ndarray,
+    g_sorted: np.ndarray,
+    group_labels: np.ndarray,
+    index: pd.Index,
+    positions: np.ndarray,
+    ar1_time: str,
+    groups: str,
+) -> None:
+    """Raise at the first repeated time within a group: ``time``, ``g_sorted`` (group codes)
+    and ``positions`` (rows of the data, whose labels are ``index``) are sorted by group and
+    time."""
+    dup = (np.diff(g_sorted) == 0) & (np.diff(time) == 0)
+    if dup.any():
+        k = int(np.flatnonzero(dup)[0]) + 1
+        raise DataError(
+            f"lmm: duplicate {ar1_time!r} = {time[k]:g} for {groups} = "
+            f"{group_labels[g_sorted[k]]!r} (data row {index[positions[k]]!r}); the CAR(1) "
+            "residual needs one row per time point"
+        )
+
+
+def _check_sizes(n: int, p: int, q: int, m: int, groups: str, re: str) -> None:
+    """Raise unless ``n`` rows in ``m`` groups can carry ``p`` fixed and ``m x q`` random
+    effects and still leave the residual variance identifiable."""
+    if m < 2:
+        raise DataError(f"lmm: grouping column {groups!r} has {m} level(s); need at least 2")
+    if m >= n:
+        raise DataError(
+            f"lmm: {m} levels of {groups!r} for {n} complete rows; random effects need fewer "
+            "groups than observations"
+        )
+    if n <= p:
+        raise DataError(f"lmm: {n} complete rows for {p} fixed effects")
+    if n <= m * q:
+        raise DataError(
+            f"lmm: {n} complete rows for {m} x {q} random effects ({re!r} per {groups!r}); the "
+            "residual variance is not identifiable (lme4 refuses this too): simplify `re`"
+        )
+
+
+def _drop_unused_levels(e: EncodedColumn) -> EncodedColumn:
+    if e.levels is None:
+        return e
+    present = np.unique(e.values)
+    if present.size == len(e.levels):
+        return e
+    remap = np.full(len(e.levels), -1)
+    remap[present] = np.arange(present.size)
+    return EncodedColumn(remap[e.values], tuple(e.levels[i] for i in present))
+
+
+def _warn_between_group_slopes(
+    zd: DesignMatrix, g_sorted: np.ndarray, re: str, groups: str
+) -> None:
+    """Warn about a random slope for a column that never varies within a group: its variance
+    cannot be told apart from the intercept's, and the fit is then usually singular."""
+    z = zd.matrix
+    starts = np.flatnonzero(np.r_[True, np.diff(g_sorted) != 0])
+    for j, name in enumerate(zd.columns):
+        col = z[:, j]
+        if name == "Intercept" or np.ptp(col) == 0:
+            continue
+        if np.all(np.maximum.reduceat(col, starts) == np.minimum.reduceat(col, starts)):
+            warnings.warn(
+                f"lmm: random-effects formula {re!r}: {name!r} never varies within a level of "
+                f"{groups!r}, so its random slope is not identified apart from the intercept; "
+                "keep it in the fixed effects only",
+                UserWarning,
+                stacklevel=4,
+            )
