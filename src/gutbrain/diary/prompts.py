@@ -26,9 +26,9 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gutbrain.diary.core.settings import Settings
 from gutbrain.diary.crud.studies import study_clock
 from gutbrain.diary.models import Participant, PromptLog, Study
-from gutbrain.diary.settings import Settings
 from gutbrain.diary.timeline import first_day, last_day
 
 __all__ = [

@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from gutbrain.diary.core.db import Database
+from gutbrain.diary.core.ratelimit import RateLimiter
+from gutbrain.diary.core.security import check_csrf, hash_token
+from gutbrain.diary.core.settings import Settings
+from gutbrain.diary.core.studycache import StudyCache
+from gutbrain.diary.core.tokenlookup import ParticipantReader, ParticipantSnapshot
+from gutbrain.diary.core.writer import Writer
 from gutbrain.diary.crud.researchers import session_researcher
-from gutbrain.diary.db import Database
 from gutbrain.diary.models import Researcher, Study
-from gutbrain.diary.ratelimit import RateLimiter
-from gutbrain.diary.security import check_csrf, hash_token
-from gutbrain.diary.settings import Settings
-from gutbrain.diary.studycache import StudyCache
-from gutbrain.diary.tokenlookup import ParticipantReader, ParticipantSnapshot
-from gutbrain.diary.writer import Writer
 
 RESEARCHER_COOKIE = "gb_session"
 PARTICIPANT_COOKIE = "gb_p"
@@ -151,7 +151,7 @@ async def get_participant_auth(request: Request, state: StateDep) -> Participant
     """The participant of the personal-link cookie; 401 without one, 429 when guessing.
 
     On SQLite the look-up (one indexed read of a WAL database, which never waits for writers;
-    see :mod:`gutbrain.diary.tokenlookup`) runs on the event loop; on a networked database it
+    see :mod:`gutbrain.diary.core.tokenlookup`) runs on the event loop; on a networked database it
     goes to the thread pool.
     """
     address = client_address(request, state)

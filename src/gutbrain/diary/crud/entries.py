@@ -1,6 +1,6 @@
 """Daily entries (one per participant-day, with revisions), visit responses and risk flags.
 
-These functions run inside the group-commit writer (:mod:`gutbrain.diary.writer`); they return
+These functions run inside the group-commit writer (:mod:`gutbrain.diary.core.writer`); they return
 plain dictionaries so nothing lazy is touched after the transaction ends.
 """
 

@@ -9,8 +9,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from gutbrain.diary.allocation import nof1_sequence, parallel_arm
+from gutbrain.diary.core.security import hash_token, new_token
 from gutbrain.diary.models import Participant, Study
-from gutbrain.diary.security import hash_token, new_token
 from gutbrain.errors import DataError
 
 CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")

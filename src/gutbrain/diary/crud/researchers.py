@@ -8,14 +8,14 @@ import re
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from gutbrain.diary.models import Researcher, ResearcherSession
-from gutbrain.diary.security import (
+from gutbrain.diary.core.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
     hash_token,
     new_token,
     verify_password,
 )
+from gutbrain.diary.models import Researcher, ResearcherSession
 from gutbrain.errors import DataError
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")

@@ -17,9 +17,9 @@ from gutbrain.diary.api.deps import (
     StateDep,
     client_address,
 )
+from gutbrain.diary.api.render import render
+from gutbrain.diary.core.security import check_csrf, new_token
 from gutbrain.diary.crud.researchers import authenticate, close_session, open_session
-from gutbrain.diary.security import check_csrf, new_token
-from gutbrain.diary.web import render
 
 router = APIRouter(tags=["auth"])
 

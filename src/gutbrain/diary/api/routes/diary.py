@@ -24,6 +24,7 @@ from gutbrain.diary.api.deps import (
     StateDep,
     client_address,
 )
+from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.entries import (
     entries_of,
     entry_for_day,
@@ -45,7 +46,6 @@ from gutbrain.diary.questionnaires import (
 )
 from gutbrain.diary.schemas import EntryAck
 from gutbrain.diary.timeline import ParticipantState, participant_state
-from gutbrain.diary.web import render, wants_json
 from gutbrain.errors import DataError
 
 router = APIRouter(tags=["diary"])

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gutbrain.diary.api.deps import NowDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
+from gutbrain.diary.api.render import render
 from gutbrain.diary.crud.entries import entries_of
 from gutbrain.diary.crud.participants import (
     delete_participant,
@@ -26,7 +27,6 @@ from gutbrain.diary.models import (
     RiskFlag,
     Study,
 )
-from gutbrain.diary.web import render
 from gutbrain.errors import DataError
 
 router = APIRouter(prefix="/studies/{study_id}/participants", tags=["participants"])

@@ -13,8 +13,8 @@ import threading
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from gutbrain.diary.core.db import Database
 from gutbrain.diary.crud.studies import item_specs
-from gutbrain.diary.db import Database
 from gutbrain.diary.items import ItemSpec
 from gutbrain.diary.models import Study
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from gutbrain.diary.db import Database
+from gutbrain.diary.core.db import Database
 from gutbrain.diary.models import Participant
 
 __all__ = ["ParticipantReader", "ParticipantSnapshot", "participant_by_digest"]

@@ -14,12 +14,12 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from gutbrain.diary.core.db import Database, migrate
+from gutbrain.diary.core.security import csrf_token, hash_token
 from gutbrain.diary.crud.participants import enrol_participant, record_consent
 from gutbrain.diary.crud.researchers import create_researcher
 from gutbrain.diary.crud.studies import create_study
-from gutbrain.diary.db import Database, migrate
 from gutbrain.diary.schemas import parse_study
-from gutbrain.diary.security import csrf_token, hash_token
 
 __all__ = ["RawClient", "seed_study", "submission_request"]
 
