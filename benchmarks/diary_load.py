@@ -1,4 +1,6 @@
-"""Seeding and load generation against a running diary server (for the crash test and benchmark).
+"""Seeding and load generation against a running diary server, for ``bench_diary.py`` and the
+diary's crash test (``tests/diary/test_crash.py``, which finds this folder on pytest's
+``pythonpath``).
 
 :func:`seed_study` fills a database with one consented N-of-1 study of ``n`` participants and
 returns their link tokens; :func:`submission_request` builds the raw HTTP request of one daily

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from gutbrain.diary.core.security import hash_token
+from gutbrain.diary.crud.prompts import record_reminders, sweep_prompts
 from gutbrain.diary.models import Entry, EntryRevision, Participant, PromptLog, VisitResponse
-from gutbrain.diary.prompts import record_reminders, send_reminders, sweep_prompts
+from gutbrain.diary.reminders import send_reminders
 
 from .conftest import PASSWORD, Diary, csrf_of
 

@@ -10,7 +10,8 @@ from sqlalchemy import update
 
 from gutbrain.diary.core.db import Database
 from gutbrain.diary.core.security import hash_token
-from gutbrain.diary.core.tokenlookup import ParticipantReader, participant_by_digest
+from gutbrain.diary.core.tokenlookup import ParticipantReader
+from gutbrain.diary.crud.participants import participant_by_digest
 from gutbrain.diary.models import Participant
 
 

@@ -33,13 +33,9 @@ from gutbrain.diary.core.settings import Settings, resolve_secret_key
 from gutbrain.diary.core.studycache import StudyCache
 from gutbrain.diary.core.tokenlookup import ParticipantReader
 from gutbrain.diary.core.writer import Writer
+from gutbrain.diary.crud.prompts import record_reminders, sweep_prompts
 from gutbrain.diary.models import utcnow
-from gutbrain.diary.prompts import (
-    record_reminders,
-    send_reminder_smtp,
-    send_reminders,
-    sweep_prompts,
-)
+from gutbrain.diary.reminders import send_reminder_smtp, send_reminders
 from gutbrain.errors import DataError
 
 __all__ = ["ROUTERS", "create_app"]

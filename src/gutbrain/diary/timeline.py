@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from gutbrain.diary.core.tokenlookup import ParticipantSnapshot
+from gutbrain.diary.crud.participants import ParticipantSnapshot
 from gutbrain.diary.crud.studies import study_clock
 from gutbrain.diary.models import Participant, Study
 from gutbrain.diary.schedule import Window, phase_for_day

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gutbrain.diary.api.deps import (
+    CSRF_REFUSED,
     PRELOGIN_COOKIE,
     RESEARCHER_COOKIE,
     NowDep,
@@ -51,9 +52,7 @@ def login(
 ) -> Response:
     pre = request.cookies.get(PRELOGIN_COOKIE, "")
     if not pre or not check_csrf(state.secret_key, "pre:" + pre, csrf):
-        raise HTTPException(
-            status_code=403, detail="invalid or missing CSRF token; reload the page"
-        )
+        raise HTTPException(status_code=403, detail=CSRF_REFUSED)
     key = f"{client_address(request, state)}|{email.strip().lower()}"
     if state.login_limiter.blocked(key):
         raise HTTPException(
