@@ -115,19 +115,47 @@ def submit_entry(
         crisis text).
     """
     conn = session.connection()
+    prior = None
     if client_id:
         prior = conn.execute(
             _PRIOR, {"participant_id": participant_id, "day": window.day, "client_id": client_id}
         ).first()
-        if prior is not None:
-            return EntryAck(
-                day=window.day,
-                date=window.date,
-                revision=prior.revision,
-                submitted_at=prior.submitted_at,
-                values=prior.values,
-                risk=bool(risks),
-            )
+    if prior is None:
+        revision = _store_entry(
+            session,
+            participant_id=participant_id,
+            window=window,
+            values=values,
+            now=now,
+            risks=risks,
+            client_id=client_id,
+        )
+        submitted_at = now
+    else:
+        revision, submitted_at, values = prior
+    return EntryAck(
+        day=window.day,
+        date=window.date,
+        revision=revision,
+        submitted_at=submitted_at,
+        values=values,
+        risk=bool(risks),
+    )
+
+
+def _store_entry(
+    session: Session,
+    *,
+    participant_id: int,
+    window: Window,
+    values: dict[str, Any],
+    now: dt.datetime,
+    risks: list[tuple[str, float]],
+    client_id: str | None,
+) -> int:
+    """Upsert the entry, append its revision, log the prompt submitted and flag risky answers;
+    returns the new revision number."""
+    conn = session.connection()
     entry_upsert, prompt_upsert = _upserts(session)
     entry_id, revision = conn.execute(
         entry_upsert,
@@ -162,14 +190,7 @@ def submit_entry(
         },
     )
     add_flags(session, participant_id=participant_id, day=window.day, risks=risks)
-    return EntryAck(
-        day=window.day,
-        date=window.date,
-        revision=revision,
-        submitted_at=now,
-        values=values,
-        risk=bool(risks),
-    )
+    return int(revision)
 
 
 def submit_visit(

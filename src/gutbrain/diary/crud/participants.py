@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from gutbrain.diary.allocation import nof1_sequence, parallel_arm
 from gutbrain.diary.core.security import hash_token, new_token
+from gutbrain.diary.crud.researchers import check_email
 from gutbrain.diary.models import Participant, Study
 from gutbrain.errors import DataError
 
 CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 
 
 def enrol_participant(
@@ -71,8 +71,7 @@ def enrol_participant(
         raise DataError(f"participant code {code!r} is already enrolled in this study")
     if email:
         email = email.strip()
-        if not EMAIL.match(email):
-            raise DataError(f"e-mail {email!r} is not an address like name@example.org")
+        check_email(email)
     labels = [a.label for a in study.arms]
     seed = int(study.allocation_seed)
     sequence = None

@@ -21,13 +21,18 @@ from gutbrain.errors import DataError
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 
 
+def check_email(email: str) -> None:
+    """Raise :class:`DataError` unless ``email`` looks like an address (accounts, reminders)."""
+    if not EMAIL.match(email):
+        raise DataError(f"e-mail {email!r} is not an address like name@example.org")
+
+
 def create_researcher(
     session: Session, *, email: str, password: str, is_admin: bool = False
 ) -> Researcher:
     """Add an account; raises :class:`DataError` for a bad e-mail, short password or duplicate."""
     email = email.strip().lower()
-    if not EMAIL.match(email):
-        raise DataError(f"e-mail {email!r} is not an address like name@example.org")
+    check_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DataError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(Researcher.id).where(Researcher.email == email)) is not None:
