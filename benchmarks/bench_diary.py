@@ -29,8 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-
-from gutbrain.diary.loadgen import RawClient, seed_study, submission_request
+from diary_load import RawClient, seed_study, submission_request
 
 SECRET = "bench-secret"
 

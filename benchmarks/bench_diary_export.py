@@ -21,9 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from gutbrain.diary.core.db import Database, migrate
 from gutbrain.diary.crud.researchers import create_researcher
 from gutbrain.diary.crud.studies import create_study
-from gutbrain.diary.db import Database, migrate
 from gutbrain.diary.export import export_zip, study_bundle
 from gutbrain.diary.models import Entry, Participant, Study
 from gutbrain.diary.studytoml import study_from_toml

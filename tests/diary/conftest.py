@@ -19,10 +19,10 @@ pytest.importorskip(
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from gutbrain.diary.core.db import Database, migrate
+from gutbrain.diary.core.settings import Settings
 from gutbrain.diary.crud.researchers import create_researcher
-from gutbrain.diary.db import Database, migrate
 from gutbrain.diary.main import create_app
-from gutbrain.diary.settings import Settings
 
 BASE = "https://testserver"
 PASSWORD = "correct horse battery"

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from gutbrain.diary.core.security import hash_token
+from gutbrain.diary.crud.prompts import record_reminders, sweep_prompts
 from gutbrain.diary.models import Entry, EntryRevision, Participant, PromptLog, VisitResponse
-from gutbrain.diary.prompts import record_reminders, send_reminders, sweep_prompts
-from gutbrain.diary.security import hash_token
+from gutbrain.diary.reminders import send_reminders
 
 from .conftest import PASSWORD, Diary, csrf_of
 
@@ -476,7 +477,7 @@ def test_participant_cookie_flags_and_link_redirect(diary):
 
 
 def test_no_token_in_logs(diary, caplog):
-    from gutbrain.diary.logs import RedactFilter
+    from gutbrain.diary.core.logs import RedactFilter
 
     record = logging.LogRecord(
         "uvicorn.access",

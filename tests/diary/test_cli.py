@@ -6,7 +6,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from gutbrain.cli import app
-from gutbrain.diary.db import Database
+from gutbrain.diary.core.db import Database
 from gutbrain.diary.models import Researcher
 from gutbrain.errors import DataError
 

@@ -17,10 +17,10 @@ import signal
 import uuid
 
 import pytest
+from diary_load import RawClient, seed_study, submission_request
 from sqlalchemy import func, select
 
-from gutbrain.diary.db import Database
-from gutbrain.diary.loadgen import RawClient, seed_study, submission_request
+from gutbrain.diary.core.db import Database
 from gutbrain.diary.models import Entry, EntryRevision
 
 from .server_proc import free_port, start_server

@@ -31,10 +31,10 @@ from typer.testing import CliRunner
 
 from gutbrain.analysis.nof1 import nof1_series
 from gutbrain.cli import app as cli_app
+from gutbrain.diary.core.db import Database, migrate
+from gutbrain.diary.core.settings import Settings
 from gutbrain.diary.crud.researchers import create_researcher
-from gutbrain.diary.db import Database, migrate
 from gutbrain.diary.main import create_app
-from gutbrain.diary.settings import Settings
 from gutbrain.io import read_bundle
 
 from .conftest import PASSWORD, FakeClock

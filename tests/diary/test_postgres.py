@@ -79,11 +79,11 @@ def test_full_flow_on_postgres(pg_url, clock):
     from fastapi.testclient import TestClient
     from sqlalchemy import func, select, text
 
+    from gutbrain.diary.core.db import Database, migrate
+    from gutbrain.diary.core.settings import Settings
     from gutbrain.diary.crud.researchers import create_researcher
-    from gutbrain.diary.db import Database, migrate
     from gutbrain.diary.main import create_app
     from gutbrain.diary.models import Entry, EntryRevision
-    from gutbrain.diary.settings import Settings
 
     from .conftest import BASE, PASSWORD, Diary
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from diary_load import seed_study
 from sqlalchemy import update
 
-from gutbrain.diary.db import Database
-from gutbrain.diary.loadgen import seed_study
+from gutbrain.diary.core.db import Database
+from gutbrain.diary.core.security import hash_token
+from gutbrain.diary.core.tokenlookup import ParticipantReader
+from gutbrain.diary.crud.participants import participant_by_digest
 from gutbrain.diary.models import Participant
-from gutbrain.diary.security import hash_token
-from gutbrain.diary.tokenlookup import ParticipantReader, participant_by_digest
 
 
 def test_raw_sqlite_rows_match_the_orm_types(tmp_path):

@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 
 from gutbrain.diary.allocation import nof1_sequence, parallel_arm
+from gutbrain.diary.core.ratelimit import RateLimiter
 from gutbrain.diary.items import DEFAULT_ITEMS, ItemSpec, is_risky, validate_answers
 from gutbrain.diary.questionnaires import INSTRUMENTS, get_instrument, risky_items, score
-from gutbrain.diary.ratelimit import RateLimiter
 from gutbrain.diary.schedule import StudyClock, phase_for_day
 from gutbrain.diary.studytoml import study_from_toml
 from gutbrain.errors import DataError

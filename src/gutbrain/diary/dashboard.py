@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gutbrain.diary.crud.entries import entry_rows, risk_flags_of
+from gutbrain.diary.crud.participants import list_participants
 from gutbrain.diary.crud.studies import study_clock
-from gutbrain.diary.models import Entry, Participant, RiskFlag, Study
+from gutbrain.diary.models import Study
 from gutbrain.diary.plots import Series, line_chart
 from gutbrain.diary.schedule import phase_for_day
 from gutbrain.diary.timeline import first_day, last_day
@@ -57,14 +59,11 @@ class Dashboard:
 
 
 def build_dashboard(session: Session, *, study: Study, now: dt.datetime) -> Dashboard:
-    participants = session.scalars(
-        select(Participant).where(Participant.study_id == study.id).order_by(Participant.id)
-    ).all()
+    participants = list_participants(session, study=study)
     ids = [p.id for p in participants]
-    entries: dict[int, dict[int, Entry]] = defaultdict(dict)
-    if ids:
-        for e in session.scalars(select(Entry).where(Entry.participant_id.in_(ids))):
-            entries[e.participant_id][e.day] = e
+    entries: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for e in entry_rows(session, participant_ids=ids):
+        entries[e.participant_id][e.day] = e.values
     clock = study_clock(study)
     end = last_day(study)
     rows: list[ParticipantRow] = []
@@ -117,16 +116,16 @@ def build_dashboard(session: Session, *, study: Study, now: dt.datetime) -> Dash
                 flagged=p.flagged,
             )
         )
-        for day, e in mine.items():
+        for day, values in mine.items():
             group = (
                 phase_for_day(p.sequence, study.block_days, day) or "run-in"
                 if study.design == "nof1"
                 else (p.arm or "")
             )
-            if e.values.get("negative_affect") is not None:
-                na[group][day].append(float(e.values["negative_affect"]))
-            if e.values.get("positive_affect") is not None:
-                pa[group][day].append(float(e.values["positive_affect"]))
+            if values.get("negative_affect") is not None:
+                na[group][day].append(float(values["negative_affect"]))
+            if values.get("positive_affect") is not None:
+                pa[group][day].append(float(values["positive_affect"]))
     grid_hi = min(max_today, end) if end is not None else max_today
     grid_lo = min((first_day(p) for p in participants), default=0)
     grid_days = list(range(max(grid_lo, grid_hi - GRID_DAYS + 1), grid_hi + 1))
@@ -148,13 +147,11 @@ def build_dashboard(session: Session, *, study: Study, now: dt.datetime) -> Dash
                 row.cells.append("open")
             else:
                 row.cells.append("future")
-    flags = []
-    if ids:
-        codes = {p.id: p.code for p in participants}
-        for f in session.scalars(
-            select(RiskFlag).where(RiskFlag.participant_id.in_(ids)).order_by(RiskFlag.id.desc())
-        ):
-            flags.append((codes[f.participant_id], f.day, f.source, f.value, f.created_at))
+    codes = {p.id: p.code for p in participants}
+    flags = [
+        (codes[f.participant_id], f.day, f.source, f.value, f.created_at)
+        for f in reversed(risk_flags_of(session, participant_ids=ids))
+    ]
 
     def chart(data: dict[str, dict[int, list[float]]], what: str) -> Markup:
         series = [

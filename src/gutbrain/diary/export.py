@@ -22,23 +22,24 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from gutbrain.diary.items import ITEM_DTYPES
-from gutbrain.diary.models import (
-    Entry,
-    EntryRevision,
-    Participant,
-    PromptLog,
-    RiskFlag,
-    Study,
-    VisitResponse,
+from gutbrain.diary.crud.entries import (
+    EntryRow,
+    entry_rows,
+    revision_rows,
+    risk_flags_of,
+    visit_responses_of,
 )
+from gutbrain.diary.crud.participants import list_participants
+from gutbrain.diary.crud.prompts import prompts_of
+from gutbrain.diary.items import ITEM_DTYPES
+from gutbrain.diary.models import Participant, Study, VisitResponse
 from gutbrain.diary.questionnaires import get_instrument, score
 from gutbrain.diary.schedule import phase_for_day
 from gutbrain.errors import DataError
@@ -123,7 +124,9 @@ def _participants(study: Study, participants: list[Participant]) -> pd.DataFrame
     )
 
 
-def _diary(study: Study, by_id: dict[int, Participant], entries: list[Row[Any]]) -> pd.DataFrame:
+def _diary(
+    study: Study, by_id: dict[int, Participant], entries: Sequence[EntryRow]
+) -> pd.DataFrame:
     """The diary table from ``(participant_id, day, date, values, submitted_at)`` rows."""
     people = [by_id[e.participant_id] for e in entries]
     cols: dict[str, pd.Series] = {
@@ -180,14 +183,6 @@ def _visits(responses: list[VisitResponse], codes: dict[int, str]) -> pd.DataFra
     return out
 
 
-def _participants_of(session: Session, study: Study) -> list[Participant]:
-    return list(
-        session.scalars(
-            select(Participant).where(Participant.study_id == study.id).order_by(Participant.id)
-        )
-    )
-
-
 def study_bundle(session: Session, *, study: Study) -> StudyBundle:
     """Read one study from the database into a (not yet validated) study bundle.
 
@@ -205,38 +200,14 @@ def study_bundle(session: Session, *, study: Study) -> StudyBundle:
         were deleted are absent from every table; withdrawn participants keep their data up to
         ``withdrawn_day``.
     """
-    participants = _participants_of(session, study)
+    participants = list_participants(session, study=study)
     by_id = {p.id: p for p in participants}
     codes = {p.id: p.code for p in participants}
     ids = list(by_id)
-    # Plain rows, not ORM objects: a year of a large study is 10^5 entries.
-    entries = (
-        list(
-            session.execute(
-                select(
-                    Entry.participant_id, Entry.day, Entry.date, Entry.values, Entry.submitted_at
-                )
-                .where(Entry.participant_id.in_(ids))
-                .order_by(Entry.participant_id, Entry.day)
-            )
-        )
-        if ids
-        else []
-    )
+    entries = entry_rows(session, participant_ids=ids)
     visits = None
     if study.visits:
-        responses = (
-            list(
-                session.scalars(
-                    select(VisitResponse)
-                    .where(VisitResponse.participant_id.in_(ids))
-                    .order_by(VisitResponse.participant_id, VisitResponse.day, VisitResponse.id)
-                )
-            )
-            if ids
-            else []
-        )
-        visits = _visits(responses, codes)
+        visits = _visits(visit_responses_of(session, participant_ids=ids), codes)
     return StudyBundle(
         study=study_meta(study),
         participants=_participants(study, participants),
@@ -252,19 +223,10 @@ def _iso(ts: Any) -> str | None:
 def app_records(session: Session, *, study: Study) -> dict[str, pd.DataFrame]:
     """The app's own records, outside the bundle contract: ``prompt_log``, ``entry_history``
     (every revision of every entry) and ``risk_flags``, by participant code."""
-    participants = _participants_of(session, study)
-    codes = {p.id: p.code for p in participants}
+    codes = {p.id: p.code for p in list_participants(session, study=study)}
     ids = list(codes)
     item_keys = [i.key for i in study.items]
-    prompts = (
-        session.scalars(
-            select(PromptLog)
-            .where(PromptLog.participant_id.in_(ids))
-            .order_by(PromptLog.participant_id, PromptLog.day)
-        ).all()
-        if ids
-        else []
-    )
+    prompts = prompts_of(session, participant_ids=ids)
     prompt_cols = [
         "scheduled_at",
         "expires_at",
@@ -284,22 +246,7 @@ def app_records(session: Session, *, study: Study) -> dict[str, pd.DataFrame]:
         ],
         columns=["participant", "day", *prompt_cols],
     )
-    history = (
-        session.execute(
-            select(
-                Entry.participant_id,
-                Entry.day,
-                EntryRevision.revision,
-                EntryRevision.submitted_at,
-                EntryRevision.values,
-            )
-            .join(Entry, Entry.id == EntryRevision.entry_id)
-            .where(Entry.participant_id.in_(ids))
-            .order_by(Entry.participant_id, Entry.day, EntryRevision.revision)
-        ).all()
-        if ids
-        else []
-    )
+    history = revision_rows(session, participant_ids=ids)
     history_df = pd.DataFrame(
         [
             {
@@ -313,13 +260,7 @@ def app_records(session: Session, *, study: Study) -> dict[str, pd.DataFrame]:
         ],
         columns=["participant", "day", "revision", "submitted_at", *item_keys],
     )
-    flags = (
-        session.scalars(
-            select(RiskFlag).where(RiskFlag.participant_id.in_(ids)).order_by(RiskFlag.id)
-        ).all()
-        if ids
-        else []
-    )
+    flags = risk_flags_of(session, participant_ids=ids)
     flags_df = pd.DataFrame(
         [
             {

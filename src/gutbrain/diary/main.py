@@ -25,21 +25,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gutbrain.diary.api.deps import AppState, LoginRequired
+from gutbrain.diary.api.render import error_response, wants_json
 from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
-from gutbrain.diary.db import Database, migrate
+from gutbrain.diary.core.db import Database, migrate
+from gutbrain.diary.core.ratelimit import RateLimiter
+from gutbrain.diary.core.settings import Settings, resolve_secret_key
+from gutbrain.diary.core.studycache import StudyCache
+from gutbrain.diary.core.tokenlookup import ParticipantReader
+from gutbrain.diary.core.writer import Writer
+from gutbrain.diary.crud.prompts import record_reminders, sweep_prompts
 from gutbrain.diary.models import utcnow
-from gutbrain.diary.prompts import (
-    record_reminders,
-    send_reminder_smtp,
-    send_reminders,
-    sweep_prompts,
-)
-from gutbrain.diary.ratelimit import RateLimiter
-from gutbrain.diary.settings import Settings, resolve_secret_key
-from gutbrain.diary.studycache import StudyCache
-from gutbrain.diary.tokenlookup import ParticipantReader
-from gutbrain.diary.web import error_response, wants_json
-from gutbrain.diary.writer import Writer
+from gutbrain.diary.reminders import send_reminder_smtp, send_reminders
 from gutbrain.errors import DataError
 
 __all__ = ["ROUTERS", "create_app"]

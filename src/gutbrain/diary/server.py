@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gutbrain.diary.settings import Settings
+from gutbrain.diary.core.settings import Settings
 
 __all__ = ["create_admin", "serve"]
 
@@ -26,7 +26,7 @@ def serve(*, database_url: str | None = None, host: str = "127.0.0.1", port: int
     """
     import uvicorn
 
-    from gutbrain.diary.logs import LOG_CONFIG
+    from gutbrain.diary.core.logs import LOG_CONFIG
     from gutbrain.diary.main import create_app
 
     app = create_app(_settings(database_url), tune_gc=True)
@@ -47,8 +47,8 @@ def create_admin(*, email: str, password: str, database_url: str | None = None) 
     gutbrain.errors.DataError
         For a malformed address, a password shorter than 10 characters, or an existing account.
     """
+    from gutbrain.diary.core.db import Database, migrate
     from gutbrain.diary.crud.researchers import create_researcher
-    from gutbrain.diary.db import Database, migrate
 
     db = Database(_settings(database_url).database_url)
     try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from gutbrain.diary.crud.participants import ParticipantSnapshot
 from gutbrain.diary.crud.studies import study_clock
 from gutbrain.diary.models import Participant, Study
 from gutbrain.diary.schedule import Window, phase_for_day
-from gutbrain.diary.tokenlookup import ParticipantSnapshot
 
 __all__ = ["ParticipantState", "last_day", "participant_state"]
 

@@ -16,15 +16,16 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from gutbrain.diary.core.db import Database
+from gutbrain.diary.core.ratelimit import RateLimiter
+from gutbrain.diary.core.security import check_csrf, hash_token
+from gutbrain.diary.core.settings import Settings
+from gutbrain.diary.core.studycache import StudyCache
+from gutbrain.diary.core.tokenlookup import ParticipantReader
+from gutbrain.diary.core.writer import Writer
+from gutbrain.diary.crud.participants import ParticipantSnapshot
 from gutbrain.diary.crud.researchers import session_researcher
-from gutbrain.diary.db import Database
 from gutbrain.diary.models import Researcher, Study
-from gutbrain.diary.ratelimit import RateLimiter
-from gutbrain.diary.security import check_csrf, hash_token
-from gutbrain.diary.settings import Settings
-from gutbrain.diary.studycache import StudyCache
-from gutbrain.diary.tokenlookup import ParticipantReader, ParticipantSnapshot
-from gutbrain.diary.writer import Writer
 
 RESEARCHER_COOKIE = "gb_session"
 PARTICIPANT_COOKIE = "gb_p"
@@ -127,37 +128,76 @@ async def get_admin(researcher: ResearcherDep) -> Researcher:
 AdminDep = Annotated[Researcher, Depends(get_admin)]
 
 
+CSRF_REFUSED = "invalid or missing CSRF token; reload the page"
+
+
+def require_csrf(request: Request, form: FormData, secret_key: str, subject: str) -> None:
+    """403 unless the form field ``csrf`` (or the ``X-CSRF-Token`` header) matches ``subject``."""
+    token = form.get("csrf") or request.headers.get("x-csrf-token")
+    if not check_csrf(secret_key, subject, str(token) if token else None):
+        raise HTTPException(status_code=403, detail=CSRF_REFUSED)
+
+
 async def researcher_csrf(request: Request, state: StateDep, auth: ResearcherAuthDep) -> None:
     """Reject a state-changing researcher request without the session's CSRF token."""
-    form = await request.form()
-    token = form.get("csrf") or request.headers.get("x-csrf-token")
-    if not check_csrf(state.secret_key, auth.session_hash, str(token) if token else None):
-        raise HTTPException(
-            status_code=403, detail="invalid or missing CSRF token; reload the page"
-        )
+    require_csrf(request, await request.form(), state.secret_key, auth.session_hash)
 
 
 ResearcherCsrf = Depends(researcher_csrf)
 
 
+#: A parsed form with no fields, the ``form`` of a participant's GET request.
+_NO_FORM = FormData()
+
+
 @dataclass(frozen=True)
 class ParticipantAuth:
+    """An authenticated participant request: who, in which study, and the request's context.
+
+    Attributes
+    ----------
+    participant
+        The participant of the personal link.
+    study
+        Their study (from the study cache).
+    token_hash
+        The link token's digest, the subject of the participant's CSRF tokens.
+    state
+        The app state.
+    now
+        The request's time (the app clock).
+    form
+        The parsed, CSRF-checked form of a state-changing request; empty for GET.
+    """
+
     participant: ParticipantSnapshot
     study: Study
     token_hash: str
+    state: AppState
+    now: dt.datetime
+    form: FormData
 
 
-async def get_participant_auth(request: Request, state: StateDep) -> ParticipantAuth:
-    """The participant of the personal-link cookie; 401 without one, 429 when guessing.
+async def get_participant(request: Request) -> ParticipantAuth:
+    """The participant of the personal link: the one way a participant is authenticated.
+
+    The token is the path's ``{token}`` on the link itself (``GET /p/{token}``) and the cookie
+    on every other page. Checks, in order: 429 while the client address is guessing links;
+    401 without a cookie; 404 for an unknown link, 401 for an unknown cookie (each counted
+    against the address); then, for any method but GET, 403 without the form's CSRF token.
 
     On SQLite the look-up (one indexed read of a WAL database, which never waits for writers;
-    see :mod:`gutbrain.diary.tokenlookup`) runs on the event loop; on a networked database it
-    goes to the thread pool.
+    see :mod:`gutbrain.diary.core.tokenlookup`) runs on the event loop; on a networked database
+    it goes to the thread pool. This is one dependency rather than several (state, clock, form,
+    CSRF) because on the daily submission, the hot path, FastAPI's bookkeeping per declared
+    dependency cost more than the checks.
     """
+    state: AppState = request.app.state.diary
     address = client_address(request, state)
     if state.token_limiter.blocked(address):
         raise HTTPException(status_code=429, detail="too many invalid links; wait a minute")
-    token = request.cookies.get(PARTICIPANT_COOKIE)
+    link = request.path_params.get("token")
+    token = link or request.cookies.get(PARTICIPANT_COOKIE)
     if not token:
         raise HTTPException(status_code=401, detail="open your personal study link to continue")
     digest = hash_token(token)
@@ -167,54 +207,19 @@ async def get_participant_auth(request: Request, state: StateDep) -> Participant
     )
     if participant is None:
         state.token_limiter.hit(address)
+        if link:
+            raise HTTPException(
+                status_code=404, detail="this link is not valid; ask the study team"
+            )
         raise HTTPException(
             status_code=401, detail="this link is not valid (any more); ask the study team"
         )
+    form = _NO_FORM
+    if request.method != "GET":
+        form = await request.form()
+        require_csrf(request, form, state.secret_key, digest)
     study = state.studies.get(participant.study_id)  # cached after the first request
-    return ParticipantAuth(participant, study, digest)
+    return ParticipantAuth(participant, study, digest, state, state.clock(), form)
 
 
-ParticipantAuthDep = Annotated[ParticipantAuth, Depends(get_participant_auth)]
-
-
-def _check_participant_csrf(
-    request: Request, state: AppState, auth: ParticipantAuth, form: FormData
-) -> None:
-    token = form.get("csrf") or request.headers.get("x-csrf-token")
-    if not check_csrf(state.secret_key, auth.token_hash, str(token) if token else None):
-        raise HTTPException(
-            status_code=403, detail="invalid or missing CSRF token; reload the page"
-        )
-
-
-async def participant_csrf(request: Request, state: StateDep, auth: ParticipantAuthDep) -> None:
-    _check_participant_csrf(request, state, auth, await request.form())
-
-
-ParticipantCsrf = Depends(participant_csrf)
-
-
-@dataclass(frozen=True)
-class ParticipantPost:
-    """A participant's state-changing request: authenticated, CSRF-checked, form parsed."""
-
-    auth: ParticipantAuth
-    state: AppState
-    now: dt.datetime
-    form: FormData
-
-
-async def get_participant_post(request: Request) -> ParticipantPost:
-    """The checks of ``ParticipantAuthDep`` + ``ParticipantCsrf`` + ``NowDep`` in one dependency.
-
-    Same checks, same order (429/401 for the link, then 403 for CSRF). The daily submission is
-    the hot path, and FastAPI's bookkeeping per declared dependency cost more than the checks.
-    """
-    state = await get_state(request)
-    auth = await get_participant_auth(request, state)
-    form = await request.form()
-    _check_participant_csrf(request, state, auth, form)
-    return ParticipantPost(auth, state, state.clock(), form)
-
-
-ParticipantPostDep = Annotated[ParticipantPost, Depends(get_participant_post)]
+ParticipantDep = Annotated[ParticipantAuth, Depends(get_participant)]

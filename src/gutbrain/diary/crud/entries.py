@@ -1,15 +1,18 @@
 """Daily entries (one per participant-day, with revisions), visit responses and risk flags.
 
-These functions run inside the group-commit writer (:mod:`gutbrain.diary.writer`); they return
-plain dictionaries so nothing lazy is touched after the transaction ends.
+The submitting functions run inside the group-commit writer (:mod:`gutbrain.diary.core.writer`);
+they return plain values or detached schemas, so nothing lazy is touched after the transaction
+ends. The readers of many participants return plain rows, not ORM objects: a year of a large
+study is 10^5 entries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeAlias
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Row, Table, bindparam, func, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Session
 
@@ -22,31 +25,8 @@ from gutbrain.diary.models import (
     VisitResponse,
 )
 from gutbrain.diary.schedule import Window
+from gutbrain.diary.schemas import EntryAck
 from gutbrain.errors import DataError
-
-
-def _ensure_prompt(session: Session, *, participant_id: int, window: Window) -> PromptLog:
-    row = session.scalar(
-        select(PromptLog).where(
-            PromptLog.participant_id == participant_id, PromptLog.day == window.day
-        )
-    )
-    if row is None:
-        row = PromptLog(
-            participant_id=participant_id,
-            day=window.day,
-            scheduled_at=window.opens,
-            expires_at=window.expires,
-        )
-        session.add(row)
-    return row
-
-
-def mark_opened(session: Session, *, participant_id: int, window: Window, now: dt.datetime) -> None:
-    """Log the first time the participant opened the prompt of ``window``."""
-    row = _ensure_prompt(session, participant_id=participant_id, window=window)
-    if row.opened_at is None:
-        row.opened_at = now
 
 
 def add_flags(
@@ -120,7 +100,7 @@ def submit_entry(
     now: dt.datetime,
     risks: list[tuple[str, float]],
     client_id: str | None = None,
-) -> dict[str, Any]:
+) -> EntryAck:
     """Store the answers of one participant-day: a new entry, or a new revision of it.
 
     The entry is an upsert on the unique (participant, day) key, so concurrent or repeated
@@ -130,23 +110,52 @@ def submit_entry(
 
     Returns
     -------
-    dict
-        ``day``, ``date``, ``revision``, ``submitted_at``, ``values``, ``replayed``.
+    EntryAck
+        The stored revision, with ``risk`` set when ``risks`` is not empty (the caller adds the
+        crisis text).
     """
     conn = session.connection()
+    prior = None
     if client_id:
         prior = conn.execute(
             _PRIOR, {"participant_id": participant_id, "day": window.day, "client_id": client_id}
         ).first()
-        if prior is not None:
-            return {
-                "day": window.day,
-                "date": window.date,
-                "revision": prior.revision,
-                "submitted_at": prior.submitted_at,
-                "values": prior.values,
-                "replayed": True,
-            }
+    if prior is None:
+        revision = _store_entry(
+            session,
+            participant_id=participant_id,
+            window=window,
+            values=values,
+            now=now,
+            risks=risks,
+            client_id=client_id,
+        )
+        submitted_at = now
+    else:
+        revision, submitted_at, values = prior
+    return EntryAck(
+        day=window.day,
+        date=window.date,
+        revision=revision,
+        submitted_at=submitted_at,
+        values=values,
+        risk=bool(risks),
+    )
+
+
+def _store_entry(
+    session: Session,
+    *,
+    participant_id: int,
+    window: Window,
+    values: dict[str, Any],
+    now: dt.datetime,
+    risks: list[tuple[str, float]],
+    client_id: str | None,
+) -> int:
+    """Upsert the entry, append its revision, log the prompt submitted and flag risky answers;
+    returns the new revision number."""
+    conn = session.connection()
     entry_upsert, prompt_upsert = _upserts(session)
     entry_id, revision = conn.execute(
         entry_upsert,
@@ -181,14 +190,7 @@ def submit_entry(
         },
     )
     add_flags(session, participant_id=participant_id, day=window.day, risks=risks)
-    return {
-        "day": window.day,
-        "date": window.date,
-        "revision": revision,
-        "submitted_at": now,
-        "values": values,
-        "replayed": False,
-    }
+    return int(revision)
 
 
 def submit_visit(
@@ -226,6 +228,7 @@ def submit_visit(
 
 
 def entries_of(session: Session, *, participant_id: int) -> list[Entry]:
+    """One participant's entries, by day."""
     return list(
         session.scalars(
             select(Entry).where(Entry.participant_id == participant_id).order_by(Entry.day)
@@ -234,15 +237,79 @@ def entries_of(session: Session, *, participant_id: int) -> list[Entry]:
 
 
 def entry_for_day(session: Session, *, participant_id: int, day: int) -> Entry | None:
+    """One participant's entry of ``day``, if any."""
     return session.scalar(
         select(Entry).where(Entry.participant_id == participant_id, Entry.day == day)
     )
 
 
 def visits_done(session: Session, *, participant_id: int) -> set[tuple[str, str]]:
+    """The (visit, instrument) pairs the participant has completed."""
     rows = session.execute(
         select(VisitResponse.visit, VisitResponse.instrument).where(
             VisitResponse.participant_id == participant_id
         )
     )
     return {(v, i) for v, i in rows}
+
+
+#: ``(participant_id, day, date, values, submitted_at)`` of one entry.
+EntryRow: TypeAlias = "Row[int, int, dt.date, dict[str, Any], dt.datetime]"
+#: ``(participant_id, day, revision, submitted_at, values)`` of one entry revision.
+RevisionRow: TypeAlias = "Row[int, int, int, dt.datetime, dict[str, Any]]"
+
+
+def entry_rows(session: Session, *, participant_ids: Sequence[int]) -> Sequence[EntryRow]:
+    """Every entry of these participants, by participant and day."""
+    if not participant_ids:
+        return []
+    return session.execute(
+        select(Entry.participant_id, Entry.day, Entry.date, Entry.values, Entry.submitted_at)
+        .where(Entry.participant_id.in_(participant_ids))
+        .order_by(Entry.participant_id, Entry.day)
+    ).all()
+
+
+def revision_rows(session: Session, *, participant_ids: Sequence[int]) -> Sequence[RevisionRow]:
+    """Every revision of these participants' entries (the edit history), by participant, day
+    and revision."""
+    if not participant_ids:
+        return []
+    return session.execute(
+        select(
+            Entry.participant_id,
+            Entry.day,
+            EntryRevision.revision,
+            EntryRevision.submitted_at,
+            EntryRevision.values,
+        )
+        .join(Entry, Entry.id == EntryRevision.entry_id)
+        .where(Entry.participant_id.in_(participant_ids))
+        .order_by(Entry.participant_id, Entry.day, EntryRevision.revision)
+    ).all()
+
+
+def visit_responses_of(session: Session, *, participant_ids: Sequence[int]) -> list[VisitResponse]:
+    """These participants' visit questionnaires, by participant, day and submission."""
+    if not participant_ids:
+        return []
+    return list(
+        session.scalars(
+            select(VisitResponse)
+            .where(VisitResponse.participant_id.in_(participant_ids))
+            .order_by(VisitResponse.participant_id, VisitResponse.day, VisitResponse.id)
+        )
+    )
+
+
+def risk_flags_of(session: Session, *, participant_ids: Sequence[int]) -> list[RiskFlag]:
+    """These participants' risk flags, oldest first."""
+    if not participant_ids:
+        return []
+    return list(
+        session.scalars(
+            select(RiskFlag)
+            .where(RiskFlag.participant_id.in_(participant_ids))
+            .order_by(RiskFlag.id)
+        )
+    )

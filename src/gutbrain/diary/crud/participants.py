@@ -1,20 +1,29 @@
-"""Participants: enrolment (personal link), look-up by link, consent, withdrawal, deletion."""
+"""Participants: enrolment (personal link), look-up by link, consent, withdrawal, deletion.
+
+Every participant request looks its participant up by the SHA-256 digest of the link token
+(:class:`gutbrain.diary.core.tokenlookup.ParticipantReader` decides how). The result is a
+:class:`ParticipantSnapshot`, an immutable copy of the columns the participant pages need;
+changes go through the group-commit writer, never through the snapshot.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from gutbrain.diary.allocation import nof1_sequence, parallel_arm
+from gutbrain.diary.core.security import hash_token, new_token
+from gutbrain.diary.crud.researchers import check_email
 from gutbrain.diary.models import Participant, Study
-from gutbrain.diary.security import hash_token, new_token
 from gutbrain.errors import DataError
 
 CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 
 
 def enrol_participant(
@@ -62,8 +71,7 @@ def enrol_participant(
         raise DataError(f"participant code {code!r} is already enrolled in this study")
     if email:
         email = email.strip()
-        if not EMAIL.match(email):
-            raise DataError(f"e-mail {email!r} is not an address like name@example.org")
+        check_email(email)
     labels = [a.label for a in study.arms]
     seed = int(study.allocation_seed)
     sequence = None
@@ -95,12 +103,6 @@ def enrol_participant(
     return participant, token
 
 
-def participant_by_token(session: Session, *, token: str) -> Participant | None:
-    if not token or len(token) > 200:
-        return None
-    return session.scalar(select(Participant).where(Participant.token_hash == hash_token(token)))
-
-
 def get_participant(session: Session, *, study: Study, participant_id: int) -> Participant | None:
     return session.scalar(
         select(Participant).where(
@@ -110,11 +112,17 @@ def get_participant(session: Session, *, study: Study, participant_id: int) -> P
 
 
 def list_participants(session: Session, *, study: Study) -> list[Participant]:
+    """The study's participants in enrolment order."""
     return list(
         session.scalars(
             select(Participant).where(Participant.study_id == study.id).order_by(Participant.id)
         )
     )
+
+
+def consented_participants(session: Session) -> list[Participant]:
+    """Every participant of every study who has given consent."""
+    return list(session.scalars(select(Participant).where(Participant.consented_at.is_not(None))))
 
 
 def record_consent(session: Session, *, participant_id: int, now: dt.datetime) -> None:
@@ -132,3 +140,68 @@ def withdraw(session: Session, *, participant: Participant, day: int) -> None:
 def delete_participant(session: Session, *, participant: Participant) -> None:
     """Erase a participant and everything recorded about them (cascades to every table)."""
     session.execute(delete(Participant).where(Participant.id == participant.id))
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantSnapshot:
+    """One participant row as read for one request (no token digest, no e-mail)."""
+
+    id: int
+    study_id: int
+    code: str
+    arm: str | None
+    sequence: str | None
+    enrolled: dt.date
+    #: Calendar date of this participant's day 0.
+    day0_date: dt.date
+    consented_at: dt.datetime | None
+    withdrawn_day: int | None
+    flagged: bool
+
+
+_FIELDS = tuple(ParticipantSnapshot.__dataclass_fields__)
+_PARTICIPANT: Table = Participant.__table__  # type: ignore[assignment]
+_BY_DIGEST = select(*(_PARTICIPANT.c[f] for f in _FIELDS)).where(
+    _PARTICIPANT.c.token_hash == bindparam("digest")
+)
+_SQLITE_BY_DIGEST = f"SELECT {', '.join(_FIELDS)} FROM participant WHERE token_hash = ?"
+
+
+def participant_by_digest(session: Session, *, token_hash: str) -> ParticipantSnapshot | None:
+    """The participant with this token digest (any database; SQLAlchemy converts the types)."""
+    row = session.connection().execute(_BY_DIGEST, {"digest": token_hash}).first()
+    return None if row is None else ParticipantSnapshot(*row)
+
+
+def _utc(text: str | None) -> dt.datetime | None:
+    # SQLite keeps UTCDateTime columns as naive UTC text (see models.UTCDateTime).
+    return None if text is None else dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def _from_sqlite(row: tuple[Any, ...]) -> ParticipantSnapshot:
+    """Convert a raw SQLite row the way the ORM types would (tested against them)."""
+    pid, study_id, code, arm, sequence, enrolled, day0, consented, withdrawn, flagged = row
+    return ParticipantSnapshot(
+        id=pid,
+        study_id=study_id,
+        code=code,
+        arm=arm,
+        sequence=sequence,
+        enrolled=dt.date.fromisoformat(enrolled),
+        day0_date=dt.date.fromisoformat(day0),
+        consented_at=_utc(consented),
+        withdrawn_day=withdrawn,
+        flagged=bool(flagged),
+    )
+
+
+def participant_by_digest_sqlite(
+    conn: sqlite3.Connection, *, token_hash: str
+) -> ParticipantSnapshot | None:
+    """:func:`participant_by_digest` as one prepared statement on a raw SQLite connection.
+
+    Without SQLAlchemy's session and result machinery, a look-up costs a fraction of the ORM
+    path; in autocommit mode the statement is its own read transaction.
+    """
+    row = conn.execute(_SQLITE_BY_DIGEST, (token_hash,)).fetchone()
+    return None if row is None else _from_sqlite(row)

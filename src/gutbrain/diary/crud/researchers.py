@@ -8,17 +8,23 @@ import re
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from gutbrain.diary.models import Researcher, ResearcherSession
-from gutbrain.diary.security import (
+from gutbrain.diary.core.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
     hash_token,
     new_token,
     verify_password,
 )
+from gutbrain.diary.models import Researcher, ResearcherSession
 from gutbrain.errors import DataError
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
+
+
+def check_email(email: str) -> None:
+    """Raise :class:`DataError` unless ``email`` looks like an address (accounts, reminders)."""
+    if not EMAIL.match(email):
+        raise DataError(f"e-mail {email!r} is not an address like name@example.org")
 
 
 def create_researcher(
@@ -26,8 +32,7 @@ def create_researcher(
 ) -> Researcher:
     """Add an account; raises :class:`DataError` for a bad e-mail, short password or duplicate."""
     email = email.strip().lower()
-    if not EMAIL.match(email):
-        raise DataError(f"e-mail {email!r} is not an address like name@example.org")
+    check_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DataError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(Researcher.id).where(Researcher.email == email)) is not None:

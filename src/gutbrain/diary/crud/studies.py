@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from gutbrain.diary.items import ItemSpec
 from gutbrain.diary.models import Researcher, Study, StudyArm, StudyItem, StudyVisit
@@ -71,6 +71,17 @@ def list_studies(session: Session, *, owner: Researcher) -> list[Study]:
 def get_study(session: Session, *, owner: Researcher, study_id: int) -> Study | None:
     """The study if ``owner`` owns it; None otherwise (callers answer 404 either way)."""
     return session.scalar(select(Study).where(Study.id == study_id, Study.owner_id == owner.id))
+
+
+def load_study(session: Session, *, study_id: int) -> Study:
+    """The study with its arms, items and visits loaded, detached from ``session``."""
+    study = session.scalars(
+        select(Study)
+        .where(Study.id == study_id)
+        .options(selectinload(Study.arms), selectinload(Study.items), selectinload(Study.visits))
+    ).one()
+    session.expunge_all()
+    return study
 
 
 def item_specs(study: Study) -> list[ItemSpec]:

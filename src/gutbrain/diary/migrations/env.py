@@ -1,4 +1,4 @@
-"""Alembic environment: migrations run on a connection handed over by ``gutbrain.diary.db``."""
+"""Alembic environment: migrations run on a connection handed over by ``gutbrain.diary.core.db``."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from gutbrain.diary.api.deps import AdminDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
+from gutbrain.diary.api.render import render
 from gutbrain.diary.crud.researchers import create_researcher, list_researchers
-from gutbrain.diary.web import render
 from gutbrain.errors import DataError
 
 router = APIRouter(prefix="/admin", tags=["admin"])

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gutbrain.diary.api.deps import (
+    CSRF_REFUSED,
     PRELOGIN_COOKIE,
     RESEARCHER_COOKIE,
     NowDep,
@@ -17,9 +18,9 @@ from gutbrain.diary.api.deps import (
     StateDep,
     client_address,
 )
+from gutbrain.diary.api.render import render
+from gutbrain.diary.core.security import check_csrf, new_token
 from gutbrain.diary.crud.researchers import authenticate, close_session, open_session
-from gutbrain.diary.security import check_csrf, new_token
-from gutbrain.diary.web import render
 
 router = APIRouter(tags=["auth"])
 
@@ -51,9 +52,7 @@ def login(
 ) -> Response:
     pre = request.cookies.get(PRELOGIN_COOKIE, "")
     if not pre or not check_csrf(state.secret_key, "pre:" + pre, csrf):
-        raise HTTPException(
-            status_code=403, detail="invalid or missing CSRF token; reload the page"
-        )
+        raise HTTPException(status_code=403, detail=CSRF_REFUSED)
     key = f"{client_address(request, state)}|{email.strip().lower()}"
     if state.login_limiter.blocked(key):
         raise HTTPException(

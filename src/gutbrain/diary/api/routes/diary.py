@@ -1,8 +1,9 @@
 """The participant's pages: personal link, consent, today's entry, history, visit questionnaires.
 
-A participant is identified only by the personal-link token. ``GET /p/{token}`` moves it into an
-HttpOnly cookie and redirects, so the token leaves the address bar and browser history; every
-other page reads the cookie. All writes go through the group-commit writer and are answered
+A participant is identified only by the personal-link token, and every page authenticates through
+one dependency (:data:`gutbrain.diary.api.deps.ParticipantDep`). ``GET /p/{token}`` moves the
+token into an HttpOnly cookie and redirects, so it leaves the address bar and browser history;
+every other page reads the cookie. All writes go through the group-commit writer and are answered
 only after a durable commit.
 """
 
@@ -12,30 +13,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from gutbrain.diary.api.deps import (
     PARTICIPANT_COOKIE,
-    NowDep,
-    ParticipantAuthDep,
-    ParticipantCsrf,
-    ParticipantPostDep,
+    ParticipantAuth,
+    ParticipantDep,
     ReadSessionDep,
-    StateDep,
-    client_address,
 )
+from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.entries import (
     entries_of,
     entry_for_day,
-    mark_opened,
     submit_entry,
     submit_visit,
     visits_done,
 )
-from gutbrain.diary.crud.participants import participant_by_token, record_consent
+from gutbrain.diary.crud.participants import record_consent
+from gutbrain.diary.crud.prompts import mark_opened, prompt_opened
 from gutbrain.diary.crud.studies import item_specs, study_clock
 from gutbrain.diary.items import is_risky, validate_answers
-from gutbrain.diary.models import PromptLog
 from gutbrain.diary.plots import Series, line_chart
 from gutbrain.diary.questionnaires import (
     Instrument,
@@ -43,9 +39,7 @@ from gutbrain.diary.questionnaires import (
     parse_answers,
     risky_items,
 )
-from gutbrain.diary.schemas import EntryAck
 from gutbrain.diary.timeline import ParticipantState, participant_state
-from gutbrain.diary.web import render, wants_json
 from gutbrain.errors import DataError
 
 router = APIRouter(tags=["diary"])
@@ -55,31 +49,22 @@ COOKIE_DAYS = 400
 
 
 @router.get("/p/{token}")
-def open_link(token: str, request: Request, state: StateDep, session: ReadSessionDep) -> Response:
-    address = client_address(request, state)
-    if state.token_limiter.blocked(address):
-        raise HTTPException(status_code=429, detail="too many invalid links; wait a minute")
-    participant = participant_by_token(session, token=token)
-    if participant is None:
-        state.token_limiter.hit(address)
-        raise HTTPException(status_code=404, detail="this link is not valid; ask the study team")
+async def open_link(token: str, auth: ParticipantDep) -> Response:
     response = RedirectResponse("/diary", status_code=303)
     response.set_cookie(
         PARTICIPANT_COOKIE,
         token,
         max_age=COOKIE_DAYS * 86400,
         httponly=True,
-        secure=state.settings.cookie_secure,
+        secure=auth.state.settings.cookie_secure,
         samesite="lax",
     )
     return response
 
 
 @router.get("/diary")
-async def diary_page(
-    request: Request, auth: ParticipantAuthDep, state: StateDep, now: NowDep
-) -> Response:
-    p, study = auth.participant, auth.study
+async def diary_page(request: Request, auth: ParticipantDep) -> Response:
+    p, study, state, now = auth.participant, auth.study, auth.state, auth.now
     if p.consented_at is None:
         return render(request, "consent.html", {"study": study}, csrf_subject=auth.token_hash)
     with state.db.session(write=False) as session:
@@ -89,14 +74,7 @@ async def diary_page(
         opened = True
         if st.window is not None:
             entry = entry_for_day(session, participant_id=p.id, day=st.window.day)
-            opened = (
-                session.scalar(
-                    select(PromptLog.opened_at).where(
-                        PromptLog.participant_id == p.id, PromptLog.day == st.window.day
-                    )
-                )
-                is not None
-            )
+            opened = prompt_opened(session, participant_id=p.id, day=st.window.day)
     if st.window is not None and not opened:
         window = st.window
         await state.writer.run(
@@ -123,28 +101,25 @@ async def diary_page(
     )
 
 
-@router.post("/diary/consent", dependencies=[ParticipantCsrf])
+@router.post("/diary/consent")
 async def consent(
-    auth: ParticipantAuthDep,
-    state: StateDep,
-    now: NowDep,
-    agree: Annotated[str, Form(max_length=10)] = "",
+    auth: ParticipantDep, agree: Annotated[str, Form(max_length=10)] = ""
 ) -> Response:
     if agree != "yes":
         raise HTTPException(status_code=422, detail="tick the box to consent, or close this page")
-    pid = auth.participant.id
-    await state.writer.run(lambda s: record_consent(s, participant_id=pid, now=now))
+    pid, now = auth.participant.id, auth.now
+    await auth.state.writer.run(lambda s: record_consent(s, participant_id=pid, now=now))
     return RedirectResponse("/diary", status_code=303)
 
 
-def _consented(auth: ParticipantAuthDep) -> None:
+def _consented(auth: ParticipantAuth) -> None:
     if auth.participant.consented_at is None:
         raise HTTPException(status_code=403, detail="please read and accept the consent first")
 
 
 @router.post("/diary/entry")
-async def post_entry(request: Request, post: ParticipantPostDep) -> Response:
-    auth, state, now, form = post.auth, post.state, post.now, post.form
+async def post_entry(request: Request, auth: ParticipantDep) -> Response:
+    state, now, form = auth.state, auth.now, auth.form
     _consented(auth)
     p, study = auth.participant, auth.study
     raw: dict[str, Any] = {}
@@ -185,27 +160,20 @@ async def post_entry(request: Request, post: ParticipantPostDep) -> Response:
         )
     )
     crisis = state.settings.crisis_text if risks else None
-    body = EntryAck(
-        day=ack["day"],
-        date=ack["date"],
-        revision=ack["revision"],
-        submitted_at=ack["submitted_at"],
-        values=ack["values"],
-        risk=bool(risks),
-        crisis_text=crisis,
-    )
+    if crisis is not None:
+        ack = ack.model_copy(update={"crisis_text": crisis})
     if wants_json(request):
-        return JSONResponse(body.model_dump(mode="json"))
+        return JSONResponse(ack.model_dump(mode="json"))
     return render(
         request,
         "saved.html",
-        {"study": study, "ack": body, "crisis": crisis},
+        {"study": study, "ack": ack, "crisis": crisis},
         csrf_subject=auth.token_hash,
     )
 
 
 @router.get("/diary/history")
-def history_page(request: Request, auth: ParticipantAuthDep, session: ReadSessionDep) -> Response:
+def history_page(request: Request, auth: ParticipantDep, session: ReadSessionDep) -> Response:
     _consented(auth)
     entries = entries_of(session, participant_id=auth.participant.id)
     series = [
@@ -225,14 +193,14 @@ def history_page(request: Request, auth: ParticipantAuthDep, session: ReadSessio
 
 
 def _due_instrument(
-    auth: ParticipantAuthDep, state: StateDep, now: NowDep, visit: str, instrument: str
+    auth: ParticipantAuth, visit: str, instrument: str
 ) -> tuple[ParticipantState, Instrument]:
     _consented(auth)
-    with state.db.session(write=False) as session:
+    with auth.state.db.session(write=False) as session:
         st = participant_state(
             auth.study,
             auth.participant,
-            now,
+            auth.now,
             visits_done(session, participant_id=auth.participant.id),
         )
     if (visit, instrument) not in st.visits_due:
@@ -244,15 +212,8 @@ def _due_instrument(
 
 
 @router.get("/diary/visit/{visit}/{instrument}")
-def visit_page(
-    visit: str,
-    instrument: str,
-    request: Request,
-    auth: ParticipantAuthDep,
-    state: StateDep,
-    now: NowDep,
-) -> Response:
-    _st, inst = _due_instrument(auth, state, now, visit, instrument)
+def visit_page(visit: str, instrument: str, request: Request, auth: ParticipantDep) -> Response:
+    _st, inst = _due_instrument(auth, visit, instrument)
     return render(
         request,
         "visit.html",
@@ -261,17 +222,12 @@ def visit_page(
     )
 
 
-@router.post("/diary/visit/{visit}/{instrument}", dependencies=[ParticipantCsrf])
+@router.post("/diary/visit/{visit}/{instrument}")
 async def post_visit(
-    visit: str,
-    instrument: str,
-    request: Request,
-    auth: ParticipantAuthDep,
-    state: StateDep,
-    now: NowDep,
+    visit: str, instrument: str, request: Request, auth: ParticipantDep
 ) -> Response:
-    st, inst = _due_instrument(auth, state, now, visit, instrument)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    st, inst = _due_instrument(auth, visit, instrument)
+    form = {k: v for k, v in auth.form.items() if isinstance(v, str)}
     try:
         answers = parse_answers(inst, form)
     except DataError as exc:
@@ -285,8 +241,8 @@ async def post_visit(
             csrf_subject=auth.token_hash,
         )
     risks = [(src, float(v)) for src, v in risky_items(inst, answers)]
-    pid = auth.participant.id
-    await state.writer.run(
+    pid, now = auth.participant.id, auth.now
+    await auth.state.writer.run(
         lambda s: submit_visit(
             s,
             participant_id=pid,
@@ -298,7 +254,7 @@ async def post_visit(
             risks=risks,
         )
     )
-    crisis = state.settings.crisis_text if risks else None
+    crisis = auth.state.settings.crisis_text if risks else None
     if wants_json(request):
         return JSONResponse({"ok": True, "risk": bool(risks), "crisis_text": crisis})
     return render(

@@ -6,27 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gutbrain.diary.api.deps import NowDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
-from gutbrain.diary.crud.entries import entries_of
+from gutbrain.diary.api.render import render
+from gutbrain.diary.crud.entries import entries_of, revision_rows, risk_flags_of
 from gutbrain.diary.crud.participants import (
     delete_participant,
     enrol_participant,
     get_participant,
     withdraw,
 )
+from gutbrain.diary.crud.prompts import prompts_of
 from gutbrain.diary.crud.studies import get_study, study_clock
-from gutbrain.diary.models import (
-    Entry,
-    EntryRevision,
-    Participant,
-    PromptLog,
-    RiskFlag,
-    Study,
-)
-from gutbrain.diary.web import render
+from gutbrain.diary.models import Participant, Study
 from gutbrain.errors import DataError
 
 router = APIRouter(prefix="/studies/{study_id}/participants", tags=["participants"])
@@ -91,18 +84,7 @@ def participant_page(
 ) -> Response:
     study = _own_study(session, auth, study_id)
     participant = _own_participant(session, study, participant_id)
-    prompts = session.scalars(
-        select(PromptLog).where(PromptLog.participant_id == participant.id).order_by(PromptLog.day)
-    ).all()
-    flags = session.scalars(
-        select(RiskFlag).where(RiskFlag.participant_id == participant.id).order_by(RiskFlag.id)
-    ).all()
-    revisions = session.execute(
-        select(Entry.day, EntryRevision.revision, EntryRevision.submitted_at, EntryRevision.values)
-        .join(Entry, Entry.id == EntryRevision.entry_id)
-        .where(Entry.participant_id == participant.id)
-        .order_by(Entry.day, EntryRevision.revision)
-    ).all()
+    ids = [participant.id]
     return render(
         request,
         "participant.html",
@@ -110,9 +92,9 @@ def participant_page(
             "study": study,
             "participant": participant,
             "entries": entries_of(session, participant_id=participant.id),
-            "revisions": revisions,
-            "prompts": prompts,
-            "flags": flags,
+            "revisions": revision_rows(session, participant_ids=ids),
+            "prompts": prompts_of(session, participant_ids=ids),
+            "flags": risk_flags_of(session, participant_ids=ids),
             "me": auth.researcher,
         },
         csrf_subject=auth.session_hash,

@@ -12,12 +12,12 @@ from gutbrain.diary.api.deps import (
     ResearcherDep,
     SessionDep,
 )
+from gutbrain.diary.api.render import render
 from gutbrain.diary.crud.studies import create_study, get_study, list_studies
 from gutbrain.diary.dashboard import build_dashboard
 from gutbrain.diary.schemas import StudyCreate
 from gutbrain.diary.studyform import OPTIONAL_ITEMS, study_from_form
 from gutbrain.diary.studytoml import study_from_toml
-from gutbrain.diary.web import render
 from gutbrain.errors import DataError
 
 router = APIRouter(prefix="/studies", tags=["studies"])

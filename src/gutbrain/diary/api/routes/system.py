@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
-from sqlalchemy import text
 
-from gutbrain.diary.api.deps import ReadSessionDep
+from gutbrain.diary.api.deps import StateDep
 
 router = APIRouter(tags=["system"])
 
 
 @router.get("/healthz")
-def healthz(session: ReadSessionDep) -> dict[str, str]:
-    session.execute(text("SELECT 1"))
+def healthz(state: StateDep) -> dict[str, str]:
+    state.db.ping()
     return {"status": "ok"}
 
 

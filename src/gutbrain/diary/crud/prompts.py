@@ -1,4 +1,5 @@
-"""The prompt log sweep and optional e-mail reminders.
+"""The prompt log: one row per participant-day with when it was scheduled, opened, submitted,
+expired and reminded, and the periodic sweep that keeps it complete.
 
 The sweep runs periodically (and once at start-up). For every consented, active participant it
 
@@ -6,47 +7,47 @@ The sweep runs periodically (and once at start-up). For every consented, active 
    so days the participant never opened still appear in the log;
 2. marks rows whose window has passed without a submission as ``expired``;
 3. lists the open prompts without a submission whose participant gave an e-mail address and
-   has had no reminder yet. :func:`send_reminders` then e-mails them (outside the database
-   writer, so a slow SMTP server never delays a submission) and :func:`record_reminders`
-   writes ``reminder_sent_at`` for those that went out.
+   has had no reminder yet. :func:`gutbrain.diary.reminders.send_reminders` then e-mails them
+   (outside the database writer, so a slow SMTP server never delays a submission) and
+   :func:`record_reminders` writes ``reminder_sent_at`` for those that went out.
 
-Reminder e-mails never contain the personal link (a mailbox is not a safe place for it); they ask
-the participant to open their bookmarked link.
+A submission fills its row's ``submitted_at`` itself
+(:func:`gutbrain.diary.crud.entries.submit_entry`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import smtplib
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gutbrain.diary.crud.participants import consented_participants
 from gutbrain.diary.crud.studies import study_clock
-from gutbrain.diary.models import Participant, PromptLog, Study
-from gutbrain.diary.settings import Settings
+from gutbrain.diary.models import PromptLog, Study
+from gutbrain.diary.schedule import Window
 from gutbrain.diary.timeline import first_day, last_day
 
 __all__ = [
     "Reminder",
     "SweepResult",
+    "mark_opened",
+    "prompt_opened",
+    "prompts_of",
     "record_reminders",
-    "send_reminder_smtp",
-    "send_reminders",
     "sweep_prompts",
 ]
 
-log = logging.getLogger("gutbrain.diary")
 #: Days looked back for missing prompt-log rows on each sweep (older gaps were filled earlier).
 BACKFILL_DAYS = 60
 
 
 @dataclass(frozen=True)
 class Reminder:
+    """An open prompt whose participant is to be reminded by e-mail."""
+
     prompt_id: int
     email: str
     study_name: str
@@ -54,42 +55,66 @@ class Reminder:
 
 @dataclass(frozen=True)
 class SweepResult:
+    """What one sweep did: rows scheduled and expired, and the reminders now due."""
+
     scheduled: int
     expired: int
     due: tuple[Reminder, ...]
 
 
-Sender = Callable[[str, str, str], None]
+def _ensure_prompt(session: Session, *, participant_id: int, window: Window) -> PromptLog:
+    row = session.scalar(
+        select(PromptLog).where(
+            PromptLog.participant_id == participant_id, PromptLog.day == window.day
+        )
+    )
+    if row is None:
+        row = PromptLog(
+            participant_id=participant_id,
+            day=window.day,
+            scheduled_at=window.opens,
+            expires_at=window.expires,
+        )
+        session.add(row)
+    return row
 
 
-def send_reminder_smtp(settings: Settings) -> Sender:
-    """A sender that delivers through the configured SMTP server."""
+def mark_opened(session: Session, *, participant_id: int, window: Window, now: dt.datetime) -> None:
+    """Log the first time the participant opened the prompt of ``window``."""
+    row = _ensure_prompt(session, participant_id=participant_id, window=window)
+    if row.opened_at is None:
+        row.opened_at = now
 
-    def send(to: str, subject: str, body: str) -> None:
-        msg = EmailMessage()
-        msg["From"] = settings.smtp_from
-        msg["To"] = to
-        msg["Subject"] = subject
-        msg.set_content(body)
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, settings.smtp_password)
-            smtp.send_message(msg)
 
-    return send
+def prompt_opened(session: Session, *, participant_id: int, day: int) -> bool:
+    """Whether the participant has opened the prompt of ``day``."""
+    opened = session.scalar(
+        select(PromptLog.opened_at).where(
+            PromptLog.participant_id == participant_id, PromptLog.day == day
+        )
+    )
+    return opened is not None
+
+
+def prompts_of(session: Session, *, participant_ids: Sequence[int]) -> list[PromptLog]:
+    """The prompt-log rows of these participants, by participant and day."""
+    if not participant_ids:
+        return []
+    return list(
+        session.scalars(
+            select(PromptLog)
+            .where(PromptLog.participant_id.in_(participant_ids))
+            .order_by(PromptLog.participant_id, PromptLog.day)
+        )
+    )
 
 
 def sweep_prompts(session: Session, *, now: dt.datetime) -> SweepResult:
     """Fill and expire prompt-log rows and list the reminders due (module docstring)."""
     scheduled = expired = 0
     due: list[Reminder] = []
-    participants = session.scalars(
-        select(Participant).where(Participant.consented_at.is_not(None))
-    ).all()
     studies: dict[int, Study] = {}
-    for p in participants:
+    for p in consented_participants(session):
         study = studies.setdefault(p.study_id, p.study)
         clock = study_clock(study)
         today = (clock.local_date(now) - p.day0_date).days
@@ -101,12 +126,9 @@ def sweep_prompts(session: Session, *, now: dt.datetime) -> SweepResult:
         if p.withdrawn_day is not None:
             hi = min(hi, p.withdrawn_day - 1)
         have = {
-            d: row
-            for d, row in (
-                (r.day, r)
-                for r in session.scalars(
-                    select(PromptLog).where(PromptLog.participant_id == p.id, PromptLog.day >= lo)
-                )
+            r.day: r
+            for r in session.scalars(
+                select(PromptLog).where(PromptLog.participant_id == p.id, PromptLog.day >= lo)
             )
         }
         for day in range(lo, hi + 1):
@@ -128,26 +150,6 @@ def sweep_prompts(session: Session, *, now: dt.datetime) -> SweepResult:
                 session.flush()  # give a new row its id
                 due.append(Reminder(row.id, p.email, study.name))
     return SweepResult(scheduled, expired, tuple(due))
-
-
-def send_reminders(due: tuple[Reminder, ...], send: Sender) -> list[int]:
-    """E-mail each due reminder; returns the prompt ids whose e-mail went out."""
-    sent = []
-    for r in due:
-        try:
-            send(
-                r.email,
-                f"{r.study_name}: today's diary",
-                "Your daily diary for today is open. Please open your personal study link (the "
-                "bookmark you saved) to answer. It takes about a minute.\n\n"
-                "Research only; not medical advice.",
-            )
-        except (OSError, smtplib.SMTPException) as exc:
-            # No address or participant in the log: only the failure's class.
-            log.warning("reminder e-mail failed: %s", type(exc).__name__)
-        else:
-            sent.append(r.prompt_id)
-    return sent
 
 
 def record_reminders(session: Session, *, prompt_ids: list[int], now: dt.datetime) -> None:

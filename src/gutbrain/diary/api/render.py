@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from gutbrain.diary.security import csrf_token
+from gutbrain.diary.core.security import csrf_token
 
 __all__ = ["render", "templates", "wants_json"]
 

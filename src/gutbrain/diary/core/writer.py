@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from gutbrain.diary.db import Database
+from gutbrain.diary.core.db import Database
 
 __all__ = ["Writer"]
 

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -103,6 +103,11 @@ class Database:
 
     def session(self, *, write: bool = True) -> Session:
         return self.write_session() if write else self.read_session()
+
+    def ping(self) -> None:
+        """Run a trivial query: raises if the database cannot be reached."""
+        with self.session(write=False) as session:
+            session.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,4 +1,6 @@
-"""Seeding and load generation against a running diary server (for the crash test and benchmark).
+"""Seeding and load generation against a running diary server, for ``bench_diary.py`` and the
+diary's crash test (``tests/diary/test_crash.py``, which finds this folder on pytest's
+``pythonpath``).
 
 :func:`seed_study` fills a database with one consented N-of-1 study of ``n`` participants and
 returns their link tokens; :func:`submission_request` builds the raw HTTP request of one daily
@@ -14,12 +16,12 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from gutbrain.diary.core.db import Database, migrate
+from gutbrain.diary.core.security import csrf_token, hash_token
 from gutbrain.diary.crud.participants import enrol_participant, record_consent
 from gutbrain.diary.crud.researchers import create_researcher
 from gutbrain.diary.crud.studies import create_study
-from gutbrain.diary.db import Database, migrate
 from gutbrain.diary.schemas import parse_study
-from gutbrain.diary.security import csrf_token, hash_token
 
 __all__ = ["RawClient", "seed_study", "submission_request"]
 

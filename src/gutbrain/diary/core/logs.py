@@ -31,7 +31,7 @@ class RedactFilter(logging.Filter):
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "gutbrain.diary.logs.RedactFilter"}},
+    "filters": {"redact": {"()": "gutbrain.diary.core.logs.RedactFilter"}},
     "formatters": {
         "default": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
         "access": {

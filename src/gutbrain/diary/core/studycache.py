@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from gutbrain.diary.crud.studies import item_specs
-from gutbrain.diary.db import Database
+from gutbrain.diary.core.db import Database
+from gutbrain.diary.crud.studies import item_specs, load_study
 from gutbrain.diary.items import ItemSpec
 from gutbrain.diary.models import Study
 
@@ -22,6 +19,8 @@ __all__ = ["StudyCache"]
 
 
 class StudyCache:
+    """Studies by id, loaded once (see the module docstring), safe to share between threads."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
         self._studies: dict[int, Study] = {}
@@ -33,14 +32,7 @@ class StudyCache:
         if study is not None:
             return study
         with self._db.session(write=False) as session:
-            study = session.scalars(
-                select(Study)
-                .where(Study.id == study_id)
-                .options(
-                    selectinload(Study.arms), selectinload(Study.items), selectinload(Study.visits)
-                )
-            ).one()
-            session.expunge_all()
+            study = load_study(session, study_id=study_id)
         with self._lock:
             return self._studies.setdefault(study_id, study)
 
