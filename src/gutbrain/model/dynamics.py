@@ -15,6 +15,9 @@ Conventions
   towards a target with a rate ``gamma`` (1/day).
 * The probiotic's mechanisms scale with the probiotic guild's fill level ``pb = S/S_max``, times
   the product's mechanism weights from the strain catalogue (exposure channels ``pb_*``).
+* One convention for the subsystems: a function for slow states writes their derivatives into
+  ``dydt`` (each writes only its own states); a function for fast quantities returns their
+  quasi-steady values. Nothing returns a relaxation target for the caller to turn into a rate.
 * Quantities of the parameters alone (reciprocals of reference levels, a Hill term's healthy
   value) are computed once per person (:mod:`gutbrain.model.derived`) and read from ``c``.
 """
@@ -34,10 +37,12 @@ from gutbrain.model.states import FIRST_TRANSIT, LAST_TRANSIT, A, S
 
 __all__ = [
     "advance_probiotic_response",
+    "behaviour",
     "brain",
     "cortisol_qss",
     "gut_barrier",
     "hpa",
+    "hpa_adaptation",
     "immune",
     "metabolites",
     "microbiota",
@@ -466,6 +471,25 @@ def hpa(y: np.ndarray, e: np.ndarray, p: np.ndarray, c: np.ndarray, ps: float, p
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
+def hpa_adaptation(
+    y: np.ndarray, p: np.ndarray, crh: float, acth: float, cort: float, dydt: np.ndarray
+) -> None:
+    r"""The HPA axis's slow states: glucocorticoid receptor sensitivity and the gland masses.
+
+    Cortisol above the healthy level erodes GR sensitivity towards a floor (glucocorticoid
+    resistance). CRH above the healthy level grows the corticotroph mass and ACTH the adrenal
+    cortex, each in proportion to its size (KARIN2020):
+
+    .. math:: \dot m_P = \gamma_P\,m_P\,(\text{CRH} - 1), \qquad
+              \dot m_A = \gamma_A\,m_A\,(\text{ACTH} - 1)
+    """
+    gr_t = _floor(1.0 - p[P.e_cortisol_gr_resistance] * _pos(cort - 1.0), p[P.gr_floor])
+    dydt[S.gr_sensitivity] = p[P.gamma_gr] * (gr_t - y[S.gr_sensitivity])
+    dydt[S.pituitary] = p[P.gamma_pituitary] * y[S.pituitary] * (crh - 1.0)
+    dydt[S.adrenal] = p[P.gamma_adrenal] * y[S.adrenal] * (acth - 1.0)
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def gut_barrier(
     y: np.ndarray,
     e: np.ndarray,
@@ -475,10 +499,12 @@ def gut_barrier(
     crh: float,
     cort: float,
     pb: float,
-) -> float:
-    r"""Barrier integrity target: butyrate and barrier strains strengthen it; CRH/cortisol
-    (Vanuytsel 2014), pathobionts, alcohol and inflammation weaken it ("leaky gut")."""
-    return _clip(
+    dydt: np.ndarray,
+) -> None:
+    r"""Barrier integrity relaxes towards a target: butyrate and barrier strains strengthen it;
+    CRH/cortisol (Vanuytsel 2014), pathobionts, alcohol and inflammation weaken it ("leaky
+    gut")."""
+    target = _clip(
         p[P.barrier_ref]
         + p[P.e_scfa_barrier] * (scfa - 1.0)
         + e[E.pb_barrier] * pb
@@ -491,6 +517,7 @@ def gut_barrier(
         p[P.barrier_min],
         p[P.barrier_max],
     )
+    dydt[S.barrier] = p[P.gamma_barrier] * (target - y[S.barrier])
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
@@ -503,8 +530,9 @@ def immune(
     vag_eff: float,
     cort: float,
     pb: float,
-) -> float:
-    r"""Systemic inflammation target.
+    dydt: np.ndarray,
+) -> None:
+    r"""Systemic inflammation, relaxing towards a target.
 
     Endotoxin (pathobionts x permeability) drives it on a log scale (cytokine responses are
     log-linear in endotoxin dose); SCFA, the vagal cholinergic reflex
@@ -518,7 +546,7 @@ def immune(
         p[P.e_lps_inflammation] * _endotoxin_response(lps)
         + p[P.e_sleep_inflammation] * y[S.sleep_debt]
     ) * _floor(1.0 - e[E.pb_anti_inflammatory] * pb, 0.0)
-    return _floor(
+    target = _floor(
         1.0
         + _sat(
             pro
@@ -531,6 +559,7 @@ def immune(
         ),
         p[P.inflammation_floor],
     )
+    dydt[S.inflammation] = p[P.gamma_inflammation] * (target - y[S.inflammation])
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
@@ -745,14 +774,9 @@ def rhs_c(
     u, crh, acth, cort = hpa(y, e, p, c, ps, pb)
 
     microbiota(y, e, p, c, sub, oxy, cort, pb, dydt)
-    z_t = gut_barrier(y, e, p, c, scfa, crh, cort, pb)
-    dydt[S.barrier] = p[P.gamma_barrier] * (z_t - y[S.barrier])
-    i_t = immune(y, e, p, lps, scfa, vag_eff, cort, pb)
-    dydt[S.inflammation] = p[P.gamma_inflammation] * (i_t - y[S.inflammation])
-    gr_t = _floor(1.0 - p[P.e_cortisol_gr_resistance] * _pos(cort - 1.0), p[P.gr_floor])
-    dydt[S.gr_sensitivity] = p[P.gamma_gr] * (gr_t - y[S.gr_sensitivity])
-    dydt[S.pituitary] = p[P.gamma_pituitary] * y[S.pituitary] * (crh - 1.0)
-    dydt[S.adrenal] = p[P.gamma_adrenal] * y[S.adrenal] * (acth - 1.0)
+    gut_barrier(y, e, p, c, scfa, crh, cort, pb, dydt)
+    immune(y, e, p, lps, scfa, vag_eff, cort, pb, dydt)
+    hpa_adaptation(y, p, crh, acth, cort, dydt)
     brain(y, e, p, c, kyn, vag_brain, gaba, dopa_m, cort, dydt)
     mood(y, e, p, c, ps, cort, dydt)
     behaviour(y, e, p, c, dydt)

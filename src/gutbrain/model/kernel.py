@@ -17,7 +17,7 @@ from gutbrain.model.dynamics import advance_probiotic_response, response_step_fa
 from gutbrain.model.exposures import N_EXPOSURES, E
 from gutbrain.model.parameters import P
 from gutbrain.model.scheme import heun_correct, heun_predict
-from gutbrain.model.states import N_AUX, N_STATES, S
+from gutbrain.model.states import FIRST_GUILD, N_AUX, N_GUILDS, N_STATES, STATES, Projection, S
 
 __all__ = ["fill_by_person", "integrate_batch"]
 
@@ -26,43 +26,42 @@ ADHERENCE_CHANNELS = np.zeros(N_EXPOSURES, dtype=np.bool_)
 for _c in (E.probiotic_intake, E.prebiotic_g, E.ssri_dose):
     ADHERENCE_CHANNELS[_c] = True
 
-_FIRST_GUILD = int(S.butyrate_producers)
-_N_GUILDS = 6
 _FIRST_DONOR = int(E.donor_butyrate_producers)
+
+# The projection, derived from the state declarations (gutbrain.model.states.STATES) as
+# constants that numba freezes into the kernel: the states clipped to [lower, upper], those with
+# a floor only (infinite upper), and the bounds themselves.
+_CLIPPED = tuple(
+    int(S[s.name]) for s in STATES if s.projection is Projection.BOUNDS and math.isfinite(s.upper)
+)
+_FLOORED = tuple(
+    int(S[s.name])
+    for s in STATES
+    if s.projection is Projection.BOUNDS and not math.isfinite(s.upper)
+)
+_LOWER = np.array([s.lower for s in STATES])
+_UPPER = np.array([s.upper for s in STATES])
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
 def _project(y: np.ndarray) -> None:
     """Keep guilds on the simplex and bounded states in range after a step."""
     tot = 0.0
-    for j in range(_FIRST_GUILD, _FIRST_GUILD + _N_GUILDS):
+    for j in range(FIRST_GUILD, FIRST_GUILD + N_GUILDS):
         if y[j] < 0.0:
             y[j] = 0.0
         tot += y[j]
     inv = 1.0 / tot
-    for j in range(_FIRST_GUILD, _FIRST_GUILD + _N_GUILDS):
+    for j in range(FIRST_GUILD, FIRST_GUILD + N_GUILDS):
         y[j] *= inv
-    for j in (S.barrier, S.mindfulness_skill, S.cbt_skill, S.expectancy, S.sleep_debt):
-        if y[j] < 0.0:
-            y[j] = 0.0
-        elif y[j] > 1.0:
-            y[j] = 1.0
-    for j in (
-        S.diversity,
-        S.inflammation,
-        S.gr_sensitivity,
-        S.pituitary,
-        S.adrenal,
-        S.ssri_adaptation,
-        S.serotonergic,
-        S.gabaergic,
-        S.dopaminergic,
-        S.neuroplasticity,
-        S.fitness,
-        S.taxa_pool,
-    ):
-        if y[j] < 0.0:
-            y[j] = 0.0
+    for j in _CLIPPED:
+        if y[j] < _LOWER[j]:
+            y[j] = _LOWER[j]
+        elif y[j] > _UPPER[j]:
+            y[j] = _UPPER[j]
+    for j in _FLOORED:
+        if y[j] < _LOWER[j]:
+            y[j] = _LOWER[j]
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
@@ -70,7 +69,7 @@ def _fmt(y: np.ndarray, e: np.ndarray) -> None:
     """FMT moves the resident guilds and diversity towards the donor's by the engraftment."""
     f = e[E.fmt_fraction]
     for k in range(5):
-        y[_FIRST_GUILD + k] = (1.0 - f) * y[_FIRST_GUILD + k] + f * e[_FIRST_DONOR + k] * (
+        y[FIRST_GUILD + k] = (1.0 - f) * y[FIRST_GUILD + k] + f * e[_FIRST_DONOR + k] * (
             1.0 - y[S.probiotic]
         )
     y[S.diversity] = (1.0 - f) * y[S.diversity] + f * e[E.donor_diversity]

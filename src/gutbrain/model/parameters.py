@@ -95,9 +95,19 @@ PARAMETER_TABLE: dict[str, ParameterSpec] = _load_table()
 P: Any = cast(Any, IntEnum("P", list(PARAMETER_TABLE), start=0))
 N_PARAMS = len(PARAMETER_TABLE)
 
+_NAMES = list(PARAMETER_TABLE)
 _DEFAULTS = np.array([s.value for s in PARAMETER_TABLE.values()], dtype=np.float64)
 _LOW = np.array([s.low for s in PARAMETER_TABLE.values()], dtype=np.float64)
 _HIGH = np.array([s.high for s in PARAMETER_TABLE.values()], dtype=np.float64)
+_COMPOSITION = [int(P[n]) for n in REFERENCE_COMPOSITION]
+# What Parameters(...) accepts: the declared ranges, except for the reference composition's
+# shares, which are checked as a composition (each in [0, 1], summing to 1). draw_ensemble
+# renormalises its draws, which can carry a share a little past its declared range (about 0.2 %
+# of PERT draws); a share's declared range bounds what is drawn and what replace() sets.
+_ACCEPT_LOW = _LOW.copy()
+_ACCEPT_HIGH = _HIGH.copy()
+_ACCEPT_LOW[_COMPOSITION] = 0.0
+_ACCEPT_HIGH[_COMPOSITION] = 1.0
 
 
 def _check_name(name: str, source: str) -> int:
@@ -108,22 +118,56 @@ def _check_name(name: str, source: str) -> int:
     return int(P[name])
 
 
+def _outside(source: str, j: int, value: float, person: int | None, share: bool = False) -> str:
+    """The one message for a parameter value outside its range: the declared one, or [0, 1]
+    for a ``share`` of the reference composition built into a :class:`Parameters`."""
+    spec = PARAMETER_TABLE[_NAMES[j]]
+    who = "" if person is None else f" for person {person}"
+    where = (
+        "[0, 1] (a share of the reference composition)"
+        if share
+        else f"its declared range [{spec.low:g}, {spec.high:g}] {spec.unit}"
+    )
+    return f"{source}: {spec.name} = {value:g}{who} is outside {where}"
+
+
+def _check_values(v: np.ndarray, source: str) -> None:
+    """Refuse a value that is not finite or lies outside what :class:`Parameters` accepts."""
+    bad = ~np.isfinite(v) | (v < _ACCEPT_LOW) | (v > _ACCEPT_HIGH)
+    if np.any(bad):
+        i, j = (int(k) for k in np.argwhere(bad)[0])
+        raise ParameterError(_outside(source, j, float(v[i, j]), i, j in _COMPOSITION))
+    _check_composition(v, source)
+
+
 @dataclass(frozen=True)
 class Parameters:
     """Per-person parameter values, shape ``(n_people, N_PARAMS)``, laid out by :data:`P`.
 
-    Build with :meth:`default`, :meth:`replace` or :func:`draw_ensemble`; values are checked
-    against their declared ranges when the object is built, never deep inside a simulation.
+    Build with :meth:`default`, :meth:`replace` or :func:`draw_ensemble`, or from an array.
+    However it is built, the object checks, when it is made and never deep inside a
+    simulation: the shape ``(n_people, N_PARAMS)``; every value finite and inside its declared
+    range; and the reference composition (:data:`REFERENCE_COMPOSITION`) on the simplex, each
+    share in [0, 1] and the shares summing to 1 for every person. (A share's own declared range
+    bounds what :func:`draw_ensemble` draws and what :meth:`replace` sets; the renormalised
+    composition may leave it slightly.) A failure raises :class:`ParameterError` naming the
+    parameter, the person, the value and the range expected.
     """
 
     values: np.ndarray = field(repr=False)
 
     def __post_init__(self) -> None:
-        v = np.asarray(self.values, dtype=np.float64)
+        try:
+            v = np.asarray(self.values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"Parameters: values must be an array of numbers of shape (n_people, {N_PARAMS})"
+            ) from None
         if v.ndim != 2 or v.shape[1] != N_PARAMS:
             raise ParameterError(
-                f"parameter array has shape {v.shape}; expected (n_people, {N_PARAMS})"
+                f"Parameters: the value array has shape {v.shape}; expected (n_people, {N_PARAMS})"
             )
+        _check_values(v, "Parameters")
         v = np.ascontiguousarray(v)
         v.flags.writeable = False
         object.__setattr__(self, "values", v)
@@ -163,16 +207,13 @@ class Parameters:
                     f"{source}: {name} must be a number or {self.n_people} values, "
                     f"got shape {arr.shape}"
                 )
-            spec = PARAMETER_TABLE[name]
-            bad = ~np.isfinite(arr) | (arr < spec.low) | (arr > spec.high)
+            bad = ~np.isfinite(arr) | (arr < _LOW[j]) | (arr > _HIGH[j])
             if np.any(bad):
-                first = float(np.atleast_1d(arr)[np.argmax(np.atleast_1d(bad))])
-                raise ParameterError(
-                    f"{source}: {name} = {first:g} is outside its declared range "
-                    f"[{spec.low:g}, {spec.high:g}] {spec.unit}"
-                )
+                i = int(np.argmax(bad)) if arr.ndim else None
+                first = float(arr if i is None else arr[i])
+                raise ParameterError(_outside(source, j, first, i))
             v[:, j] = arr
-        _check_composition(v, source)
+        _check_values(v, source)
         return Parameters(v)
 
     def take(self, index: np.ndarray | slice) -> Parameters:
@@ -187,13 +228,12 @@ class Parameters:
 
 
 def _check_composition(v: np.ndarray, source: str) -> None:
-    idx = [int(P[n]) for n in REFERENCE_COMPOSITION]
-    total = v[:, idx].sum(axis=1)
-    if np.any(np.abs(total - 1.0) > 1e-6):
-        bad = float(total[np.argmax(np.abs(total - 1.0))])
+    off = np.abs(v[:, _COMPOSITION].sum(axis=1) - 1.0)
+    if np.any(off > 1e-6):
+        i = int(np.argmax(off))
         raise ParameterError(
-            f"{source}: the reference composition ({', '.join(REFERENCE_COMPOSITION)}) sums to "
-            f"{bad:.6g}; it must sum to 1"
+            f"{source}: the reference composition ({', '.join(REFERENCE_COMPOSITION)}) of "
+            f"person {i} sums to {v[i, _COMPOSITION].sum():.6g}; it must sum to 1"
         )
 
 
@@ -242,6 +282,5 @@ def draw_ensemble(
             a = 1.0 + 4.0 * (m - lo) / (hi - lo)
             b = 1.0 + 4.0 * (hi - m) / (hi - lo)
             v[:, j] = lo + (hi - lo) * rng.beta(a, b, size=n)
-    idx = [int(P[c]) for c in REFERENCE_COMPOSITION]
-    v[:, idx] /= v[:, idx].sum(axis=1, keepdims=True)
+    v[:, _COMPOSITION] /= v[:, _COMPOSITION].sum(axis=1, keepdims=True)
     return Parameters(v)

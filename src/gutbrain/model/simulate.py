@@ -15,7 +15,7 @@ from gutbrain.errors import ParameterError, ScenarioError
 from gutbrain.model.kernel import fill_by_person, integrate_batch
 from gutbrain.model.parameters import P, Parameters
 from gutbrain.model.schedule import Schedule
-from gutbrain.model.states import GUILDS, N_AUX, N_STATES, STATE_INFO, S
+from gutbrain.model.states import FIRST_GUILD, N_AUX, N_GUILDS, N_STATES, STATE_INFO, STATES, S
 from gutbrain.model.trajectory import Trajectory
 
 __all__ = ["WARMUP_DAYS", "initial_state", "noisy_steady_state", "reference_state", "simulate"]
@@ -28,30 +28,18 @@ _SPIN_UP_BATCH = 128
 _N_NOISE = 3
 
 
+# The reference state, derived from the state declarations (gutbrain.model.states.STATES): a
+# constant for each state, or the per-person value of the parameter that sets it.
+_SET_BY_PARAMETER = [s for s in STATES if isinstance(s.reference, str)]
+_REFERENCE = np.array([0.0 if isinstance(s.reference, str) else s.reference for s in STATES])
+_REFERENCE_STATES = [int(S[s.name]) for s in _SET_BY_PARAMETER]
+_REFERENCE_PARAMETERS = [int(P[s.reference]) for s in _SET_BY_PARAMETER]
+
+
 def reference_state(params: Parameters) -> np.ndarray:
     """The healthy reference state for each person (steady state at reference parameters)."""
-    v = params.values
-    y = np.zeros((params.n_people, N_STATES))
-    for g in GUILDS[:5]:
-        y[:, S[g]] = v[:, P[f"ref_{g}"]]
-    for k in (
-        "diversity",
-        "inflammation",
-        "gr_sensitivity",
-        "pituitary",
-        "adrenal",
-        "serotonergic",
-        "gabaergic",
-        "dopaminergic",
-        "neuroplasticity",
-        "fitness",
-    ):
-        y[:, S[k]] = 1.0
-    y[:, S.barrier] = v[:, P.barrier_ref]
-    y[:, S.taxa_pool] = v[:, P.diversity_capacity]
-    y[:, S.diversity] = v[:, P.diversity_capacity]
-    y[:, S.eta_na] = v[:, P.eta_na_ref]
-    y[:, S.eta_pa] = v[:, P.eta_pa_ref]
+    y = np.tile(_REFERENCE, (params.n_people, 1))
+    y[:, _REFERENCE_STATES] = params.values[:, _REFERENCE_PARAMETERS]
     return y
 
 
@@ -71,7 +59,7 @@ def initial_state(
         if name not in STATE_INFO:
             raise ScenarioError(f"initial state: unknown state {name!r}")
         y0[:, S[name]] = value
-    guilds = slice(S.butyrate_producers, S.probiotic + 1)
+    guilds = slice(FIRST_GUILD, FIRST_GUILD + N_GUILDS)
     y0[:, guilds] /= y0[:, guilds].sum(axis=1, keepdims=True)
     if spin_up_days <= 0:
         return y0
