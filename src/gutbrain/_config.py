@@ -38,8 +38,8 @@ class Located(Protocol):
 
 def show(value: Any) -> str:
     """A value as the file spells it: text quoted (stray spaces visible), dates bare, cut short."""
-    if hasattr(value, "item") and not isinstance(value, Sequence | Mapping):
-        value = value.item()  # a numpy scalar
+    if getattr(value, "ndim", None) == 0:
+        value = value.item()  # a numpy scalar, shown as the number it is
     text = value.isoformat() if isinstance(value, dt.date | dt.time) else repr(value)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
@@ -253,7 +253,7 @@ def parse_toml(text: str | bytes, source: str, error: type[Exception] | Located)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise at.problem(f"is not valid TOML ({exc})") from None
+        raise at.problem(f"is not valid TOML: {exc}") from None
 
 
 def read_toml(

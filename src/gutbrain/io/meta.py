@@ -25,6 +25,12 @@ define), so that a CSV cell is read as what it is: ``notes = "text"`` keeps ``00
 "007"; ``"int"`` and ``"float"`` make the reader convert, and report a cell that is not a number.
 Undeclared extra columns are inferred from their cells (see :func:`gutbrain.io.read_bundle`).
 :func:`gutbrain.io.write_bundle` adds the declarations a reader needs.
+
+The rules a study follows (:func:`check_start`, :func:`check_labels`, :func:`check_groups`,
+:func:`check_instrument`, :func:`check_nof1`) are written here once and also applied by the trial
+design parser and the diary app, which define studies of their own. Problems raise
+:class:`~gutbrain.io.BundleDataError` in the format of every reader (:mod:`gutbrain._config`):
+``study.toml: phases[2].label = 'BB'; expected a single character, ...``.
 """
 
 from __future__ import annotations
@@ -54,7 +60,6 @@ __all__ = [
     "check_start",
     "parse_study_toml",
     "read_study_toml",
-    "study_where",
 ]
 
 Design = Literal["parallel", "crossover", "nof1", "observational"]
@@ -86,7 +91,7 @@ def _located(message: str, *, file: str, key: str | None, value: Any) -> BundleD
     return BundleDataError(message, file=file, column=key, value=value)
 
 
-def study_where(source: str = "study.toml") -> Where:
+def _study_where(source: str = "study.toml") -> Where:
     """The top of a ``study.toml`` named ``source``: its errors are :class:`BundleDataError`."""
     return Where(source, _located)
 
@@ -231,7 +236,7 @@ class StudyMeta:
         object.__setattr__(self, "instruments", tuple(self.instruments))
         object.__setattr__(self, "arms", tuple(self.arms))
         object.__setattr__(self, "phases", tuple(self.phases))
-        _check(self, study_where("StudyMeta"))
+        _check(self, _study_where("StudyMeta"))
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -245,7 +250,7 @@ class StudyMeta:
     @property
     def uses_sequences(self) -> bool:
         """True for crossover and nof1 designs, whose participants carry a ``sequence``."""
-        return self.design in ("crossover", "nof1")
+        return self.design in SEQUENCE_DESIGNS
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], source: str = "study.toml") -> StudyMeta:
@@ -256,7 +261,7 @@ class StudyMeta:
         BundleDataError
             For a missing or unknown key, a value of the wrong type, or an inconsistent design.
         """
-        at = study_where(source)
+        at = _study_where(source)
         d = at.table(d, "a TOML table")
         at.keys(d, _TOP_KEYS, _HELP)
         insts = at.get(d, "instruments", list, 'an array such as ["diary"]')

@@ -6,8 +6,9 @@ follow-up), the visits with their instruments, the daily diary, biomarkers, adhe
 and blinding. See ``docs/trials.md`` and ``examples/trials/`` for complete files.
 
 Every problem raises :class:`~gutbrain.errors.DesignError` naming the file, the key and the
-value, e.g. ``js2025.toml: arms[2].probiotic.product = 'foo' is not a product; expected one of
-...``.
+value, in the format of every reader (:mod:`gutbrain._config`), e.g. ``js2025.toml:
+arms[2].probiotic.product = 'foo'; expected a product in strains.toml: ...``. Arm and phase labels,
+the start date and instrument names follow the study bundle's rules (:mod:`gutbrain.io.meta`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from gutbrain._config import Where, read_toml
 from gutbrain.errors import DesignError
-from gutbrain.io import meta
+from gutbrain.io.meta import DESIGNS as STUDY_DESIGNS
 from gutbrain.io.meta import check_groups, check_instrument, check_labels, check_start
 from gutbrain.model.exposures import EXPOSURES, PUBLIC_EXPOSURES
 
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 #: The study designs a trial simulates: the bundle's, less ``observational``.
-DESIGNS = tuple(d for d in meta.DESIGNS if d != "observational")
+DESIGNS = tuple(d for d in STUDY_DESIGNS if d != "observational")
 BLINDING = ("open", "single", "double")
 _TOP = (
     "name",
