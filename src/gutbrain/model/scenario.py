@@ -73,32 +73,24 @@ class Scenario:
         return tuple(a for a, _ in self.arms)
 
 
+def _days(at: Where, e: dict[str, Any]) -> tuple[int, int | None]:
+    """An entry's ``start`` (default 0) and ``end`` (default: the last day)."""
+    return int(at.number(e, "start", default=0)), (
+        None if "end" not in e else int(at.number(e, "end"))
+    )
+
+
 def _entry(at: Where, kind: str, e: dict[str, Any], s: Schedule) -> Schedule:
     """Apply one ``schedule``/``probiotic``/``antibiotic``/``fmt`` entry to ``s``."""
     w = str(at)
     if kind == "schedule":
-        return s.set(
-            str(e["exposure"]),
-            float(at.number(e, "value")),
-            int(at.number(e, "start", default=0)),
-            None if "end" not in e else int(at.number(e, "end")),
-            where=w,
-        )
+        return s.set(str(e["exposure"]), float(at.number(e, "value")), *_days(at, e), where=w)
     if kind == "probiotic":
-        return s.with_probiotic(
-            str(e["product"]),
-            float(at.number(e, "cfu_per_day")),
-            int(at.number(e, "start", default=0)),
-            None if "end" not in e else int(at.number(e, "end")),
-            where=w,
-        )
+        cfu = float(at.number(e, "cfu_per_day"))
+        return s.with_probiotic(str(e["product"]), cfu, *_days(at, e), where=w)
     if kind == "antibiotic":
-        return s.with_antibiotic(
-            str(e["spectrum"]),
-            int(at.number(e, "start", default=0)),
-            int(at.number(e, "days", default=7)),
-            where=w,
-        )
+        start, days = int(at.number(e, "start", default=0)), int(at.number(e, "days", default=7))
+        return s.with_antibiotic(str(e["spectrum"]), start, days, where=w)
     return s.with_fmt(
         int(at.number(e, "day")),
         str(e.get("donor", "healthy")),
@@ -108,6 +100,7 @@ def _entry(at: Where, kind: str, e: dict[str, Any], s: Schedule) -> Schedule:
 
 
 def _apply(s: Schedule, arm: dict[str, Any], at: Where) -> Schedule:
+    """``s`` with the entries of ``arm`` (an ``[[arms]]`` table, or the file's top level)."""
     for kind, (req, opt) in _ENTRY.items():
         for w, raw in at.array(arm, kind, "an array of tables", []):
             e = w.table(raw)
