@@ -104,7 +104,7 @@ class Where:
 
     # -- errors ---------------------------------------------------------------------------------
 
-    def _raise(self, message: str, value: Any = None) -> Exception:
+    def _error(self, message: str, value: Any = None) -> Exception:
         if isinstance(self.error, type):
             return self.error(message)
         return self.error(message, file=self.source, key=self.path or None, value=value)
@@ -112,17 +112,17 @@ class Where:
     def bad(self, value: Any, expected: str) -> Exception:
         """``file: key = value; expected ...``."""
         at = f"{self.path} = " if self.path else ""
-        return self._raise(f"{self.source}: {at}{show(value)}; expected {expected}", value)
+        return self._error(f"{self.source}: {at}{show(value)}; expected {expected}", value)
 
     def missing(self, expected: str) -> Exception:
-        """``file: missing key 'key'; expected ...`` (``row R, column 'C' is empty`` in a table)."""
+        """``file: missing key 'k'; expected ...``; a cell: ``row R, column 'C': empty cell``."""
         if self.path.startswith("row "):
-            return self._raise(f"{self}: empty cell; expected {expected}")
-        return self._raise(f"{self.source}: missing key {self.path!r}; expected {expected}")
+            return self._error(f"{self}: empty cell; expected {expected}")
+        return self._error(f"{self.source}: missing key {self.path!r}; expected {expected}")
 
     def problem(self, text: str) -> Exception:
         """``file: key: text``, for what is not one value against an expectation."""
-        return self._raise(f"{self}: {text}")
+        return self._error(f"{self}: {text}")
 
     # -- checks of a value ----------------------------------------------------------------------
 
