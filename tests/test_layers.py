@@ -2,9 +2,10 @@
 
 Data flow: model -> population -> trials (which calls observe for what a study sees) -> the
 study bundle (io) -> analysis -> report. The diary app writes bundles too. ``errors``,
-``_outdir`` and ``_version`` sit outside the layers and may be used by any of them. Imports
-inside functions count as well: a late import is still a dependency. So does the package root:
-``import gutbrain`` or ``from gutbrain import lmm`` inside a layer reaches every layer.
+``_outdir``, ``_version`` and ``_config`` (the validation kit every file reader uses) sit outside
+the layers and may be used by any of them. Imports inside functions count as well: a late import
+is still a dependency. So does the package root: ``import gutbrain`` or ``from gutbrain import
+lmm`` inside a layer reaches every layer.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "gutbrain"
-ANYWHERE = {"errors", "_outdir", "_version"}
+ANYWHERE = {"errors", "_outdir", "_version", "_config"}
 ALLOWED = {
     "model": set(),
     "population": {"model"},

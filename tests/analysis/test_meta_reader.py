@@ -60,14 +60,20 @@ def test_reads_parquet(tmp_path):
     [
         (
             "study,yi,vi\nA,0.1,0.01\nB,abc,0.02\n",
-            "row 3 (study 'B'), column 'yi': value 'abc'; expected a finite number",
+            "row 3 (study 'B'), column 'yi' = 'abc'; expected a finite number",
         ),
-        ("study,yi,vi\nA,0.1,0.01\nB,0.2,\n", "row 3 (study 'B'), column 'vi': missing value"),
+        (
+            "study,yi,vi\nA,0.1,0.01\nB,0.2,\n",
+            "row 3 (study 'B'), column 'vi': empty cell; expected a finite number",
+        ),
         (
             "study,yi,vi\nA,0.1,-0.01\n",
-            "row 2 (study 'A'), column 'vi': value -0.01; expected a sampling variance > 0",
+            "row 2 (study 'A'), column 'vi' = -0.01; expected a sampling variance > 0",
         ),
-        ("study,yi,vi\nA,0.1,0.01\nA,0.2,0.02\n", "row 3, column 'study': 'A' already on row 2"),
+        (
+            "study,yi,vi\nA,0.1,0.01\nA,0.2,0.02\n",
+            "row 3, column 'study' = 'A'; expected a label not already used on row 2",
+        ),
         ("yi,vi\n0.1,0.01\n", "missing column 'study'"),
         ("study,yi\nA,0.1\n", "missing column 'vi' (sampling variance) or 'sei'"),
         ("study,yi,vi,sei\nA,0.1,0.01,0.1\n", "has both 'vi' and 'sei'"),
@@ -75,11 +81,11 @@ def test_reads_parquet(tmp_path):
         ("study,m1i,sd1i,n1i,m2i,sd2i\nA,1,1,10,0,1\n", "missing ['n2i']"),
         (
             "study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,1,1,10.5,0,1,10\n",
-            "column 'n1i': value 10.5; expected a whole number",
+            "column 'n1i' = 10.5; expected a whole number",
         ),
         (
             "study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,1,0,10,0,1,10\n",
-            "column 'sd1i': value 0; expected a standard deviation > 0",
+            "column 'sd1i' = 0.0; expected a standard deviation > 0",
         ),
         (
             "study,yi,vi,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,0.1,0.01,1,1,10,0,1,10\n",
@@ -105,7 +111,7 @@ def test_missing_file_and_unknown_columns(tmp_path):
         match="no column 'region'; columns available as subgroup or moderator: \\['alloc'\\]",
     ):
         table.column("region")
-    with pytest.raises(DataError, match="row 3 \\(study 'B'\\), column 'alloc': missing value"):
+    with pytest.raises(DataError, match="row 3 \\(study 'B'\\), column 'alloc': empty cell"):
         table.column("alloc")
     with pytest.raises(DataError, match="measure = 'OR'"):
         read_effects(tmp_path / "effects.csv", measure="OR")
@@ -139,12 +145,12 @@ def test_an_effect_column_is_not_a_moderator(tmp_path):
     """``--mods yi`` used to regress the effects on themselves."""
     table = read_effects(write(tmp_path, "study,yi,vi,alloc\nA,0.1,0.01,x\nB,0.2,0.02,y\n"))
     for name in ("yi", "vi", "study"):
-        with pytest.raises(DataError, match=f"column '{name}' holds the effects or their inputs"):
+        with pytest.raises(DataError, match=f"column '{name}': holds the effects or their inputs"):
             table.column(name)
 
 
 def test_effects_out_of_double_precision_range_name_the_row(tmp_path):
-    with pytest.raises(DataError, match=r"row 3 \(study 'B'\), column 'yi': value 1e\+200"):
+    with pytest.raises(DataError, match=r"row 3 \(study 'B'\), column 'yi' = 1e\+200"):
         read_effects(write(tmp_path, "study,yi,vi\nA,0.1,0.01\nB,1e200,0.02\n"))
-    with pytest.raises(DataError, match=r"row 2 \(study 'A'\), column 'sei squared': value 1e-120"):
+    with pytest.raises(DataError, match=r"row 2 \(study 'A'\), column 'sei squared' = 1e-120"):
         read_effects(write(tmp_path, "study,yi,sei\nA,0.1,1e-60\nB,0.2,0.02\n"))

@@ -219,14 +219,14 @@ def test_study_toml_parses():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (('design = "nof1"', 'design = "crossover"'), "design 'crossover' is not run"),
-        (('label = "A"', 'label = "AA"'), "must be single characters"),
+        (('design = "nof1"', 'design = "crossover"'), "does not run crossover studies"),
+        (('label = "A"', 'label = "AA"'), r"phases\[1\].label = 'AA'; expected a single character"),
         (("pairs = 2", "pairs = 2\nfoo = 1"), "foo"),
         (("block_days = 7", "block_days = 0"), "block_days"),
         (('window_open = "18:00"', 'window_open = "6pm"'), "window_open"),
-        (('"PHQ-9", "PANAS"', '"PHQ-9", "BDI"'), "unknown instrument"),
+        (('"PHQ-9", "PANAS"', '"PHQ-9", "BDI"'), "= 'BDI'; expected an instrument"),
         (('kind = "vas"', 'kind = "slider"'), "kind"),
-        (("[diary]", "x = [\n[diary]"), "invalid TOML"),
+        (("[diary]", "x = [\n[diary]"), "is not valid TOML"),
     ],
 )
 def test_study_toml_errors_name_the_key(change, message):

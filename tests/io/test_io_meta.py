@@ -78,45 +78,95 @@ def test_crossover_uses_phases(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "key", "expected"),
     [
-        ('design = "parallel"', 'design = "paralel"', "design", "'paralel' is not a design"),
-        ('design = "parallel"', "design = 3", "design", "is an integer"),
-        ("start = 2026-01-05", 'start = "2026-01-05"', "start", "TOML date"),
-        ("start = 2026-01-05", "start = 2026-01-05T10:00:00", "start", "is a datetime"),
-        ('name = "Tiny"', "name = 1", "name", "is an integer; expected a string"),
-        ('name = "Tiny"', 'name = ""', "name", "is empty"),
-        ('instruments = ["diary", "PHQ-9"]', 'instruments = "diary"', "instruments", "array"),
+        (
+            'design = "parallel"',
+            'design = "paralel"',
+            "design",
+            "design = 'paralel'; expected one of parallel",
+        ),
+        ('design = "parallel"', "design = 3", "design", "design = 3; expected one of"),
+        (
+            "start = 2026-01-05",
+            'start = "2026-01-05"',
+            "start",
+            "start = '2026-01-05'; expected a TOML date",
+        ),
+        (
+            "start = 2026-01-05",
+            "start = 2026-01-05T10:00:00",
+            "start",
+            "start = 2026-01-05T10:00:00; expected a TOML date",
+        ),
+        ('name = "Tiny"', "name = 1", "name", "name = 1; expected a study name"),
+        ('name = "Tiny"', 'name = ""', "name", "name = ''; expected a study name"),
+        (
+            'instruments = ["diary", "PHQ-9"]',
+            'instruments = "diary"',
+            "instruments",
+            "expected an array",
+        ),
         (
             'instruments = ["diary", "PHQ-9"]',
             'instruments = ["diary", "PHQ9"]',
             "instruments[2]",
-            "'PHQ9' is not a known instrument",
+            "= 'PHQ9'; expected an instrument: diary, PHQ-9",
         ),
         (
             'instruments = ["diary", "PHQ-9"]',
             'instruments = ["diary", "diary"]',
             "instruments[2]",
-            "listed twice",
+            "= 'diary'; expected a value not already used by instruments[1]",
         ),
-        ('label = "placebo"', 'label = "probiotic"', "arms[2].label", "used twice"),
-        ('label = "placebo"', "label = 7", "arms[1].label", "is an integer"),
-        ('label = "placebo"', 'lable = "placebo"', "arms[1]", "unknown key 'lable'"),
+        (
+            'label = "placebo"',
+            'label = "probiotic"',
+            "arms[2].label",
+            "not already used by arms[1]",
+        ),
+        ('label = "placebo"', "label = 7", "arms[1].label", "label = 7; expected a text label"),
+        (
+            'label = "placebo"',
+            'lable = "placebo"',
+            "arms[1].lable",
+            "expected only the keys label, description",
+        ),
         ("seed = 1", 'seed = "one"', "provenance.seed", "expected an integer"),
-        ('name = "Tiny"', 'name = "Tiny"\ndesgin = "x"', "desgin", "unknown key 'desgin'"),
-        ("seed = 1", 'seed = 1\n[columns.diray]\nx = "text"', "columns.diray", "not a bundle"),
+        (
+            'name = "Tiny"',
+            'name = "Tiny"\ndesgin = "x"',
+            "desgin",
+            "desgin = 'x'; expected only the keys name",
+        ),
+        (
+            "seed = 1",
+            'seed = 1\n[columns.diray]\nx = "text"',
+            "columns.diray",
+            "expected a bundle table",
+        ),
         ("seed = 1", 'seed = 1\n[columns.diary]\nday = "text"', "columns.diary.day", "defines"),
         (
             "seed = 1",
             'seed = 1\n[columns.diary]\nx = "str"',
             "columns.diary.x",
-            "not a column kind",
+            "= 'str'; expected a column kind: text, int, float",
         ),
-        ("seed = 1", "seed = 1\n[columns.diary]\nx = 1", "columns.diary.x", "is an integer"),
-        ("seed = 1", 'seed = 1\n[columns]\ndiary = "x"', "columns.diary", "is a string"),
+        (
+            "seed = 1",
+            "seed = 1\n[columns.diary]\nx = 1",
+            "columns.diary.x",
+            "x = 1; expected a column kind",
+        ),
+        (
+            "seed = 1",
+            'seed = 1\n[columns]\ndiary = "x"',
+            "columns.diary",
+            "diary = 'x'; expected a table",
+        ),
     ],
 )
 def test_bad_values(tmp_path: Path, old: str, new: str, key: str, expected: str) -> None:
     err = _err(tmp_path, GOOD.replace(old, new, 1))
-    assert f"column {key!r}" in str(err)
+    assert f"study.toml: {key}" in str(err)
     assert expected in str(err)
     assert err.column == key
 
@@ -146,23 +196,23 @@ def test_malformed_toml_names_the_line(tmp_path: Path) -> None:
 def test_parallel_without_arms(tmp_path: Path) -> None:
     text = GOOD.split("[[arms]]")[0] + "[provenance]\nseed = 1\n"
     err = _err(tmp_path, text)
-    assert "parallel design needs at least two [[arms]]; found 0" in str(err)
+    assert "arms: a parallel design needs at least two arms ([[arms]]); found 0" in str(err)
 
 
 def test_nof1_without_phases(tmp_path: Path) -> None:
     text = CROSSOVER.replace('design = "crossover"', 'design = "nof1"').split("[[phases]]")[0]
     err = _err(tmp_path, text)
-    assert "nof1 design needs at least two [[phases]]" in str(err)
+    assert "nof1 design needs at least two phases ([[phases]]" in str(err)
 
 
 def test_crossover_with_arms(tmp_path: Path) -> None:
     err = _err(tmp_path, CROSSOVER + '\n[[arms]]\nlabel = "x"\n')
-    assert "uses [[phases]]" in str(err)
+    assert "uses phases and participants' sequences, not arms" in str(err)
 
 
 def test_phase_labels_are_single_characters(tmp_path: Path) -> None:
     err = _err(tmp_path, CROSSOVER.replace('label = "B"', 'label = "BB"'))
-    assert "'BB' must be a single character" in str(err)
+    assert "phases[2].label = 'BB'; expected a single character" in str(err)
     assert err.column == "phases[2].label"
 
 
@@ -174,9 +224,9 @@ def test_nof1_block_only_for_nof1(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("block", "expected"),
     [
-        ("block_days = 0", "0 is below 1"),
-        ("block_days = 1.5", "is a float"),
-        ("weeks = 2", "unknown key"),
+        ("block_days = 0", "block_days = 0; expected an integer >= 1"),
+        ("block_days = 1.5", "block_days = 1.5; expected an integer >= 1"),
+        ("weeks = 2", "weeks = 2; expected only the keys block_days, wash_in_days"),
     ],
 )
 def test_nof1_block_checked(tmp_path: Path, block: str, expected: str) -> None:

@@ -43,8 +43,8 @@ probiotic = [{ product = "ecologic_barrier", cfu_per_day = 5e9 }]
             "vulnerability = 7 is outside its declared range",
         ),
         ("days = 10\n[person]\nparameters = { nonsense = 1 }", "unknown parameter 'nonsense'"),
-        ("days = [", "malformed TOML"),
-        ("days = 10\ncolour = 3", "unknown key 'colour'"),
+        ("days = [", "is not valid TOML"),
+        ("days = 10\ncolour = 3", "colour = 3; expected only the keys"),
     ],
 )
 def test_cli_rejects_bad_scenarios(tmp_path, text, needle):

@@ -179,7 +179,7 @@ def test_main_prints_one_line_and_exits_2(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 2
-    assert "row 2 (study 'A'), column 'yi': value 'x'" in proc.stderr
+    assert "row 2 (study 'A'), column 'yi' = 'x'" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

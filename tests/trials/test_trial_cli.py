@@ -39,7 +39,7 @@ def test_trial_error_exit_code_via_main(tmp_path) -> None:
         capture_output=True,
         text=True,
     )
-    assert p.returncode == 2 and "cannot read the design file" in p.stderr
+    assert p.returncode == 2 and "none.toml: not found" in p.stderr
 
 
 def test_demo_runs_js2025(tmp_path) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gutbrain._config import Where
 from gutbrain.diary.items import DEFAULT_ITEMS, ITEM_KINDS, ItemSpec, bundle_problem
 from gutbrain.diary.questionnaires import INSTRUMENTS
 from gutbrain.errors import DataError
+from gutbrain.io.meta import check_groups, check_instrument, check_labels, check_nof1
 
 __all__ = [
     "ArmIn",
@@ -84,24 +86,18 @@ class VisitIn(_In):
     instruments: list[str] = Field(min_length=1)
     window_days: int = Field(default=3, ge=1, le=60)
 
-    @field_validator("instruments")
-    @classmethod
-    def _known(cls, v: list[str]) -> list[str]:
-        unknown = [i for i in v if i not in INSTRUMENTS]
-        if unknown:
-            raise ValueError(
-                f"unknown instrument(s) {unknown}; expected some of {list(INSTRUMENTS)}"
-            )
-        return v
-
 
 class StudyCreate(_In):
-    """Everything that defines a study; built from the web form or from a ``study.toml``."""
+    """Everything that defines a study; built from the web form or from a ``study.toml``.
 
-    name: str = Field(min_length=1, max_length=200)
+    The rules a study shares with the study bundle (labels, arms or phases per design, the N-of-1
+    blocks, instrument names) are :mod:`gutbrain.io.meta`'s, applied by :meth:`check`.
+    """
+
+    name: str = Field(max_length=200)
     design: Design
     start: dt.date
-    day0: str = Field(default="first intervention day", min_length=1, max_length=200)
+    day0: str = Field(default="first intervention day", max_length=200)
     consent_text: str = Field(min_length=1, max_length=20_000)
     arms: list[ArmIn] = Field(min_length=1, max_length=12)
     timezone: str = "UTC"
@@ -110,63 +106,78 @@ class StudyCreate(_In):
     run_in_days: int = Field(default=0, ge=0, le=60)
     duration_days: int | None = Field(default=None, ge=1, le=3650)
     blinded: bool = True
-    block_days: int | None = Field(default=None, ge=1, le=365)
+    block_days: int | None = Field(default=None, le=365)
     n_pairs: int | None = Field(default=None, ge=1, le=20)
-    wash_in_days: int | None = Field(default=None, ge=0, le=60)
+    wash_in_days: int | None = Field(default=None, le=60)
     items: list[ItemIn] = Field(default_factory=_default_items, max_length=40)
     visits: list[VisitIn] = Field(default_factory=list, max_length=40)
     instrument_text: dict[str, list[str]] = Field(default_factory=dict)
 
-    def check(self) -> StudyCreate:
-        """Cross-field rules; raises :class:`DataError` naming the key and the value."""
-        from gutbrain.diary.questionnaires import get_instrument
+    def check(self, source: str = "study") -> StudyCreate:
+        """Cross-field rules; raises :class:`DataError` naming ``source``, the key and the value."""
         from gutbrain.diary.schedule import check_timezone
 
+        at = Where(source, DataError)
         check_timezone(self.timezone)
+        self._check_study(at)
+        self._check_items(at)
+        self._check_visits(at)
+        return self
+
+    def _check_study(self, at: Where) -> None:
+        """What the study bundle's ``study.toml`` also requires, by its rules."""
+        at.key("name").text(self.name, "a study name")
+        at.key("day0").text(self.day0, 'what day 0 is, e.g. "first intervention day"')
         labels = [a.label for a in self.arms]
-        if len(set(labels)) != len(labels):
-            raise DataError(f"arms/phases: labels {labels} are not unique")
-        if self.design == "parallel" and len(self.arms) < 2:
-            raise DataError("design 'parallel' needs at least two arms")
-        if self.design == "nof1":
-            if len(self.arms) < 2:
-                raise DataError("design 'nof1' needs at least two phases, e.g. A and B")
-            bad = [x for x in labels if len(x) != 1]
-            if bad:
-                raise DataError(
-                    f"nof1 phase labels {bad} must be single characters (sequences read 'ABBA')"
-                )
-            if self.block_days is None or self.n_pairs is None:
-                raise DataError("design 'nof1' needs block_days and n_pairs (pairs of blocks)")
-            if self.wash_in_days is not None and self.wash_in_days >= self.block_days:
-                raise DataError(
-                    f"wash_in_days {self.wash_in_days} must be shorter than block_days "
-                    f"{self.block_days}"
-                )
+        nof1 = self.design == "nof1"
+        check_labels(at.key("phases" if nof1 else "arms"), labels, phases=nof1)
+        check_groups(at, self.design, 0 if nof1 else len(labels), len(labels) if nof1 else 0)
+        if not nof1:
+            return
+        if self.block_days is None or self.n_pairs is None:
+            raise at.key("nof1").problem(
+                "design 'nof1' needs block_days and n_pairs (pairs of blocks)"
+            )
+        blocks = {"block_days": self.block_days, "wash_in_days": self.wash_in_days}
+        check_nof1(at.key("nof1"), {k: v for k, v in blocks.items() if v is not None})
+        if self.wash_in_days is not None and self.wash_in_days >= self.block_days:
+            raise (
+                at.key("nof1")
+                .key("wash_in_days")
+                .bad(self.wash_in_days, f"fewer days than block_days = {self.block_days}")
+            )
+
+    def _check_items(self, at: Where) -> None:
         keys = [i.key for i in self.items]
-        if len(set(keys)) != len(keys):
-            raise DataError(f"daily items: keys {keys} are not unique")
+        at.key("items").unique(keys, "key")
         for required in ("negative_affect", "positive_affect"):
             if required not in keys:
-                raise DataError(
+                raise at.key("items").problem(
                     f"daily items must include {required!r} (0-100), which the analysis reads"
                 )
         for item in self.items:
             spec = item.to_spec()  # raises DataError for a bad key, kind or range
             problem = bundle_problem(spec)
             if problem:
-                raise DataError(problem)
+                raise at.key("items").problem(problem)
             if spec.key in ("negative_affect", "positive_affect") and spec.kind != "vas":
-                raise DataError(
+                raise at.key("items").problem(
                     f"daily item {spec.key!r} must be kind 'vas' (a 0-100 scale, as the analysis "
                     f"reads it), not {spec.kind!r}"
                 )
-        for name, texts in self.instrument_text.items():
-            get_instrument(name, {name: texts})
+
+    def _check_visits(self, at: Where) -> None:
+        from gutbrain.diary.questionnaires import get_instrument
+
+        for i, visit in enumerate(self.visits, start=1):
+            insts = at.key("visits").item(i).key("instruments")
+            for j, name in enumerate(visit.instruments, start=1):
+                check_instrument(insts.item(j), name, INSTRUMENTS)
         pairs = [(v.visit, i) for v in self.visits for i in v.instruments]
         if len(set(pairs)) != len(pairs):
-            raise DataError("visits: an instrument is listed twice for the same visit")
-        return self
+            raise at.key("visits").problem("an instrument is listed twice for the same visit")
+        for name, texts in self.instrument_text.items():
+            get_instrument(name, {name: texts})
 
     def item_specs(self) -> list[ItemSpec]:
         return [i.to_spec() for i in self.items]
@@ -181,13 +192,16 @@ def format_validation_error(exc: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def parse_study(data: dict[str, Any]) -> StudyCreate:
-    """Validate a study definition, raising :class:`DataError` with every problem listed."""
+def parse_study(data: dict[str, Any], source: str = "study form") -> StudyCreate:
+    """Validate a study definition, raising :class:`DataError` with every problem listed.
+
+    ``source`` names the form or file in messages.
+    """
     try:
         study = StudyCreate.model_validate(data)
     except ValidationError as exc:
-        raise DataError(format_validation_error(exc)) from None
-    return study.check()
+        raise DataError(f"{source}: {format_validation_error(exc)}") from None
+    return study.check(source)
 
 
 class EntryAck(BaseModel):

@@ -25,42 +25,59 @@ define), so that a CSV cell is read as what it is: ``notes = "text"`` keeps ``00
 "007"; ``"int"`` and ``"float"`` make the reader convert, and report a cell that is not a number.
 Undeclared extra columns are inferred from their cells (see :func:`gutbrain.io.read_bundle`).
 :func:`gutbrain.io.write_bundle` adds the declarations a reader needs.
+
+The rules a study follows (:func:`check_start`, :func:`check_labels`, :func:`check_groups`,
+:func:`check_instrument`, :func:`check_nof1`) are written here once and also applied by the trial
+design parser and the diary app, which define studies of their own. Problems raise
+:class:`~gutbrain.io.BundleDataError` in the format of every reader (:mod:`gutbrain._config`):
+``study.toml: phases[2].label = 'BB'; expected a single character, ...``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from gutbrain.io._problems import fail
+from gutbrain._config import Where, parse_toml, read_toml
+from gutbrain.io._problems import BundleDataError
 from gutbrain.io.instruments import DIARY, INSTRUMENTS
 from gutbrain.io.schema import TABLES
 
-__all__ = ["DESIGNS", "EXTRA_KINDS", "Arm", "Design", "ExtraKind", "StudyMeta", "read_study_toml"]
+__all__ = [
+    "DESIGNS",
+    "EXTRA_KINDS",
+    "Arm",
+    "Design",
+    "ExtraKind",
+    "StudyMeta",
+    "check_groups",
+    "check_instrument",
+    "check_labels",
+    "check_nof1",
+    "check_start",
+    "parse_study_toml",
+    "read_study_toml",
+]
 
 Design = Literal["parallel", "crossover", "nof1", "observational"]
 DESIGNS: tuple[Design, ...] = ("parallel", "crossover", "nof1", "observational")
+#: Designs whose participants follow a sequence of phases rather than one arm.
+SEQUENCE_DESIGNS = ("crossover", "nof1")
 ExtraKind = Literal["text", "int", "float"]
 #: Kinds an extra column may be declared as in ``[columns.<table>]``.
 EXTRA_KINDS: tuple[ExtraKind, ...] = ("text", "int", "float")
 
-_TOP_KEYS = (
-    "name",
-    "design",
-    "start",
-    "day0",
-    "instruments",
-    "arms",
-    "phases",
-    "nof1",
-    "provenance",
-    "columns",
-)
-_REQUIRED_KEYS = ("name", "design", "start", "day0", "instruments")
+_HELP = {
+    "name": 'a study name, e.g. name = "My study"',
+    "design": f"design = one of {', '.join(DESIGNS)}",
+    "start": "the calendar date of day 0, e.g. start = 2026-01-05",
+    "day0": 'what day 0 is, e.g. day0 = "first intervention day"',
+    "instruments": 'what is measured, e.g. instruments = ["diary", "PHQ-9"]',
+}
+_TOP_KEYS = (*_HELP, "arms", "phases", "nof1", "provenance", "columns")
 _ARM_KEYS = ("label", "description")
 _NOF1_KEYS = {"block_days": 1, "wash_in_days": 0}  # key -> smallest allowed value
 _PROVENANCE_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -68,6 +85,78 @@ _PROVENANCE_TYPES: dict[str, type | tuple[type, ...]] = {
     "gutbrain_version": str,
     "design_file": str,
 }
+
+
+def _located(message: str, *, file: str, key: str | None, value: Any) -> BundleDataError:
+    return BundleDataError(message, file=file, column=key, value=value)
+
+
+def _study_where(source: str = "study.toml") -> Where:
+    """The top of a ``study.toml`` named ``source``: its errors are :class:`BundleDataError`."""
+    return Where(source, _located)
+
+
+# -- the rules a study definition follows, wherever it is read (trials, diary) --------------------
+
+
+def check_start(at: Where, value: Any) -> dt.date:
+    """A study's start: a TOML date (not text, not a date with a time)."""
+    return cast(dt.date, at.want(value, dt.date, "a TOML date such as 2026-01-05 (no quotes)"))
+
+
+def check_labels(at: Where, labels: Sequence[Any], *, phases: bool) -> tuple[str, ...]:
+    """Arm or phase labels (``at`` is the array): text without surrounding spaces, each used once.
+
+    A phase label is one character, so that sequences such as ``"ABBA"`` can be read.
+    """
+    for i, label in enumerate(labels, start=1):
+        w = at.item(i).key("label")
+        if phases and (not isinstance(label, str) or len(label) != 1 or not label.strip()):
+            raise w.bad(label, 'a single character, so that sequences such as "ABBA" can be read')
+        if not isinstance(label, str) or not label.strip() or label != label.strip():
+            raise w.bad(label, "a text label without leading or trailing spaces")
+    at.unique(labels, "label")
+    return tuple(labels)
+
+
+def check_groups(at: Where, design: str, arms: int, phases: int) -> None:
+    """Which designs have arms and which phases, and how many (``at`` is the file's top)."""
+    if design in SEQUENCE_DESIGNS:
+        if phases < 2:
+            raise at.key("phases").problem(
+                f'a {design} design needs at least two phases ([[phases]], e.g. label = "A" and '
+                f'label = "B"); found {phases}'
+            )
+        if arms:
+            raise at.key("arms").problem(
+                f"a {design} design uses phases and participants' sequences, not arms; rename "
+                "[[arms]] to [[phases]]"
+            )
+        return
+    if design == "parallel" and arms < 2:
+        raise at.key("arms").problem(
+            f"a parallel design needs at least two arms ([[arms]]); found {arms}"
+        )
+    if phases:
+        raise at.key("phases").problem(
+            f"a {design} design has arms ([[arms]]), not phases; phases are for crossover and "
+            "nof1 designs"
+        )
+
+
+def check_instrument(at: Where, name: Any, known: Collection[str] = (DIARY, *INSTRUMENTS)) -> str:
+    """An instrument name: one of ``known`` (by default the bundle's)."""
+    return cast(str, at.among(name, known, "an instrument"))
+
+
+def check_nof1(at: Where, table: Any) -> dict[str, int]:
+    """The ``[nof1]`` block structure: ``block_days`` (>= 1) and ``wash_in_days`` (>= 0)."""
+    t = at.table(table, "a table: [nof1] block_days = 14")
+    at.keys(t, tuple(_NOF1_KEYS))
+    for key, lo in _NOF1_KEYS.items():
+        if key in t:
+            at.number(t, key, lo, integer=True)
+    return t
 
 
 @dataclass(frozen=True)
@@ -93,61 +182,6 @@ class Arm:
             if self.description
             else {"label": self.label}
         )
-
-
-def _type_name(v: Any) -> str:
-    if isinstance(v, dt.datetime):
-        return "datetime"
-    if isinstance(v, dt.date):
-        return "date"
-    return {
-        str: "string",
-        int: "integer",
-        float: "float",
-        bool: "boolean",
-        list: "array",
-        dict: "table",
-    }.get(type(v), type(v).__name__)
-
-
-def _a(noun: str) -> str:
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
-
-
-def _want(source: str, key: str, value: Any, kind: type | tuple[type, ...], expected: str) -> None:
-    ok = isinstance(value, kind) and not (isinstance(value, bool) and kind is int)
-    if kind is dt.date and isinstance(value, dt.datetime):
-        ok = False
-    if not ok:
-        fail(
-            source,
-            f"is {_a(_type_name(value))}; expected {expected}",
-            column=key,
-            value=value,
-            has_value=True,
-        )
-
-
-def _labels(source: str, key: str, items: Any) -> tuple[Arm, ...]:
-    _want(source, key, items, list, f"an array of tables ([[{key}]] with label = ...)")
-    out = []
-    for i, item in enumerate(items, start=1):
-        where = f"{key}[{i}]"
-        _want(source, where, item, dict, f"a table with label = ... ([[{key}]])")
-        unknown = sorted(set(item) - set(_ARM_KEYS))
-        if unknown:
-            fail(
-                source,
-                f"unknown key {unknown[0]!r}; expected only {', '.join(_ARM_KEYS)}",
-                column=where,
-            )
-        if "label" not in item:
-            fail(source, 'has no label; add label = "..."', column=where)
-        _want(source, f"{where}.label", item["label"], str, "a string")
-        desc = item.get("description", "")
-        _want(source, f"{where}.description", desc, str, "a string")
-        out.append(Arm(item["label"], desc))
-    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -202,7 +236,7 @@ class StudyMeta:
         object.__setattr__(self, "instruments", tuple(self.instruments))
         object.__setattr__(self, "arms", tuple(self.arms))
         object.__setattr__(self, "phases", tuple(self.phases))
-        _check(self, "StudyMeta")
+        _check(self, _study_where("StudyMeta"))
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -216,7 +250,7 @@ class StudyMeta:
     @property
     def uses_sequences(self) -> bool:
         """True for crossover and nof1 designs, whose participants carry a ``sequence``."""
-        return self.design in ("crossover", "nof1")
+        return self.design in SEQUENCE_DESIGNS
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], source: str = "study.toml") -> StudyMeta:
@@ -227,58 +261,29 @@ class StudyMeta:
         BundleDataError
             For a missing or unknown key, a value of the wrong type, or an inconsistent design.
         """
-        if not isinstance(d, Mapping):
-            fail(source, f"is a {type(d).__name__}; expected a TOML table")
-        unknown = [k for k in d if k not in _TOP_KEYS]
-        if unknown:
-            fail(
-                source,
-                f"unknown key {unknown[0]!r}; expected only {', '.join(_TOP_KEYS)}",
-                column=unknown[0],
-            )
-        for key in _REQUIRED_KEYS:
-            if key not in d:
-                fail(source, f"missing key {key!r}; expected {_HELP[key]}", column=key)
-        _want(source, "name", d["name"], str, "a string")
-        _want(source, "design", d["design"], str, f"one of {', '.join(DESIGNS)}")
-        if d["design"] not in DESIGNS:
-            fail(
-                source,
-                f"is not a design; expected one of {', '.join(DESIGNS)}",
-                column="design",
-                value=d["design"],
-                has_value=True,
-            )
-        _want(source, "start", d["start"], dt.date, "a TOML date such as 2026-01-05 (no quotes)")
-        _want(source, "day0", d["day0"], str, "a string")
-        _want(source, "instruments", d["instruments"], list, 'an array such as ["diary"]')
-        for i, inst in enumerate(d["instruments"], start=1):
-            _want(source, f"instruments[{i}]", inst, str, "a string")
-        nof1 = d.get("nof1")
-        if nof1 is not None:
-            _want(source, "nof1", nof1, dict, "a table: [nof1] block_days = 14")
-        provenance = d.get("provenance")
-        if provenance is not None:
-            _want(source, "provenance", provenance, dict, "a table: [provenance] seed = 1")
-        columns = d.get("columns")  # checked with the rest in _check
+        at = _study_where(source)
+        d = at.table(d, "a TOML table")
+        at.keys(d, _TOP_KEYS, _HELP)
+        insts = at.get(d, "instruments", list, 'an array such as ["diary"]')
+        columns = d.get("columns")
         meta = _unchecked(
             cls,
             name=d["name"],
-            design=cast(Design, d["design"]),
+            design=d["design"],
             start=d["start"],
             day0=d["day0"],
-            instruments=tuple(d["instruments"]),
-            arms=_labels(source, "arms", d["arms"]) if "arms" in d else (),
-            phases=_labels(source, "phases", d["phases"]) if "phases" in d else (),
-            nof1=dict(nof1) if nof1 is not None else None,
-            provenance=dict(provenance) if provenance is not None else None,
+            instruments=tuple(insts),
+            arms=_groups(at, d, "arms"),
+            phases=_groups(at, d, "phases"),
+            nof1=at.get(d, "nof1", dict, "a table: [nof1] block_days = 14", None),
+            provenance=at.get(d, "provenance", dict, "a table: [provenance] seed = 1", None),
             columns=(
                 {t: dict(v) if isinstance(v, dict) else v for t, v in columns.items()}
                 if isinstance(columns, dict)
                 else columns
             ),
         )
-        _check(meta, source)
+        _check(meta, at)
         return meta
 
     def to_dict(self) -> dict[str, Any]:
@@ -311,13 +316,14 @@ class StudyMeta:
         )
 
 
-_HELP = {
-    "name": 'a study name, e.g. name = "My study"',
-    "design": f"design = one of {', '.join(DESIGNS)}",
-    "start": "the calendar date of day 0, e.g. start = 2026-01-05",
-    "day0": 'what day 0 is, e.g. day0 = "first intervention day"',
-    "instruments": 'what is measured, e.g. instruments = ["diary", "PHQ-9"]',
-}
+def _groups(at: Where, d: Mapping[str, Any], key: str) -> tuple[Arm, ...]:
+    out = []
+    for w, item in at.array(d, key, f"an array of tables ([[{key}]] with label = ...)", []):
+        item = w.table(item, f"a table with label = ... ([[{key}]])")
+        w.keys(item, _ARM_KEYS, {"label": 'a label, e.g. label = "placebo"'})
+        desc = w.get(item, "description", str, "a string", "")
+        out.append(Arm(item["label"], desc))
+    return tuple(out)
 
 
 def _unchecked(cls: type[StudyMeta], **kwargs: Any) -> StudyMeta:
@@ -328,198 +334,60 @@ def _unchecked(cls: type[StudyMeta], **kwargs: Any) -> StudyMeta:
     return obj
 
 
-def _check(meta: StudyMeta, source: str) -> None:
+def _check(meta: StudyMeta, at: Where) -> None:
     """Semantic checks shared by construction and :meth:`StudyMeta.from_dict`."""
-    _want(source, "name", meta.name, str, "a string")
-    if not meta.name.strip():
-        fail(
-            source,
-            "is empty; expected a study name",
-            column="name",
-            value=meta.name,
-            has_value=True,
-        )
-    if meta.design not in DESIGNS:
-        fail(
-            source,
-            f"is not a design; expected one of {', '.join(DESIGNS)}",
-            column="design",
-            value=meta.design,
-            has_value=True,
-        )
-    _want(source, "start", meta.start, dt.date, "a date such as 2026-01-05")
-    _want(source, "day0", meta.day0, str, "a string")
-    if not meta.day0.strip():
-        fail(
-            source,
-            'is empty; expected what day 0 is, e.g. "first intervention day"',
-            column="day0",
-            value=meta.day0,
-            has_value=True,
-        )
-    _check_instruments(meta, source)
-    _check_labels(meta, source)
-    _check_nof1(meta, source)
-    _check_provenance(meta, source)
-    _check_declared_columns(meta, source)
-
-
-def _check_instruments(meta: StudyMeta, source: str) -> None:
-    known = (DIARY, *INSTRUMENTS)
-    seen: set[str] = set()
+    at.key("name").text(meta.name, "a study name")
+    at.key("design").among(meta.design, DESIGNS)
+    check_start(at.key("start"), meta.start)
+    at.key("day0").text(meta.day0, 'what day 0 is, e.g. "first intervention day"')
+    insts = at.key("instruments")
     for i, inst in enumerate(meta.instruments, start=1):
-        key = f"instruments[{i}]"
-        _want(source, key, inst, str, "a string")
-        if inst not in known:
-            fail(
-                source,
-                f"is not a known instrument; expected one of {', '.join(known)}",
-                column=key,
-                value=inst,
-                has_value=True,
+        check_instrument(insts.item(i), inst)
+    insts.unique(meta.instruments)
+    for key in ("arms", "phases"):
+        groups = getattr(meta, key)
+        for i, arm in enumerate(groups, start=1):
+            at.key(key).item(i).want(arm, Arm, "an Arm")
+        check_labels(at.key(key), [a.label for a in groups], phases=key == "phases")
+    check_groups(at, meta.design, len(meta.arms), len(meta.phases))
+    if meta.nof1 is not None:
+        if meta.design != "nof1":
+            raise at.key("nof1").problem(
+                f'a [nof1] table is only allowed with design = "nof1", not {meta.design!r}'
             )
-        if inst in seen:
-            fail(source, "is listed twice", column=key, value=inst, has_value=True)
-        seen.add(inst)
+        check_nof1(at.key("nof1"), meta.nof1)
+    _check_provenance(meta, at.key("provenance"))
+    _check_declared_columns(meta, at.key("columns"))
 
 
-def _check_labels(meta: StudyMeta, source: str) -> None:
-    for key, items in (("arms", meta.arms), ("phases", meta.phases)):
-        seen: set[str] = set()
-        for i, arm in enumerate(items, start=1):
-            where = f"{key}[{i}].label"
-            if not isinstance(arm, Arm):
-                fail(source, f"is a {type(arm).__name__}; expected an Arm", column=f"{key}[{i}]")
-            _want(source, where, arm.label, str, "a string")
-            if not arm.label.strip() or arm.label != arm.label.strip():
-                fail(
-                    source,
-                    "is empty or has leading/trailing spaces",
-                    column=where,
-                    value=arm.label,
-                    has_value=True,
-                )
-            if arm.label in seen:
-                fail(
-                    source,
-                    f"is used twice in {key}; labels must be unique",
-                    column=where,
-                    value=arm.label,
-                    has_value=True,
-                )
-            seen.add(arm.label)
-            if key == "phases" and len(arm.label) != 1:
-                fail(
-                    source,
-                    'must be a single character so that sequences such as "ABBA" can be read',
-                    column=where,
-                    value=arm.label,
-                    has_value=True,
-                )
-    d = meta.design
-    if d == "parallel" and len(meta.arms) < 2:
-        fail(
-            source,
-            f"a parallel design needs at least two [[arms]]; found {len(meta.arms)}",
-            column="arms",
-        )
-    if meta.uses_sequences:
-        if len(meta.phases) < 2:
-            fail(
-                source,
-                f'a {d} design needs at least two [[phases]] (e.g. label = "A" and '
-                f'label = "B"); found {len(meta.phases)}',
-                column="phases",
-            )
-        if meta.arms:
-            fail(
-                source,
-                f"a {d} design uses [[phases]] and participants' sequences, not "
-                "[[arms]]; rename [[arms]] to [[phases]]",
-                column="arms",
-            )
-    elif meta.phases:
-        fail(
-            source,
-            f"a {d} design has [[arms]], not [[phases]]; phases are for crossover and nof1 designs",
-            column="phases",
-        )
-
-
-def _check_nof1(meta: StudyMeta, source: str) -> None:
-    if meta.nof1 is None:
-        return
-    if meta.design != "nof1":
-        fail(
-            source,
-            f'a [nof1] table is only allowed with design = "nof1", not {meta.design!r}',
-            column="nof1",
-        )
-    _want(source, "nof1", meta.nof1, dict, "a table")
-    for key, value in meta.nof1.items():
-        where = f"nof1.{key}"
-        if key not in _NOF1_KEYS:
-            fail(source, f"unknown key; expected only {', '.join(_NOF1_KEYS)}", column=where)
-        _want(source, where, value, int, "an integer number of days")
-        if value < _NOF1_KEYS[key]:
-            fail(source, f"is below {_NOF1_KEYS[key]}", column=where, value=value, has_value=True)
-
-
-def _check_provenance(meta: StudyMeta, source: str) -> None:
+def _check_provenance(meta: StudyMeta, at: Where) -> None:
     if meta.provenance is None:
         return
-    _want(source, "provenance", meta.provenance, dict, "a table")
+    at.table(meta.provenance)
     for key, kind in _PROVENANCE_TYPES.items():
         if key in meta.provenance:
-            _want(
-                source,
-                f"provenance.{key}",
-                meta.provenance[key],
-                kind,
-                "an integer" if kind is int else "a string",
-            )
+            at.get(meta.provenance, key, kind, "an integer" if kind is int else "a string")
     for key, value in meta.provenance.items():
         if not _is_toml_value(value):
-            fail(
-                source,
-                f"cannot be written to TOML ({type(value).__name__})",
-                column=f"provenance.{key}",
-                value=value,
-                has_value=True,
-            )
+            raise at.key(key).bad(value, "a value TOML can hold")
 
 
-def _check_declared_columns(meta: StudyMeta, source: str) -> None:
+def _check_declared_columns(meta: StudyMeta, at: Where) -> None:
     if meta.columns is None:
         return
-    _want(source, "columns", meta.columns, dict, 'a table: [columns.diary] notes = "text"')
+    at.table(meta.columns, 'a table: [columns.diary] notes = "text"')
     for table, decl in meta.columns.items():
-        where = f"columns.{table}"
+        w = at.key(table)
         if table not in TABLES:
-            fail(
-                source,
-                f"is not a bundle table; expected one of {', '.join(TABLES)}",
-                column=where,
-            )
-        _want(source, where, decl, dict, f'a table: [columns.{table}] name = "text"')
-        for name, kind in decl.items():
-            key = f"{where}.{name}"
+            raise w.bad(decl, f"a bundle table: {', '.join(TABLES)}")
+        w.table(decl, f'a table: [columns.{table}] name = "text"')
+        for name in decl:
             if TABLES[table].column(name) is not None:
-                fail(
-                    source,
-                    f"is a column the bundle specification defines for {table}; only extra "
-                    "columns can be declared",
-                    column=key,
+                raise w.key(name).problem(
+                    f"the bundle specification defines this column of {table}; only extra "
+                    "columns can be declared"
                 )
-            _want(source, key, kind, str, f"one of {', '.join(EXTRA_KINDS)}")
-            if kind not in EXTRA_KINDS:
-                fail(
-                    source,
-                    f"is not a column kind; expected one of {', '.join(EXTRA_KINDS)}",
-                    column=key,
-                    value=kind,
-                    has_value=True,
-                )
+            w.choice(decl, name, EXTRA_KINDS, what="a column kind")
 
 
 def _is_toml_value(v: Any) -> bool:
@@ -530,6 +398,17 @@ def _is_toml_value(v: Any) -> bool:
     if isinstance(v, dict):
         return all(isinstance(k, str) and _is_toml_value(x) for k, x in v.items())
     return False
+
+
+def parse_study_toml(text: str | bytes, source: str = "study.toml") -> dict[str, Any]:
+    """Parse a ``study.toml`` document (bytes must be UTF-8) without checking its keys.
+
+    Raises
+    ------
+    BundleDataError
+        If the text is not UTF-8 or not valid TOML (the message gives the line and column).
+    """
+    return parse_toml(text, source, _located)
 
 
 def read_study_toml(path: Path, label: str | None = None) -> StudyMeta:
@@ -549,16 +428,5 @@ def read_study_toml(path: Path, label: str | None = None) -> StudyMeta:
         column), or describes an inconsistent study.
     """
     name = label or str(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        fail(name, "not found; every bundle needs a study.toml (see docs/bundle.md)")
-    except OSError as exc:
-        fail(name, f"cannot be read ({exc.strerror or exc})")
-    except UnicodeDecodeError as exc:
-        fail(name, f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        fail(name, f"is not valid TOML: {exc}")
-    return StudyMeta.from_dict(data, source=name)
+    hint = "; every bundle needs a study.toml (see docs/bundle.md)"
+    return StudyMeta.from_dict(read_toml(path, _located, name, hint), source=name)

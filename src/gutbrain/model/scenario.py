@@ -24,17 +24,17 @@ single arm. Every arm is simulated for the same people (a paired, counterfactual
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gutbrain._config import Where, read_toml
 from gutbrain.errors import ScenarioError
 from gutbrain.model.schedule import Schedule
 
 __all__ = ["Scenario", "load_scenario", "parse_scenario"]
 
-_TOP = {
+_TOP = (
     "name",
     "description",
     "days",
@@ -45,13 +45,13 @@ _TOP = {
     "probiotic",
     "antibiotic",
     "fmt",
-}
-_ARM = {"name", "description", "schedule", "probiotic", "antibiotic", "fmt"}
+)
+_ARM = ("name", "description", "schedule", "probiotic", "antibiotic", "fmt")
 _ENTRY = {
-    "schedule": ({"exposure", "value"}, {"start", "end"}),
-    "probiotic": ({"product", "cfu_per_day"}, {"start", "end"}),
-    "antibiotic": ({"spectrum"}, {"start", "days"}),
-    "fmt": ({"day"}, {"donor", "engraftment"}),
+    "schedule": (("exposure", "value"), ("start", "end")),
+    "probiotic": (("product", "cfu_per_day"), ("start", "end")),
+    "antibiotic": (("spectrum",), ("start", "days")),
+    "fmt": (("day",), ("donor", "engraftment")),
 }
 
 
@@ -73,101 +73,72 @@ class Scenario:
         return tuple(a for a, _ in self.arms)
 
 
-def _num(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(f"{where}: expected a number, got {value!r}")
-    return float(value)
+def _days(at: Where, e: dict[str, Any]) -> tuple[int, int | None]:
+    """An entry's ``start`` (default 0) and ``end`` (default: the last day)."""
+    return int(at.number(e, "start", default=0)), (
+        None if "end" not in e else int(at.number(e, "end"))
+    )
 
 
-def _check_keys(table: Any, allowed: set[str], required: set[str], where: str) -> dict[str, Any]:
-    if not isinstance(table, dict):
-        raise ScenarioError(f"{where}: expected a table, got {table!r}")
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ScenarioError(
-            f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
-        )
-    missing = sorted(required - set(table))
-    if missing:
-        raise ScenarioError(f"{where}: missing key {missing[0]!r}")
-    return table
+def _entry(at: Where, kind: str, e: dict[str, Any], s: Schedule) -> Schedule:
+    """Apply one ``schedule``/``probiotic``/``antibiotic``/``fmt`` entry to ``s``."""
+    w = str(at)
+    if kind == "schedule":
+        return s.set(str(e["exposure"]), float(at.number(e, "value")), *_days(at, e), where=w)
+    if kind == "probiotic":
+        cfu = float(at.number(e, "cfu_per_day"))
+        return s.with_probiotic(str(e["product"]), cfu, *_days(at, e), where=w)
+    if kind == "antibiotic":
+        start, days = int(at.number(e, "start", default=0)), int(at.number(e, "days", default=7))
+        return s.with_antibiotic(str(e["spectrum"]), start, days, where=w)
+    return s.with_fmt(
+        int(at.number(e, "day")),
+        str(e.get("donor", "healthy")),
+        float(at.number(e, "engraftment", default=0.5)),
+        where=w,
+    )
 
 
-def _apply(s: Schedule, arm: dict[str, Any], where: str) -> Schedule:
+def _apply(s: Schedule, arm: dict[str, Any], at: Where) -> Schedule:
+    """``s`` with the entries of ``arm`` (an ``[[arms]]`` table, or the file's top level)."""
     for kind, (req, opt) in _ENTRY.items():
-        entries = arm.get(kind, [])
-        if not isinstance(entries, list):
-            raise ScenarioError(f"{where}.{kind}: expected a list of tables")
-        for i, raw in enumerate(entries):
-            w = f"{where}.{kind}[{i}]"
-            e = _check_keys(raw, req | opt, req, w)
-            if kind == "schedule":
-                s = s.set(
-                    str(e["exposure"]),
-                    _num(e["value"], f"{w}.value"),
-                    int(_num(e.get("start", 0), f"{w}.start")),
-                    None if "end" not in e else int(_num(e["end"], f"{w}.end")),
-                    where=w,
-                )
-            elif kind == "probiotic":
-                s = s.with_probiotic(
-                    str(e["product"]),
-                    _num(e["cfu_per_day"], f"{w}.cfu_per_day"),
-                    int(_num(e.get("start", 0), f"{w}.start")),
-                    None if "end" not in e else int(_num(e["end"], f"{w}.end")),
-                    where=w,
-                )
-            elif kind == "antibiotic":
-                s = s.with_antibiotic(
-                    str(e["spectrum"]),
-                    int(_num(e.get("start", 0), f"{w}.start")),
-                    int(_num(e.get("days", 7), f"{w}.days")),
-                    where=w,
-                )
-            else:
-                s = s.with_fmt(
-                    int(_num(e["day"], f"{w}.day")),
-                    str(e.get("donor", "healthy")),
-                    _num(e.get("engraftment", 0.5), f"{w}.engraftment"),
-                    where=w,
-                )
+        for w, raw in at.array(arm, kind, "an array of tables", []):
+            e = w.table(raw)
+            w.keys(e, req + opt, {k: f"a {kind} entry with {', '.join(req)}" for k in req})
+            s = _entry(w, kind, e, s)
     return s
+
+
+def _numbers(at: Where, table: Any) -> dict[str, float]:
+    return {k: float(at.number(table, k)) for k in at.table(table)}
 
 
 def parse_scenario(data: dict[str, Any], source: str = "scenario") -> Scenario:
     """Build a :class:`Scenario` from a parsed TOML mapping; errors name ``source`` and the key."""
-    _check_keys(data, _TOP, {"days"}, source)
-    days = _num(data["days"], f"{source}: days")
-    if days != int(days) or days < 1:
-        raise ScenarioError(f"{source}: days = {data['days']!r} must be a positive whole number")
-    person = _check_keys(
-        data.get("person", {}), {"archetype", "parameters"}, set(), f"{source}: [person]"
-    )
-    params = {
-        k: _num(v, f"{source}: [person.parameters] {k}")
-        for k, v in person.get("parameters", {}).items()
-    }
-    baseline = {
-        k: _num(v, f"{source}: [baseline] {k}") for k, v in data.get("baseline", {}).items()
-    }
+    at = Where(source, ScenarioError)
+    at.keys(data, _TOP, {"days": "the number of days, e.g. days = 56"})
+    days = at.number(data, "days", 1)
+    if days != int(days):
+        raise at.key("days").bad(days, "a whole number >= 1")
+    person = at.key("person").table(data.get("person", {}))
+    at.key("person").keys(person, ("archetype", "parameters"))
+    params = _numbers(at.key("person").key("parameters"), person.get("parameters", {}))
+    baseline = _numbers(at.key("baseline"), data.get("baseline", {}))
     archetype = str(person.get("archetype", "healthy"))
     from gutbrain.model.catalogues import archetypes, lookup
 
-    arch = lookup(archetypes(), archetype, "archetype", f"{source}: [person] archetype")
-    base = Schedule.constant(int(days), f"{source}: [baseline]", **{**arch.baseline, **baseline})
-    raw_arms = data.get("arms")
-    if raw_arms is None:
-        raw_arms = [{"name": "scenario", **{k: data[k] for k in _ENTRY if k in data}}]
+    arch = lookup(archetypes(), archetype, "archetype", str(at.key("person").key("archetype")))
+    base = Schedule.constant(int(days), str(at.key("baseline")), **{**arch.baseline, **baseline})
+    if "arms" not in data:
+        arms = [("scenario", _apply(base, data, at))]
     elif any(k in data for k in _ENTRY):
-        raise ScenarioError(f"{source}: with [[arms]], put schedules inside each arm")
-    arms = []
-    for i, arm in enumerate(raw_arms):
-        w = f"{source}: arms[{i}]"
-        _check_keys(arm, _ARM, {"name"}, w)
-        arms.append((str(arm["name"]), _apply(base, arm, w)))
-    names = [a for a, _ in arms]
-    if len(set(names)) != len(names):
-        raise ScenarioError(f"{source}: arm names must be unique, got {names}")
+        raise at.key("arms").problem("with [[arms]], put schedules inside each arm")
+    else:
+        arms = []
+        for w, arm in at.array(data, "arms", "an array of tables [[arms]]"):
+            w.keys(w.table(arm), _ARM, {"name": 'an arm name, e.g. name = "placebo"'})
+            arms.append((str(arm["name"]), _apply(base, arm, w)))
+    at.key("arms").unique([a for a, _ in arms], "name")
     return Scenario(
         str(data.get("name", Path(source).stem)),
         str(data.get("description", "")),
@@ -183,12 +154,4 @@ def parse_scenario(data: dict[str, Any], source: str = "scenario") -> Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read scenario file ({exc.strerror})") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: malformed TOML: {exc}") from exc
-    return parse_scenario(data, str(p))
+    return parse_scenario(read_toml(p, ScenarioError), str(p))

@@ -6,20 +6,23 @@ follow-up), the visits with their instruments, the daily diary, biomarkers, adhe
 and blinding. See ``docs/trials.md`` and ``examples/trials/`` for complete files.
 
 Every problem raises :class:`~gutbrain.errors.DesignError` naming the file, the key and the
-value, e.g. ``js2025.toml: arms[2].probiotic.product = 'foo' is not a product; expected one of
-...``.
+value, in the format of every reader (:mod:`gutbrain._config`), e.g. ``js2025.toml:
+arms[2].probiotic.product = 'foo'; expected a product in strains.toml: ...``. Arm and phase labels,
+the start date and instrument names follow the study bundle's rules (:mod:`gutbrain.io.meta`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gutbrain.errors import DesignError, GutbrainError
+from gutbrain._config import Where, read_toml
+from gutbrain.errors import DesignError
+from gutbrain.io.meta import DESIGNS as STUDY_DESIGNS
+from gutbrain.io.meta import check_groups, check_instrument, check_labels, check_start
 from gutbrain.model.exposures import EXPOSURES, PUBLIC_EXPOSURES
 
 __all__ = [
@@ -34,7 +37,8 @@ __all__ = [
     "parse_design",
 ]
 
-DESIGNS = ("parallel", "crossover", "nof1")
+#: The study designs a trial simulates: the bundle's, less ``observational``.
+DESIGNS = tuple(d for d in STUDY_DESIGNS if d != "observational")
 BLINDING = ("open", "single", "double")
 _TOP = (
     "name",
@@ -72,65 +76,9 @@ _TREATMENT_KEYS = (
     "fmt",
     "expectancy",
 )
-
-
-class _Where:
-    """Builds error messages naming the file and the key."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, value: Any, expected: str) -> DesignError:
-        return DesignError(f"{self.source}: {key} = {value!r}; expected {expected}")
-
-    def only(self, d: Mapping[str, Any], path: str, keys: tuple[str, ...], note: str = "") -> None:
-        """Refuse a key of table ``path`` that is not in ``keys`` (a typo would be ignored)."""
-        unknown = [k for k in d if k not in keys]
-        if unknown:
-            raise self.fail(
-                f"{path}.{unknown[0]}", d[unknown[0]], f"only the keys {', '.join(keys)}{note}"
-            )
-
-    def get(
-        self,
-        d: Mapping[str, Any],
-        key: str,
-        path: str,
-        kind: type | tuple[type, ...],
-        expected: str,
-        default: Any = ...,
-    ) -> Any:
-        full = f"{path}.{key}" if path else key
-        if key not in d:
-            if default is ...:
-                raise DesignError(f"{self.source}: missing key {full!r}; expected {expected}")
-            return default
-        v = d[key]
-        if isinstance(v, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            raise self.fail(full, v, expected)
-        if not isinstance(v, kind):
-            raise self.fail(full, v, expected)
-        return v
-
-    def number(
-        self,
-        d: Mapping[str, Any],
-        key: str,
-        path: str,
-        lo: float,
-        hi: float,
-        default: Any = ...,
-        integer: bool = False,
-    ) -> Any:
-        kind: type | tuple[type, ...] = int if integer else (int, float)
-        what = "an integer" if integer else "a number"
-        expected = f"{what} in [{lo:g}, {hi:g}]"
-        v = self.get(d, key, path, kind, expected, default)
-        if v is None:
-            return v
-        if not lo <= v <= hi:
-            raise self.fail(f"{path}.{key}" if path else key, v, expected)
-        return v
+_TREATMENT_EXPOSURES = tuple(e for e in PUBLIC_EXPOSURES if e != "expectancy")
+_DIARY_MODEL = ("compliance_mean", "compliance_sd", "mnar_log_odds_per_10", "item_skip_prob")
+_START = dt.date(2026, 1, 5)
 
 
 @dataclass(frozen=True)
@@ -290,264 +238,260 @@ class TrialDesign:
         )
 
 
-def _treatment(w: _Where, d: Any, path: str) -> Treatment:
-    from gutbrain.model.catalogues import donors, strains
-
-    if not isinstance(d, Mapping):
-        raise w.fail(path, d, "a table with label = ...")
-    unknown = [k for k in d if k not in _TREATMENT_KEYS]
-    if unknown:
-        raise w.fail(f"{path}.{unknown[0]}", d[unknown[0]], f"one of the keys {_TREATMENT_KEYS}")
-    label = w.get(d, "label", path, str, "a string label")
+def _treatment(at: Where, d: Any) -> Treatment:
+    """One ``[[arms]]`` or ``[[phases]]`` table (``at`` is its place)."""
+    d = at.table(d, "a table with label = ...")
+    at.keys(d, _TREATMENT_KEYS)
     exposures: dict[str, float] = {}
-    probiotic = None
-    if "probiotic" in d:
-        pb = w.get(d, "probiotic", path, dict, "a table {product = ..., cfu_per_day = ...}")
-        w.only(pb, f"{path}.probiotic", ("product", "cfu_per_day"))
-        product = w.get(pb, "product", f"{path}.probiotic", str, "a product name")
-        if product not in strains():
-            raise w.fail(
-                f"{path}.probiotic.product",
-                product,
-                f"a product in strains.toml: {', '.join(strains())}",
-            )
-        cfu = w.number(pb, "cfu_per_day", f"{path}.probiotic", 0.0, 1e13)
-        probiotic = (product, float(cfu))
     for key in ("prebiotic_g", "ssri_dose"):
         if key in d:
-            exposures[key] = float(w.number(d, key, path, 0.0, 1e9))
+            exposures[key] = float(at.number(d, key, 0.0, 1e9))
     for key in ("diet", "exposures"):
-        table = w.get(d, key, path, dict, "a table of exposures", {})
-        for name, value in table.items():
-            if name not in PUBLIC_EXPOSURES or name == "expectancy":
-                raise w.fail(
-                    f"{path}.{key}.{name}",
-                    value,
-                    f"a public exposure: {', '.join(PUBLIC_EXPOSURES)}",
-                )
-            exposures[name] = float(w.number(table, name, f"{path}.{key}", -1e9, 1e9))
-    fmt = None
-    if "fmt" in d:
-        f = w.get(d, "fmt", path, dict, "a table {day = 0, donor = 'healthy', engraftment = 0.5}")
-        w.only(f, f"{path}.fmt", ("day", "donor", "engraftment"))
-        donor = w.get(f, "donor", f"{path}.fmt", str, "a donor name", "healthy")
-        if donor not in donors():
-            raise w.fail(f"{path}.fmt.donor", donor, f"one of {', '.join(donors())}")
-        fmt = (
-            int(w.number(f, "day", f"{path}.fmt", 0, 10_000, 0, integer=True)),
-            donor,
-            float(w.number(f, "engraftment", f"{path}.fmt", 0.0, 1.0, 0.5)),
-        )
-    exp = w.number(d, "expectancy", path, 0.0, 1.0, None)
+        table = at.get(d, key, dict, "a table of exposures", {})
+        at.key(key).keys(table, _TREATMENT_EXPOSURES, note=" (public exposures)")
+        for name in table:
+            exposures[name] = float(at.key(key).number(table, name, -1e9, 1e9))
+    exp = at.number(d, "expectancy", 0.0, 1.0, None)
     return Treatment(
-        label=label,
-        description=w.get(d, "description", path, str, "a string", ""),
-        placebo=w.get(d, "placebo", path, bool, "true or false", False),
-        probiotic=probiotic,
+        label=at.get(d, "label", str, "a string label"),
+        description=at.get(d, "description", str, "a string", ""),
+        placebo=at.get(d, "placebo", bool, "true or false", False),
+        probiotic=_probiotic(at, d),
         exposures=exposures,
-        fmt=fmt,
+        fmt=_fmt(at, d),
         expectancy=None if exp is None else float(exp),
     )
 
 
-def _criteria(w: _Where, items: Any, path: str) -> tuple[Criterion, ...]:
+def _probiotic(at: Where, d: Mapping[str, Any]) -> tuple[str, float] | None:
+    from gutbrain.model.catalogues import strains
+
+    if "probiotic" not in d:
+        return None
+    pb = at.get(d, "probiotic", dict, "a table {product = ..., cfu_per_day = ...}")
+    at = at.key("probiotic")
+    at.keys(pb, ("product", "cfu_per_day"))
+    product = at.get(pb, "product", str, "a product name")
+    at.key("product").among(product, strains(), "a product in strains.toml")
+    return product, float(at.number(pb, "cfu_per_day", 0.0, 1e13))
+
+
+def _fmt(at: Where, d: Mapping[str, Any]) -> tuple[int, str, float] | None:
+    from gutbrain.model.catalogues import donors
+
+    if "fmt" not in d:
+        return None
+    f = at.get(d, "fmt", dict, "a table {day = 0, donor = 'healthy', engraftment = 0.5}")
+    at = at.key("fmt")
+    at.keys(f, ("day", "donor", "engraftment"))
+    donor = at.choice(f, "donor", donors(), "healthy")
+    return (
+        int(at.number(f, "day", 0, 10_000, 0, integer=True)),
+        donor,
+        float(at.number(f, "engraftment", 0.0, 1.0, 0.5)),
+    )
+
+
+def _criteria(at: Where, d: Mapping[str, Any]) -> tuple[Criterion, ...] | None:
     from gutbrain.observe import INSTRUMENTS
 
-    if not isinstance(items, list):
-        raise w.fail(path, items, 'an array such as [{ instrument = "PHQ-9", min = 10 }]')
+    if "inclusion" not in d:
+        return None
     out = []
-    for i, c in enumerate(items, start=1):
-        p = f"{path}[{i}]"
-        if not isinstance(c, Mapping):
-            raise w.fail(p, c, "a table { instrument = ..., min = ... }")
-        w.only(c, p, ("instrument", "min", "max"))
-        name = w.get(c, "instrument", p, str, "an instrument name")
-        if name not in INSTRUMENTS:
-            raise w.fail(f"{p}.instrument", name, f"one of {', '.join(INSTRUMENTS)}")
-        lo = w.number(c, "min", p, -1e9, 1e9, None)
-        hi = w.number(c, "max", p, -1e9, 1e9, None)
+    for w, c in at.array(d, "inclusion", 'an array such as [{ instrument = "PHQ-9", min = 10 }]'):
+        c = w.table(c, "a table { instrument = ..., min = ... }")
+        w.keys(c, ("instrument", "min", "max"), {"instrument": "an instrument name"})
+        name = check_instrument(w.key("instrument"), c["instrument"], INSTRUMENTS)
+        lo = w.number(c, "min", -1e9, 1e9, None)
+        hi = w.number(c, "max", -1e9, 1e9, None)
         if lo is None and hi is None:
-            raise DesignError(f"{w.source}: {p} needs min and/or max")
+            raise w.problem("needs min and/or max")
         out.append(Criterion(name, lo, hi))
     return tuple(out)
 
 
-def _visits(w: _Where, items: Any, first: int, last: int) -> tuple[Visit, ...]:
+def _visits(at: Where, d: Mapping[str, Any], first: int, last: int) -> tuple[Visit, ...]:
     from gutbrain.observe import INSTRUMENTS
 
-    if not isinstance(items, list):
-        raise w.fail("visits", items, "an array of tables [[visits]]")
     out = []
-    for i, v in enumerate(items, start=1):
-        p = f"visits[{i}]"
-        if not isinstance(v, Mapping):
-            raise w.fail(p, v, "a table with name, day, instruments")
-        w.only(v, p, ("name", "day", "instruments"))
-        name = w.get(v, "name", p, str, "a visit name such as 'baseline'")
-        day = w.number(v, "day", p, first, last, integer=True)
-        insts = w.get(v, "instruments", p, list, 'an array such as ["PANAS-NA"]')
-        for j, inst in enumerate(insts, start=1):
-            if inst not in INSTRUMENTS:
-                raise w.fail(f"{p}.instruments[{j}]", inst, f"one of {', '.join(INSTRUMENTS)}")
-        out.append(Visit(name, int(day), tuple(insts)))
+    for w, v in at.array(d, "visits", "an array of tables [[visits]]", []):
+        v = w.table(v, "a table with name, day, instruments")
+        w.keys(v, ("name", "day", "instruments"))
+        name = w.get(v, "name", str, "a visit name such as 'baseline'")
+        day = w.number(v, "day", first, last, integer=True)
+        insts = w.array(v, "instruments", 'an array such as ["PANAS-NA"]')
+        out.append(
+            Visit(name, int(day), tuple(check_instrument(i, x, INSTRUMENTS) for i, x in insts))
+        )
     return tuple(out)
+
+
+def _treatments(at: Where, d: Mapping[str, Any], design: str) -> tuple[Treatment, ...]:
+    """The arms (parallel) or the phases (crossover, nof1), with the bundle's label rules."""
+    groups = {
+        key: at.array(d, key, f"an array of tables [[{key}]] (at least two)", [])
+        for key in ("arms", "phases")
+    }
+    check_groups(at, design, len(groups["arms"]), len(groups["phases"]))
+    key = "arms" if design == "parallel" else "phases"
+    treatments = tuple(_treatment(w, t) for w, t in groups[key])
+    check_labels(at.key(key), [t.label for t in treatments], phases=key == "phases")
+    return treatments
+
+
+def _parallel(
+    at: Where, d: Mapping[str, Any], n_arms: int, timeline: Mapping[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    """Treatment days and allocation of a parallel design."""
+    treat_days = at.key("timeline").number(timeline, "treatment_days", 1, 3650, integer=True)
+    al = at.get(d, "allocation", dict, "a table [allocation]", {})
+    at = at.key("allocation")
+    at.keys(al, ("ratio", "block_multiple"))
+    ratio = at.get(al, "ratio", list, "an array of integers", [1] * n_arms)
+    if len(ratio) != n_arms or not all(isinstance(r, int) and r > 0 for r in ratio):
+        raise at.key("ratio").bad(ratio, f"{n_arms} positive integers")
+    block = at.number(al, "block_multiple", 1, 1000, 2, integer=True)
+    return int(treat_days), {"ratio": tuple(ratio), "allocation_block": int(block)}
+
+
+def _crossover(at: Where, d: Mapping[str, Any], labels: str) -> tuple[int, dict[str, Any]]:
+    """Treatment days, sequences, periods and washouts of a crossover design."""
+    c = at.get(d, "crossover", dict, "a table [crossover]")
+    at = at.key("crossover")
+    at.keys(c, ("sequences", "period_days", "washout_days"))
+    seqs = at.get(c, "sequences", list, 'an array such as ["AB", "BA"]')
+    for i, s in enumerate(seqs, start=1):
+        if not isinstance(s, str) or not s or any(ch not in labels for ch in s):
+            raise at.key("sequences").item(i).bad(s, f"a string of {labels}")
+    if len({len(s) for s in seqs}) != 1:
+        raise at.key("sequences").bad(seqs, "sequences of equal length")
+    period = int(at.number(c, "period_days", 1, 3650, integer=True))
+    washout = int(at.number(c, "washout_days", 0, 3650, 0, integer=True))
+    periods = len(seqs[0])
+    treat_days = periods * period + (periods - 1) * washout
+    return treat_days, {"sequences": tuple(seqs), "period_days": period, "washout_days": washout}
+
+
+def _nof1(at: Where, d: Mapping[str, Any], labels: str) -> tuple[int, dict[str, Any]]:
+    """Treatment days and block structure of an N-of-1 design."""
+    if len(labels) != 2:
+        raise at.key("phases").bad(labels, "exactly two phases (A and B) for nof1")
+    c = at.get(d, "nof1", dict, "a table [nof1]")
+    at = at.key("nof1")
+    at.keys(c, ("block_days", "pairs", "wash_in_days"))
+    kw = {
+        "block_days": int(at.number(c, "block_days", 1, 3650, integer=True)),
+        "pairs": int(at.number(c, "pairs", 1, 100, integer=True)),
+        "wash_in_days": int(at.number(c, "wash_in_days", 0, 3650, 0, integer=True)),
+    }
+    return 2 * kw["pairs"] * kw["block_days"], kw
+
+
+def _diary(at: Where, d: Mapping[str, Any], first: int, last: int) -> DiaryPlan:
+    di = at.get(d, "diary", dict, "a table [diary]", {})
+    at = at.key("diary")
+    model = {
+        k: float(at.number(di, k, 0.0 if k != "mnar_log_odds_per_10" else -10.0, 10.0))
+        for k in _DIARY_MODEL
+        if k in di
+    }
+    at.keys(di, ("enabled", "first_day", "last_day", *_DIARY_MODEL))
+    return DiaryPlan(
+        enabled=at.get(di, "enabled", bool, "true or false", True),
+        first_day=at.number(di, "first_day", first, last, None, integer=True),
+        last_day=at.number(di, "last_day", first, last, None, integer=True),
+        model=model,
+    )
+
+
+def _biomarkers(at: Where, d: Mapping[str, Any], first: int, last: int) -> dict[str, Any]:
+    from gutbrain.observe import biomarker_mappings
+
+    bm = at.get(d, "biomarkers", dict, "a table [biomarkers]", {})
+    at = at.key("biomarkers")
+    at.keys(bm, ("days", "markers"))
+    days = [
+        w.within(x, first, last, integer=True)
+        for w, x in at.array(bm, "days", "an array of study days", [])
+    ]
+    known = biomarker_mappings()
+    markers = [
+        w.among(m, known) for w, m in at.array(bm, "markers", "an array of marker names", [])
+    ]
+    return {"biomarker_days": tuple(days), "markers": tuple(markers)}
+
+
+def _adherence(at: Where, d: Mapping[str, Any]) -> Adherence:
+    ad = at.get(d, "adherence", dict, "a table [adherence]", {})
+    at = at.key("adherence")
+    at.keys(ad, ("mean", "sd"))
+    mean = float(at.number(ad, "mean", 0.0, 1.0, 1.0))
+    sd = float(at.number(ad, "sd", 0.0, 0.5, 0.0))
+    if sd > 0 and sd**2 >= mean * (1 - mean):
+        raise at.key("sd").bad(sd, f"< sqrt(mean (1 - mean)) = {(mean * (1 - mean)) ** 0.5:.3f}")
+    return Adherence(mean, sd)
+
+
+def _cohort_baseline(at: Where, d: Mapping[str, Any]) -> dict[str, float]:
+    cb = at.get(d, "cohort_baseline", dict, "a table of public exposures", {})
+    at = at.key("cohort_baseline")
+    at.keys(cb, PUBLIC_EXPOSURES, note=" (public exposures)")
+    for k in cb:
+        at.number(cb, k, EXPOSURES[k].lower, EXPOSURES[k].upper)
+    return {k: float(v) for k, v in cb.items()}
 
 
 def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
     """Build a :class:`TrialDesign` from a parsed TOML mapping; errors name ``source``."""
     from gutbrain.population.cohorts import cohorts
 
-    w = _Where(source)
-    unknown = [k for k in d if k not in _TOP]
-    if unknown:
-        raise w.fail(unknown[0], d[unknown[0]], f"only the keys {', '.join(_TOP)}")
-    name = w.get(d, "name", "", str, "a string")
-    design = w.get(d, "design", "", str, f"one of {', '.join(DESIGNS)}")
-    if design not in DESIGNS:
-        raise w.fail("design", design, f"one of {', '.join(DESIGNS)}")
-    cohort = w.get(d, "cohort", "", str, "a cohort name")
-    if cohort not in cohorts():
-        raise w.fail("cohort", cohort, f"one of {', '.join(cohorts())}")
-    n = w.number(d, "n", "", 1, 10**9, integer=True)
-    start = w.get(d, "start", "", dt.date, "a TOML date such as 2026-01-05", dt.date(2026, 1, 5))
-    seed = w.number(d, "seed", "", 0, 2**63 - 1, 0, integer=True)
-    tl = w.get(d, "timeline", "", dict, "a table [timeline]", {})
+    at = Where(source, DesignError)
+    at.keys(d, _TOP)
+    design = at.choice(d, "design", DESIGNS)
+    tl = at.get(d, "timeline", dict, "a table [timeline]", {})
     if design == "parallel":
-        w.only(tl, "timeline", ("run_in_days", "treatment_days", "follow_up_days"))
+        at.key("timeline").keys(tl, ("run_in_days", "treatment_days", "follow_up_days"))
     else:
-        w.only(tl, "timeline", ("run_in_days", "follow_up_days"), f" ({design} derives the rest)")
-    run_in = w.number(tl, "run_in_days", "timeline", 0, 3650, 0, integer=True)
-    follow = w.number(tl, "follow_up_days", "timeline", 0, 3650, 0, integer=True)
-
-    kw: dict[str, Any] = {}
+        note = f" ({design} derives the rest)"
+        at.key("timeline").keys(tl, ("run_in_days", "follow_up_days"), note=note)
+    run_in = int(at.key("timeline").number(tl, "run_in_days", 0, 3650, 0, integer=True))
+    follow = int(at.key("timeline").number(tl, "follow_up_days", 0, 3650, 0, integer=True))
+    treatments = _treatments(at, d, design)
+    labels = "".join(t.label for t in treatments)
     if design == "parallel":
-        arms = w.get(d, "arms", "", list, "an array of tables [[arms]] (at least two)")
-        if len(arms) < 2:
-            raise w.fail("arms", f"{len(arms)} arm(s)", "at least two [[arms]]")
-        treatments = tuple(_treatment(w, a, f"arms[{i}]") for i, a in enumerate(arms, start=1))
-        treat_days = w.number(tl, "treatment_days", "timeline", 1, 3650, integer=True)
-        al = w.get(d, "allocation", "", dict, "a table [allocation]", {})
-        w.only(al, "allocation", ("ratio", "block_multiple"))
-        ratio = w.get(al, "ratio", "allocation", list, "an array of integers", [1] * len(arms))
-        if len(ratio) != len(arms) or not all(isinstance(r, int) and r > 0 for r in ratio):
-            raise w.fail("allocation.ratio", ratio, f"{len(arms)} positive integers")
-        kw["ratio"] = tuple(ratio)
-        kw["allocation_block"] = int(
-            w.number(al, "block_multiple", "allocation", 1, 1000, 2, integer=True)
-        )
+        treat_days, kw = _parallel(at, d, len(treatments), tl)
+    elif design == "crossover":
+        treat_days, kw = _crossover(at, d, labels)
     else:
-        phases = w.get(d, "phases", "", list, "an array of tables [[phases]] (at least two)")
-        if len(phases) < 2:
-            raise w.fail("phases", f"{len(phases)} phase(s)", "at least two [[phases]]")
-        treatments = tuple(_treatment(w, a, f"phases[{i}]") for i, a in enumerate(phases, start=1))
-        for i, t in enumerate(treatments, start=1):
-            if len(t.label) != 1:
-                raise w.fail(f"phases[{i}].label", t.label, "a one-character label such as 'A'")
-        labels = "".join(t.label for t in treatments)
-        if design == "crossover":
-            c = w.get(d, "crossover", "", dict, "a table [crossover]")
-            w.only(c, "crossover", ("sequences", "period_days", "washout_days"))
-            seqs = w.get(c, "sequences", "crossover", list, 'an array such as ["AB", "BA"]')
-            for i, s in enumerate(seqs, start=1):
-                if not isinstance(s, str) or not s or any(ch not in labels for ch in s):
-                    raise w.fail(f"crossover.sequences[{i}]", s, f"a string of {labels}")
-            if len({len(s) for s in seqs}) != 1:
-                raise w.fail("crossover.sequences", seqs, "sequences of equal length")
-            kw["sequences"] = tuple(seqs)
-            kw["period_days"] = int(w.number(c, "period_days", "crossover", 1, 3650, integer=True))
-            kw["washout_days"] = int(
-                w.number(c, "washout_days", "crossover", 0, 3650, 0, integer=True)
-            )
-            periods = len(seqs[0])
-            treat_days = periods * kw["period_days"] + (periods - 1) * kw["washout_days"]
-        else:
-            if len(treatments) != 2:
-                raise w.fail("phases", labels, "exactly two phases (A and B) for nof1")
-            c = w.get(d, "nof1", "", dict, "a table [nof1]")
-            w.only(c, "nof1", ("block_days", "pairs", "wash_in_days"))
-            kw["block_days"] = int(w.number(c, "block_days", "nof1", 1, 3650, integer=True))
-            kw["pairs"] = int(w.number(c, "pairs", "nof1", 1, 100, integer=True))
-            kw["wash_in_days"] = int(w.number(c, "wash_in_days", "nof1", 0, 3650, 0, integer=True))
-            treat_days = 2 * kw["pairs"] * kw["block_days"]
-    if len(set(t.label for t in treatments)) != len(treatments):
-        raise w.fail("labels", [t.label for t in treatments], "unique labels")
-
+        treat_days, kw = _nof1(at, d, labels)
     last = treat_days + follow - 1
-    bl = w.get(d, "blinding", "", dict, "a table [blinding]", {})
-    w.only(bl, "blinding", ("level", "expectancy"))
-    blinding = w.get(bl, "level", "blinding", str, f"one of {BLINDING}", "double")
-    if blinding not in BLINDING:
-        raise w.fail("blinding.level", blinding, f"one of {', '.join(BLINDING)}")
-    inclusion = _criteria(w, d["inclusion"], "inclusion") if "inclusion" in d else None
-    di = w.get(d, "diary", "", dict, "a table [diary]", {})
-    model = {
-        k: float(w.number(di, k, "diary", 0.0 if k != "mnar_log_odds_per_10" else -10.0, 10.0))
-        for k in ("compliance_mean", "compliance_sd", "mnar_log_odds_per_10", "item_skip_prob")
-        if k in di
-    }
-    bad = [k for k in di if k not in ("enabled", "first_day", "last_day", *model)]
-    if bad:
-        raise w.fail(f"diary.{bad[0]}", di[bad[0]], "enabled, first_day, last_day or model keys")
-    diary = DiaryPlan(
-        enabled=w.get(di, "enabled", "diary", bool, "true or false", True),
-        first_day=w.number(di, "first_day", "diary", -run_in, last, None, integer=True),
-        last_day=w.number(di, "last_day", "diary", -run_in, last, None, integer=True),
-        model=model,
-    )
-    bm = w.get(d, "biomarkers", "", dict, "a table [biomarkers]", {})
-    w.only(bm, "biomarkers", ("days", "markers"))
-    days = w.get(bm, "days", "biomarkers", list, "an array of study days", [])
-    for i, x in enumerate(days, start=1):
-        if not isinstance(x, int) or not -run_in <= x <= last:
-            raise w.fail(f"biomarkers.days[{i}]", x, f"an integer day in [{-run_in}, {last}]")
-    markers = w.get(bm, "markers", "biomarkers", list, "an array of marker names", [])
-    from gutbrain.observe import biomarker_mappings
-
-    known = biomarker_mappings()
-    for i, m in enumerate(markers, start=1):
-        if m not in known:
-            raise w.fail(f"biomarkers.markers[{i}]", m, f"one of {', '.join(known)}")
-    ad = w.get(d, "adherence", "", dict, "a table [adherence]", {})
-    w.only(ad, "adherence", ("mean", "sd"))
-    mean = float(w.number(ad, "mean", "adherence", 0.0, 1.0, 1.0))
-    sd = float(w.number(ad, "sd", "adherence", 0.0, 0.5, 0.0))
-    if sd > 0 and sd**2 >= mean * (1 - mean):
-        raise w.fail(
-            "adherence.sd", sd, f"< sqrt(mean (1 - mean)) = {(mean * (1 - mean)) ** 0.5:.3f}"
-        )
-    do = w.get(d, "dropout", "", dict, "a table [dropout]", {})
-    w.only(do, "dropout", ("rate_per_week",))
-    cb = w.get(d, "cohort_baseline", "", dict, "a table of public exposures", {})
-    for k, v in cb.items():
-        if k not in PUBLIC_EXPOSURES:
-            raise w.fail(
-                f"cohort_baseline.{k}", v, f"a public exposure: {', '.join(PUBLIC_EXPOSURES)}"
-            )
-        w.number(cb, k, "cohort_baseline", EXPOSURES[k].lower, EXPOSURES[k].upper)
+    bl = at.get(d, "blinding", dict, "a table [blinding]", {})
+    at.key("blinding").keys(bl, ("level", "expectancy"))
+    do = at.get(d, "dropout", dict, "a table [dropout]", {})
+    at.key("dropout").keys(do, ("rate_per_week",))
     return TrialDesign(
-        name=name,
+        name=at.get(d, "name", str, "a string"),
         design=design,
-        cohort=cohort,
-        n=int(n),
-        start=start,
+        cohort=at.choice(d, "cohort", cohorts()),
+        n=int(at.number(d, "n", 1, 10**9, integer=True)),
+        start=check_start(at.key("start"), d["start"]) if "start" in d else _START,
         treatments=treatments,
-        run_in_days=int(run_in),
-        treatment_days=int(treat_days),
-        follow_up_days=int(follow),
-        visits=_visits(w, d.get("visits", []), -int(run_in), last),
-        diary=diary,
-        seed=int(seed),
-        inclusion=inclusion,
-        screening_days=int(w.number(d, "screening_days", "", 1, 365, 14, integer=True)),
-        cohort_baseline={k: float(v) for k, v in cb.items()},
-        blinding=blinding,
-        expectancy=float(w.number(bl, "expectancy", "blinding", 0.0, 1.0, 0.3)),
-        biomarker_days=tuple(days),
-        markers=tuple(markers),
-        adherence=Adherence(mean, sd),
-        dropout=Dropout(float(w.number(do, "rate_per_week", "dropout", 0.0, 1.0, 0.0))),
-        block_size=int(w.number(d, "block_size", "", 1, 10**6, 256, integer=True)),
+        run_in_days=run_in,
+        treatment_days=treat_days,
+        follow_up_days=follow,
+        visits=_visits(at, d, -run_in, last),
+        diary=_diary(at, d, -run_in, last),
+        seed=int(at.number(d, "seed", 0, 2**63 - 1, 0, integer=True)),
+        inclusion=_criteria(at, d),
+        screening_days=int(at.number(d, "screening_days", 1, 365, 14, integer=True)),
+        cohort_baseline=_cohort_baseline(at, d),
+        blinding=at.key("blinding").choice(bl, "level", BLINDING, "double"),
+        expectancy=float(at.key("blinding").number(bl, "expectancy", 0.0, 1.0, 0.3)),
+        adherence=_adherence(at, d),
+        dropout=Dropout(float(at.key("dropout").number(do, "rate_per_week", 0.0, 1.0, 0.0))),
+        block_size=int(at.number(d, "block_size", 1, 10**6, 256, integer=True)),
         source=source,
+        **_biomarkers(at, d, -run_in, last),
         **kw,
     )
 
@@ -555,19 +499,4 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
 def load_design(path: str | Path) -> TrialDesign:
     """Read and check a design TOML file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DesignError(f"{p}: cannot read the design file ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise DesignError(
-            f"{p}: is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
-        ) from exc
-    try:
-        d = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DesignError(f"{p}: not valid TOML ({exc})") from exc
-    try:
-        return parse_design(d, p.name)
-    except GutbrainError:
-        raise
+    return parse_design(read_toml(p, DesignError, p.name), p.name)

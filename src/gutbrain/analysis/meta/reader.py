@@ -13,7 +13,9 @@ any other column
     Available as a subgroup variable or a moderator, by name.
 
 Problems raise :class:`~gutbrain.errors.DataError` naming the file, the row (the line number in
-the CSV file, the header being line 1), the column and the value.
+the CSV file, the header being line 1), the column and the value, in the format of every reader
+(:mod:`gutbrain._config`): ``effects.csv: row 3 (study 'B'), column 'yi' = 'abc'; expected a
+finite number``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gutbrain._config import Where
 from gutbrain.analysis.meta.effects import EffectSizes, mean_difference, scale_checks, smd
 from gutbrain.errors import DataError
 
@@ -69,25 +72,20 @@ class EffectsTable:
 
     def column(self, name: str) -> pd.Series:
         """A subgroup or moderator column, checked to exist and to have no missing value."""
+        at = Where(str(self.path), DataError)
         if name in _RESERVED:
-            raise DataError(
-                f"{self.path}: column {name!r} holds the effects or their inputs; a subgroup or "
-                "moderator must be another column"
+            raise at.column(name).problem(
+                "holds the effects or their inputs; a subgroup or moderator must be another column"
             )
         if name not in self.data.columns:
             extra = [c for c in self.data.columns if c not in _RESERVED]
-            raise DataError(
-                f"{self.path}: no column {name!r}; columns available as subgroup or moderator: "
-                f"{extra or 'none'}"
+            raise at.problem(
+                f"no column {name!r}; columns available as subgroup or moderator: {extra or 'none'}"
             )
         col = self.data[name]
         missing = np.flatnonzero(col.isna().to_numpy())
         if missing.size:
-            i = int(missing[0])
-            raise DataError(
-                f"{self.path}, row {i + 2} (study {self.studies[i]!r}), column {name!r}: "
-                "missing value; every study needs one"
-            )
+            raise _cell(at, int(missing[0]), self.studies, name).missing("a value for every study")
         return col
 
     def moderators(self, names: Sequence[str]) -> pd.DataFrame:
@@ -109,6 +107,11 @@ class EffectsTable:
         return f"EffectsTable(path={str(self.path)!r}, k={self.k}, source={self.source!r})"
 
 
+def _cell(at: Where, i: int, studies: Sequence[str], name: str) -> Where:
+    """The cell of column ``name`` on the ``i``-th data row (CSV line ``i + 2``)."""
+    return at.row(i + 2, f"study {studies[i]!r}").column(name)
+
+
 def _read_raw(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"{path}: no such file")
@@ -124,31 +127,26 @@ def _read_raw(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: cannot read as a table ({first})") from exc
 
 
-def _numeric(raw: pd.DataFrame, name: str, path: Path, studies: Sequence[str]) -> np.ndarray:
+def _numeric(raw: pd.DataFrame, name: str, at: Where, studies: Sequence[str]) -> np.ndarray:
     text = raw[name].astype(str).str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         i = int(bad[0])
-        shown = text.iloc[i]
-        what = "missing value" if shown in ("", "nan", "NA") else f"value {shown!r}"
-        raise DataError(
-            f"{path}, row {i + 2} (study {studies[i]!r}), column {name!r}: {what}; "
-            "expected a finite number"
-        )
+        cell = _cell(at, i, studies, name)
+        if text.iloc[i] in ("", "nan", "NA"):
+            raise cell.missing("a finite number")
+        raise cell.bad(text.iloc[i], "a finite number")
     return values
 
 
 def _require(
-    values: np.ndarray, ok: np.ndarray, name: str, expected: str, path: Path, studies: Sequence[str]
+    values: np.ndarray, ok: np.ndarray, name: str, expected: str, at: Where, studies: Sequence[str]
 ) -> None:
     bad = np.flatnonzero(~ok)
     if bad.size:
         i = int(bad[0])
-        raise DataError(
-            f"{path}, row {i + 2} (study {studies[i]!r}), column {name!r}: value {values[i]:g}; "
-            f"expected {expected}"
-        )
+        raise _cell(at, i, studies, name).bad(values[i], expected)
 
 
 def _typed_column(col: pd.Series) -> pd.Series:
@@ -181,97 +179,34 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
         the raw columns without ``measure``).
     """
     path = Path(path)
-    if measure is not None and measure not in MEASURES:
-        raise DataError(f"measure = {measure!r}: expected one of {', '.join(MEASURES)}")
+    at = Where(str(path), DataError)
+    if measure is not None:
+        at.key("measure").among(measure, MEASURES)
     raw = _read_raw(path)
     raw.columns = [str(c).strip() for c in raw.columns]
     if raw.shape[0] == 0:
-        raise DataError(f"{path}: no rows; expected one row per study")
+        raise at.problem("no rows; expected one row per study")
     dupcols = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
     if dupcols:
-        raise DataError(f"{path}: column(s) {dupcols} appear more than once")
-    if "study" not in raw.columns:
-        raise DataError(
-            f"{path}: missing column 'study' (a label per study); columns are {list(raw.columns)}"
-        )
-    studies = tuple(raw["study"].astype(str).str.strip())
-    for i, s in enumerate(studies):
-        if s in ("", "nan"):
-            raise DataError(
-                f"{path}, row {i + 2}, column 'study': empty label; every study needs one"
-            )
-    seen: dict[str, int] = {}
-    for i, s in enumerate(studies):
-        if s in seen:
-            raise DataError(
-                f"{path}, row {i + 2}, column 'study': {s!r} already on row {seen[s] + 2}; "
-                "study labels must be unique"
-            )
-        seen[s] = i
-
+        raise at.problem(f"column(s) {dupcols} appear more than once")
+    studies = _studies(raw, at)
     has_yi = "yi" in raw.columns
     raw_present = [c for c in RAW_COLUMNS if c in raw.columns]
     if measure is None:
         if has_yi and raw_present:
-            raise DataError(
-                f"{path}: has both 'yi' and raw columns {raw_present}; choose with "
-                "measure='GEN' (use yi) or measure='SMD'/'MD' (compute from the raw columns)"
+            raise at.problem(
+                f"has both 'yi' and raw columns {raw_present}; choose with measure='GEN' (use "
+                "yi) or measure='SMD'/'MD' (compute from the raw columns)"
             )
         measure = "GEN" if has_yi else "SMD"
-
     if measure == "GEN":
-        if not has_yi:
-            raise DataError(
-                f"{path}: missing column 'yi'; give yi with vi or sei, or the raw columns "
-                f"{', '.join(RAW_COLUMNS)}"
-            )
-        has_vi, has_sei = "vi" in raw.columns, "sei" in raw.columns
-        if has_vi == has_sei:
-            raise DataError(
-                f"{path}: "
-                + (
-                    "has both 'vi' and 'sei'; keep one"
-                    if has_vi
-                    else "missing column 'vi' (sampling variance) or 'sei' (standard error)"
-                )
-            )
-        yi = _numeric(raw, "yi", path, studies)
-        if has_vi:
-            vi = _numeric(raw, "vi", path, studies)
-            _require(vi, vi > 0, "vi", "a sampling variance > 0", path, studies)
-            source = "yi/vi"
-        else:
-            sei = _numeric(raw, "sei", path, studies)
-            _require(sei, sei > 0, "sei", "a standard error > 0", path, studies)
-            vi = sei**2
-            source = "yi/sei"
-        effects = EffectSizes(yi=yi, vi=vi, measure="GEN")
+        effects, source = _given(raw, at, studies)
     else:
-        missing = [c for c in RAW_COLUMNS if c not in raw.columns]
-        if missing:
-            raise DataError(
-                f"{path}: measure {measure} needs columns {', '.join(RAW_COLUMNS)}; "
-                f"missing {missing}"
-            )
-        vals = {c: _numeric(raw, c, path, studies) for c in RAW_COLUMNS}
-        for c in ("sd1i", "sd2i"):
-            _require(vals[c], vals[c] > 0, c, "a standard deviation > 0", path, studies)
-        for c in ("n1i", "n2i"):
-            ok = (vals[c] >= 1) & (vals[c] == np.round(vals[c]))
-            _require(vals[c], ok, c, "a whole number of participants >= 1", path, studies)
-        total = vals["n1i"] + vals["n2i"]
-        if measure == "SMD":
-            _require(
-                total, total >= 4, "n1i + n2i", "at least 4 participants in all", path, studies
-            )
-        fn = smd if measure == "SMD" else mean_difference
-        effects = fn(*(vals[c] for c in RAW_COLUMNS))
-        source = f"{measure} from means"
-
+        effects, source = _from_means(raw, at, studies, measure)
     given = {"yi/vi": {"yi": "yi", "vi": "vi"}, "yi/sei": {"yi": "yi", "vi": "sei squared"}}
     cols = given.get(source, {"yi": "yi (computed)", "vi": "vi (computed)"})
     for name, values, ok, expected in scale_checks(effects):
-        _require(values, ok, cols[name], expected, path, studies)
+        _require(values, ok, cols[name], expected, at, studies)
     data = pd.DataFrame({"study": list(studies)})
     for c in raw.columns:
         if c != "study":
@@ -279,5 +214,67 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
     data["yi"] = effects.yi
     data["vi"] = effects.vi
     if not all(math.isfinite(v) for v in effects.vi) or np.any(effects.vi <= 0):
-        raise DataError(f"{path}: computed sampling variances are not all positive")
+        raise at.problem("computed sampling variances are not all positive")
     return EffectsTable(path=path, studies=studies, effects=effects, source=source, data=data)
+
+
+def _studies(raw: pd.DataFrame, at: Where) -> tuple[str, ...]:
+    """The study labels: present, not empty, unique."""
+    if "study" not in raw.columns:
+        raise at.problem(
+            f"missing column 'study' (a label per study); columns are {list(raw.columns)}"
+        )
+    studies = tuple(raw["study"].astype(str).str.strip())
+    seen: dict[str, int] = {}
+    for i, s in enumerate(studies):
+        cell = at.row(i + 2).column("study")
+        if s in ("", "nan"):
+            raise cell.missing("a label; every study needs one")
+        if s in seen:
+            raise cell.bad(s, f"a label not already used on row {seen[s] + 2}")
+        seen[s] = i
+    return studies
+
+
+def _given(raw: pd.DataFrame, at: Where, studies: Sequence[str]) -> tuple[EffectSizes, str]:
+    """``yi`` with ``vi`` or ``sei`` as given."""
+    if "yi" not in raw.columns:
+        raise at.problem(
+            f"missing column 'yi'; give yi with vi or sei, or the raw columns "
+            f"{', '.join(RAW_COLUMNS)}"
+        )
+    has_vi, has_sei = "vi" in raw.columns, "sei" in raw.columns
+    if has_vi and has_sei:
+        raise at.problem("has both 'vi' and 'sei'; keep one")
+    if not has_vi and not has_sei:
+        raise at.problem("missing column 'vi' (sampling variance) or 'sei' (standard error)")
+    yi = _numeric(raw, "yi", at, studies)
+    if has_vi:
+        vi = _numeric(raw, "vi", at, studies)
+        _require(vi, vi > 0, "vi", "a sampling variance > 0", at, studies)
+        return EffectSizes(yi=yi, vi=vi, measure="GEN"), "yi/vi"
+    sei = _numeric(raw, "sei", at, studies)
+    _require(sei, sei > 0, "sei", "a standard error > 0", at, studies)
+    return EffectSizes(yi=yi, vi=sei**2, measure="GEN"), "yi/sei"
+
+
+def _from_means(
+    raw: pd.DataFrame, at: Where, studies: Sequence[str], measure: str
+) -> tuple[EffectSizes, str]:
+    """The SMD or MD computed from the groups' means, SDs and sizes."""
+    missing = [c for c in RAW_COLUMNS if c not in raw.columns]
+    if missing:
+        raise at.problem(
+            f"measure {measure} needs columns {', '.join(RAW_COLUMNS)}; missing {missing}"
+        )
+    vals = {c: _numeric(raw, c, at, studies) for c in RAW_COLUMNS}
+    for c in ("sd1i", "sd2i"):
+        _require(vals[c], vals[c] > 0, c, "a standard deviation > 0", at, studies)
+    for c in ("n1i", "n2i"):
+        ok = (vals[c] >= 1) & (vals[c] == np.round(vals[c]))
+        _require(vals[c], ok, c, "a whole number of participants >= 1", at, studies)
+    total = vals["n1i"] + vals["n2i"]
+    if measure == "SMD":
+        _require(total, total >= 4, "n1i + n2i", "at least 4 participants in all", at, studies)
+    fn = smd if measure == "SMD" else mean_difference
+    return fn(*(vals[c] for c in RAW_COLUMNS)), f"{measure} from means"
