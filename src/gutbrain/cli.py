@@ -91,8 +91,12 @@ def simulate(
         False, "--summary", help="write per-arm daily means, SDs and quantiles, not trajectories"
     ),
     csv: bool = typer.Option(False, "--csv", help="also write each table as CSV"),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address; default a local run."
+    ),
 ) -> None:
-    """Simulate a scenario: trajectories (Parquet), an axis plot and a manifest."""
+    """Simulate a scenario: trajectories (Parquet), an axis plot and a manifest (identical
+    locally and on Dask)."""
     from gutbrain.report.simulate_output import simulate_scenario
 
     chosen = None if states is None else [s.strip() for s in states.split(",") if s.strip()]
@@ -108,6 +112,7 @@ def simulate(
             states=chosen,
             summary=summary,
             csv=csv,
+            scheduler=scheduler,
             progress=update,
         )
     arms, files = manifest["arms"], manifest["files"]

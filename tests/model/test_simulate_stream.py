@@ -137,8 +137,8 @@ def test_the_writer_holds_one_unit_at_a_time(tmp_path, monkeypatch):
     events: list[tuple[str, int]] = []
     real_units = simulate_output.iter_units
 
-    def spy_units(plan):
-        for traj in real_units(plan):
+    def spy_units(plan, **kwargs):
+        for traj in real_units(plan, **kwargs):
             events.append(("simulated", traj.n_people))
             yield traj
 
@@ -161,7 +161,7 @@ def test_the_writer_holds_one_unit_at_a_time(tmp_path, monkeypatch):
     unit = [("simulated", 2), ("written", 2 * 56)]
     last = [("simulated", 1), ("written", 56)]
     assert events == 2 * (unit + unit + last)
-    assert ticks == [(k, 6) for k in range(7)]
+    assert ticks == [(k, 9) for k in range(10)]  # 3 chunks set up, then 6 units written
 
 
 def test_plan_checks_its_sizes():
@@ -172,3 +172,48 @@ def test_plan_checks_its_sizes():
         plan_scenario(s, 5, 0, chunk_people=0)
     with pytest.raises(ScenarioError, match="--people must be at least 1, got 0"):
         plan_scenario(s, 0, 0)
+
+
+def test_dask_run_writes_the_local_files(tmp_path):
+    """``gutbrain simulate --scheduler ADDRESS`` on a two-worker cluster writes the local run's
+    trajectories and summary."""
+    import subprocess
+    import sys
+
+    distributed = pytest.importorskip("dask.distributed")
+    simulate_scenario(PROBIOTIC, tmp_path / "local", people=5, seed=8, chunk_people=3)
+    simulate_scenario(
+        PROBIOTIC, tmp_path / "local_sum", people=5, seed=8, chunk_people=3, summary=True
+    )
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        with distributed.Client(cluster) as client:
+            simulate_scenario(
+                PROBIOTIC,
+                tmp_path / "dask_sum",
+                people=5,
+                seed=8,
+                chunk_people=2,
+                summary=True,
+                scheduler=client,
+            )
+        out = tmp_path / "dask"
+        args = ["simulate", str(PROBIOTIC), "-n", "5", "--seed", "8", "-o", str(out)]
+        r = subprocess.run(
+            [sys.executable, "-m", "gutbrain.cli", *args, "--scheduler", cluster.scheduler_address],
+            capture_output=True,
+            text=True,
+        )
+    assert r.returncode == 0, r.stderr
+    local = pq.read_table(tmp_path / "local" / "trajectories.parquet")
+    assert pq.read_table(out / "trajectories.parquet").equals(local)
+    a = pd.read_parquet(tmp_path / "local_sum" / "summary.parquet")
+    b = pd.read_parquet(tmp_path / "dask_sum" / "summary.parquet")
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-13)
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path):
+    with pytest.raises(ScenarioError.__mro__[1], match=r"--scheduler tcp://127.0.0.1:9: cannot"):
+        simulate_scenario(PROBIOTIC, tmp_path / "x", people=2, scheduler="tcp://127.0.0.1:9")
+    assert not (tmp_path / "x").exists()

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from gutbrain._runner import run_ordered
 from gutbrain.errors import ScenarioError
 from gutbrain.model.parameters import Parameters, draw_ensemble
 from gutbrain.model.person import cohort
@@ -63,6 +65,11 @@ class ScenarioPlan:
     @property
     def n_units(self) -> int:
         return len(self.scenario.arms) * len(self.bounds)
+
+    @property
+    def n_steps(self) -> int:
+        """Progress steps: each chunk's set-up, then each unit."""
+        return len(self.bounds) + self.n_units
 
     def units(self) -> list[tuple[int, int]]:
         """(arm, chunk) of every unit, in output order."""
@@ -127,21 +134,38 @@ def run_unit(plan: ScenarioPlan, arm: int, chunk: int, start: Start) -> Trajecto
     name, schedule = plan.scenario.arms[arm]
     params, y0 = start
     rng = _streams(plan.seed, _STREAM_LIFE, lo, hi) if plan.noise else None
+    # A state sent between Dask processes arrives read-only, which the compiled kernel would
+    # take for a new signature (and compile anew): give it a writable copy.
+    y0 = np.require(y0, requirements=["C", "W"])
     return simulate(params, schedule, group_names=(name,), y0=y0, rng=rng)
 
 
-def iter_units(plan: ScenarioPlan) -> Iterator[Trajectory]:
-    """Each unit's trajectory in output order (:meth:`ScenarioPlan.units`), locally. A chunk's
-    set-up is kept (parameters and day-0 state, a few hundred bytes a person) until its last
-    arm has run."""
-    starts: dict[int, Start] = {}
-    last_arm = len(plan.scenario.arms) - 1
-    for arm, chunk in plan.units():
-        if chunk not in starts:
-            starts[chunk] = chunk_start(plan, chunk)
-        yield run_unit(plan, arm, chunk, starts[chunk])
-        if arm == last_arm:
-            del starts[chunk]
+def _unit(plan: ScenarioPlan, work: tuple[int, int, Start]) -> Trajectory:
+    return run_unit(plan, *work)
+
+
+def iter_units(
+    plan: ScenarioPlan,
+    *,
+    scheduler: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[Trajectory]:
+    """Each unit's trajectory in output order (:meth:`ScenarioPlan.units`).
+
+    Every chunk is set up first (:func:`chunk_start`, ``progress`` called after each with
+    (chunks done, :attr:`ScenarioPlan.n_steps`)); their parameters and day-0 states, about
+    1.6 kB a person, are kept while the units run. ``scheduler`` (``None``, a
+    ``dask.distributed.Client`` or an address) runs both steps on a Dask cluster, with the same
+    results (:func:`gutbrain._runner.run_ordered`).
+    """
+    chunks = range(len(plan.bounds))
+    starts = []
+    for start in run_ordered(chunk_start, plan, chunks, scheduler=scheduler):
+        starts.append(start)
+        if progress is not None:
+            progress(len(starts), plan.n_steps)
+    work = [(arm, chunk, starts[chunk]) for arm, chunk in plan.units()]
+    yield from run_ordered(_unit, plan, work, scheduler=scheduler)
 
 
 def run_scenario(
@@ -161,10 +185,10 @@ def run_scenario(
     """
     plan = plan_scenario(scenario, people, seed, noise=noise)
     parts = []
-    for k, traj in enumerate(iter_units(plan), 1):
+    for traj in iter_units(plan, progress=progress):
         parts.append(traj)
         if progress is not None:
-            progress(k, plan.n_units)
+            progress(len(plan.bounds) + len(parts), plan.n_steps)
     return Trajectory(
         np.concatenate([t.states for t in parts]),
         np.concatenate([t.aux for t in parts]),

@@ -98,6 +98,7 @@ def _write_units(
     summary: tuple[str, ...] | None,
     csv: bool,
     written: list[str],
+    scheduler: Any,
     progress: Callable[[int, int], None] | None,
 ) -> DailySummary:
     """Simulate and write every unit in order; return the summary of the plotted and
@@ -106,15 +107,18 @@ def _write_units(
     names = _PLOTTED + tuple(n for n in summary or () if n not in _PLOTTED)
     acc = DailySummary(names, s.arm_names, s.days)
     units = plan.units()
+    done = len(plan.bounds)  # progress: the chunks' set-up, then each unit written
     if progress is not None:
-        progress(0, len(units))
+        progress(0, plan.n_steps)
+    runs = iter_units(plan, scheduler=scheduler, progress=progress)
     with _table_writer(tmp, "trajectories", csv, written) as write:
-        for k, ((arm, chunk), traj) in enumerate(zip(units, iter_units(plan), strict=True), 1):
+        for (arm, chunk), traj in zip(units, runs, strict=True):
             acc.add(traj, arm)
             if summary is None:
                 write(_unit_table(traj, states, arm * plan.people + plan.bounds[chunk][0]))
+            done += 1
             if progress is not None:
-                progress(k, len(units))
+                progress(done, plan.n_steps)
     if summary is not None:
         with _table_writer(tmp, "summary", csv, written) as write:
             write(pa.Table.from_pandas(acc.to_frame(summary), preserve_index=False))
@@ -132,6 +136,7 @@ def simulate_scenario(
     summary: bool = False,
     csv: bool = False,
     chunk_people: int | None = None,
+    scheduler: Any = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, object]:
     """Run a scenario file and write its outputs into ``out`` (written atomically).
@@ -148,8 +153,12 @@ def simulate_scenario(
         Also write each table as CSV.
     chunk_people
         People per unit (memory grows with it; results do not).
+    scheduler
+        ``None`` for a local run, or a ``dask.distributed.Client`` / scheduler address: the
+        units then run on the cluster, with identical files.
     progress
-        Called with (units done, units) after each unit is simulated and written.
+        Called with (steps done, steps) after each chunk's set-up and after each unit is
+        simulated and written.
     """
     from gutbrain._version import __version__
 
@@ -167,6 +176,7 @@ def simulate_scenario(
             summary=(chosen or _PLOTTED) if summary else None,
             csv=csv,
             written=written,
+            scheduler=scheduler,
             progress=progress,
         )
         plot_axis(acc, tmp / "axis.png", title=scenario.name)
