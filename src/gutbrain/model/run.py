@@ -24,7 +24,7 @@ import numpy as np
 from gutbrain._runner import run_ordered
 from gutbrain.errors import ScenarioError
 from gutbrain.model.parameters import Parameters, draw_ensemble
-from gutbrain.model.person import cohort
+from gutbrain.model.person import cohort, cohort_parameters
 from gutbrain.model.scenario import Scenario
 from gutbrain.model.simulate import WARMUP_DAYS, noisy_steady_state, simulate
 from gutbrain.model.trajectory import Trajectory
@@ -33,7 +33,6 @@ __all__ = [
     "CHUNK_PERSON_DAYS",
     "WARMUP_DAYS",
     "ScenarioPlan",
-    "Start",
     "chunk_start",
     "iter_units",
     "plan_scenario",
@@ -45,9 +44,6 @@ __all__ = [
 CHUNK_PERSON_DAYS = 100_000
 _STREAM_LIFE = 1
 _STREAM_WARMUP = 2
-
-#: A chunk's people after set-up: their parameters and their state on day 0.
-Start = tuple[Parameters, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -103,8 +99,21 @@ def _streams(seed: int, stream: int, lo: int, hi: int) -> list[np.random.Generat
     ]
 
 
-def chunk_start(plan: ScenarioPlan, chunk: int) -> Start:
-    """Set up chunk ``chunk``'s people: parameters and day-0 state.
+def _people(plan: ScenarioPlan, chunk: int) -> dict[str, Any]:
+    """Chunk ``chunk``'s people as :func:`cohort` arguments."""
+    s = plan.scenario
+    lo, hi = plan.bounds[chunk]
+    return {
+        "archetype": s.archetype,
+        "n": hi - lo,
+        "parameters": s.parameters,
+        "params": None if plan.ensemble is None else plan.ensemble.take(slice(lo, hi)),
+        "where": f"{s.source}: [person.parameters]",
+    }
+
+
+def chunk_start(plan: ScenarioPlan, chunk: int) -> np.ndarray:
+    """Chunk ``chunk``'s people's state on day 0, shape (people, N_STATES).
 
     People differ by parameters drawn within the declared ranges (PERT around the table values,
     :func:`draw_ensemble`) and, with noise, by daily-life noise and life events. With noise,
@@ -112,35 +121,28 @@ def chunk_start(plan: ScenarioPlan, chunk: int) -> Start:
     starts from the noisy steady state rather than the deterministic one (life events only add
     stressors, so the two differ and both arms would otherwise drift).
     """
-    s = plan.scenario
-    lo, hi = plan.bounds[chunk]
-    c = cohort(
-        s.archetype,
-        n=hi - lo,
-        parameters=s.parameters,
-        baseline=s.baseline,
-        params=None if plan.ensemble is None else plan.ensemble.take(slice(lo, hi)),
-        where=f"{s.source}: [person.parameters]",
-    )
+    c = cohort(baseline=plan.scenario.baseline, **_people(plan, chunk))
     if not plan.noise:
-        return c.params, c.y0
+        return c.y0
+    lo, hi = plan.bounds[chunk]
     warm = _streams(plan.seed, _STREAM_WARMUP, lo, hi)
-    return c.params, noisy_steady_state(c.params, c.schedule(1), c.y0, warm)
+    return noisy_steady_state(c.params, c.schedule(1), c.y0, warm)
 
 
-def run_unit(plan: ScenarioPlan, arm: int, chunk: int, start: Start) -> Trajectory:
-    """Chunk ``chunk``'s people living arm ``arm`` from ``start`` (:func:`chunk_start`)."""
+def run_unit(plan: ScenarioPlan, arm: int, chunk: int, start: np.ndarray) -> Trajectory:
+    """Chunk ``chunk``'s people living arm ``arm`` from their day-0 state ``start``
+    (:func:`chunk_start`)."""
     lo, hi = plan.bounds[chunk]
     name, schedule = plan.scenario.arms[arm]
-    params, y0 = start
     rng = _streams(plan.seed, _STREAM_LIFE, lo, hi) if plan.noise else None
     # A state sent between Dask processes arrives read-only, which the compiled kernel would
     # take for a new signature (and compile anew): give it a writable copy.
-    y0 = np.require(y0, requirements=["C", "W"])
+    y0 = np.require(start, requirements=["C", "W"])
+    params = cohort_parameters(**_people(plan, chunk))
     return simulate(params, schedule, group_names=(name,), y0=y0, rng=rng)
 
 
-def _unit(plan: ScenarioPlan, work: tuple[int, int, Start]) -> Trajectory:
+def _unit(plan: ScenarioPlan, work: tuple[int, int, np.ndarray]) -> Trajectory:
     return run_unit(plan, *work)
 
 
@@ -153,8 +155,8 @@ def iter_units(
     """Each unit's trajectory in output order (:meth:`ScenarioPlan.units`).
 
     Every chunk is set up first (:func:`chunk_start`, ``progress`` called after each with
-    (chunks done, :attr:`ScenarioPlan.n_steps`)); their parameters and day-0 states, about
-    1.6 kB a person, are kept while the units run. ``scheduler`` (``None``, a
+    (chunks done, :attr:`ScenarioPlan.n_steps`)); their day-0 states (248 bytes a person) are
+    kept while the units run. ``scheduler`` (``None``, a
     ``dask.distributed.Client`` or an address) runs both steps on a Dask cluster, with the same
     results (:func:`gutbrain._runner.run_ordered`).
     """
