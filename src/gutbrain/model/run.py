@@ -156,9 +156,9 @@ def iter_units(
 
     Every chunk is set up first (:func:`chunk_start`, ``progress`` called after each with
     (chunks done, :attr:`ScenarioPlan.n_steps`)); their day-0 states (248 bytes a person) are
-    kept while the units run. ``scheduler`` (``None``, a
-    ``dask.distributed.Client`` or an address) runs both steps on a Dask cluster, with the same
-    results (:func:`gutbrain._runner.run_ordered`).
+    kept while the units run. ``scheduler`` (``None``, a ``dask.distributed.Client`` or an
+    address) runs both steps on a Dask cluster, with the same results
+    (:func:`gutbrain._runner.run_ordered`).
     """
     chunks = range(len(plan.bounds))
     starts = []
