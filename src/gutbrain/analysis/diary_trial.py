@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from gutbrain.analysis._levels import check_level
-from gutbrain.analysis.format import format_p
+from gutbrain.analysis.format import format_ci, format_p
 from gutbrain.analysis.lmm import LMMResult, lmm, lrt
 from gutbrain.analysis.prepost import PrePostResult, prepost
 from gutbrain.errors import DataError, DesignError, ParameterError
@@ -205,9 +205,10 @@ class OutcomeEffects:
 
     def __repr__(self) -> str:
         last = self.weekly.iloc[-1]
+        ci = format_ci(last["ci_low"], last["ci_high"], 3, significant=True)
         return (
             f"OutcomeEffects({self.outcome}: week {last['week']} difference "
-            f"{last['estimate']:.3g} ({last['ci_low']:.3g} to {last['ci_high']:.3g}), "
+            f"{last['estimate']:.3g} ({ci}), "
             f"{format_p(last['p'], label='p')}; {self.onset!r})"
         )
 
