@@ -2,10 +2,10 @@
 
 Data flow: model -> population -> trials (which calls observe for what a study sees) -> the
 study bundle (io) -> analysis -> report. The diary app writes bundles too. ``errors``,
-``_outdir``, ``_version`` and ``_config`` (the validation kit every file reader uses) sit outside
-the layers and may be used by any of them. Imports inside functions count as well: a late import
-is still a dependency. So does the package root: ``import gutbrain`` or ``from gutbrain import
-lmm`` inside a layer reaches every layer.
+``_outdir``, ``_version``, ``_config`` (the validation kit every file reader uses) and
+``instruments`` (the instrument registry) sit outside the layers and may be used by any of them.
+Imports inside functions count as well: a late import is still a dependency. So does the package
+root: ``import gutbrain`` or ``from gutbrain import lmm`` inside a layer reaches every layer.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "gutbrain"
-ANYWHERE = {"errors", "_outdir", "_version", "_config"}
+ANYWHERE = {"errors", "_outdir", "_version", "_config", "instruments"}
 ALLOWED = {
     "model": set(),
     "population": {"model"},

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gutbrain._config import Where
 from gutbrain.diary.items import DEFAULT_ITEMS, ITEM_KINDS, ItemSpec, bundle_problem
-from gutbrain.diary.questionnaires import INSTRUMENTS
+from gutbrain.diary.questionnaires import QUESTIONNAIRES
 from gutbrain.errors import DataError
 from gutbrain.io.meta import check_groups, check_instrument, check_labels, check_nof1
 
@@ -172,7 +172,7 @@ class StudyCreate(_In):
         for i, visit in enumerate(self.visits, start=1):
             insts = at.key("visits").item(i).key("instruments")
             for j, name in enumerate(visit.instruments, start=1):
-                check_instrument(insts.item(j), name, INSTRUMENTS)
+                check_instrument(insts.item(j), name, QUESTIONNAIRES)
         pairs = [(v.visit, i) for v in self.visits for i in v.instruments]
         if len(set(pairs)) != len(pairs):
             raise at.key("visits").problem("an instrument is listed twice for the same visit")

@@ -34,7 +34,7 @@ from gutbrain.diary.crud.studies import item_specs, study_clock
 from gutbrain.diary.items import is_risky, validate_answers
 from gutbrain.diary.plots import Series, line_chart
 from gutbrain.diary.questionnaires import (
-    Instrument,
+    Questionnaire,
     get_instrument,
     parse_answers,
     risky_items,
@@ -194,7 +194,7 @@ def history_page(request: Request, auth: ParticipantDep, session: ReadSessionDep
 
 def _due_instrument(
     auth: ParticipantAuth, visit: str, instrument: str
-) -> tuple[ParticipantState, Instrument]:
+) -> tuple[ParticipantState, Questionnaire]:
     _consented(auth)
     with auth.state.db.session(write=False) as session:
         st = participant_state(
