@@ -207,6 +207,7 @@ _EXPECTED = (
     ("List should have", "a list with"),
     ("Dictionary should have", "a table with"),
     ("Value error, ", ""),
+    ("Datetimes provided to dates should have zero time - e.g. be exact dates", "a date"),
 )
 
 

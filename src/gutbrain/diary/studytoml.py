@@ -71,12 +71,13 @@ def study_from_toml(text: str | bytes, *, source: str = "study.toml") -> StudyCr
         )
     if "arms" in doc and "phases" in doc:
         raise at.key("phases").problem("give either [[arms]] or [[phases]], not both")
-    # each field of StudyCreate -> the place in the file it is read from
-    places = {_FIELDS.get(k, k): at.key(k) for k in _KEYS if k in doc}
-    places["arms"] = at.key("phases" if "phases" in doc else "arms")
+    # each field of StudyCreate -> the key of the file it is read from
+    keys = {_FIELDS.get(k, k): k for k in _KEYS if k in doc}
+    keys["arms"] = "phases" if "phases" in doc else "arms"
     data: dict[str, Any] = {
-        f: doc[w.path] for f, w in places.items() if f in StudyCreate.model_fields
+        f: doc[k] for f, k in keys.items() if k in doc and f in StudyCreate.model_fields
     }
+    places = {f: at.key(k) for f, k in keys.items()}
     for table in ("nof1", "diary"):
         fields: dict[str, Any] = at.get(doc, table, dict, f"a table [{table}]", {})
         for k, v in fields.items():
