@@ -102,3 +102,18 @@ def test_the_check_sees_the_package_root(
     f = tmp_path / "m.py"
     f.write_text(source)
     assert _imported_layers(f) == expected
+
+
+@pytest.mark.parametrize("module", sorted(ANYWHERE))
+def test_modules_outside_the_layers_import_no_layer(module: str) -> None:
+    """What any layer may use must not reach a layer (or the package root) itself."""
+    package = SRC / module
+    paths = sorted(package.rglob("*.py")) if package.is_dir() else [SRC / f"{module}.py"]
+    assert paths[0].is_file()
+    bad = [
+        f"{path.relative_to(SRC)}:{line} imports gutbrain.{used}"
+        for path in paths
+        for used, line in sorted(_imported_layers(path))
+        if used != module and used not in ANYWHERE
+    ]
+    assert not bad, "\n".join(bad)

@@ -243,3 +243,75 @@ def test_study_toml_parses():
 def test_study_toml_errors_name_the_key(change, message):
     with pytest.raises(DataError, match=message):
         study_from_toml(TOML.replace(*change))
+
+
+_PARALLEL = """
+name = "P"
+design = "parallel"
+start = 2026-03-02
+consent = "I agree."
+[[arms]]
+label = "a"
+[[arms]]
+label = "b"
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("[nof1]\nblock_days = 0\n", r"^study\.toml: nof1\.block_days = 0; expected a value "),
+        ("[nof1]\nwash_in_days = -1\n", r"^study\.toml: nof1\.wash_in_days = -1; expected "),
+    ],
+)
+def test_block_bounds_hold_for_every_design(extra, message):
+    with pytest.raises(DataError, match=message):
+        study_from_toml(_PARALLEL + extra)
+
+
+@pytest.mark.parametrize(
+    ("change", "check"),
+    [
+        (("[[phases]]", "[[arms]]"), lambda s: [a.label for a in s.arms] == ["A", "B"]),
+        (("pairs = 2", "n_pairs = 2"), lambda s: s.n_pairs == 2),
+        (("[diary]", "[diary]\nblinded = true"), lambda s: s.blinded),
+        (("start = 2026-03-02", 'start = "2026-03-02"'), lambda s: s.start == dt.date(2026, 3, 2)),
+    ],
+)
+def test_study_toml_accepts_what_it_always_did(change, check):
+    """[[arms]] for phases, any field in [nof1] or [diary], a quoted start (as before the kit)."""
+    assert check(study_from_toml(TOML.replace(*change)))
+
+
+def test_a_parallel_study_may_name_its_arms_phases():
+    s = study_from_toml(_PARALLEL.replace("[[arms]]", "[[phases]]"))
+    assert s.design == "parallel" and [a.label for a in s.arms] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("risky_at = 95", 'min = "a"'),
+            "study.toml: diary.items[1].min = 'a'; expected a valid number",
+        ),
+        (
+            ('label = "B"', 'label = "B!"'),
+            "study.toml: phases[2].label = 'B!'; expected a string matching pattern",
+        ),
+        (
+            ("window_hours = 8", "window_hours = 0"),
+            "study.toml: diary.window_hours = 0; expected a",
+        ),
+        (("pairs = 2", "pairs = 99"), "study.toml: nof1.pairs = 99; expected a value less than"),
+        (("pairs = 2", "pairs = 2\nfoo = 1"), "study.toml: nof1.foo: unknown key"),
+        (
+            ("day = 0", "day = 0\nwindow_days = 0"),
+            "study.toml: visits[1].window_days = 0; expected",
+        ),
+    ],
+)
+def test_schema_errors_name_the_file_key_and_value(change, message):
+    with pytest.raises(DataError) as err:
+        study_from_toml(TOML.replace(*change, 1))
+    assert str(err.value).startswith(message)
