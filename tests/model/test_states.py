@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from gutbrain.model import _jit_cache, kernel
+from gutbrain.model.exposures import E
 from gutbrain.model.parameters import PARAMETER_TABLE, Parameters
 from gutbrain.model.simulate import reference_state
 from gutbrain.model.states import (
@@ -17,8 +18,10 @@ from gutbrain.model.states import (
     GUILDS,
     LAST_TRANSIT,
     N_GUILDS,
+    N_RESIDENT_GUILDS,
     N_STATES,
     N_TRANSIT,
+    RESIDENT_GUILDS,
     STATE_INFO,
     STATES,
     Projection,
@@ -30,11 +33,19 @@ def test_layout_follows_the_declarations() -> None:
     assert N_STATES == len(STATES) == len(S) == len(STATE_INFO)
     for k, state in enumerate(STATES):
         assert S[state.name] == k
+        assert S[state.name].state is state
         assert STATE_INFO[state.name] is state
         assert state.unit and state.description, state.name
         assert state.lower <= state.upper, state.name
     assert GUILDS == tuple(s.name for s in STATES if s.projection is Projection.SIMPLEX)
     assert [S[g] for g in GUILDS] == list(range(FIRST_GUILD, FIRST_GUILD + N_GUILDS))
+    assert (
+        RESIDENT_GUILDS
+        == GUILDS[:N_RESIDENT_GUILDS]
+        == tuple(g for g in GUILDS if g != "probiotic")
+    )
+    donors = [e.name for e in E if e.name.startswith("donor_") and e is not E.donor_diversity]
+    assert donors == [f"donor_{g}" for g in RESIDENT_GUILDS]
     assert LAST_TRANSIT - FIRST_TRANSIT + 1 == N_TRANSIT
     assert S[f"probiotic_response_{N_TRANSIT}"] == LAST_TRANSIT
 
