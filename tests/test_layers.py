@@ -2,11 +2,11 @@
 
 Data flow: model -> population -> trials (which calls observe for what a study sees) -> the
 study bundle (io) -> analysis -> report. The diary app writes bundles too. ``errors``,
-``_outdir``, ``_version``, ``_config`` (the validation kit every file reader uses) and
-``_runner`` (chunked work, locally or on Dask) sit outside the layers and may be used by any of
-them. Imports inside functions count as well: a late import is still a dependency. So does the
-package root: ``import gutbrain`` or ``from gutbrain import lmm`` inside a layer reaches every
-layer.
+``_outdir``, ``_version``, ``_config`` (the validation kit every file reader uses),
+``instruments`` (the instrument registry) and ``_runner`` (chunked work, locally or on Dask) sit
+outside the layers and may be used by any of them. Imports inside functions count as well: a late
+import is still a dependency. So does the package root: ``import gutbrain`` or ``from gutbrain
+import lmm`` inside a layer reaches every layer.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "gutbrain"
-ANYWHERE = {"errors", "_outdir", "_version", "_config", "_runner"}
+ANYWHERE = {"errors", "_outdir", "_version", "_config", "instruments", "_runner"}
 ALLOWED = {
     "model": set(),
     "population": {"model"},
@@ -103,3 +103,18 @@ def test_the_check_sees_the_package_root(
     f = tmp_path / "m.py"
     f.write_text(source)
     assert _imported_layers(f) == expected
+
+
+@pytest.mark.parametrize("module", sorted(ANYWHERE))
+def test_modules_outside_the_layers_import_no_layer(module: str) -> None:
+    """What any layer may use must not reach a layer (or the package root) itself."""
+    package = SRC / module
+    paths = sorted(package.rglob("*.py")) if package.is_dir() else [SRC / f"{module}.py"]
+    assert paths[0].is_file()
+    bad = [
+        f"{path.relative_to(SRC)}:{line} imports gutbrain.{used}"
+        for path in paths
+        for used, line in sorted(_imported_layers(path))
+        if used != module and used not in ANYWHERE
+    ]
+    assert not bad, "\n".join(bad)

@@ -17,23 +17,43 @@ only the standard library, so that ``model/`` stays light to import.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeVar, overload
 
-__all__ = ["MISSING", "Located", "Where", "parse_toml", "read_toml", "show"]
+__all__ = ["MISSING", "Located", "Missing", "Where", "parse_toml", "read_toml", "show"]
 
-#: "No default": the key is required.
-MISSING: Any = object()
+T = TypeVar("T")
+D = TypeVar("D")
 _MAX_SHOWN = 60
 
 
-class Located(Protocol):
-    """Builds an error that carries where it is (``io``'s ``BundleDataError``)."""
+class Missing(enum.Enum):
+    """The type of :data:`MISSING`, so that a default can be typed ``T | Missing``."""
 
-    def __call__(self, message: str, *, file: str, key: str | None, value: Any) -> Exception: ...
+    MISSING = enum.auto()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+#: "No default": the key is required.
+MISSING = Missing.MISSING
+
+
+class Located(Protocol):
+    """Builds an error that carries where it is (``io``'s ``BundleDataError``).
+
+    ``row`` is the 1-based row of a table file (or ``None``); ``column`` is the column of a table
+    file, or the key path of a TOML file (or ``None``).
+    """
+
+    def __call__(
+        self, message: str, *, file: str, row: int | None, column: str | None, value: Any
+    ) -> Exception: ...
 
 
 def show(value: Any) -> str:
@@ -61,7 +81,7 @@ def _range(lo: float, hi: float, integer: bool) -> str:
 
 
 class Where:
-    """A place in a file (the file's name and a key path or row) and the error it raises.
+    """A place in a file and the error it raises: a key path, or a row and/or column of a table.
 
     Parameters
     ----------
@@ -70,18 +90,50 @@ class Where:
     error
         The reader's error class (called with the message), or a :class:`Located` factory.
     path
-        The key path (``arms[2].probiotic``) or row (``row 3 (study 'B'), column 'yi'``).
+        The key path (``arms[2].probiotic``) of a TOML file.
+    row, label, column
+        A place in a table file instead: row ``row`` (with a ``label`` such as ``study 'B'``)
+        and/or column ``column``. Use :meth:`row` and :meth:`column` to make one.
     """
 
-    __slots__ = ("error", "path", "source")
+    __slots__ = ("_column", "_label", "_row", "error", "path", "source")
 
-    def __init__(self, source: str, error: type[Exception] | Located, path: str = "") -> None:
+    def __init__(
+        self,
+        source: str,
+        error: type[Exception] | Located,
+        path: str = "",
+        *,
+        row: int | None = None,
+        label: str = "",
+        column: str | None = None,
+    ) -> None:
         self.source = source
         self.error = error
         self.path = path
+        self._row = row
+        self._label = label
+        self._column = column
+
+    @property
+    def in_table(self) -> bool:
+        """True for a row or column of a table file, False for a key path of a TOML file."""
+        return self._row is not None or self._column is not None
+
+    @property
+    def place(self) -> str:
+        """``arms[2].label``, or ``row 3 (study 'B'), column 'yi'``; empty for the whole file."""
+        if not self.in_table:
+            return self.path
+        parts = []
+        if self._row is not None:
+            parts.append(f"row {self._row}" + (f" ({self._label})" if self._label else ""))
+        if self._column is not None:
+            parts.append(f"column {self._column!r}")
+        return ", ".join(parts)
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.path}" if self.path else self.source
+        return f"{self.source}: {self.place}" if self.place else self.source
 
     # -- places ---------------------------------------------------------------------------------
 
@@ -95,30 +147,31 @@ class Where:
 
     def row(self, number: int, label: str = "") -> Where:
         """Row ``number`` of a table file, with an optional ``label`` such as ``study 'B'``."""
-        return Where(self.source, self.error, f"row {number}" + (f" ({label})" if label else ""))
+        return Where(self.source, self.error, row=number, label=label)
 
     def column(self, name: str) -> Where:
         """Column ``name`` (of this row, or of the whole table)."""
-        col = f"column {name!r}"
-        return Where(self.source, self.error, f"{self.path}, {col}" if self.path else col)
+        return Where(self.source, self.error, row=self._row, label=self._label, column=name)
 
     # -- errors ---------------------------------------------------------------------------------
 
     def _error(self, message: str, value: Any = None) -> Exception:
         if isinstance(self.error, type):
             return self.error(message)
-        return self.error(message, file=self.source, key=self.path or None, value=value)
+        column = self._column if self.in_table else self.path or None
+        return self.error(message, file=self.source, row=self._row, column=column, value=value)
 
     def bad(self, value: Any, expected: str) -> Exception:
         """``file: key = value; expected ...``."""
-        at = f"{self.path} = " if self.path else ""
+        at = f"{self.place} = " if self.place else ""
         return self._error(f"{self.source}: {at}{show(value)}; expected {expected}", value)
 
     def missing(self, expected: str) -> Exception:
         """``file: missing key 'k'; expected ...``; a cell: ``row R, column 'C': empty cell``."""
-        if self.path.startswith("row "):
+        if self._row is not None:
             return self._error(f"{self}: empty cell; expected {expected}")
-        return self._error(f"{self.source}: missing key {self.path!r}; expected {expected}")
+        what = f"column {self._column!r}" if self.in_table else f"key {self.path!r}"
+        return self._error(f"{self.source}: missing {what}; expected {expected}")
 
     def problem(self, text: str) -> Exception:
         """``file: key: text``, for what is not one value against an expectation."""
@@ -126,6 +179,10 @@ class Where:
 
     # -- checks of a value ----------------------------------------------------------------------
 
+    @overload
+    def want(self, value: Any, kind: type[T], expected: str) -> T: ...
+    @overload
+    def want(self, value: Any, kind: tuple[type, ...], expected: str) -> Any: ...
     def want(self, value: Any, kind: type | tuple[type, ...], expected: str) -> Any:
         """``value`` if it is a ``kind`` (a bool is not a number, a datetime not a date)."""
         if not _kind_ok(value, kind):
@@ -138,15 +195,25 @@ class Where:
             raise self.bad(value, expected)
         return value
 
+    @overload
+    def within(
+        self, value: Any, lo: float = ..., hi: float = ..., *, integer: Literal[True]
+    ) -> int: ...
+    @overload
+    def within(
+        self, value: Any, lo: float = ..., hi: float = ..., integer: Literal[False] = ...
+    ) -> float: ...
+    @overload
+    def within(self, value: Any, lo: float, hi: float, integer: bool) -> float: ...
     def within(
         self, value: Any, lo: float = -math.inf, hi: float = math.inf, integer: bool = False
-    ) -> Any:
+    ) -> float:
         """An integer (or a number) in ``[lo, hi]``."""
         if not _kind_ok(value, int if integer else (int, float)) or not lo <= value <= hi:
             raise self.bad(value, _range(lo, hi, integer))
         return value
 
-    def among(self, value: Any, options: Collection[str], what: str = "") -> Any:
+    def among(self, value: Any, options: Collection[str], what: str = "") -> str:
         """One of ``options`` (a list printed as ``what: a, b, c``)."""
         if not isinstance(value, str) or value not in options:
             raise self.bad(value, f"{what or 'one of'}{':' if what else ''} {', '.join(options)}")
@@ -185,6 +252,21 @@ class Where:
             if k not in table:
                 raise self.key(k).missing(expected)
 
+    @overload
+    def get(self, table: Mapping[str, Any], key: str, kind: type[T], expected: str) -> T: ...
+    @overload
+    def get(
+        self, table: Mapping[str, Any], key: str, kind: type[T], expected: str, default: D
+    ) -> T | D: ...
+    @overload
+    def get(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        kind: tuple[type, ...],
+        expected: str,
+        default: Any = ...,
+    ) -> Any: ...
     def get(
         self,
         table: Mapping[str, Any],
@@ -200,6 +282,48 @@ class Where:
             return default
         return self.key(key).want(table[key], kind, expected)
 
+    @overload
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        lo: float = ...,
+        hi: float = ...,
+        default: Missing = ...,
+        *,
+        integer: Literal[True],
+    ) -> int: ...
+    @overload
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        lo: float = ...,
+        hi: float = ...,
+        default: Missing = ...,
+        integer: Literal[False] = ...,
+    ) -> float: ...
+    @overload
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        lo: float = ...,
+        hi: float = ...,
+        default: D = ...,
+        *,
+        integer: Literal[True],
+    ) -> int | D: ...
+    @overload
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        lo: float = ...,
+        hi: float = ...,
+        default: D = ...,
+        integer: Literal[False] = ...,
+    ) -> float | D: ...
     def number(
         self,
         table: Mapping[str, Any],
@@ -214,8 +338,21 @@ class Where:
             if default is MISSING:
                 raise self.key(key).missing(_range(lo, hi, integer))
             return default
-        return self.key(key).within(table[key], lo, hi, integer)
+        return self.key(key).within(table[key], lo, hi, integer=integer)
 
+    @overload
+    def choice(
+        self, table: Mapping[str, Any], key: str, options: Collection[str], *, what: str = ...
+    ) -> str: ...
+    @overload
+    def choice(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        options: Collection[str],
+        default: D,
+        what: str = ...,
+    ) -> str | D: ...
     def choice(
         self,
         table: Mapping[str, Any],
@@ -232,10 +369,16 @@ class Where:
         return self.key(key).among(table[key], options, what)
 
     def array(
-        self, table: Mapping[str, Any], key: str, expected: str, default: Any = MISSING
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        expected: str,
+        default: list[Any] | Missing = MISSING,
     ) -> list[tuple[Where, Any]]:
         """``table[key]`` checked to be an array; each element with its place."""
-        items = self.get(table, key, list, expected, default)
+        items = (
+            self.get(table, key, list, expected) if key in table or default is MISSING else default
+        )
         at = self.key(key)
         return [(at.item(i), v) for i, v in enumerate(items, start=1)]
 

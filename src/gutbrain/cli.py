@@ -206,6 +206,7 @@ def meta(
     level: float = typer.Option(0.95, "--level", help="Confidence level."),
 ) -> None:
     """Meta-analyse an EFFECTS table: pooled effect, heterogeneity, subgroups, meta-regression."""
+    from gutbrain.analysis.format import format_ci
     from gutbrain.report.meta_report import run_meta
 
     names = [m.strip() for m in mods.split(",") if m.strip()] if mods else []
@@ -221,7 +222,7 @@ def meta(
     )
     res = run.model
     typer.echo(
-        f"k = {res.k}; pooled {res.beta[0]:.4f} ({res.ci_lb[0]:.4f} to {res.ci_ub[0]:.4f}); "
+        f"k = {res.k}; pooled {res.beta[0]:.4f} ({format_ci(res.ci_lb[0], res.ci_ub[0], 4)}); "
         f"tau^2 = {res.tau2:.4f}, I^2 = {res.I2:.1f}%"
     )
     typer.echo(f"wrote {run.out}")
@@ -302,6 +303,7 @@ def analyze(
     onset_shape: str = typer.Option("step", "--onset-shape", help="Onset: step, ramp or auto."),
 ) -> None:
     """Analyse a study bundle: diary-trial effects and onset, pre/post, or an N-of-1 series."""
+    from gutbrain.analysis.format import format_ci
     from gutbrain.report.analyze_report import run_analyze
 
     run = run_analyze(
@@ -318,7 +320,7 @@ def analyze(
         for name, eff in run.trial.outcomes.items():
             on = eff.onset
             when = (
-                f"onset day {on.day} ({on.ci_low}-{on.ci_high})"
+                f"onset day {on.day} ({format_ci(on.ci_low, on.ci_high, 0)})"
                 if on.day is not None
                 else ("no arm effect")
             )
@@ -337,6 +339,7 @@ def nof1(
     level: float = typer.Option(0.95, "--level", help="Credible-interval level."),
 ) -> None:
     """Analyse a series of N-of-1 trials: posteriors, randomisation tests, pooled effect."""
+    from gutbrain.analysis.format import format_ci
     from gutbrain.report.nof1_report import run_nof1
 
     run = run_nof1(
@@ -346,7 +349,7 @@ def nof1(
     if pooled is not None:
         typer.echo(
             f"{pooled['k']} participants; pooled {pooled['estimate']:.2f} "
-            f"({pooled['ci_low']:.2f} to {pooled['ci_high']:.2f})"
+            f"({format_ci(pooled['ci_low'], pooled['ci_high'])})"
         )
     typer.echo(f"wrote {run.out}. Research software, not medical advice.")
 

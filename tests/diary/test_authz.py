@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from fastapi.routing import APIRoute
 
+from gutbrain.diary.api.deps import ParticipantDep
 from gutbrain.diary.main import ROUTERS
 
 from .conftest import Diary
@@ -206,3 +207,19 @@ def test_researcher_cookie_is_not_a_participant_credential(diary):
     r = diary.client.get("/diary")
     assert r.status_code == 401
     assert r.json()["detail"] == "open your personal study link to continue"
+
+
+def test_a_token_in_another_routes_path_is_not_a_participant_link(diary):
+    """Only ``GET /p/{token}`` reads its path's token; any other page needs the cookie."""
+    csrf = diary.login(diary.client, "owner@example.org")
+    link = diary.enrol(diary.client, csrf, diary.create_study(diary.client, csrf))
+    token = link.rsplit("/", 1)[-1]
+
+    @diary.app.get("/elsewhere/{token}")
+    async def elsewhere(token: str, auth: ParticipantDep) -> dict[str, str]:
+        return {"token_hash": auth.token_hash}
+
+    browser = diary.new_client()
+    assert browser.get(f"/elsewhere/{token}").status_code == 401
+    browser.get(link)  # the link sets the cookie
+    assert browser.get(f"/elsewhere/{token}").status_code == 200

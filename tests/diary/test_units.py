@@ -11,7 +11,7 @@ import pytest
 from gutbrain.diary.allocation import nof1_sequence, parallel_arm
 from gutbrain.diary.core.ratelimit import RateLimiter
 from gutbrain.diary.items import DEFAULT_ITEMS, ItemSpec, is_risky, validate_answers
-from gutbrain.diary.questionnaires import INSTRUMENTS, get_instrument, risky_items, score
+from gutbrain.diary.questionnaires import QUESTIONNAIRES, get_instrument, risky_items, score
 from gutbrain.diary.schedule import StudyClock, phase_for_day
 from gutbrain.diary.studytoml import study_from_toml
 from gutbrain.errors import DataError
@@ -87,7 +87,7 @@ def test_item_spec_checks():
 
 def test_phq9_score_and_item9_risk():
     # Kroenke et al. 2001: the total is the plain sum of nine 0-3 items (0-27).
-    phq = INSTRUMENTS["PHQ-9"]
+    phq = QUESTIONNAIRES["PHQ-9"]
     assert score(phq, [3] * 9) == {"PHQ-9": 27}
     assert score(phq, [0] * 9) == {"PHQ-9": 0}
     assert risky_items(phq, [0] * 8 + [1]) == [("PHQ-9 item 9", 1)]
@@ -95,24 +95,35 @@ def test_phq9_score_and_item9_risk():
 
 
 def test_gad7_range():
-    gad = INSTRUMENTS["GAD-7"]
+    gad = QUESTIONNAIRES["GAD-7"]
     assert score(gad, [3] * 7) == {"GAD-7": 21}
 
 
 def test_panas_splits_pa_and_na():
     # Watson et al. 1988: PA items 1,3,5,9,10,12,14,16,17,19; NA the other ten.
-    panas = INSTRUMENTS["PANAS"]
+    panas = QUESTIONNAIRES["PANAS"]
     answers = [5 if i in (1, 3, 5, 9, 10, 12, 14, 16, 17, 19) else 1 for i in range(1, 21)]
     assert score(panas, answers) == {"PANAS-NA": 10, "PANAS-PA": 50}
 
 
 def test_stai_state_reverses_anxiety_absent_items():
     # Spielberger 1983: items 1,2,5,8,10,11,15,16,19,20 are reversed; range 20-80.
-    stai = INSTRUMENTS["STAI-state"]
+    stai = QUESTIONNAIRES["STAI-state"]
     calm = [4 if i in (1, 2, 5, 8, 10, 11, 15, 16, 19, 20) else 1 for i in range(1, 21)]
     assert score(stai, calm) == {"STAI-state": 20}
     anxious = [1 if i in (1, 2, 5, 8, 10, 11, 15, 16, 19, 20) else 4 for i in range(1, 21)]
     assert score(stai, anxious) == {"STAI-state": 80}
+
+
+def test_forms_come_from_the_instrument_registry():
+    assert list(QUESTIONNAIRES) == ["PHQ-9", "GAD-7", "PANAS", "STAI-state"]
+    panas = QUESTIONNAIRES["PANAS"]
+    assert panas.items[:4] == ("Interested", "Distressed", "Excited", "Upset")
+    assert len(panas.items) == 20 and panas.values == (1, 2, 3, 4, 5)
+    assert panas.outputs == ("PANAS-NA", "PANAS-PA")
+    stai = QUESTIONNAIRES["STAI-state"]
+    assert stai.licensed_text and stai.items[0] == "STAI Form Y-1, item 1 (licensed text)"
+    assert QUESTIONNAIRES["PHQ-9"].first_value == 0
 
 
 def test_study_supplied_item_texts():
@@ -232,3 +243,75 @@ def test_study_toml_parses():
 def test_study_toml_errors_name_the_key(change, message):
     with pytest.raises(DataError, match=message):
         study_from_toml(TOML.replace(*change))
+
+
+_PARALLEL = """
+name = "P"
+design = "parallel"
+start = 2026-03-02
+consent = "I agree."
+[[arms]]
+label = "a"
+[[arms]]
+label = "b"
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("[nof1]\nblock_days = 0\n", r"^study\.toml: nof1\.block_days = 0; expected a value "),
+        ("[nof1]\nwash_in_days = -1\n", r"^study\.toml: nof1\.wash_in_days = -1; expected "),
+    ],
+)
+def test_block_bounds_hold_for_every_design(extra, message):
+    with pytest.raises(DataError, match=message):
+        study_from_toml(_PARALLEL + extra)
+
+
+@pytest.mark.parametrize(
+    ("change", "check"),
+    [
+        (("[[phases]]", "[[arms]]"), lambda s: [a.label for a in s.arms] == ["A", "B"]),
+        (("pairs = 2", "n_pairs = 2"), lambda s: s.n_pairs == 2),
+        (("[diary]", "[diary]\nblinded = true"), lambda s: s.blinded),
+        (("start = 2026-03-02", 'start = "2026-03-02"'), lambda s: s.start == dt.date(2026, 3, 2)),
+    ],
+)
+def test_study_toml_accepts_what_it_always_did(change, check):
+    """[[arms]] for phases, any field in [nof1] or [diary], a quoted start (as before the kit)."""
+    assert check(study_from_toml(TOML.replace(*change)))
+
+
+def test_a_parallel_study_may_name_its_arms_phases():
+    s = study_from_toml(_PARALLEL.replace("[[arms]]", "[[phases]]"))
+    assert s.design == "parallel" and [a.label for a in s.arms] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("risky_at = 95", 'min = "a"'),
+            "study.toml: diary.items[1].min = 'a'; expected a valid number",
+        ),
+        (
+            ('label = "B"', 'label = "B!"'),
+            "study.toml: phases[2].label = 'B!'; expected a string matching pattern",
+        ),
+        (
+            ("window_hours = 8", "window_hours = 0"),
+            "study.toml: diary.window_hours = 0; expected a",
+        ),
+        (("pairs = 2", "pairs = 99"), "study.toml: nof1.pairs = 99; expected a value less than"),
+        (("pairs = 2", "pairs = 2\nfoo = 1"), "study.toml: nof1.foo: unknown key"),
+        (
+            ("day = 0", "day = 0\nwindow_days = 0"),
+            "study.toml: visits[1].window_days = 0; expected",
+        ),
+    ],
+)
+def test_schema_errors_name_the_file_key_and_value(change, message):
+    with pytest.raises(DataError) as err:
+        study_from_toml(TOML.replace(*change, 1))
+    assert str(err.value).startswith(message)

@@ -234,6 +234,24 @@ def test_nof1_block_checked(tmp_path: Path, block: str, expected: str) -> None:
     assert expected in str(_err(tmp_path, text))
 
 
+def test_from_dict_copies_nof1_and_provenance() -> None:
+    """The frozen StudyMeta does not share the parsed tables: changing them does not change it."""
+    nof1, prov = {"block_days": 14}, {"seed": 1}
+    d = {
+        "name": "N",
+        "design": "nof1",
+        "start": dt.date(2026, 1, 5),
+        "day0": "first intervention day",
+        "instruments": ["diary"],
+        "phases": [{"label": "A"}, {"label": "B"}],
+        "nof1": nof1,
+        "provenance": prov,
+    }
+    meta = StudyMeta.from_dict(d)
+    nof1["block_days"], prov["seed"] = 0, 2
+    assert meta.nof1 == {"block_days": 14} and meta.provenance == {"seed": 1}
+
+
 def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "study.toml"
     path.write_bytes(GOOD.encode("utf-8") + b"# \xff\n")

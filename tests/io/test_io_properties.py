@@ -18,9 +18,9 @@ from _bundle_strategies import bundles
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gutbrain._config import show
 from gutbrain.errors import DataError
 from gutbrain.io import BundleDataError, StudyBundle, read_bundle, validate_bundle, write_bundle
-from gutbrain.io._problems import show
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

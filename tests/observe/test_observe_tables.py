@@ -7,11 +7,8 @@ import pytest
 
 import gutbrain.observe as observe
 from gutbrain.errors import ParameterError
-from gutbrain.io import INSTRUMENTS as BUNDLE_INSTRUMENTS
-from gutbrain.observe import INSTRUMENTS, instrument, parameter, parameter_table
-
-# Score ranges fixed by the study-bundle contract: gutbrain.io is their single source.
-BUNDLE_RANGES = {name: (inst.min, inst.max) for name, inst in BUNDLE_INSTRUMENTS.items()}
+from gutbrain.instruments import INSTRUMENTS
+from gutbrain.observe import RESPONSE_MODELS, parameter, parameter_table, response_model
 
 # Published "moderate" severity bands; the latent 0.5 (moderate MDD / moderate anxiety in the
 # model's convention) must map inside them.
@@ -41,28 +38,31 @@ def test_unknown_parameter_names_the_key():
         parameter("no.such")
 
 
-def test_instrument_ranges_match_the_bundle_contract():
-    assert set(INSTRUMENTS) == set(BUNDLE_RANGES)
-    for name, (lo, hi) in BUNDLE_RANGES.items():
-        assert (INSTRUMENTS[name].lo, INSTRUMENTS[name].hi) == (lo, hi)
+def test_every_registry_instrument_has_a_response_model():
+    """Observe re-exports the registry as the instruments it can score, in the same order."""
+    assert list(RESPONSE_MODELS) == list(INSTRUMENTS)
+    assert observe.INSTRUMENTS is INSTRUMENTS
+    for name, model in RESPONSE_MODELS.items():
+        assert model.instrument is INSTRUMENTS[name] and model.name == name
 
 
 @pytest.mark.parametrize("name", sorted(MODERATE_BANDS))
 def test_moderate_latent_maps_into_the_published_moderate_band(name):
-    inst = instrument(name)
+    inst = response_model(name)
     lo, hi = MODERATE_BANDS[name]
     assert lo <= inst.intercept + inst.slope * 0.5 <= hi
 
 
 def test_every_instrument_cites_its_anchors_and_reliability():
-    for inst in INSTRUMENTS.values():
-        assert inst.anchor_source and inst.reliability_source and inst.experience_source
-        assert 0 < inst.error_sd < inst.ref_sd
+    for model in RESPONSE_MODELS.values():
+        assert model.anchor_source and model.reference_source and model.experience_source
+        assert model.instrument.retest_source
+        assert 0 < model.error_sd < model.ref_sd
 
 
 def test_unknown_instrument_lists_the_known_ones():
     with pytest.raises(ParameterError, match="PHQ-9"):
-        instrument("PHQ-8")
+        response_model("PHQ-8")
 
 
 def test_observe_all_names_exist():

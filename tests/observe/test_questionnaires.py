@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gutbrain.errors import DataError, ParameterError
-from gutbrain.observe import INSTRUMENTS, administer, draw_respondents, instrument, true_scores
+from gutbrain.observe import (
+    RESPONSE_MODELS,
+    administer,
+    draw_respondents,
+    response_model,
+    true_scores,
+)
 
 # Published ranges for the STAI (STAI manual, via EVIDENCE.md): the model uses the midpoints.
 STAI_RANGES = {"STAI-state": (0.16, 0.62), "STAI-trait": (0.65, 0.86)}
@@ -30,11 +36,11 @@ def _population_at_true_scores(inst, scores: np.ndarray) -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize("name", sorted(INSTRUMENTS))
+@pytest.mark.parametrize("name", sorted(RESPONSE_MODELS))
 def test_retest_reliability_reproduces_the_published_figure(name):
     """Two administrations with an unchanged latent state correlate as published.
 
-    Reference: each instrument's ``retest_r`` in instruments.csv (PHQ-9 0.74, PMC7525967;
+    Reference: each instrument's ``retest_r`` in instruments.toml (PHQ-9 0.74, PMC7525967;
     PANAS 1 week PA 0.79, NA 0.81; STAI trait 0.65-0.86 and state 0.16-0.62, midpoints; GAD-7
     ICC 0.83, Spitzer 2006; others as cited there). The population's true scores have SD
     ref_sd * sqrt(r): the latent part has variance r ref_sd^2 - person_sd^2 and the stable person
@@ -44,19 +50,20 @@ def test_retest_reliability_reproduces_the_published_figure(name):
     error variance (r drops by < 0.005), and clipping at the score and latent bounds lowers r by
     about 0.01 (PSWQ and BDI-II).
     """
-    inst = instrument(name)
+    inst = response_model(name)
+    r_published = inst.instrument.retest_r
     rng = np.random.default_rng(2024)
-    reach_lo = max(inst.lo, inst.intercept)
-    reach_hi = min(inst.hi, inst.intercept + inst.slope)
+    reach_lo = max(inst.instrument.min, inst.intercept)
+    reach_hi = min(inst.instrument.max, inst.intercept + inst.slope)
     n = 20_000
-    latent_sd = np.sqrt(inst.retest_r * inst.ref_sd**2 - inst.person_sd**2)
+    latent_sd = np.sqrt(r_published * inst.ref_sd**2 - inst.person_sd**2)
     scores = rng.normal((reach_lo + reach_hi) / 2, latent_sd, n)
     frame = _population_at_true_scores(inst, scores)
     people = draw_respondents(frame["participant"], rng)
     first = administer(frame, {"test": 0}, [name], rng, respondent=people)
     second = administer(frame, {"retest": 0}, [name], rng, respondent=people)
     r = np.corrcoef(first["score"], second["score"])[0, 1]
-    assert r == pytest.approx(inst.retest_r, abs=0.02)
+    assert r == pytest.approx(r_published, abs=0.02)
     if name in STAI_RANGES:
         lo, hi = STAI_RANGES[name]
         assert lo <= r <= hi
@@ -67,16 +74,16 @@ def test_person_offsets_are_stable_and_scaled_by_person_sd(latent):
     without a table, true_scores leaves the offset out."""
     frame = latent(2, range(28))
     people = pd.DataFrame(
-        {name: [1.5, -2.0] for name in INSTRUMENTS}, index=pd.Index(["p00000", "p00001"])
+        {name: [1.5, -2.0] for name in RESPONSE_MODELS}, index=pd.Index(["p00000", "p00001"])
     )
     names = ["PANAS-NA", "PSWQ", "HAMD-17"]
     bare = true_scores(frame, {"pre": 6, "post": 27}, names)
     moved = true_scores(frame, {"pre": 6, "post": 27}, names, respondent=people)
     shift = moved["true_score"] - bare["true_score"]
-    tau = moved["instrument"].map({n: instrument(n).person_sd for n in names})
+    tau = moved["instrument"].map({n: response_model(n).person_sd for n in names})
     z = moved["participant"].map({"p00000": 1.5, "p00001": -2.0})
     np.testing.assert_allclose(shift, tau * z, rtol=1e-12)
-    assert instrument("PSWQ").person_sd > 10  # most of PSWQ's spread is stable self-description
+    assert response_model("PSWQ").person_sd > 10  # most of PSWQ's spread is stable self-description
 
 
 def test_respondent_table_problems_are_data_errors(latent):
@@ -97,7 +104,7 @@ def test_draw_respondents_per_person_streams_do_not_depend_on_company():
     three = draw_respondents(["a", "b", "c"], [np.random.default_rng(s) for s in seqs])
     one = draw_respondents(["c"], [np.random.default_rng(seqs[2])])
     pd.testing.assert_series_equal(three.loc["c"], one.loc["c"])
-    assert list(three.columns) == list(INSTRUMENTS)
+    assert list(three.columns) == list(RESPONSE_MODELS)
     with pytest.raises(ParameterError, match="2 generators for 3 participants"):
         draw_respondents(["a", "b", "c"], [np.random.default_rng(s) for s in seqs[:2]])
 
@@ -112,7 +119,7 @@ def test_perceived_stress_above_one_is_read_and_pss10_clips_at_its_maximum(laten
 
 
 def test_population_builder_hits_the_true_scores():
-    inst = instrument("STAI-state")
+    inst = response_model("STAI-state")
     scores = np.array([25.0, 50.0, 75.0])
     frame = _population_at_true_scores(inst, scores)
     got = true_scores(frame, {"v": 0}, ["STAI-state"])["true_score"].to_numpy()
@@ -138,7 +145,7 @@ def test_recall_window_is_respected(latent):
     frame = latent(1, range(14), negative_affect=na, depression_severity=dep)
     t = true_scores(frame, {"v": 13}, ["PANAS-NA", "PHQ-9", "STAI-state"]).set_index("instrument")
     assert t.at["PANAS-NA", "true_score"] == pytest.approx(10 + 0.4 * 20)
-    phq = instrument("PHQ-9")
+    phq = response_model("PHQ-9")
     assert t.at["PHQ-9", "true_score"] == pytest.approx(phq.intercept + phq.slope * 0.5)
     assert t.at["STAI-state", "true_score"] == pytest.approx(20 + 60 * (0.1 + 0.2))
 
@@ -182,10 +189,10 @@ def test_scores_always_inside_instrument_ranges(dep, anx, stress, na, pa, seed):
             "positive_affect": pa,
         }
     )
-    visits = administer(frame, {"v": 1}, list(INSTRUMENTS), np.random.default_rng(seed))
+    visits = administer(frame, {"v": 1}, list(RESPONSE_MODELS), np.random.default_rng(seed))
     for rec in visits.itertuples():
-        inst = INSTRUMENTS[rec.instrument]
-        assert inst.lo <= rec.score <= inst.hi
+        inst = RESPONSE_MODELS[rec.instrument].instrument
+        assert inst.min <= rec.score <= inst.max
 
 
 def test_visit_without_latent_days_is_a_data_error(latent):
@@ -222,8 +229,8 @@ def _stepped_na(before: float, after: float) -> pd.DataFrame:
 def test_a_change_between_visits_moves_the_score_by_the_experience_weight(name):
     """PANAS-NA ('past week', w = 0.5) moves by half a latent change; STAI-state ('right now',
     w = 1) by all of it (Robinson & Clore 2002's accessibility model; weights assumed,
-    instruments.csv). The pre visit reads only the baseline either way."""
-    inst = instrument(name)
+    response_models.csv). The pre visit reads only the baseline either way."""
+    inst = response_model(name)
     flat = true_scores(_stepped_na(20.0, 20.0), {"pre": -1, "post": 27}, [name])
     step = true_scores(_stepped_na(20.0, 40.0), {"pre": -1, "post": 27}, [name])
     lived = inst.slope * 0.20 * dict(inst.weights)["negative_affect"]  # all of the change
@@ -249,4 +256,4 @@ def test_experience_weight_outside_0_1_is_rejected():
     import dataclasses
 
     with pytest.raises(ParameterError, match=r"experience_weight = 0\.0; expected 0 < w <= 1"):
-        dataclasses.replace(instrument("PANAS-NA"), experience_weight=0.0)
+        dataclasses.replace(response_model("PANAS-NA"), experience_weight=0.0)

@@ -184,7 +184,7 @@ def test_main_prints_one_line_and_exits_2(tmp_path: Path) -> None:
 
 
 def test_report_html_is_well_formed_text(bcg_csv: Path, tmp_path: Path) -> None:
-    """p < .0001 must be escaped: a stray '<' would swallow the rest of the sentence."""
+    """p < 0.0001 must be escaped: a stray '<' would swallow the rest of the sentence."""
     import html.parser
 
     run_meta(bcg_csv, tmp_path / "out", mods=["ablat"])
@@ -201,5 +201,14 @@ def test_report_html_is_well_formed_text(bcg_csv: Path, tmp_path: Path) -> None:
     parser = Text()
     parser.feed(page)
     text = " ".join(parser.chunks)
-    assert "Test of moderators: QM = 16.358 (p < .0001). Residual heterogeneity" in text
+    assert "Test of moderators: QM = 16.358 (p < 0.0001). Residual heterogeneity" in text
     assert "p = &lt;" not in page and "&amp;lt;" not in page
+
+
+def test_report_html_escapes_what_it_shows(bcg_csv: Path, tmp_path: Path) -> None:
+    """The templates autoescape: a file name with markup in it is shown as text."""
+    odd = tmp_path / "a<b>&c.csv"
+    odd.write_bytes(bcg_csv.read_bytes())
+    run_meta(odd, tmp_path / "out")
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "<code>a&lt;b&gt;&amp;c.csv</code>" in page and "<b>" not in page

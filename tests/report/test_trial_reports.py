@@ -15,7 +15,7 @@ from gutbrain import __version__
 from gutbrain.cli import app
 from gutbrain.errors import DataError
 from gutbrain.io import write_bundle
-from gutbrain.report._output import DISCLAIMER
+from gutbrain.report._render import DISCLAIMER
 from gutbrain.report.analyze_report import run_analyze
 from gutbrain.report.nof1_report import run_nof1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
@@ -77,12 +78,36 @@ def test_bad_design_names_key_and_value(change, needle) -> None:
 
 
 def test_unreadable_and_invalid_files(tmp_path) -> None:
-    with pytest.raises(DesignError, match=r"missing\.toml: not found"):
-        load_design(tmp_path / "missing.toml")
+    """A file that cannot be read is named by the path as given, not by its name alone."""
+    missing = tmp_path / "missing.toml"
+    with pytest.raises(DesignError, match=rf"^{re.escape(str(missing))}: not found"):
+        load_design(missing)
+    with pytest.raises(DesignError, match=rf"^{re.escape(str(tmp_path))}: cannot be read"):
+        load_design(tmp_path)
     bad = tmp_path / "bad.toml"
     bad.write_text("name = ")
-    with pytest.raises(DesignError, match="not valid TOML"):
+    with pytest.raises(DesignError, match=rf"^{re.escape(str(bad))}: is not valid TOML"):
         load_design(bad)
+
+
+def test_the_other_groups_key_is_not_read() -> None:
+    """A parallel design's [[phases]] and a crossover's or nof1's [[arms]] are ignored."""
+    d = _js()
+    d["phases"] = [{"label": "A"}]
+    assert parse_design(d, "js2025.toml").labels == parse_design(_js(), "js2025.toml").labels
+    with open("examples/trials/nof1_abab.toml", "rb") as f:
+        n = tomllib.load(f)
+    n["arms"] = "anything"
+    assert parse_design(n, "nof1_abab.toml").labels == ("A", "B")
+
+
+@pytest.mark.parametrize("label", [" placebo", ""])
+def test_labels_the_bundle_would_refuse_are_refused_early(label) -> None:
+    """The bundle's study.toml refuses them, so a trial with them could not be written."""
+    d = _js()
+    d["arms"][0]["label"] = label
+    with pytest.raises(DesignError, match=r"arms\[1\]\.label = .*; expected a text label"):
+        parse_design(d, "js2025.toml")
 
 
 def test_unknown_key_message_lists_the_allowed_ones() -> None:

@@ -59,8 +59,9 @@ def test_reported_daily_affect_has_an_icc_of_one_half(placebo_diary, item):
 
 
 # Published retest reliability and score SD of each questionnaire's reference sample
-# (instruments.csv): PSWQ 0.92 over 8-10 weeks, SD about 13 (Meyer 1990; SD assumed from student
-# samples); STAI-state 0.16-0.62 (STAI manual); PANAS-PA SD 7.7 (Crawford & Henry 2004).
+# (instruments.toml; SDs in response_models.csv): PSWQ 0.92 over 8-10 weeks, SD about 13 (Meyer
+# 1990; SD assumed from student samples); STAI-state 0.16-0.62 (STAI manual); PANAS-PA SD 7.7
+# (Crawford & Henry 2004).
 def test_pswq_retests_as_published(placebo_arm):
     """The visits are 4 weeks apart, inside Meyer 1990's 8-10 weeks; SE of r about 0.01."""
     x = placebo_arm[1]["PSWQ"].dropna()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import gutbrain.io as gio
-from gutbrain.observe import instrument
+from gutbrain.observe import response_model
 from gutbrain.trials.design import load_design
 from gutbrain.trials.output import write_trial
 from gutbrain.trials.run import plan_trial, run_trial
@@ -161,4 +161,4 @@ def test_screening_enrols_only_people_meeting_inclusion() -> None:
     assert base["score"].mean() > 14
     plan = plan_trial(d, seed=1)
     assert plan.candidates[-1] >= 15 and len(set(plan.candidates)) == 16
-    assert instrument("PHQ-9").hi == 27
+    assert response_model("PHQ-9").instrument.max == 27

@@ -46,6 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from gutbrain.analysis._levels import check_level
+from gutbrain.analysis.format import format_ci, format_p
 from gutbrain.analysis.lmm import LMMResult, lmm, lrt
 from gutbrain.analysis.prepost import PrePostResult, prepost
 from gutbrain.errors import DataError, DesignError, ParameterError
@@ -160,7 +161,8 @@ class Onset:
 
     def __repr__(self) -> str:
         if self.day is None:
-            return f"Onset({self.outcome}: no arm effect (p = {self.effect_test['p']:.3g}))"
+            p = format_p(self.effect_test["p"], label="p")
+            return f"Onset({self.outcome}: no arm effect ({p}))"
         return (
             f"Onset({self.outcome}: day {self.day} ({self.ci_low} to {self.ci_high}), "
             f"{self.shape} {self.change:.3g}; first detected on day {self.detection_day})"
@@ -203,10 +205,11 @@ class OutcomeEffects:
 
     def __repr__(self) -> str:
         last = self.weekly.iloc[-1]
+        ci = format_ci(last["ci_low"], last["ci_high"], 3, significant=True)
         return (
             f"OutcomeEffects({self.outcome}: week {last['week']} difference "
-            f"{last['estimate']:.3g} ({last['ci_low']:.3g} to {last['ci_high']:.3g}), "
-            f"p = {last['p']:.3g}; {self.onset!r})"
+            f"{last['estimate']:.3g} ({ci}), "
+            f"{format_p(last['p'], label='p')}; {self.onset!r})"
         )
 
 

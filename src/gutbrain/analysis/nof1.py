@@ -61,6 +61,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from gutbrain.analysis._levels import check_level
+from gutbrain.analysis.format import format_ci, format_p
 from gutbrain.analysis.meta import MetaResult, rma
 from gutbrain.errors import DataError, DesignError, ParameterError
 from gutbrain.io import StudyBundle
@@ -168,7 +169,8 @@ class Nof1Posterior:
     def __repr__(self) -> str:
         return (
             f"Nof1Posterior({self.participant!r}: delta {self.mean:.3g} "
-            f"({self.ci_low:.3g} to {self.ci_high:.3g}), P(delta < 0) = {self.prob_lower:.3f}, "
+            f"({format_ci(self.ci_low, self.ci_high, 3, significant=True)}), "
+            f"P(delta < 0) = {self.prob_lower:.3f}, "
             f"P(delta < -{self.mid:g}) = {self.prob_mid:.3f}; n = {self.n})"
         )
 
@@ -199,7 +201,8 @@ class RandomisationTest:
     def __repr__(self) -> str:
         return (
             f"RandomisationTest({self.participant!r}: mean B - A {self.statistic:.3g}, "
-            f"one-sided p = {self.p:.4g} over {self.n_sequences} {self.scheme} sequences)"
+            f"{format_p(self.p, label='one-sided p')} over {self.n_sequences} {self.scheme} "
+            "sequences)"
         )
 
 
@@ -270,7 +273,8 @@ class Nof1SeriesResult:
     def __repr__(self) -> str:
         pooled = self.pooled_dict()
         tail = (
-            f"pooled {pooled['estimate']:.3g} ({pooled['ci_low']:.3g} to {pooled['ci_high']:.3g})"
+            f"pooled {pooled['estimate']:.3g} "
+            f"({format_ci(pooled['ci_low'], pooled['ci_high'], 3, significant=True)})"
             if pooled
             else "not pooled"
         )

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from gutbrain.analysis._levels import check_level
+from gutbrain.analysis.format import format_ci, format_p
 from gutbrain.errors import DataError
 
 __all__ = ["AncovaResult", "PrePostResult", "ancova", "prepost"]
@@ -95,8 +96,9 @@ class AncovaResult:
     def __repr__(self) -> str:
         return (
             f"AncovaResult({self.instrument}: {self.post_visit} adjusted for {self.baseline_visit},"
-            f" difference {self.estimate:.3g} ({self.ci_low:.3g} to {self.ci_high:.3g}), "
-            f"p = {self.p:.3g}, SMD {self.smd:.3g}; n = {self.n})"
+            f" difference {self.estimate:.3g} "
+            f"({format_ci(self.ci_low, self.ci_high, 3, significant=True)}), "
+            f"{format_p(self.p, label='p')}, SMD {self.smd:.3g}; n = {self.n})"
         )
 
 
@@ -122,7 +124,9 @@ class PrePostResult:
         }
 
     def __repr__(self) -> str:
-        rows = "; ".join(f"{k} {v.estimate:.3g} (p = {v.p:.3g})" for k, v in self.results.items())
+        rows = "; ".join(
+            f"{k} {v.estimate:.3g} ({format_p(v.p, label='p')})" for k, v in self.results.items()
+        )
         return f"PrePostResult({self.treatment} - {self.control}: {rows or 'no instruments'})"
 
 

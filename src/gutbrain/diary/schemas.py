@@ -6,15 +6,25 @@ ORM models live in :mod:`gutbrain.diary.models`; these classes never touch the d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from gutbrain._config import Where
 from gutbrain.diary.items import DEFAULT_ITEMS, ITEM_KINDS, ItemSpec, bundle_problem
-from gutbrain.diary.questionnaires import INSTRUMENTS
+from gutbrain.diary.questionnaires import QUESTIONNAIRES
 from gutbrain.errors import DataError
-from gutbrain.io.meta import check_groups, check_instrument, check_labels, check_nof1
+from gutbrain.io.meta import (
+    NOF1_MIN,
+    check_day0,
+    check_groups,
+    check_instrument,
+    check_labels,
+    check_name,
+    check_nof1,
+)
 
 __all__ = [
     "ArmIn",
@@ -22,7 +32,8 @@ __all__ = [
     "ItemIn",
     "StudyCreate",
     "VisitIn",
-    "format_validation_error",
+    "locate",
+    "parse_study",
 ]
 
 Design = Literal["parallel", "nof1", "observational"]
@@ -106,9 +117,9 @@ class StudyCreate(_In):
     run_in_days: int = Field(default=0, ge=0, le=60)
     duration_days: int | None = Field(default=None, ge=1, le=3650)
     blinded: bool = True
-    block_days: int | None = Field(default=None, le=365)
+    block_days: int | None = Field(default=None, ge=NOF1_MIN["block_days"], le=365)
     n_pairs: int | None = Field(default=None, ge=1, le=20)
-    wash_in_days: int | None = Field(default=None, le=60)
+    wash_in_days: int | None = Field(default=None, ge=NOF1_MIN["wash_in_days"], le=60)
     items: list[ItemIn] = Field(default_factory=_default_items, max_length=40)
     visits: list[VisitIn] = Field(default_factory=list, max_length=40)
     instrument_text: dict[str, list[str]] = Field(default_factory=dict)
@@ -126,8 +137,8 @@ class StudyCreate(_In):
 
     def _check_study(self, at: Where) -> None:
         """What the study bundle's ``study.toml`` also requires, by its rules."""
-        at.key("name").text(self.name, "a study name")
-        at.key("day0").text(self.day0, 'what day 0 is, e.g. "first intervention day"')
+        check_name(at.key("name"), self.name)
+        check_day0(at.key("day0"), self.day0)
         labels = [a.label for a in self.arms]
         nof1 = self.design == "nof1"
         check_labels(at.key("phases" if nof1 else "arms"), labels, phases=nof1)
@@ -172,7 +183,7 @@ class StudyCreate(_In):
         for i, visit in enumerate(self.visits, start=1):
             insts = at.key("visits").item(i).key("instruments")
             for j, name in enumerate(visit.instruments, start=1):
-                check_instrument(insts.item(j), name, INSTRUMENTS)
+                check_instrument(insts.item(j), name, QUESTIONNAIRES)
         pairs = [(v.visit, i) for v in self.visits for i in v.instruments]
         if len(set(pairs)) != len(pairs):
             raise at.key("visits").problem("an instrument is listed twice for the same visit")
@@ -183,24 +194,63 @@ class StudyCreate(_In):
         return [i.to_spec() for i in self.items]
 
 
-def format_validation_error(exc: ValidationError) -> str:
-    """One line per problem: ``field.path: message``."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "input"
-        lines.append(f"{loc}: {err['msg']}")
-    return "; ".join(lines)
+#: Where a field of :class:`StudyCreate` came from: its location in pydantic's terms -> a place.
+Locate = Callable[[Sequence[int | str]], Where]
+
+#: pydantic's wording -> the kit's "expected ..." wording.
+_EXPECTED = (
+    ("Input should be greater", "a value greater"),
+    ("Input should be less", "a value less"),
+    ("Input should be ", ""),
+    ("String should have", "a string with"),
+    ("String should match", "a string matching"),
+    ("List should have", "a list with"),
+    ("Dictionary should have", "a table with"),
+    ("Value error, ", ""),
+    ("Datetimes provided to dates should have zero time - e.g. be exact dates", "a date"),
+)
 
 
-def parse_study(data: dict[str, Any], source: str = "study form") -> StudyCreate:
+def locate(at: Where, loc: Sequence[int | str]) -> Where:
+    """The place of a pydantic error location below ``at``, counting array items from 1."""
+    for part in loc:
+        at = at.item(part + 1) if isinstance(part, int) else at.key(part)
+    return at
+
+
+def _message(err: ErrorDetails, at: Where) -> str:
+    """One pydantic error in the kit's format: file, key, value, what is expected."""
+    if err["type"] == "missing":
+        return str(at.missing("a value"))
+    if err["type"] == "extra_forbidden":
+        return str(at.problem("unknown key; check its spelling"))
+    expected = err["msg"]
+    for theirs, ours in _EXPECTED:
+        if expected.startswith(theirs):
+            expected = ours + expected[len(theirs) :]
+            break
+    else:
+        expected = expected[:1].lower() + expected[1:]
+    return str(at.bad(err["input"], expected))
+
+
+def parse_study(
+    data: dict[str, Any], source: str = "study form", place: Locate | None = None
+) -> StudyCreate:
     """Validate a study definition, raising :class:`DataError` with every problem listed.
 
-    ``source`` names the form or file in messages.
+    ``source`` names the form or file in messages. ``place`` maps a field's location to where
+    the file holds it (by default the field's own name under ``source``).
     """
+    top = Where(source, DataError)
     try:
         study = StudyCreate.model_validate(data)
     except ValidationError as exc:
-        raise DataError(f"{source}: {format_validation_error(exc)}") from None
+        lines = [
+            _message(err, place(err["loc"]) if place else locate(top, err["loc"]))
+            for err in exc.errors()
+        ]
+        raise DataError("\n".join(lines)) from None
     return study.check(source)
 
 

@@ -18,26 +18,30 @@ ignored), so a finished study can be re-run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, get_args
 
 from gutbrain._config import Where
-from gutbrain.diary.schemas import Design, StudyCreate, parse_study
+from gutbrain.diary.schemas import Design, StudyCreate, locate, parse_study
 from gutbrain.errors import DataError
-from gutbrain.io.meta import DESIGNS, check_groups, check_start, parse_study_toml
+from gutbrain.io.meta import DESIGNS, KEY_HELP, parse_study_toml
 
 __all__ = ["study_from_toml"]
 
 _DESIGNS: tuple[str, ...] = get_args(Design)
 _REQUIRED = {
-    "name": 'a study name, e.g. name = "My study"',
+    "name": KEY_HELP["name"],
     "design": f"design = one of {', '.join(_DESIGNS)}",
-    "start": "the calendar date of day 0, e.g. start = 2026-01-05",
+    "start": KEY_HELP["start"],
     "consent": 'what participants agree to, e.g. consent = """..."""',
 }
 _IGNORED = ("instruments", "provenance")
 _KEYS = (*_REQUIRED, "day0", "arms", "phases", "nof1", "diary", "visits", "instrument_text")
-_NOF1 = {"block_days": "block_days", "pairs": "n_pairs", "wash_in_days": "wash_in_days"}
-_DIARY = ("timezone", "window_open", "window_hours", "run_in_days", "duration_days", "items")
+#: Top-level keys whose field of :class:`StudyCreate` has another name.
+_FIELDS = {"consent": "consent_text"}
+#: ``[nof1]`` keys whose field has another name; any other field may be set in ``[nof1]`` or
+#: ``[diary]`` too (``[diary] blinded = false``, ``[nof1] n_pairs = 2``).
+_NOF1 = {"pairs": "n_pairs"}
 
 
 def study_from_toml(text: str | bytes, *, source: str = "study.toml") -> StudyCreate:
@@ -65,35 +69,42 @@ def study_from_toml(text: str | bytes, *, source: str = "study.toml") -> StudyCr
             f"one of {', '.join(_DESIGNS)}: the diary app does not run {design} studies; use "
             "nof1 (randomised blocks within a person)",
         )
-    groups = {k: at.array(doc, k, f"an array of tables [[{k}]]", []) for k in ("arms", "phases")}
-    check_groups(at, design, len(groups["arms"]), len(groups["phases"]))
+    if "arms" in doc and "phases" in doc:
+        raise at.key("phases").problem("give either [[arms]] or [[phases]], not both")
+    # each field of StudyCreate -> the key of the file it is read from
+    keys = {_FIELDS.get(k, k): k for k in _KEYS if k in doc}
+    keys["arms"] = "phases" if "phases" in doc else "arms"
     data: dict[str, Any] = {
-        "name": doc["name"],
-        "design": design,
-        "start": check_start(at.key("start"), doc["start"]),
-        "consent_text": doc["consent"],
-        "arms": [a for _, a in groups["phases" if design == "nof1" else "arms"]],
-        **{k: doc[k] for k in ("day0", "visits", "instrument_text") if k in doc},
+        f: doc[k] for f, k in keys.items() if k in doc and f in StudyCreate.model_fields
     }
-    nof1 = at.get(doc, "nof1", dict, "a table [nof1]", {})
-    at.key("nof1").keys(nof1, (*_NOF1, "blinded"))
-    data.update({_NOF1.get(k, k): v for k, v in nof1.items()})
-    diary = at.get(doc, "diary", dict, "a table [diary]", {})
-    at.key("diary").keys(diary, _DIARY)
-    data.update(diary)
-    if "items" in data:
-        data["items"] = _with_default_items(data["items"])
-    return parse_study(data, source)
+    places = {f: at.key(k) for f, k in keys.items()}
+    for table in ("nof1", "diary"):
+        fields: dict[str, Any] = at.get(doc, table, dict, f"a table [{table}]", {})
+        for k, v in fields.items():
+            field = _NOF1.get(k, k) if table == "nof1" else k
+            places[field], data[field] = at.key(table).key(k), v
+    defaults = 0
+    if isinstance(data.get("items"), list):
+        data["items"], defaults = _with_default_items(data["items"])
+
+    def place(loc: Sequence[int | str]) -> Where:
+        field, *rest = loc
+        if field == "items" and rest and isinstance(rest[0], int):
+            rest[0] -= defaults  # a default item put first is valid
+        return locate(places.get(str(field), at.key(str(field))), rest)
+
+    return parse_study(data, source, place)
 
 
-def _with_default_items(items: Any) -> Any:
-    """The default daily items (negative and positive affect) first, unless redefined."""
-    if not isinstance(items, list):
-        return items  # refused by the schema, naming the key
+def _with_default_items(items: list[Any]) -> tuple[list[Any], int]:
+    """The default daily items (negative and positive affect) first, unless redefined.
+
+    Returns the items and how many defaults were put first.
+    """
     keys = [i.get("key") for i in items if isinstance(i, dict)]
     defaults = [
         i.model_dump(by_alias=True)
         for i in StudyCreate.model_fields["items"].default_factory()  # type: ignore[call-arg,misc]
         if i.key not in keys
     ]
-    return defaults + items
+    return defaults + items, len(defaults)

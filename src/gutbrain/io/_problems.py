@@ -12,11 +12,10 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from gutbrain._config import show
 from gutbrain.errors import DataError
 
-__all__ = ["BundleDataError", "fail", "show"]
-
-_MAX_SHOWN = 60
+__all__ = ["BundleDataError", "fail"]
 
 
 class BundleDataError(DataError):
@@ -58,16 +57,6 @@ def _rebuild(
     message: str, file: str, row: int | None, column: str | None, value: Any
 ) -> BundleDataError:
     return BundleDataError(message, file=file, row=row, column=column, value=value)
-
-
-def show(value: Any) -> str:
-    """Render a value for a message: text quoted so blanks and stray spaces are visible."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    text = repr(value)
-    if len(text) > _MAX_SHOWN:
-        text = text[: _MAX_SHOWN - 3] + "..."
-    return text
 
 
 def _blank(value: Any) -> bool:

@@ -26,9 +26,10 @@ define), so that a CSV cell is read as what it is: ``notes = "text"`` keeps ``00
 Undeclared extra columns are inferred from their cells (see :func:`gutbrain.io.read_bundle`).
 :func:`gutbrain.io.write_bundle` adds the declarations a reader needs.
 
-The rules a study follows (:func:`check_start`, :func:`check_labels`, :func:`check_groups`,
-:func:`check_instrument`, :func:`check_nof1`) are written here once and also applied by the trial
-design parser and the diary app, which define studies of their own. Problems raise
+The rules a study follows (:func:`check_name`, :func:`check_start`, :func:`check_day0`,
+:func:`check_labels`, :func:`check_groups`, :func:`check_instrument`, :func:`check_nof1`,
+:data:`NOF1_MIN`, and :data:`KEY_HELP` for a missing key) are written here once and also applied
+by the trial design parser and the diary app, which define studies of their own. Problems raise
 :class:`~gutbrain.io.BundleDataError` in the format of every reader (:mod:`gutbrain._config`):
 ``study.toml: phases[2].label = 'BB'; expected a single character, ...``.
 """
@@ -39,7 +40,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from gutbrain._config import Where, parse_toml, read_toml
 from gutbrain.io._problems import BundleDataError
@@ -49,13 +50,17 @@ from gutbrain.io.schema import TABLES
 __all__ = [
     "DESIGNS",
     "EXTRA_KINDS",
+    "KEY_HELP",
+    "NOF1_MIN",
     "Arm",
     "Design",
     "ExtraKind",
     "StudyMeta",
+    "check_day0",
     "check_groups",
     "check_instrument",
     "check_labels",
+    "check_name",
     "check_nof1",
     "check_start",
     "parse_study_toml",
@@ -70,16 +75,18 @@ ExtraKind = Literal["text", "int", "float"]
 #: Kinds an extra column may be declared as in ``[columns.<table>]``.
 EXTRA_KINDS: tuple[ExtraKind, ...] = ("text", "int", "float")
 
-_HELP = {
+#: What each required key of a ``study.toml`` holds, for messages about a missing one.
+KEY_HELP = {
     "name": 'a study name, e.g. name = "My study"',
     "design": f"design = one of {', '.join(DESIGNS)}",
     "start": "the calendar date of day 0, e.g. start = 2026-01-05",
     "day0": 'what day 0 is, e.g. day0 = "first intervention day"',
     "instruments": 'what is measured, e.g. instruments = ["diary", "PHQ-9"]',
 }
-_TOP_KEYS = (*_HELP, "arms", "phases", "nof1", "provenance", "columns")
+_TOP_KEYS = (*KEY_HELP, "arms", "phases", "nof1", "provenance", "columns")
 _ARM_KEYS = ("label", "description")
-_NOF1_KEYS = {"block_days": 1, "wash_in_days": 0}  # key -> smallest allowed value
+#: The ``[nof1]`` block structure: each key and its smallest allowed value.
+NOF1_MIN = {"block_days": 1, "wash_in_days": 0}
 _PROVENANCE_TYPES: dict[str, type | tuple[type, ...]] = {
     "seed": int,
     "gutbrain_version": str,
@@ -87,8 +94,10 @@ _PROVENANCE_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def _located(message: str, *, file: str, key: str | None, value: Any) -> BundleDataError:
-    return BundleDataError(message, file=file, column=key, value=value)
+def _located(
+    message: str, *, file: str, row: int | None, column: str | None, value: Any
+) -> BundleDataError:
+    return BundleDataError(message, file=file, row=row, column=column, value=value)
 
 
 def _study_where(source: str = "study.toml") -> Where:
@@ -101,7 +110,17 @@ def _study_where(source: str = "study.toml") -> Where:
 
 def check_start(at: Where, value: Any) -> dt.date:
     """A study's start: a TOML date (not text, not a date with a time)."""
-    return cast(dt.date, at.want(value, dt.date, "a TOML date such as 2026-01-05 (no quotes)"))
+    return at.want(value, dt.date, "a TOML date such as 2026-01-05 (no quotes)")
+
+
+def check_name(at: Where, value: Any) -> str:
+    """A study's name: text that is not blank."""
+    return at.text(value, "a study name")
+
+
+def check_day0(at: Where, value: Any) -> str:
+    """What day 0 of a study is, in words: text that is not blank."""
+    return at.text(value, 'what day 0 is, e.g. "first intervention day"')
 
 
 def check_labels(at: Where, labels: Sequence[Any], *, phases: bool) -> tuple[str, ...]:
@@ -146,14 +165,14 @@ def check_groups(at: Where, design: str, arms: int, phases: int) -> None:
 
 def check_instrument(at: Where, name: Any, known: Collection[str] = (DIARY, *INSTRUMENTS)) -> str:
     """An instrument name: one of ``known`` (by default the bundle's)."""
-    return cast(str, at.among(name, known, "an instrument"))
+    return at.among(name, known, "an instrument")
 
 
 def check_nof1(at: Where, table: Any) -> dict[str, int]:
     """The ``[nof1]`` block structure: ``block_days`` (>= 1) and ``wash_in_days`` (>= 0)."""
     t = at.table(table, "a table: [nof1] block_days = 14")
-    at.keys(t, tuple(_NOF1_KEYS))
-    for key, lo in _NOF1_KEYS.items():
+    at.keys(t, tuple(NOF1_MIN))
+    for key, lo in NOF1_MIN.items():
         if key in t:
             at.number(t, key, lo, integer=True)
     return t
@@ -263,7 +282,7 @@ class StudyMeta:
         """
         at = _study_where(source)
         d = at.table(d, "a TOML table")
-        at.keys(d, _TOP_KEYS, _HELP)
+        at.keys(d, _TOP_KEYS, KEY_HELP)
         insts = at.get(d, "instruments", list, 'an array such as ["diary"]')
         columns = d.get("columns")
         meta = _unchecked(
@@ -275,8 +294,8 @@ class StudyMeta:
             instruments=tuple(insts),
             arms=_groups(at, d, "arms"),
             phases=_groups(at, d, "phases"),
-            nof1=at.get(d, "nof1", dict, "a table: [nof1] block_days = 14", None),
-            provenance=at.get(d, "provenance", dict, "a table: [provenance] seed = 1", None),
+            nof1=_copy(at.get(d, "nof1", dict, "a table: [nof1] block_days = 14", None)),
+            provenance=_copy(at.get(d, "provenance", dict, "a table: [provenance] seed = 1", None)),
             columns=(
                 {t: dict(v) if isinstance(v, dict) else v for t, v in columns.items()}
                 if isinstance(columns, dict)
@@ -326,6 +345,11 @@ def _groups(at: Where, d: Mapping[str, Any], key: str) -> tuple[Arm, ...]:
     return tuple(out)
 
 
+def _copy(table: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A copy of a parsed table, so that the frozen :class:`StudyMeta` does not share it."""
+    return None if table is None else dict(table)
+
+
 def _unchecked(cls: type[StudyMeta], **kwargs: Any) -> StudyMeta:
     """Construct without ``__post_init__`` so ``from_dict`` can check with the file's name."""
     obj = object.__new__(cls)
@@ -336,10 +360,10 @@ def _unchecked(cls: type[StudyMeta], **kwargs: Any) -> StudyMeta:
 
 def _check(meta: StudyMeta, at: Where) -> None:
     """Semantic checks shared by construction and :meth:`StudyMeta.from_dict`."""
-    at.key("name").text(meta.name, "a study name")
+    check_name(at.key("name"), meta.name)
     at.key("design").among(meta.design, DESIGNS)
     check_start(at.key("start"), meta.start)
-    at.key("day0").text(meta.day0, 'what day 0 is, e.g. "first intervention day"')
+    check_day0(at.key("day0"), meta.day0)
     insts = at.key("instruments")
     for i, inst in enumerate(meta.instruments, start=1):
         check_instrument(insts.item(i), inst)

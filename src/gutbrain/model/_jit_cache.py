@@ -3,82 +3,48 @@
 numba invalidates a cached function only when *its own* file changes. The batch kernel inlines
 the equations from other modules and the parameter layout from ``data/parameters.csv``, so a
 stale cache could silently run old equations or old indices. Keying the cache folder on a hash
-of every file the kernel depends on rules that out: the gutbrain modules that ``kernel.py``
-imports, directly or through each other (found by reading their import statements), and every
-data file those modules name as a literal ``"data/..."`` path. Must be imported before any
-jitted module, so it reads the sources and imports none of them.
+of every file the kernel depends on rules that out: :data:`DEPENDS`, the gutbrain modules that
+``kernel.py`` imports, directly or through each other, and every data file those modules name
+as a literal ``"data/..."`` path. Must be imported before any jitted module, so it reads the
+sources and imports none of them.
+
+:data:`DEPENDS` is a written list, not found from the sources at import: walking the imports
+with ``ast`` cost 30 ms in every process and Dask worker, hashing the listed files 0.2 ms.
+``tests/model/test_states.py`` derives the list from the sources (the import closure of
+``kernel.py``) and fails when it differs from :data:`DEPENDS`, so a new dependency fails a test
+instead of silently staling the cache.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
-import re
 from pathlib import Path
 
 import numba
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # src/gutbrain
-_ROOT_MODULE = "gutbrain.model.kernel"
-_DATA_PATH = re.compile(r"data/[\w.-]+")
 
-
-def _module_file(module: str) -> Path | None:
-    """The source file of a gutbrain module, or None for another package's module."""
-    parts = module.split(".")
-    if parts[0] != "gutbrain":
-        return None
-    base = _PACKAGE.joinpath(*parts[1:])
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _imported_modules(tree: ast.Module) -> set[str]:
-    """Every absolute module an import statement names, submodules of ``from x import y``
-    included (a name that is no module resolves to no file and drops out)."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{a.name}" for a in node.names)
-    return found
-
-
-def depends() -> list[Path]:
-    """The files the compiled kernel depends on, sorted: the gutbrain modules in the import
-    closure of ``kernel.py`` and the data files they read."""
-    root = _module_file(_ROOT_MODULE)
-    assert root is not None
-    seen: set[Path] = set()
-    data: set[Path] = set()
-    todo = [root]
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        tree = ast.parse(path.read_bytes())
-        for module in _imported_modules(tree):
-            found = _module_file(module)
-            if found is not None and found.name != "__init__.py":
-                todo.append(found)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if _DATA_PATH.fullmatch(node.value):
-                    data.add(path.parent / node.value)
-    return sorted(seen | data)
+#: Every file the compiled kernel depends on, relative to the package, sorted.
+DEPENDS = (
+    "errors.py",
+    "model/_jit_cache.py",
+    "model/data/parameters.csv",
+    "model/derived.py",
+    "model/dynamics.py",
+    "model/exposures.py",
+    "model/kernel.py",
+    "model/parameters.py",
+    "model/scheme.py",
+    "model/states.py",
+)
 
 
 def _key() -> str:
     h = hashlib.sha256(numba.__version__.encode())
-    for path in depends():
-        h.update(path.relative_to(_PACKAGE).as_posix().encode())
-        h.update(path.read_bytes())
+    for name in DEPENDS:
+        h.update(name.encode())
+        h.update((_PACKAGE / name).read_bytes())
     return h.hexdigest()[:16]
 
 

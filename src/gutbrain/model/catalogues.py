@@ -11,7 +11,7 @@ from importlib.resources import files
 from typing import Any
 
 from gutbrain.errors import ScenarioError
-from gutbrain.model.states import GUILDS
+from gutbrain.model.states import GUILDS, RESIDENT_GUILDS
 
 __all__ = [
     "MECHANISMS",
@@ -35,7 +35,6 @@ MECHANISMS = (
     "kynurenine",
     "dopamine",
 )
-RESIDENT_GUILDS = GUILDS[:5]
 
 
 def _read(name: str) -> dict[str, Any]:

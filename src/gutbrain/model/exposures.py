@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from gutbrain.model.parameters import PARAMETER_TABLE
-from gutbrain.model.states import GUILDS
+from gutbrain.model.states import GUILDS, RESIDENT_GUILDS
 
 __all__ = ["EXPOSURES", "PUBLIC_EXPOSURES", "E", "ExposureInfo"]
 
@@ -213,7 +213,7 @@ EXPOSURES: dict[str, ExposureInfo] = {
         ExposureInfo("fmt_fraction", 0, "fraction", 0, 1, False, "FMT engraftment applied today"),
         *(
             ExposureInfo(f"donor_{g}", 0, "fraction", 0, 1, False, f"FMT donor abundance of {g}")
-            for g in GUILDS[:5]
+            for g in RESIDENT_GUILDS
         ),
         ExposureInfo("donor_diversity", 1, "relative", 0, 3, False, "FMT donor diversity"),
     )

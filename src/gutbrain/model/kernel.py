@@ -17,7 +17,16 @@ from gutbrain.model.dynamics import advance_probiotic_response, response_step_fa
 from gutbrain.model.exposures import N_EXPOSURES, E
 from gutbrain.model.parameters import P
 from gutbrain.model.scheme import heun_correct, heun_predict
-from gutbrain.model.states import FIRST_GUILD, N_AUX, N_GUILDS, N_STATES, STATES, Projection, S
+from gutbrain.model.states import (
+    FIRST_GUILD,
+    N_AUX,
+    N_GUILDS,
+    N_RESIDENT_GUILDS,
+    N_STATES,
+    STATES,
+    Projection,
+    S,
+)
 
 __all__ = ["fill_by_person", "integrate_batch"]
 
@@ -68,7 +77,7 @@ def _project(y: np.ndarray) -> None:
 def _fmt(y: np.ndarray, e: np.ndarray) -> None:
     """FMT moves the resident guilds and diversity towards the donor's by the engraftment."""
     f = e[E.fmt_fraction]
-    for k in range(5):
+    for k in range(N_RESIDENT_GUILDS):
         y[FIRST_GUILD + k] = (1.0 - f) * y[FIRST_GUILD + k] + f * e[_FIRST_DONOR + k] * (
             1.0 - y[S.probiotic]
         )

@@ -1,26 +1,29 @@
-"""The model's state vector: every state is declared once, here, in :data:`STATES`.
+"""The model's state vector: every state is declared once, here, as a member of :class:`S`.
 
-Each declaration gives a state's name (its position in the table is its index), unit, meaning,
-physical bounds, how the integrator keeps it inside them (:class:`Projection`) and its value in
-the healthy reference person (a number, or the name of the parameter that sets it per person).
-The layout :class:`S`, :data:`STATE_INFO`, :data:`GUILDS`, the transit chain's indices, the
-kernel's projection (:mod:`gutbrain.model.kernel`) and the reference state
+Each member of :class:`S` is a state: its name, its index (its position in the class) and its
+declaration (:class:`State`): unit, meaning, physical bounds, how the integrator keeps it inside
+them (:class:`Projection`), its value in the healthy reference person (a number, or the name of
+the parameter that sets it per person) and, for a guild, whether it is resident. :data:`STATES`,
+:data:`STATE_INFO`, :data:`GUILDS`, :data:`RESIDENT_GUILDS`, the transit chain's indices, the
+kernel's projection and FMT (:mod:`gutbrain.model.kernel`) and the reference state
 (:func:`gutbrain.model.simulate.reference_state`) are all derived from it; adding a state means
-adding a row here and its equation in :mod:`gutbrain.model.dynamics`.
+adding a member here and its equation in :mod:`gutbrain.model.dynamics`. ``S`` is a plain
+``IntEnum`` to mypy (a misspelt ``S.x`` is an error) and to numba (``S.x`` is a compile-time
+integer).
 
 Every state is dimensionless and scaled so that the healthy reference person at steady state has
 a documented value (mostly 1). Guild abundances are relative abundances on the simplex.
 NA and PA are integrated on the logit scale (``eta``) so that they stay inside 0-100 whatever
 the noise; the outputs report them back on the 0-100 visual-analogue scale. The quasi-steady
-quantities reported beside the states are declared the same way in :data:`AUX_INFO`.
+quantities reported beside the states are declared the same way, as members of :class:`A`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, IntEnum
-from typing import Any, cast
+from typing import Self
 
 __all__ = [
     "AUX_INFO",
@@ -30,8 +33,10 @@ __all__ = [
     "LAST_TRANSIT",
     "N_AUX",
     "N_GUILDS",
+    "N_RESIDENT_GUILDS",
     "N_STATES",
     "N_TRANSIT",
+    "RESIDENT_GUILDS",
     "STATES",
     "STATE_INFO",
     "A",
@@ -42,15 +47,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StateInfo:
     """What a state or reported quantity means, its unit and its physical bounds."""
 
-    name: str
     unit: str
     lower: float
     upper: float
     description: str
+    name: str = ""
+    """The name of the member of :class:`S` or :class:`A` that declares it (set there)."""
 
 
 class Projection(Enum):
@@ -67,158 +73,211 @@ class Projection(Enum):
 
 @dataclass(frozen=True, kw_only=True)
 class State(StateInfo):
-    """An integrated state's declaration: :class:`StateInfo` plus its projection and its value
-    in the healthy reference person, a number or the name of the parameter that sets it."""
+    """An integrated state's declaration: :class:`StateInfo` plus its projection, its value in
+    the healthy reference person (a number or the name of the parameter that sets it) and, for a
+    guild, whether it belongs to the resident community (FMT donors carry one abundance for
+    each resident guild; the administered probiotic is not one)."""
 
     projection: Projection
     reference: float | str
+    resident: bool = False
+
+
+class _Indexed(IntEnum):
+    """A layout whose members are declared in order: each member's value is its position, and
+    the declaration it is given is kept by the subclass (named after the member)."""
+
+    _value_: int
+
+    def __new__(cls, declaration: StateInfo) -> Self:
+        position = len(cls.__members__)
+        member = int.__new__(cls, position)
+        member._value_ = position
+        return member
 
 
 _INF = math.inf
 _SIMPLEX, _BOUNDS, _NONE = Projection.SIMPLEX, Projection.BOUNDS, Projection.NONE
 # transit compartments between the probiotic's presence and its action on the host (Sun & Jusko
 # 1998): a chain of N first-order stages gives the gamma-shaped, sigmoid onset of psychobiotic
-# effects (JS2025); the last stage is the response every mechanism channel scales with
+# effects (JS2025); the last stage is the response every mechanism channel scales with. Its
+# stages are S.probiotic_response_1 to _N (checked at import).
 N_TRANSIT = 5
 
 
-def _guild(name: str, description: str, reference: float | str) -> State:
+def _guild(description: str, reference: float | str, *, resident: bool = True) -> State:
     """A guild's relative abundance, kept on the simplex with the other guilds."""
-    return State(name, "fraction", 0, 1, description, projection=_SIMPLEX, reference=reference)
+    return State(
+        unit="fraction",
+        lower=0,
+        upper=1,
+        description=description,
+        projection=_SIMPLEX,
+        reference=reference,
+        resident=resident,
+    )
 
 
-def _relative(name: str, description: str, reference: float | str = 1.0) -> State:
+def _relative(description: str, reference: float | str = 1.0) -> State:
     """A non-negative state relative to the healthy reference (healthy = 1 by default)."""
-    return State(name, "relative", 0, _INF, description, projection=_BOUNDS, reference=reference)
+    return State(
+        unit="relative",
+        lower=0,
+        upper=_INF,
+        description=description,
+        projection=_BOUNDS,
+        reference=reference,
+    )
 
 
-def _unit_interval(name: str, unit: str, description: str, reference: float | str = 0.0) -> State:
+def _unit_interval(unit: str, description: str, reference: float | str = 0.0) -> State:
     """A state clipped to [0, 1] (0 in the healthy reference by default)."""
-    return State(name, unit, 0, 1, description, projection=_BOUNDS, reference=reference)
+    return State(
+        unit=unit,
+        lower=0,
+        upper=1,
+        description=description,
+        projection=_BOUNDS,
+        reference=reference,
+    )
 
 
-def _free(name: str, unit: str, description: str, reference: float | str) -> State:
+def _free(unit: str, description: str, reference: float | str) -> State:
     """An unbounded state."""
-    return State(name, unit, -_INF, _INF, description, projection=_NONE, reference=reference)
+    return State(
+        unit=unit,
+        lower=-_INF,
+        upper=_INF,
+        description=description,
+        projection=_NONE,
+        reference=reference,
+    )
 
 
-#: Every integrated (slow) state, in the order of the state vector.
-STATES: tuple[State, ...] = (
-    _guild(
-        "butyrate_producers",
-        "Faecalibacterium, Roseburia, Coprococcus, Eubacterium",
-        "ref_butyrate_producers",
-    ),
-    _guild(
-        "bifidobacteria_lab",
-        "bifidobacteria and lactic-acid bacteria (GABA, lactate)",
-        "ref_bifidobacteria_lab",
-    ),
-    _guild(
-        "bacteroides_prevotella", "Bacteroides/Prevotella generalists", "ref_bacteroides_prevotella"
-    ),
-    _guild("pathobionts", "Enterobacteriaceae and other Proteobacteria (LPS)", "ref_pathobionts"),
-    _guild("akkermansia", "mucin degraders", "ref_akkermansia"),
-    _guild("probiotic", "administered, transient probiotic strains", 0.0),
-    _relative("diversity", "community richness, healthy = 1", "diversity_capacity"),
-    _unit_interval("barrier", "fraction", "gut barrier integrity", "barrier_ref"),
-    _relative("inflammation", "systemic inflammation index (IL-6, TNF, CRP), healthy = 1"),
-    _relative("gr_sensitivity", "glucocorticoid receptor sensitivity, healthy = 1"),
-    _relative("pituitary", "corticotroph mass, healthy = 1"),
-    _relative("adrenal", "adrenal cortex mass, healthy = 1"),
-    State(
-        "ssri_adaptation",
-        "dose-eq",
-        0,
-        _INF,
-        "adapted SSRI action (autoreceptor desensitisation)",
+def _transit(stage: int) -> State:
+    """A stage of the probiotic's host-response chain. Not projected: the chain's exact step
+    keeps every stage in [0, 1] (:func:`gutbrain.model.dynamics.advance_probiotic_response`)."""
+    return State(
+        unit="0-1",
+        lower=0,
+        upper=1,
+        description=f"the host's response to the probiotic, stage {stage} of {N_TRANSIT} "
+        "(fraction of a full probiotic niche; 0 without a probiotic)",
+        projection=_NONE,
+        reference=0.0,
+    )
+
+
+class S(_Indexed):
+    """Every integrated (slow) state, in the order of the state vector: its index, and its
+    declaration in ``S.<name>.state``."""
+
+    state: State
+
+    def __init__(self, declaration: State) -> None:
+        self.state = replace(declaration, name=self.name)
+
+    butyrate_producers = _guild(
+        "Faecalibacterium, Roseburia, Coprococcus, Eubacterium", "ref_butyrate_producers"
+    )
+    bifidobacteria_lab = _guild(
+        "bifidobacteria and lactic-acid bacteria (GABA, lactate)", "ref_bifidobacteria_lab"
+    )
+    bacteroides_prevotella = _guild(
+        "Bacteroides/Prevotella generalists", "ref_bacteroides_prevotella"
+    )
+    pathobionts = _guild("Enterobacteriaceae and other Proteobacteria (LPS)", "ref_pathobionts")
+    akkermansia = _guild("mucin degraders", "ref_akkermansia")
+    probiotic = _guild("administered, transient probiotic strains", 0.0, resident=False)
+    diversity = _relative("community richness, healthy = 1", "diversity_capacity")
+    barrier = _unit_interval("fraction", "gut barrier integrity", "barrier_ref")
+    inflammation = _relative("systemic inflammation index (IL-6, TNF, CRP), healthy = 1")
+    gr_sensitivity = _relative("glucocorticoid receptor sensitivity, healthy = 1")
+    pituitary = _relative("corticotroph mass, healthy = 1")
+    adrenal = _relative("adrenal cortex mass, healthy = 1")
+    ssri_adaptation = State(
+        unit="dose-eq",
+        lower=0,
+        upper=_INF,
+        description="adapted SSRI action (autoreceptor desensitisation)",
         projection=_BOUNDS,
         reference=0.0,
-    ),
-    _relative("serotonergic", "central serotonergic tone, healthy = 1"),
-    _relative("gabaergic", "central GABAergic tone, healthy = 1"),
-    _relative("dopaminergic", "dopaminergic/noradrenergic tone, healthy = 1"),
-    _relative("neuroplasticity", "neuroplasticity/BDNF, healthy = 1"),
-    _free("eta_na", "logit", "negative affect on the logit scale", "eta_na_ref"),
-    _free("eta_pa", "logit", "positive affect on the logit scale", "eta_pa_ref"),
-    _unit_interval("mindfulness_skill", "0-1", "trained mindfulness skill"),
-    _unit_interval("cbt_skill", "0-1", "skills acquired in psychotherapy (CBT)"),
-    _unit_interval("expectancy", "0-1", "placebo expectancy response"),
-    _unit_interval("sleep_debt", "relative", "recent sleep deficit relative to need"),
-    _relative("fitness", "aerobic training state, reference exercise = 1"),
-    _free("hassles", "0-1 stressor", "day-to-day life noise in stressors (OU)", 0.0),
-    _relative(
-        "taxa_pool",
-        "pool of resident taxa that sets attainable diversity, healthy = 1",
-        "diversity_capacity",
-    ),
-    # not projected: the chain's exact step keeps every stage in [0, 1]
-    # (gutbrain.model.dynamics.advance_probiotic_response)
-    *(
-        State(
-            f"probiotic_response_{k}",
-            "0-1",
-            0,
-            1,
-            f"the host's response to the probiotic, stage {k} of {N_TRANSIT} "
-            "(fraction of a full probiotic niche; 0 without a probiotic)",
-            projection=_NONE,
-            reference=0.0,
-        )
-        for k in range(1, N_TRANSIT + 1)
-    ),
-)
+    )
+    serotonergic = _relative("central serotonergic tone, healthy = 1")
+    gabaergic = _relative("central GABAergic tone, healthy = 1")
+    dopaminergic = _relative("dopaminergic/noradrenergic tone, healthy = 1")
+    neuroplasticity = _relative("neuroplasticity/BDNF, healthy = 1")
+    eta_na = _free("logit", "negative affect on the logit scale", "eta_na_ref")
+    eta_pa = _free("logit", "positive affect on the logit scale", "eta_pa_ref")
+    mindfulness_skill = _unit_interval("0-1", "trained mindfulness skill")
+    cbt_skill = _unit_interval("0-1", "skills acquired in psychotherapy (CBT)")
+    expectancy = _unit_interval("0-1", "placebo expectancy response")
+    sleep_debt = _unit_interval("relative", "recent sleep deficit relative to need")
+    fitness = _relative("aerobic training state, reference exercise = 1")
+    hassles = _free("0-1 stressor", "day-to-day life noise in stressors (OU)", 0.0)
+    taxa_pool = _relative(
+        "pool of resident taxa that sets attainable diversity, healthy = 1", "diversity_capacity"
+    )
+    probiotic_response_1 = _transit(1)
+    probiotic_response_2 = _transit(2)
+    probiotic_response_3 = _transit(3)
+    probiotic_response_4 = _transit(4)
+    probiotic_response_5 = _transit(5)
 
+
+#: Every integrated state's declaration, in the order of the state vector.
+STATES: tuple[State, ...] = tuple(s.state for s in S)
 STATE_INFO: dict[str, State] = {s.name: s for s in STATES}
-
-# Index of each integrated state, derived from STATES. Typed as Any: its members come from the
-# table (numba folds them into constant indices, as it does for the class form).
-S: Any = cast(Any, IntEnum("S", [s.name for s in STATES], start=0))
 N_STATES = len(STATES)
 
 GUILDS: tuple[str, ...] = tuple(s.name for s in STATES if s.projection is _SIMPLEX)
 FIRST_GUILD = int(S[GUILDS[0]])
 N_GUILDS = len(GUILDS)
+#: The guilds of the resident community (all but the probiotic), the first of the guilds.
+RESIDENT_GUILDS: tuple[str, ...] = tuple(g for g in GUILDS if STATE_INFO[g].resident)
+N_RESIDENT_GUILDS = len(RESIDENT_GUILDS)
 FIRST_TRANSIT = int(S.probiotic_response_1)
 LAST_TRANSIT = FIRST_TRANSIT + N_TRANSIT - 1
 
-AUX_INFO: dict[str, StateInfo] = {
-    i.name: i
-    for i in (
-        StateInfo("butyrate", "relative", 0, _INF, "SCFA/butyrate production, healthy = 1"),
-        StateInfo("gaba", "relative", 0, _INF, "microbial GABA, healthy = 1"),
-        StateInfo("serotonin_gut", "relative", 0, _INF, "enterochromaffin serotonin, healthy = 1"),
-        StateInfo("kynurenine", "relative", 0, _INF, "tryptophan flux to kynurenine, healthy = 1"),
-        StateInfo(
-            "dopamine_microbial",
-            "relative",
-            0,
-            _INF,
-            "microbial dopamine/noradrenaline, 0 without producers",
-        ),
-        StateInfo("lps", "relative", 0, _INF, "endotoxin translocation, healthy = 1"),
-        StateInfo("permeability", "fraction", 0, 1, "1 - barrier integrity"),
-        StateInfo("vagal_tone", "relative", 0, _INF, "vagal afferent signalling, healthy = 1"),
-        StateInfo("perceived_stress", "0-1+", 0, _INF, "perceived stress"),
-        StateInfo("hpa_drive", "relative", 0, _INF, "CRH-level drive u, healthy = 1"),
-        StateInfo("crh", "relative", 0, _INF, "CRH at quasi-steady state, healthy = 1"),
-        StateInfo("acth", "relative", 0, _INF, "ACTH at quasi-steady state, healthy = 1"),
-        StateInfo("cortisol", "relative", 0, _INF, "cortisol at quasi-steady state, healthy = 1"),
-        StateInfo(
-            "epithelial_oxygen", "relative", -1, 1, "dysbiosis signal from epithelial oxygenation"
-        ),
-    )
-}
 
-# Index of each quasi-steady (algebraic) quantity reported beside the states, from AUX_INFO.
-A: Any = cast(Any, IntEnum("A", list(AUX_INFO), start=0))
+def _aux(unit: str, lower: float, upper: float, description: str) -> StateInfo:
+    """A quasi-steady quantity reported beside the states."""
+    return StateInfo(unit=unit, lower=lower, upper=upper, description=description)
+
+
+class A(_Indexed):
+    """Every quasi-steady (algebraic) quantity reported beside the states: its index in the
+    output, and its declaration in ``A.<name>.info``."""
+
+    info: StateInfo
+
+    def __init__(self, declaration: StateInfo) -> None:
+        self.info = replace(declaration, name=self.name)
+
+    butyrate = _aux("relative", 0, _INF, "SCFA/butyrate production, healthy = 1")
+    gaba = _aux("relative", 0, _INF, "microbial GABA, healthy = 1")
+    serotonin_gut = _aux("relative", 0, _INF, "enterochromaffin serotonin, healthy = 1")
+    kynurenine = _aux("relative", 0, _INF, "tryptophan flux to kynurenine, healthy = 1")
+    dopamine_microbial = _aux(
+        "relative", 0, _INF, "microbial dopamine/noradrenaline, 0 without producers"
+    )
+    lps = _aux("relative", 0, _INF, "endotoxin translocation, healthy = 1")
+    permeability = _aux("fraction", 0, 1, "1 - barrier integrity")
+    vagal_tone = _aux("relative", 0, _INF, "vagal afferent signalling, healthy = 1")
+    perceived_stress = _aux("0-1+", 0, _INF, "perceived stress")
+    hpa_drive = _aux("relative", 0, _INF, "CRH-level drive u, healthy = 1")
+    crh = _aux("relative", 0, _INF, "CRH at quasi-steady state, healthy = 1")
+    acth = _aux("relative", 0, _INF, "ACTH at quasi-steady state, healthy = 1")
+    cortisol = _aux("relative", 0, _INF, "cortisol at quasi-steady state, healthy = 1")
+    epithelial_oxygen = _aux("relative", -1, 1, "dysbiosis signal from epithelial oxygenation")
+
+
+AUX_INFO: dict[str, StateInfo] = {a.name: a.info for a in A}
 N_AUX = len(AUX_INFO)
 
 
 def _check_declarations() -> None:
     """Refuse declarations the derived layout and the kernel's projection cannot honour."""
-    if len(STATE_INFO) != N_STATES:
-        raise ValueError("states.py: two states share a name")
     for s in STATES:
         if not s.lower <= s.upper:
             raise ValueError(f"states.py: {s.name} has bounds [{s.lower}, {s.upper}]")
@@ -228,8 +287,17 @@ def _check_declarations() -> None:
             )
         if s.projection is _SIMPLEX and (s.lower, s.upper) != (0, 1):
             raise ValueError(f"states.py: guild {s.name} must have bounds [0, 1]")
+        if s.resident and s.projection is not _SIMPLEX:
+            raise ValueError(f"states.py: {s.name} is resident but no guild")
     if GUILDS != tuple(s.name for s in STATES[FIRST_GUILD : FIRST_GUILD + N_GUILDS]):
         raise ValueError(f"states.py: the guilds {GUILDS} must be adjacent in STATES")
+    if RESIDENT_GUILDS != GUILDS[:N_RESIDENT_GUILDS]:
+        raise ValueError(f"states.py: the resident guilds {RESIDENT_GUILDS} must come first")
+    chain = tuple(f"probiotic_response_{k}" for k in range(1, N_TRANSIT + 1))
+    if tuple(s.name for s in STATES if s.name.startswith("probiotic_response_")) != chain or (
+        S[chain[-1]] != LAST_TRANSIT
+    ):
+        raise ValueError(f"states.py: the transit chain must be the adjacent states {chain}")
 
 
 _check_declarations()

@@ -9,12 +9,14 @@ Each module turns latent daily trajectories (one row per person-day, see
 - :func:`sequence_samples` -> ``taxa`` (16S relative abundances from read sampling).
 
 All randomness comes from a passed :class:`numpy.random.Generator`; all numbers come from the
-package's parameter tables (:func:`parameter_table`, :func:`instrument_table`,
-:func:`biomarker_table`).
+package's parameter tables (:func:`parameter_table`, :func:`response_model_table`,
+:func:`biomarker_table`) and the instrument registry (:mod:`gutbrain.instruments`, re-exported as
+:data:`INSTRUMENTS`: every instrument :func:`administer` can score).
 """
 
 from __future__ import annotations
 
+from gutbrain.instruments import INSTRUMENTS as INSTRUMENTS
 from gutbrain.observe.biomarkers import BiomarkerMapping as BiomarkerMapping
 from gutbrain.observe.biomarkers import biomarker_mappings as biomarker_mappings
 from gutbrain.observe.biomarkers import mapping_summary as mapping_summary
@@ -24,39 +26,40 @@ from gutbrain.observe.diary import DiaryModel as DiaryModel
 from gutbrain.observe.diary import likert_from_vas as likert_from_vas
 from gutbrain.observe.diary import observe_diary as observe_diary
 from gutbrain.observe.latent import GUILDS as GUILDS
-from gutbrain.observe.questionnaires import INSTRUMENTS as INSTRUMENTS
-from gutbrain.observe.questionnaires import Instrument as Instrument
+from gutbrain.observe.questionnaires import RESPONSE_MODELS as RESPONSE_MODELS
+from gutbrain.observe.questionnaires import ResponseModel as ResponseModel
 from gutbrain.observe.questionnaires import administer as administer
 from gutbrain.observe.questionnaires import draw_respondents as draw_respondents
-from gutbrain.observe.questionnaires import instrument as instrument
+from gutbrain.observe.questionnaires import response_model as response_model
 from gutbrain.observe.questionnaires import true_scores as true_scores
 from gutbrain.observe.sequencing import SequencingModel as SequencingModel
 from gutbrain.observe.sequencing import sequence_samples as sequence_samples
 from gutbrain.observe.tables import biomarker_table as biomarker_table
-from gutbrain.observe.tables import instrument_table as instrument_table
 from gutbrain.observe.tables import parameter as parameter
 from gutbrain.observe.tables import parameter_table as parameter_table
+from gutbrain.observe.tables import response_model_table as response_model_table
 
 __all__ = [
     "GUILDS",
     "INSTRUMENTS",
+    "RESPONSE_MODELS",
     "AffectReporting",
     "BiomarkerMapping",
     "DiaryModel",
-    "Instrument",
+    "ResponseModel",
     "SequencingModel",
     "administer",
     "biomarker_mappings",
     "biomarker_table",
     "draw_respondents",
-    "instrument",
-    "instrument_table",
     "likert_from_vas",
     "mapping_summary",
     "measure_biomarkers",
     "observe_diary",
     "parameter",
     "parameter_table",
+    "response_model",
+    "response_model_table",
     "sequence_samples",
     "true_scores",
 ]

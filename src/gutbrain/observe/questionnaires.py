@@ -24,7 +24,7 @@ the two,
 where :math:`v_0` is the person's first visit in the schedule (their self-view going into the
 study, formed before it) and :math:`w` the instrument's ``experience_weight``: 1 for 'right now'
 items and clinician interviews, 0.5 for self-reports of the past weeks, 0.25 for trait
-questionnaires (all assumed; ``instruments.csv``). A change in the latent state between visits
+questionnaires (all assumed; ``response_models.csv``). A change in the latent state between visits
 moves the score by :math:`w` times the change. The self-view does not update during a study,
 which suits trials of weeks to a few months.
 
@@ -61,7 +61,9 @@ reference cohort has true-score variance :math:`r\,SD_{ref}^2`
 instrument. A person's offsets on different instruments are independent (a simplification: trait
 negative affectivity would correlate them).
 
-All numbers live in ``instruments.csv`` with their sources.
+The score range and the test-retest reliability are the instrument registry's
+(:mod:`gutbrain.instruments`); every other number lives in ``response_models.csv`` with its
+source.
 """
 
 from __future__ import annotations
@@ -73,15 +75,16 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.errors import DataError, ParameterError
+from gutbrain.instruments import INSTRUMENTS, Instrument
 from gutbrain.observe.latent import check_latent, window_means
-from gutbrain.observe.tables import instrument_table
+from gutbrain.observe.tables import response_model_table
 
 __all__ = [
-    "INSTRUMENTS",
-    "Instrument",
+    "RESPONSE_MODELS",
+    "ResponseModel",
     "administer",
     "draw_respondents",
-    "instrument",
+    "response_model",
     "true_scores",
 ]
 
@@ -96,15 +99,14 @@ _WEIGHT_COLUMNS: dict[str, tuple[str, float]] = {
 
 
 @dataclass(frozen=True)
-class Instrument:
-    """One questionnaire or rating scale (a row of ``instruments.csv``).
+class ResponseModel:
+    """How a simulated respondent's latent state becomes one instrument's score (a row of
+    ``response_models.csv``).
 
     Attributes
     ----------
-    name
-        The bundle's instrument name, e.g. ``"PHQ-9"``.
-    lo, hi
-        The real score range.
+    instrument
+        The registry's instrument: name, score range and test-retest reliability.
     recall_days
         Days averaged up to and including the visit day.
     weights
@@ -113,38 +115,33 @@ class Instrument:
         Constant added to the construct.
     slope, intercept
         True score :math:`T = \\text{intercept} + \\text{slope}\\cdot c`, from the two anchors.
-    retest_r
-        Published test-retest reliability reproduced in the reference population.
     ref_mean, ref_sd
         Observed score mean and SD of the reference population (the reliability sample).
-    anchor_source, reliability_source
-        Where the anchors and the reliability come from.
+    anchor_source, reference_source
+        Where the anchors and the reference mean and SD come from.
     experience_weight
         :math:`w`: the share of the reported construct that comes from the recall window; the
         rest is the person's self-view at their first visit (1 = no self-view blend).
     experience_source
         Why :math:`w` has its value.
     person_sd
-        :math:`\tau`: SD of the stable person offset (score points).
+        :math:`\\tau`: SD of the stable person offset (score points).
     person_sd_cohort
-        The cohort :math:`\tau` is calibrated in (the nearest to the reference sample).
+        The cohort :math:`\\tau` is calibrated in (the nearest to the reference sample).
     person_sd_source
-        How :math:`\tau` was obtained.
+        How :math:`\\tau` was obtained.
     """
 
-    name: str
-    lo: int
-    hi: int
+    instrument: Instrument
     recall_days: int
     weights: tuple[tuple[str, float], ...]
     offset: float
     slope: float
     intercept: float
-    retest_r: float
     ref_mean: float
     ref_sd: float
     anchor_source: str
-    reliability_source: str
+    reference_source: str
     experience_weight: float
     experience_source: str
     person_sd: float
@@ -152,15 +149,9 @@ class Instrument:
     person_sd_source: str
 
     def __post_init__(self) -> None:
-        if not self.lo < self.hi:
-            raise ParameterError(f"instrument {self.name}: lo {self.lo} must be below hi {self.hi}")
         if self.recall_days < 1:
             raise ParameterError(
                 f"instrument {self.name}: recall_days = {self.recall_days}; expected >= 1"
-            )
-        if not 0.0 < self.retest_r <= 1.0:
-            raise ParameterError(
-                f"instrument {self.name}: retest_r = {self.retest_r}; expected 0 < r <= 1"
             )
         if self.ref_sd <= 0:
             raise ParameterError(f"instrument {self.name}: ref_sd = {self.ref_sd}; expected > 0")
@@ -175,9 +166,14 @@ class Instrument:
             )
 
     @property
+    def name(self) -> str:
+        """The instrument's bundle name, e.g. ``"PHQ-9"``."""
+        return self.instrument.name
+
+    @property
     def error_sd(self) -> float:
         r"""Standard error of measurement :math:`SD_{ref}\sqrt{1 - r}` (score points)."""
-        return float(self.ref_sd * np.sqrt(1.0 - self.retest_r))
+        return float(self.ref_sd * np.sqrt(1.0 - self.instrument.retest_r))
 
     @property
     def columns(self) -> list[str]:
@@ -196,8 +192,20 @@ class Instrument:
             value += weight * frame[col].to_numpy(float) / scale
         return value
 
+    def observed_scores(self, true_score: np.ndarray, z: np.ndarray) -> np.ndarray:
+        r"""Observed scores :math:`\operatorname{clip}(\operatorname{round}(T + \sigma_e z))`
+        inside the instrument's range, for true scores :math:`T` and standard-normal ``z``."""
+        noisy = true_score + self.error_sd * z
+        return np.clip(np.rint(noisy), self.instrument.min, self.instrument.max)
 
-def _build(row: pd.Series) -> Instrument:
+
+def _build(row: pd.Series) -> ResponseModel:
+    name = str(row["instrument"])
+    if name not in INSTRUMENTS:
+        raise ParameterError(
+            f"response_models.csv: instrument {name!r} is not in the instrument registry; "
+            f"expected one of {', '.join(INSTRUMENTS)}"
+        )
     weights = tuple(
         (col, float(row[key])) for key, (col, _) in _WEIGHT_COLUMNS.items() if float(row[key]) != 0
     )
@@ -205,23 +213,20 @@ def _build(row: pd.Series) -> Instrument:
     x2, y2 = float(row["anchor2_latent"]), float(row["anchor2_score"])
     if x1 == x2:
         raise ParameterError(
-            f"instruments.csv: {row['instrument']} has two anchors at the same latent value {x1}"
+            f"response_models.csv: {name} has two anchors at the same latent value {x1}"
         )
     slope = (y2 - y1) / (x2 - x1)
-    return Instrument(
-        name=str(row["instrument"]),
-        lo=int(row["lo"]),
-        hi=int(row["hi"]),
+    return ResponseModel(
+        instrument=INSTRUMENTS[name],
         recall_days=int(row["recall_days"]),
         weights=weights,
         offset=float(row["offset"]),
         slope=slope,
         intercept=y1 - slope * x1,
-        retest_r=float(row["retest_r"]),
         ref_mean=float(row["ref_mean"]),
         ref_sd=float(row["ref_sd"]),
         anchor_source=str(row["anchor_source"]),
-        reliability_source=str(row["reliability_source"]),
+        reference_source=str(row["reference_source"]),
         experience_weight=float(row["experience_weight"]),
         experience_source=str(row["experience_source"]),
         person_sd=float(row["person_sd"]),
@@ -230,27 +235,34 @@ def _build(row: pd.Series) -> Instrument:
     )
 
 
-def _load() -> dict[str, Instrument]:
-    return {str(row["instrument"]): _build(row) for _, row in instrument_table().iterrows()}
+def _load() -> dict[str, ResponseModel]:
+    models = {str(row["instrument"]): _build(row) for _, row in response_model_table().iterrows()}
+    missing = [name for name in INSTRUMENTS if name not in models]
+    if missing:
+        raise ParameterError(
+            f"response_models.csv: no row for instrument(s) {missing}; expected one row for "
+            "every instrument of the registry"
+        )
+    return models
 
 
-#: Every instrument gutbrain can administer, by bundle name.
-INSTRUMENTS: Mapping[str, Instrument] = _load()
+#: Every instrument's response model, by bundle name (all of the registry's instruments).
+RESPONSE_MODELS: Mapping[str, ResponseModel] = _load()
 
 
-def instrument(name: str) -> Instrument:
-    """Return the :class:`Instrument` called ``name`` (e.g. ``"PHQ-9"``).
+def response_model(name: str) -> ResponseModel:
+    """Return the :class:`ResponseModel` of the instrument called ``name`` (e.g. ``"PHQ-9"``).
 
     Raises
     ------
     ParameterError
         If the name is unknown; the message lists the known names.
     """
-    if name not in INSTRUMENTS:
+    if name not in RESPONSE_MODELS:
         raise ParameterError(
-            f"unknown instrument {name!r}; expected one of {', '.join(INSTRUMENTS)}"
+            f"unknown instrument {name!r}; expected one of {', '.join(RESPONSE_MODELS)}"
         )
-    return INSTRUMENTS[name]
+    return RESPONSE_MODELS[name]
 
 
 def _schedule_frame(
@@ -284,7 +296,7 @@ def _window_constructs(
     daily: np.ndarray,
     visits: pd.DataFrame,
     days: np.ndarray,
-    inst: Instrument,
+    inst: ResponseModel,
     what: str,
 ) -> np.ndarray:
     """Mean construct over the recall window ending on ``days`` (one per visit row); a window
@@ -303,7 +315,7 @@ def _window_constructs(
 
 
 def _constructs(
-    frame: pd.DataFrame, visits: pd.DataFrame, inst: Instrument, self_view_day: int | None
+    frame: pd.DataFrame, visits: pd.DataFrame, inst: ResponseModel, self_view_day: int | None
 ) -> np.ndarray:
     daily = inst.daily_construct(frame)
     means = _window_constructs(
@@ -334,15 +346,15 @@ def draw_respondents(
     rng
         One Generator for everyone (an ``n x k`` block, person by person), or one Generator per
         participant, each drawing ``k`` numbers: then a person's offsets do not depend on who
-        else is drawn. ``k`` is the number of instruments, in the order of :data:`INSTRUMENTS`.
+        else is drawn. ``k`` is the number of instruments, in the order of :data:`RESPONSE_MODELS`.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``participant``; one float column per instrument in :data:`INSTRUMENTS`.
+        Index ``participant``; one float column per instrument in :data:`RESPONSE_MODELS`.
     """
     ids = pd.Index([str(p) for p in participants], name="participant")
-    k = len(INSTRUMENTS)
+    k = len(RESPONSE_MODELS)
     if isinstance(rng, np.random.Generator):
         z = rng.standard_normal((len(ids), k))
     else:
@@ -353,11 +365,11 @@ def draw_respondents(
                 "expected one each"
             )
         z = np.array([g.standard_normal(k) for g in gens]).reshape(len(ids), k)
-    return pd.DataFrame(z, index=ids, columns=list(INSTRUMENTS))
+    return pd.DataFrame(z, index=ids, columns=list(RESPONSE_MODELS))
 
 
 def _person_offsets(
-    visits: pd.DataFrame, inst: Instrument, respondent: pd.DataFrame | None
+    visits: pd.DataFrame, inst: ResponseModel, respondent: pd.DataFrame | None
 ) -> np.ndarray:
     r""":math:`\tau z_i` for each visit row (zero without a respondent table)."""
     if respondent is None or inst.person_sd == 0.0:
@@ -387,7 +399,7 @@ def _truth(
     respondent: pd.DataFrame | None,
     rng: np.random.Generator | None,
 ) -> pd.DataFrame:
-    insts = [instrument(name) for name in dict.fromkeys(instruments)]
+    insts = [response_model(name) for name in dict.fromkeys(instruments)]
     needed = [c for inst in insts for c in inst.columns]
     frame = check_latent(latent, needed)
     visits = _schedule_frame(schedule, frame)
@@ -445,7 +457,7 @@ def administer(
         Either a DataFrame with ``participant, visit, day`` (one row per visit), or a mapping
         ``{visit: day}`` applied to every participant in ``latent``.
     instruments
-        Instrument names (see :data:`INSTRUMENTS`), e.g. ``["PANAS-NA", "STAI-state"]``.
+        Instrument names (see :data:`RESPONSE_MODELS`), e.g. ``["PANAS-NA", "STAI-state"]``.
     rng
         The only source of randomness: the respondent table if none is given
         (:func:`draw_respondents` for the schedule's participants in order of first
@@ -485,10 +497,8 @@ def administer(
     truth = _truth(latent, schedule, instruments, self_view_day, respondent, rng)
     scores = np.empty(len(truth), dtype=np.int64)
     for name in dict.fromkeys(instruments):
-        inst = instrument(name)
         rows = np.flatnonzero(truth["instrument"].to_numpy() == name)
-        noisy = truth["true_score"].to_numpy()[rows] + inst.error_sd * rng.standard_normal(
-            len(rows)
-        )
-        scores[rows] = np.clip(np.rint(noisy), inst.lo, inst.hi).astype(np.int64)
+        true = truth["true_score"].to_numpy()[rows]
+        z = rng.standard_normal(len(rows))
+        scores[rows] = response_model(name).observed_scores(true, z).astype(np.int64)
     return truth.drop(columns="true_score").assign(score=scores)

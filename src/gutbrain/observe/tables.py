@@ -5,11 +5,12 @@ Three CSV files ship inside the package:
 ``parameters.csv``
     scalar parameters of the diary and sequencing models (name, value, unit, low, high, role,
     source, note);
-``instruments.csv``
-    one row per questionnaire or rating scale: score range, recall window, the latent construct,
-    two anchor points that fix the linear map to the score, the test-retest reliability with
-    the reference SD that sets the measurement error, the self-view blend and the SD of the
-    stable person offset with the cohort it is calibrated in;
+``response_models.csv``
+    one row per questionnaire or rating scale of the instrument registry
+    (:mod:`gutbrain.instruments`, which holds the score range and the test-retest reliability):
+    recall window, the latent construct, two anchor points that fix the linear map to the score,
+    the reference score SD that sets the measurement error with the registry's reliability, the
+    self-view blend and the SD of the stable person offset with the cohort it is calibrated in;
 ``biomarkers.csv``
     one row per biomarker: unit, latent driver, healthy reference level, exponent or calibration
     target, and the noise coefficients of variation.
@@ -29,9 +30,9 @@ from gutbrain.errors import ParameterError
 
 __all__ = [
     "biomarker_table",
-    "instrument_table",
     "parameter",
     "parameter_table",
+    "response_model_table",
 ]
 
 _PACKAGE = "gutbrain.observe"
@@ -90,26 +91,27 @@ def parameter(name: str) -> float:
     return float(str(frame.at[name, "value"]))
 
 
-_INSTRUMENT_COLUMNS = (
-    "instrument", "lo", "hi", "recall_days", "w_depression", "w_anxiety", "w_stress", "w_na",
-    "w_pa", "offset", "anchor1_latent", "anchor1_score", "anchor2_latent", "anchor2_score",
-    "anchor_source", "retest_r", "ref_mean", "ref_sd", "reliability_source", "experience_weight",
+_RESPONSE_MODEL_COLUMNS = (
+    "instrument", "recall_days", "w_depression", "w_anxiety", "w_stress", "w_na", "w_pa",
+    "offset", "anchor1_latent", "anchor1_score", "anchor2_latent", "anchor2_score",
+    "anchor_source", "ref_mean", "ref_sd", "reference_source", "experience_weight",
     "experience_source", "person_sd", "person_sd_cohort", "person_sd_source",
 )  # fmt: skip
 
 
 @cache
-def _instrument_frame() -> pd.DataFrame:
-    frame = _read("instruments.csv")
-    missing = [c for c in _INSTRUMENT_COLUMNS if c not in frame.columns]
+def _response_model_frame() -> pd.DataFrame:
+    frame = _read("response_models.csv")
+    missing = [c for c in _RESPONSE_MODEL_COLUMNS if c not in frame.columns]
     if missing:
-        raise ParameterError(f"instruments.csv: missing column(s) {missing}")
+        raise ParameterError(f"response_models.csv: missing column(s) {missing}")
     return frame.set_index("instrument", drop=False)
 
 
-def instrument_table() -> pd.DataFrame:
-    """Return the questionnaire table (one row per instrument; see ``instruments.csv``)."""
-    return _instrument_frame().reset_index(drop=True).copy()
+def response_model_table() -> pd.DataFrame:
+    """Return the questionnaires' response models (one row per instrument; see
+    ``response_models.csv``)."""
+    return _response_model_frame().reset_index(drop=True).copy()
 
 
 @cache

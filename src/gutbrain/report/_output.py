@@ -1,4 +1,5 @@
-"""Shared plumbing of the report commands: manifests, JSON, HTML bits and atomic output folders.
+"""Shared plumbing of the report commands: manifests, JSON and atomic output folders (the HTML
+is rendered by :mod:`gutbrain.report._render`).
 
 Every report command (``gutbrain meta``, ``gutbrain analyze``, ``gutbrain nof1``) writes its files
 into a temporary folder beside ``out`` and renames it into place at the end (``write_atomic``, from
@@ -8,11 +9,9 @@ replaced only if it holds nothing but files of an earlier run of the same comman
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,27 +20,7 @@ import numpy as np
 from gutbrain._outdir import check_out, write_atomic
 from gutbrain.io import StudyBundle
 
-__all__ = [
-    "DISCLAIMER",
-    "STYLE",
-    "check_out",
-    "fmt",
-    "html_page",
-    "img_tag",
-    "jsonable",
-    "manifest_for",
-    "sha256",
-    "table",
-    "tree_sha256",
-    "write_atomic",
-]
-
-DISCLAIMER = "Research and teaching software; not medical advice."
-STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-    "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;"
-    "padding:0.2em 0.6em;text-align:right}img{max-width:100%}.note{color:#666}"
-)
+__all__ = ["check_out", "jsonable", "manifest_for", "sha256", "tree_sha256", "write_atomic"]
 
 
 def sha256(path: Path) -> str:
@@ -75,36 +54,6 @@ def jsonable(obj: object) -> object:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
-
-
-def fmt(x: float | None, digits: int = 3) -> str:
-    """A number with ``digits`` decimals, ``NA`` for None or non-finite."""
-    return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """An HTML table; every cell is escaped."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def img_tag(png: bytes, alt: str) -> str:
-    """An ``<img>`` with the PNG embedded as base64 (the page stays self-contained)."""
-    data = base64.b64encode(png).decode()
-    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
-
-
-def html_page(title: str, parts: Sequence[str]) -> str:
-    """A complete self-contained HTML page from body fragments."""
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
-        + "\n".join(parts)
-        + "</body></html>\n"
-    )
 
 
 def manifest_for(

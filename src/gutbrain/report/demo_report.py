@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gutbrain.analysis.format import format_p
 from gutbrain.report.analyze_report import run_analyze
 from gutbrain.report.axis_plot import plot_axis
 from gutbrain.trials.demo import DemoResult, run_demo
@@ -22,8 +23,16 @@ class FullDemo:
     report_dir: Path
 
     def lines(self) -> list[str]:
+        """A few lines for the terminal: the bundle, the weekly NA differences, the outputs."""
+        r = self.trial.run
+        weekly = self.trial.weekly
         return [
-            *self.trial.lines(),
+            f"{r.name}: {r.arms} ({r.completed} completed), bundle -> {r.out}",
+            *(
+                f"  week {row.week}: daily NA probiotic - placebo = {row.difference:+.2f} "
+                f"points ({format_p(p, label='Welch p')})"
+                for row, p in zip(weekly.itertuples(), weekly["p"].to_numpy(float), strict=True)
+            ),
             f"axis plot -> {self.axis_plot}",
             f"analysis -> {self.report_dir / 'report.html'}",
         ]

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from scipy import stats
 
+from gutbrain.analysis.format import format_ci
 from gutbrain.analysis.meta.model import MetaResult
 from gutbrain.analysis.meta.subgroup import SubgroupResult
 
@@ -113,7 +114,9 @@ def forest_plot(
             _diamond(ax, y, float(m.beta[0]), float(m.ci_lb[0]), float(m.ci_ub[0]), "0.45")
             ytick.append(y)
             ylab.append(f"{_model_label(m)} for {item}")
-            right.append((y, f"{m.beta[0]:.2f} [{m.ci_lb[0]:.2f}, {m.ci_ub[0]:.2f}]"))
+            right.append(
+                (y, f"{m.beta[0]:.2f} {format_ci(m.ci_lb[0], m.ci_ub[0], style='bracket')}")
+            )
             continue
         i = int(item)  # type: ignore[call-overload]
         ax.plot([lo_all[i], hi_all[i]], [y, y], color="black", lw=1)
@@ -122,7 +125,11 @@ def forest_plot(
         ytick.append(y)
         ylab.append(str(lab[i]))
         right.append(
-            (y, f"{res.weights[i]:5.1f}%   {res.yi[i]:.2f} [{lo_all[i]:.2f}, {hi_all[i]:.2f}]")
+            (
+                y,
+                f"{res.weights[i]:5.1f}%   {res.yi[i]:.2f} "
+                + format_ci(lo_all[i], hi_all[i], style="bracket"),
+            )
         )
     y -= 1.5
     est = float(pred.pred[0])
@@ -133,10 +140,10 @@ def forest_plot(
     _diamond(ax, y, est, float(pred.ci_lb[0]), float(pred.ci_ub[0]), "black")
     ytick.append(y)
     ylab.append(_model_label(res))
-    text = f"100.0%   {est:.2f} [{pred.ci_lb[0]:.2f}, {pred.ci_ub[0]:.2f}]"
+    text = f"100.0%   {est:.2f} {format_ci(pred.ci_lb[0], pred.ci_ub[0], style='bracket')}"
     right.append((y, text))
     if pred.pi_lb is not None and pred.pi_ub is not None:
-        right.append((y - 0.6, f"PI [{pred.pi_lb[0]:.2f}, {pred.pi_ub[0]:.2f}]"))
+        right.append((y - 0.6, f"PI {format_ci(pred.pi_lb[0], pred.pi_ub[0], style='bracket')}"))
     ax.axvline(0.0, color="0.5", lw=0.8, ls=":")
     ax.axhline(y + 0.9, color="0.7", lw=0.6)
     ax.set_yticks(ytick, ylab)

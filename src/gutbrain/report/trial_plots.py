@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from gutbrain.analysis.diary_trial import OUTCOMES, DiaryTrialResult
+from gutbrain.analysis.format import format_p
 from gutbrain.analysis.nof1 import Nof1SeriesResult
 from gutbrain.analysis.prepost import PrePostResult
 
@@ -99,7 +100,7 @@ def prepost_plot(pp: PrePostResult) -> Figure:
             ax.errorbar([0, 1], m["mean"], yerr=se, color=color, marker="o", capsize=3, label=label)
         ax.set_xticks([0, 1], [r.baseline_visit, r.post_visit])
         ax.set_xlim(-0.4, 1.4)
-        ax.set_title(f"{inst}: ANCOVA p = {r.p:.2g}", fontsize=10)
+        ax.set_title(f"{inst}: {format_p(r.p, label='ANCOVA p')}", fontsize=10)
         ax.legend(frameon=False, fontsize=8)
     fig.suptitle("Questionnaires: mean +- 1 SE by arm", fontsize=10)
     fig.tight_layout()

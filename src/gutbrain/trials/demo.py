@@ -1,5 +1,5 @@
-"""The flagship demo: the JS2025 design in silico, its bundle, a short summary and the mean
-axis trajectories per arm (plotted by :mod:`gutbrain.report.demo_report`)."""
+"""The flagship demo: the JS2025 design in silico, its bundle, a weekly comparison and the mean
+axis trajectories per arm (plotted and summarised by :mod:`gutbrain.report.demo_report`)."""
 
 from __future__ import annotations
 
@@ -36,18 +36,6 @@ class DemoResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.run.to_dict(), "weekly": self.weekly.to_dict(orient="records")}
-
-    def lines(self) -> list[str]:
-        """A few lines for the terminal."""
-        r = self.run
-        out = [f"{r.name}: {r.arms} ({r.completed} completed), bundle -> {r.out}"]
-        for row, p in zip(self.weekly.itertuples(), self.weekly["p"].to_numpy(float), strict=True):
-            p_text = "< 0.001" if p < 0.001 else f"= {p:.3f}"
-            out.append(
-                f"  week {row.week}: daily NA probiotic - placebo = {row.difference:+.2f} "
-                f"points (Welch p {p_text})"
-            )
-        return out
 
     def __repr__(self) -> str:
         return f"DemoResult(out={str(self.run.out)!r})"

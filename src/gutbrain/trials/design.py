@@ -22,7 +22,7 @@ from typing import Any
 from gutbrain._config import Where, read_toml
 from gutbrain.errors import DesignError
 from gutbrain.io.meta import DESIGNS as STUDY_DESIGNS
-from gutbrain.io.meta import check_groups, check_instrument, check_labels, check_start
+from gutbrain.io.meta import NOF1_MIN, check_groups, check_instrument, check_labels, check_start
 from gutbrain.model.exposures import EXPOSURES, PUBLIC_EXPOSURES
 
 __all__ = [
@@ -286,7 +286,7 @@ def _fmt(at: Where, d: Mapping[str, Any]) -> tuple[int, str, float] | None:
     at.keys(f, ("day", "donor", "engraftment"))
     donor = at.choice(f, "donor", donors(), "healthy")
     return (
-        int(at.number(f, "day", 0, 10_000, 0, integer=True)),
+        at.number(f, "day", 0, 10_000, 0, integer=True),
         donor,
         float(at.number(f, "engraftment", 0.0, 1.0, 0.5)),
     )
@@ -320,21 +320,20 @@ def _visits(at: Where, d: Mapping[str, Any], first: int, last: int) -> tuple[Vis
         name = w.get(v, "name", str, "a visit name such as 'baseline'")
         day = w.number(v, "day", first, last, integer=True)
         insts = w.array(v, "instruments", 'an array such as ["PANAS-NA"]')
-        out.append(
-            Visit(name, int(day), tuple(check_instrument(i, x, INSTRUMENTS) for i, x in insts))
-        )
+        out.append(Visit(name, day, tuple(check_instrument(i, x, INSTRUMENTS) for i, x in insts)))
     return tuple(out)
 
 
 def _treatments(at: Where, d: Mapping[str, Any], design: str) -> tuple[Treatment, ...]:
-    """The arms (parallel) or the phases (crossover, nof1), with the bundle's label rules."""
-    groups = {
-        key: at.array(d, key, f"an array of tables [[{key}]] (at least two)", [])
-        for key in ("arms", "phases")
-    }
-    check_groups(at, design, len(groups["arms"]), len(groups["phases"]))
+    """The arms (parallel) or the phases (crossover, nof1), with the bundle's label rules.
+
+    The other of the two keys is not read (a design file may keep both, and switch ``design``).
+    """
     key = "arms" if design == "parallel" else "phases"
-    treatments = tuple(_treatment(w, t) for w, t in groups[key])
+    groups = at.array(d, key, f"an array of tables [[{key}]] (at least two)", [])
+    arms, phases = (len(groups), 0) if key == "arms" else (0, len(groups))
+    check_groups(at, design, arms, phases)
+    treatments = tuple(_treatment(w, t) for w, t in groups)
     check_labels(at.key(key), [t.label for t in treatments], phases=key == "phases")
     return treatments
 
@@ -351,7 +350,7 @@ def _parallel(
     if len(ratio) != n_arms or not all(isinstance(r, int) and r > 0 for r in ratio):
         raise at.key("ratio").bad(ratio, f"{n_arms} positive integers")
     block = at.number(al, "block_multiple", 1, 1000, 2, integer=True)
-    return int(treat_days), {"ratio": tuple(ratio), "allocation_block": int(block)}
+    return treat_days, {"ratio": tuple(ratio), "allocation_block": block}
 
 
 def _crossover(at: Where, d: Mapping[str, Any], labels: str) -> tuple[int, dict[str, Any]]:
@@ -365,8 +364,8 @@ def _crossover(at: Where, d: Mapping[str, Any], labels: str) -> tuple[int, dict[
             raise at.key("sequences").item(i).bad(s, f"a string of {labels}")
     if len({len(s) for s in seqs}) != 1:
         raise at.key("sequences").bad(seqs, "sequences of equal length")
-    period = int(at.number(c, "period_days", 1, 3650, integer=True))
-    washout = int(at.number(c, "washout_days", 0, 3650, 0, integer=True))
+    period = at.number(c, "period_days", 1, 3650, integer=True)
+    washout = at.number(c, "washout_days", 0, 3650, 0, integer=True)
     periods = len(seqs[0])
     treat_days = periods * period + (periods - 1) * washout
     return treat_days, {"sequences": tuple(seqs), "period_days": period, "washout_days": washout}
@@ -380,9 +379,11 @@ def _nof1(at: Where, d: Mapping[str, Any], labels: str) -> tuple[int, dict[str, 
     at = at.key("nof1")
     at.keys(c, ("block_days", "pairs", "wash_in_days"))
     kw = {
-        "block_days": int(at.number(c, "block_days", 1, 3650, integer=True)),
-        "pairs": int(at.number(c, "pairs", 1, 100, integer=True)),
-        "wash_in_days": int(at.number(c, "wash_in_days", 0, 3650, 0, integer=True)),
+        "block_days": at.number(c, "block_days", NOF1_MIN["block_days"], 3650, integer=True),
+        "pairs": at.number(c, "pairs", 1, 100, integer=True),
+        "wash_in_days": at.number(
+            c, "wash_in_days", NOF1_MIN["wash_in_days"], 3650, 0, integer=True
+        ),
     }
     return 2 * kw["pairs"] * kw["block_days"], kw
 
@@ -454,8 +455,8 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
     else:
         note = f" ({design} derives the rest)"
         at.key("timeline").keys(tl, ("run_in_days", "follow_up_days"), note=note)
-    run_in = int(at.key("timeline").number(tl, "run_in_days", 0, 3650, 0, integer=True))
-    follow = int(at.key("timeline").number(tl, "follow_up_days", 0, 3650, 0, integer=True))
+    run_in = at.key("timeline").number(tl, "run_in_days", 0, 3650, 0, integer=True)
+    follow = at.key("timeline").number(tl, "follow_up_days", 0, 3650, 0, integer=True)
     treatments = _treatments(at, d, design)
     labels = "".join(t.label for t in treatments)
     if design == "parallel":
@@ -473,7 +474,7 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
         name=at.get(d, "name", str, "a string"),
         design=design,
         cohort=at.choice(d, "cohort", cohorts()),
-        n=int(at.number(d, "n", 1, 10**9, integer=True)),
+        n=at.number(d, "n", 1, 10**9, integer=True),
         start=check_start(at.key("start"), d["start"]) if "start" in d else _START,
         treatments=treatments,
         run_in_days=run_in,
@@ -481,15 +482,15 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
         follow_up_days=follow,
         visits=_visits(at, d, -run_in, last),
         diary=_diary(at, d, -run_in, last),
-        seed=int(at.number(d, "seed", 0, 2**63 - 1, 0, integer=True)),
+        seed=at.number(d, "seed", 0, 2**63 - 1, 0, integer=True),
         inclusion=_criteria(at, d),
-        screening_days=int(at.number(d, "screening_days", 1, 365, 14, integer=True)),
+        screening_days=at.number(d, "screening_days", 1, 365, 14, integer=True),
         cohort_baseline=_cohort_baseline(at, d),
         blinding=at.key("blinding").choice(bl, "level", BLINDING, "double"),
         expectancy=float(at.key("blinding").number(bl, "expectancy", 0.0, 1.0, 0.3)),
         adherence=_adherence(at, d),
         dropout=Dropout(float(at.key("dropout").number(do, "rate_per_week", 0.0, 1.0, 0.0))),
-        block_size=int(at.number(d, "block_size", 1, 10**6, 256, integer=True)),
+        block_size=at.number(d, "block_size", 1, 10**6, 256, integer=True),
         source=source,
         **_biomarkers(at, d, -run_in, last),
         **kw,
@@ -499,4 +500,4 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
 def load_design(path: str | Path) -> TrialDesign:
     """Read and check a design TOML file."""
     p = Path(path)
-    return parse_design(read_toml(p, DesignError, p.name), p.name)
+    return parse_design(read_toml(p, DesignError, str(p)), p.name)

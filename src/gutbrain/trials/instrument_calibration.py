@@ -5,8 +5,8 @@ healthy young adults the SD of PANAS-NA true scores driven by the latent is abou
 against 5.9 in Crawford & Henry 2004's norms. Real people differ in how they describe themselves
 (response style, trait affectivity), and that stable component is what makes PANAS-NA retest at
 0.81 over a week and PSWQ at 0.92 over ten weeks. Each instrument therefore adds a stable person
-offset :math:`\tau_k z_{ik}` (``person_sd`` in ``instruments.csv``) whose size closes the gap in
-its reference population:
+offset :math:`\tau_k z_{ik}` (``person_sd`` in observe's ``response_models.csv``) whose size
+closes the gap in its reference population:
 
 .. math::
 
@@ -20,7 +20,7 @@ inclusion criteria are not applied (the screening instrument would itself depend
 :math:`SD_{ref}` and retest correlation :math:`r` when the latent does not change.
 
 ``python -m gutbrain.trials.instrument_calibration`` prints the table to paste into
-``instruments.csv``.
+observe's ``response_models.csv``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.model.simulate import noisy_steady_state, simulate
-from gutbrain.observe import INSTRUMENTS, instrument, true_scores
+from gutbrain.observe import RESPONSE_MODELS, response_model, true_scores
 from gutbrain.population.cohorts import (
     STREAM_MODEL,
     STREAM_WARMUP,
@@ -72,31 +72,30 @@ def latent_true_scores(cohort: str, names: list[str], n: int = 4000, seed: int =
 
 
 def _tau(name: str, sd_latent: float) -> float:
-    inst = instrument(name)
-    return math.sqrt(max(0.0, inst.retest_r * inst.ref_sd**2 - sd_latent**2))
+    model = response_model(name)
+    return math.sqrt(max(0.0, model.instrument.retest_r * model.ref_sd**2 - sd_latent**2))
 
 
 def calibrate_person_sd(name: str, n: int = 4000, seed: int = 0) -> float:
     """:math:`\\tau` for one instrument, in its reference cohort (see the module docstring)."""
-    cohort = instrument(name).person_sd_cohort
+    cohort = response_model(name).person_sd_cohort
     return _tau(name, float(latent_true_scores(cohort, [name], n, seed)[name].std()))
 
 
 def calibration_table(n: int = 4000, seed: int = 0) -> pd.DataFrame:
     """:math:`\\tau` for every instrument, with the latent SD it was computed from."""
     rows = []
-    cohorts = sorted({inst.person_sd_cohort for inst in INSTRUMENTS.values()})
+    cohorts = sorted({m.person_sd_cohort for m in RESPONSE_MODELS.values()})
     for cohort in cohorts:
-        names = [k for k, v in INSTRUMENTS.items() if v.person_sd_cohort == cohort]
+        names = [k for k, m in RESPONSE_MODELS.items() if m.person_sd_cohort == cohort]
         scores = latent_true_scores(cohort, names, n, seed)
         for name in names:
-            inst = INSTRUMENTS[name]
+            m = RESPONSE_MODELS[name]
             sd = float(scores[name].std())
-            rows.append(
-                (name, cohort, sd, inst.ref_sd, inst.retest_r, _tau(name, sd), inst.person_sd)
-            )
+            r = m.instrument.retest_r
+            rows.append((name, cohort, sd, m.ref_sd, r, _tau(name, sd), m.person_sd))
     cols = ["instrument", "cohort", "latent_sd", "ref_sd", "retest_r", "person_sd", "committed"]
-    return pd.DataFrame(rows, columns=cols).set_index("instrument").loc[list(INSTRUMENTS)]
+    return pd.DataFrame(rows, columns=cols).set_index("instrument").loc[list(RESPONSE_MODELS)]
 
 
 if __name__ == "__main__":  # pragma: no cover - a maintenance script

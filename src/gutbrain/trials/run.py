@@ -37,9 +37,9 @@ from gutbrain.observe import (
     draw_respondents,
     measure_biomarkers,
     observe_diary,
+    response_model,
     true_scores,
 )
-from gutbrain.observe import instrument as get_instrument
 from gutbrain.population.cohorts import (
     STREAM_CONDUCT,
     STREAM_MODEL,
@@ -143,9 +143,8 @@ def _screen(design: TrialDesign, seed: int, pop: Population) -> tuple[np.ndarray
     ok = np.ones(len(pop), dtype=bool)
     z = np.array([g.standard_normal(len(crit)) for g in gens])
     for j, c in enumerate(crit):
-        inst = get_instrument(c.instrument)
         t = truth.loc[truth["instrument"] == c.instrument].set_index("participant")["true_score"]
-        score = np.clip(np.rint(t.loc[ids].to_numpy() + inst.error_sd * z[:, j]), inst.lo, inst.hi)
+        score = response_model(c.instrument).observed_scores(t.loc[ids].to_numpy(), z[:, j])
         if c.min is not None:
             ok &= score >= c.min
         if c.max is not None:

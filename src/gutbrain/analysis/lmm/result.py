@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.analysis._levels import check_level
+from gutbrain.analysis.format import format_p
 from gutbrain.analysis.lmm.inference import satterthwaite_df, wald_t
 from gutbrain.analysis.lmm.optimise import Convergence
 from gutbrain.errors import DesignError
@@ -347,5 +348,5 @@ class LRTResult:
     def __repr__(self) -> str:
         return (
             f"LRTResult({self.method}: chi2 = {self.statistic:.4f} on {self.df} df, "
-            f"p = {self.p:.4g}; logLik {self.loglik0:.4f} -> {self.loglik1:.4f})"
+            f"{format_p(self.p, label='p')}; logLik {self.loglik0:.4f} -> {self.loglik1:.4f})"
         )

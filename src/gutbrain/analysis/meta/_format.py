@@ -1,23 +1,11 @@
-"""Number formatting shared by the meta-analysis result printers (metafor's conventions)."""
+"""Coefficient tables and significance codes of the meta-analysis printers, as metafor prints
+them (p-values: :func:`gutbrain.analysis.format.format_p` with ``style="metafor"``)."""
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-
-def fmt_p(p: float | None) -> str:
-    """A p-value as metafor prints it: ``<.0001`` below 1e-4, else four decimals."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "NA"
-    return "<.0001" if p < 1e-4 else f"{p:.4f}"
-
-
-def fmt_p_eq(p: float | None) -> str:
-    """``p-val < .0001`` or ``p-val = 0.0123``."""
-    s = fmt_p(p)
-    return "p-val < .0001" if s == "<.0001" else f"p-val = {s}"
+from gutbrain.analysis.format import format_p
 
 
 def stars(p: float) -> str:
@@ -39,7 +27,7 @@ def table(frame: pd.DataFrame, pcol: str = "pval") -> str:
     star = [stars(p) for p in frame[pcol]]
     for col in shown.columns:
         if col == pcol:
-            shown[col] = [fmt_p(p) for p in frame[col]]
+            shown[col] = [format_p(p, style="metafor") for p in frame[col]]
         elif pd.api.types.is_float_dtype(shown[col]):
             shown[col] = [f"{v:.4f}" for v in frame[col]]
     shown[""] = star

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gutbrain.analysis.meta._format import fmt_p
+from gutbrain.analysis.format import format_ci, format_p
 from gutbrain.analysis.meta.model import MetaResult, rma
 from gutbrain.errors import DataError
 
@@ -76,20 +76,19 @@ class EggerTest:
     def __repr__(self) -> str:
         kind = "mixed-effects meta-regression model" if self.fit.random else "weighted regression"
         stat = f"z = {self.stat:.4f}" if self.df is None else f"t = {self.stat:.4f}, df = {self.df}"
-        p = fmt_p(self.pval)
         lines = [
             "Regression Test for Funnel Plot Asymmetry",
             "",
             f"Model:     {kind}",
             "Predictor: standard error",
             "",
-            f"Test for Funnel Plot Asymmetry: {stat}, p {'<' if p.startswith('<') else '='} "
-            f"{p.lstrip('<')}",
+            f"Test for Funnel Plot Asymmetry: {stat}, "
+            + format_p(self.pval, label="p", style="metafor"),
         ]
         if self.limit_estimate is not None:
             lines.append(
                 f"Limit Estimate (as sei -> 0):   b = {self.limit_estimate:.4f} "
-                f"(CI: {self.limit_ci_lb:.4f}, {self.limit_ci_ub:.4f})"
+                f"(CI: {format_ci(self.limit_ci_lb, self.limit_ci_ub, 4, style='comma')})"
             )
         return "\n".join(lines)
 

@@ -50,7 +50,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from gutbrain.analysis._levels import check_level
-from gutbrain.analysis.meta._format import fmt_p_eq, table
+from gutbrain.analysis.format import format_ci, format_p
+from gutbrain.analysis.meta._format import table
 from gutbrain.analysis.meta.design import ModelMatrix, model_matrix
 from gutbrain.analysis.meta.effects import EffectSizes, as_effects, check_scale
 from gutbrain.analysis.meta.qprofile import HeterogeneityCI, q_profile_ci
@@ -374,15 +375,17 @@ class MetaResult:
         lines.append("")
         label = "Test for Residual Heterogeneity:" if self.has_mods else "Test for Heterogeneity:"
         q = "QE" if self.has_mods else "Q"
-        lines += [label, f"{q}(df = {self.QE_df}) = {self.QE:.4f}, {fmt_p_eq(self.QE_p)}", ""]
+        qe_p = format_p(self.QE_p, label="p-val", style="metafor")
+        lines += [label, f"{q}(df = {self.QE_df}) = {self.QE:.4f}, {qe_p}", ""]
         if self.has_mods:
             idx = f"2:{self.p}" if self.p > 2 else "2"
             lines.append(f"Test of Moderators (coefficient{'s' if self.p > 2 else ''} {idx}):")
+            qm_p = format_p(self.QM_p, label="p-val", style="metafor")
             if self.knha:
                 d1, d2 = self.QM_df
-                lines.append(f"F(df1 = {d1}, df2 = {d2}) = {self.QM:.4f}, {fmt_p_eq(self.QM_p)}")
+                lines.append(f"F(df1 = {d1}, df2 = {d2}) = {self.QM:.4f}, {qm_p}")
             else:
-                lines.append(f"QM(df = {self.QM_df[0]}) = {self.QM:.4f}, {fmt_p_eq(self.QM_p)}")
+                lines.append(f"QM(df = {self.QM_df[0]}) = {self.QM:.4f}, {qm_p}")
             lines.append("")
         lines += ["Model Results:", "", table(self.coef_table())]
         if self.random and not self.has_mods:
@@ -391,7 +394,7 @@ class MetaResult:
                 lines += [
                     "",
                     f"Prediction interval ({100 * pr.level:g}%): "
-                    f"{pr.pi_lb[0]:.4f} to {pr.pi_ub[0]:.4f}",
+                    + format_ci(pr.pi_lb[0], pr.pi_ub[0], 4),
                 ]
         return "\n".join(lines)
 

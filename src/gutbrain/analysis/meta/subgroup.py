@@ -29,7 +29,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from gutbrain.analysis.meta._format import fmt_p_eq
+from gutbrain.analysis.format import format_p
 from gutbrain.analysis.meta.effects import EffectSizes, as_effects
 from gutbrain.analysis.meta.model import MetaResult, rma
 from gutbrain.errors import DataError
@@ -109,16 +109,18 @@ class SubgroupResult:
         frame = self.summary()[["k", "estimate", "se", "ci_lb", "ci_ub", "tau2", "I2"]]
         body = frame.to_string(float_format=lambda v: f"{v:.4f}")
         pooled = self.pooled
+        pooled_p = format_p(pooled.QM_p, label="p-val", style="metafor")
         if pooled.knha:
             d1, d2 = pooled.QM_df
-            pooled_test = f"F(df1 = {d1}, df2 = {d2}) = {pooled.QM:.4f}, {fmt_p_eq(pooled.QM_p)}"
+            pooled_test = f"F(df1 = {d1}, df2 = {d2}) = {pooled.QM:.4f}, {pooled_p}"
         else:
-            pooled_test = f"QM(df = {pooled.QM_df[0]}) = {pooled.QM:.4f}, {fmt_p_eq(pooled.QM_p)}"
+            pooled_test = f"QM(df = {pooled.QM_df[0]}) = {pooled.QM:.4f}, {pooled_p}"
         return (
             f"Subgroup analysis by {self.variable!r} ({self.models[self.levels[0]].method})\n\n"
             f"{body}\n\n"
             "Test for subgroup differences (separate tau^2):\n"
-            f"QM(df = {self.QM_df}) = {self.QM:.4f}, {fmt_p_eq(self.QM_p)}\n"
+            f"QM(df = {self.QM_df}) = {self.QM:.4f}, "
+            f"{format_p(self.QM_p, label='p-val', style='metafor')}\n"
             "Test for subgroup differences (pooled tau^2, mixed-effects model):\n"
             f"{pooled_test}"
         )

@@ -179,25 +179,39 @@ class ParticipantAuth:
 
 
 async def get_participant(request: Request) -> ParticipantAuth:
-    """The participant of the personal link: the one way a participant is authenticated.
+    """The participant of the cookie that ``GET /p/{token}`` set: every page but the link.
 
-    The token is the path's ``{token}`` on the link itself (``GET /p/{token}``) and the cookie
-    on every other page. Checks, in order: 429 while the client address is guessing links;
-    401 without a cookie; 404 for an unknown link, 401 for an unknown cookie (each counted
-    against the address); then, for any method but GET, 403 without the form's CSRF token.
+    See :func:`authenticate` for the checks and their order.
+    """
+    return await authenticate(request, request.cookies.get(PARTICIPANT_COOKIE), link=False)
+
+
+async def get_link_participant(request: Request, token: str) -> ParticipantAuth:
+    """The participant of the personal link ``GET /p/{token}`` itself (its path's token).
+
+    Only the link route depends on this, so no other route's ``{token}`` is taken for a link.
+    """
+    return await authenticate(request, token, link=True)
+
+
+async def authenticate(request: Request, token: str | None, *, link: bool) -> ParticipantAuth:
+    """The participant whose personal-link ``token`` this is: the one way one is authenticated.
+
+    ``link`` tells the link itself (``GET /p/{token}``) from the cookie on every other page.
+    Checks, in order: 429 while the client address is guessing links; 401 without a cookie;
+    404 for an unknown link, 401 for an unknown cookie (each counted against the address);
+    then, for any method but GET, 403 without the form's CSRF token.
 
     On SQLite the look-up (one indexed read of a WAL database, which never waits for writers;
     see :mod:`gutbrain.diary.core.tokenlookup`) runs on the event loop; on a networked database
-    it goes to the thread pool. This is one dependency rather than several (state, clock, form,
-    CSRF) because on the daily submission, the hot path, FastAPI's bookkeeping per declared
-    dependency cost more than the checks.
+    it goes to the thread pool. This is one function rather than several dependencies (state,
+    clock, form, CSRF) because on the daily submission, the hot path, FastAPI's bookkeeping per
+    declared dependency cost more than the checks.
     """
     state: AppState = request.app.state.diary
     address = client_address(request, state)
     if state.token_limiter.blocked(address):
         raise HTTPException(status_code=429, detail="too many invalid links; wait a minute")
-    link = request.path_params.get("token")
-    token = link or request.cookies.get(PARTICIPANT_COOKIE)
     if not token:
         raise HTTPException(status_code=401, detail="open your personal study link to continue")
     digest = hash_token(token)
@@ -223,3 +237,4 @@ async def get_participant(request: Request) -> ParticipantAuth:
 
 
 ParticipantDep = Annotated[ParticipantAuth, Depends(get_participant)]
+LinkParticipantDep = Annotated[ParticipantAuth, Depends(get_link_participant)]

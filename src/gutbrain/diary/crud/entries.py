@@ -16,6 +16,7 @@ from sqlalchemy import Row, Table, bindparam, func, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Session
 
+from gutbrain.diary.crud._rows import rows_of
 from gutbrain.diary.models import (
     Entry,
     EntryRevision,
@@ -291,25 +292,10 @@ def revision_rows(session: Session, *, participant_ids: Sequence[int]) -> Sequen
 
 def visit_responses_of(session: Session, *, participant_ids: Sequence[int]) -> list[VisitResponse]:
     """These participants' visit questionnaires, by participant, day and submission."""
-    if not participant_ids:
-        return []
-    return list(
-        session.scalars(
-            select(VisitResponse)
-            .where(VisitResponse.participant_id.in_(participant_ids))
-            .order_by(VisitResponse.participant_id, VisitResponse.day, VisitResponse.id)
-        )
-    )
+    m = VisitResponse
+    return rows_of(session, m, participant_ids, m.participant_id, m.day, m.id)
 
 
 def risk_flags_of(session: Session, *, participant_ids: Sequence[int]) -> list[RiskFlag]:
     """These participants' risk flags, oldest first."""
-    if not participant_ids:
-        return []
-    return list(
-        session.scalars(
-            select(RiskFlag)
-            .where(RiskFlag.participant_id.in_(participant_ids))
-            .order_by(RiskFlag.id)
-        )
-    )
+    return rows_of(session, RiskFlag, participant_ids, RiskFlag.id)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gutbrain.diary.crud._rows import rows_of
 from gutbrain.diary.crud.participants import consented_participants
 from gutbrain.diary.crud.studies import study_clock
 from gutbrain.diary.models import PromptLog, Study
@@ -98,15 +99,7 @@ def prompt_opened(session: Session, *, participant_id: int, day: int) -> bool:
 
 def prompts_of(session: Session, *, participant_ids: Sequence[int]) -> list[PromptLog]:
     """The prompt-log rows of these participants, by participant and day."""
-    if not participant_ids:
-        return []
-    return list(
-        session.scalars(
-            select(PromptLog)
-            .where(PromptLog.participant_id.in_(participant_ids))
-            .order_by(PromptLog.participant_id, PromptLog.day)
-        )
-    )
+    return rows_of(session, PromptLog, participant_ids, PromptLog.participant_id, PromptLog.day)
 
 
 def sweep_prompts(session: Session, *, now: dt.datetime) -> SweepResult:

@@ -1,7 +1,8 @@
 """The participant's pages: personal link, consent, today's entry, history, visit questionnaires.
 
 A participant is identified only by the personal-link token, and every page authenticates through
-one dependency (:data:`gutbrain.diary.api.deps.ParticipantDep`). ``GET /p/{token}`` moves the
+one function (:func:`gutbrain.diary.api.deps.authenticate`): ``LinkParticipantDep`` on the link,
+``ParticipantDep`` (the cookie) on every other page. ``GET /p/{token}`` moves the
 token into an HttpOnly cookie and redirects, so it leaves the address bar and browser history;
 every other page reads the cookie. All writes go through the group-commit writer and are answered
 only after a durable commit.
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from gutbrain.diary.api.deps import (
     PARTICIPANT_COOKIE,
+    LinkParticipantDep,
     ParticipantAuth,
     ParticipantDep,
     ReadSessionDep,
@@ -34,7 +36,7 @@ from gutbrain.diary.crud.studies import item_specs, study_clock
 from gutbrain.diary.items import is_risky, validate_answers
 from gutbrain.diary.plots import Series, line_chart
 from gutbrain.diary.questionnaires import (
-    Instrument,
+    Questionnaire,
     get_instrument,
     parse_answers,
     risky_items,
@@ -49,7 +51,7 @@ COOKIE_DAYS = 400
 
 
 @router.get("/p/{token}")
-async def open_link(token: str, auth: ParticipantDep) -> Response:
+async def open_link(token: str, auth: LinkParticipantDep) -> Response:
     response = RedirectResponse("/diary", status_code=303)
     response.set_cookie(
         PARTICIPANT_COOKIE,
@@ -194,7 +196,7 @@ def history_page(request: Request, auth: ParticipantDep, session: ReadSessionDep
 
 def _due_instrument(
     auth: ParticipantAuth, visit: str, instrument: str
-) -> tuple[ParticipantState, Instrument]:
+) -> tuple[ParticipantState, Questionnaire]:
     _consented(auth)
     with auth.state.db.session(write=False) as session:
         st = participant_state(
