@@ -2,10 +2,11 @@
 
 Data flow: model -> population -> trials (which calls observe for what a study sees) -> the
 study bundle (io) -> analysis -> report. The diary app writes bundles too. ``errors``,
-``_outdir``, ``_version``, ``_config`` (the validation kit every file reader uses) and
-``instruments`` (the instrument registry) sit outside the layers and may be used by any of them.
-Imports inside functions count as well: a late import is still a dependency. So does the package
-root: ``import gutbrain`` or ``from gutbrain import lmm`` inside a layer reaches every layer.
+``_outdir``, ``_version``, ``_config`` (the validation kit every file reader uses),
+``instruments`` (the instrument registry) and ``_runner`` (chunked work, locally or on Dask) sit
+outside the layers and may be used by any of them. Imports inside functions count as well: a late
+import is still a dependency. So does the package root: ``import gutbrain`` or ``from gutbrain
+import lmm`` inside a layer reaches every layer.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "gutbrain"
-ANYWHERE = {"errors", "_outdir", "_version", "_config", "instruments"}
+ANYWHERE = {"errors", "_outdir", "_version", "_config", "instruments", "_runner"}
 ALLOWED = {
     "model": set(),
     "population": {"model"},

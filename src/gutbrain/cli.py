@@ -84,22 +84,43 @@ def simulate(
     seed: int = typer.Option(0, "--seed", help="random seed"),
     out: str = typer.Option("simulation", "--out", "-o", help="output folder"),
     no_noise: bool = typer.Option(False, "--no-noise", help="deterministic: no daily noise"),
+    states: str = typer.Option(
+        None, "--states", help="comma-separated states and outputs to write (default: all)"
+    ),
+    summary: bool = typer.Option(
+        False, "--summary", help="write per-arm daily means, SDs and quantiles, not trajectories"
+    ),
+    csv: bool = typer.Option(False, "--csv", help="also write each table as CSV"),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address; default a local run."
+    ),
 ) -> None:
-    """Simulate a scenario: trajectories (Parquet, CSV), an axis plot and a manifest."""
+    """Simulate a scenario: trajectories (Parquet), an axis plot and a manifest (identical
+    locally and on Dask)."""
     from gutbrain.report.simulate_output import simulate_scenario
 
+    chosen = None if states is None else [s.strip() for s in states.split(",") if s.strip()]
     _compile_notice()
     prog, update = _progress_bar("simulating")
     with prog:
         manifest = simulate_scenario(
-            scenario, out, people=people, seed=seed, noise=not no_noise, progress=update
+            scenario,
+            out,
+            people=people,
+            seed=seed,
+            noise=not no_noise,
+            states=chosen,
+            summary=summary,
+            csv=csv,
+            scheduler=scheduler,
+            progress=update,
         )
-    arms = manifest["arms"]
-    assert isinstance(arms, list)
+    arms, files = manifest["arms"], manifest["files"]
+    assert isinstance(arms, list) and isinstance(files, list)
     typer.echo(
         f"{manifest['name']}: {people} people x {manifest['days']} days, arms "
-        f"{', '.join(str(a) for a in arms)} -> {out}/ (trajectories.parquet, "
-        "trajectories.csv, axis.png). Research simulation, not medical advice."
+        f"{', '.join(str(a) for a in arms)} -> {out}/ ({', '.join(files)}). "
+        "Research simulation, not medical advice."
     )
 
 

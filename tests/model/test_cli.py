@@ -28,8 +28,10 @@ def test_simulate_writes_outputs(tmp_path):
         "3",
         "--out",
         str(out),
+        "--csv",
     )
     assert r.returncode == 0, r.stderr
+    assert "(trajectories.parquet, trajectories.csv, axis.png)" in r.stdout
     df = pd.read_parquet(out / "trajectories.parquet")
     assert len(df) == 2 * 20 * 56
     assert {"person", "group", "day", "negative_affect", "cortisol", "fibre_g"} <= set(df.columns)
@@ -40,6 +42,33 @@ def test_simulate_writes_outputs(tmp_path):
     assert (out / "axis.png").stat().st_size > 10_000
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["people"] == 20
+    assert manifest["files"] == ["trajectories.parquet", "trajectories.csv", "axis.png"]
+
+
+def test_simulate_states_and_summary(tmp_path):
+    scenario = str(EXAMPLES / "probiotic.toml")
+    out = tmp_path / "sim"
+    r = _run(
+        "simulate", scenario, "-n", "3", "--states", "cortisol, negative_affect", "-o", str(out)
+    )
+    assert r.returncode == 0, r.stderr
+    df = pd.read_parquet(out / "trajectories.parquet")
+    assert list(df.columns) == ["person", "group", "day", "cortisol", "negative_affect"]
+    r = _run("simulate", scenario, "-n", "3", "--summary", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["axis.png", "manifest.json", "summary.parquet"]
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert len(summary) == 2 * 56 * 14  # arms x days x the figure's quantities
+
+
+def test_simulate_unknown_state_is_a_clean_error(tmp_path):
+    out = tmp_path / "sim"
+    r = _run(
+        "simulate", str(EXAMPLES / "probiotic.toml"), "--states", "cortisol,mood", "-o", str(out)
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "--states: unknown state or output 'mood'; valid: negative_affect, " in r.stderr
+    assert not out.exists()
 
 
 def test_every_example_scenario_runs(tmp_path):

@@ -12,7 +12,7 @@ from gutbrain.model.parameters import Parameters
 from gutbrain.model.schedule import Schedule
 from gutbrain.model.simulate import initial_state
 
-__all__ = ["Cohort", "cohort"]
+__all__ = ["Cohort", "cohort", "cohort_parameters"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,20 @@ def cohort(
     before the archetype's and the caller's overrides are applied.
     """
     a = lookup(archetypes(), archetype, "archetype", where)
-    base = params if params is not None else Parameters.default(n)
-    p = base.replace(where, **{**a.parameters, **(parameters or {})})
+    p = cohort_parameters(archetype, n, parameters, params, where)
     bl = {**a.baseline, **(baseline or {})}
     y0 = initial_state(p, Schedule.constant(1, where, **bl), a.initial)
     return Cohort(p, bl, y0)
+
+
+def cohort_parameters(
+    archetype: str = "healthy",
+    n: int = 1,
+    parameters: dict[str, Any] | None = None,
+    params: Parameters | None = None,
+    where: str = "person",
+) -> Parameters:
+    """The parameters of :func:`cohort`'s people, without their spin-up."""
+    a = lookup(archetypes(), archetype, "archetype", where)
+    base = params if params is not None else Parameters.default(n)
+    return base.replace(where, **{**a.parameters, **(parameters or {})})

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from gutbrain.model.trajectory import Trajectory
-
-__all__ = ["PANELS", "plot_axis"]
+__all__ = ["PANELS", "Bands", "plot_axis"]
 
 PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Microbiota (fraction)", ("butyrate_producers", "pathobionts", "bifidobacteria_lab")),
@@ -25,7 +25,22 @@ PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def plot_axis(traj: Trajectory, path: str | Path, title: str = "") -> Path:
+class Bands(Protocol):
+    """What the figure reads: a :class:`gutbrain.model.trajectory.Trajectory`, or a
+    :class:`gutbrain.model.summary.DailySummary` accumulated chunk by chunk."""
+
+    @property
+    def group_names(self) -> tuple[str, ...]: ...
+
+    @property
+    def n_days(self) -> int: ...
+
+    def quantiles(
+        self, name: str, q: tuple[float, ...] = ..., group: int | None = None
+    ) -> np.ndarray: ...
+
+
+def plot_axis(traj: Bands, path: str | Path, title: str = "") -> Path:
     """Draw each panel's quantities as median lines with 5-95 % bands, one colour per arm."""
     fig, axes = plt.subplots(4, 2, figsize=(12, 13), sharex=True)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]

@@ -19,7 +19,7 @@ in ``study.toml`` provenance).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gutbrain._runner import run_ordered
 from gutbrain.errors import DesignError
 from gutbrain.io import StudyBundle, StudyMeta
 from gutbrain.model.simulate import noisy_steady_state, simulate
@@ -403,25 +404,12 @@ def _chunks(plan: TrialPlan, chunk_blocks: int) -> list[list[int]]:
 
 def iter_chunks(
     plan: TrialPlan, chunk_blocks: int, scheduler: Any = None, progress: ProgressFn | None = None
-):
-    """Yield each chunk's tables in block order, locally or on a Dask cluster."""
+) -> Iterator[dict[str, pd.DataFrame]]:
+    """Yield each chunk's tables in block order, locally or on a Dask cluster
+    (:func:`gutbrain._runner.run_ordered`)."""
     chunks = _chunks(plan, chunk_blocks)
-    done = 0
-    if scheduler is None:
-        for c in chunks:
-            yield run_blocks(plan, c)
-            done = min(plan.design.n, (c[-1] + 1) * plan.design.block_size)
-            if progress is not None:
-                progress(done, plan.design.n)
-        return
-    from dask.distributed import Client
-
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
-    remote = client.scatter(plan, broadcast=True)
-    futures = [client.submit(run_blocks, remote, c, pure=False) for c in chunks]
-    for c, fut in zip(chunks, futures, strict=True):
-        yield fut.result()
-        fut.release()
-        done = min(plan.design.n, (c[-1] + 1) * plan.design.block_size)
+    runs = run_ordered(run_blocks, plan, chunks, scheduler=scheduler)
+    for c, tables in zip(chunks, runs, strict=True):
+        yield tables
         if progress is not None:
-            progress(done, plan.design.n)
+            progress(min(plan.design.n, (c[-1] + 1) * plan.design.block_size), plan.design.n)
