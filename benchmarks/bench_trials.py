@@ -7,8 +7,8 @@ process's peak resident memory. The baseline is ``gutbrain.model.simulate`` alon
 number of people and days, in chunks of 2048 (daily-life noise and life events, no spin-up, no
 observation, no writing), also in a fresh process, so the ratio is the price of populations
 (including every new person's steady state and noisy warm-up), observation and output.
-The trial runs twice, side by side: with the steady state by Newton's method (the default) and
-with the 730-day spin-up it replaced (``steady_state_method("spin_up")``).
+The trial runs twice, side by side: with the steady state by Newton's method (an option) and
+with the 730-day spin-up (the default) (``steady_state_method("spin_up")``).
 Constant memory shows as a peak RSS that does not grow with N.
 
 Usage: ``python benchmarks/bench_trials.py [--people 10000 100000 1000000]``; a child process

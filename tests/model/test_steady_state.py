@@ -89,10 +89,12 @@ def test_bistable_people_keep_the_spin_up_branch() -> None:
 def test_the_method_can_be_chosen() -> None:
     p = draw_ensemble(np.random.default_rng(5), 3)
     base = Schedule.constant(1)
-    with sim.steady_state_method("spin_up"):
-        y, info = sim.steady_state(p, base)
+    y, info = sim.steady_state(p, base)  # the default: the 730-day spin-up
     assert info.method == "spin_up" and info.n_fallback == 0
     np.testing.assert_array_equal(y, sim.initial_state(p, base, method="spin_up"))
+    with sim.steady_state_method("newton"):
+        y_newton, info = sim.steady_state(p, base)
+    assert info.method == "newton" and y_newton.shape == y.shape
     with pytest.raises(ScenarioError, match="steady-state method 'euler'"):
         sim.steady_state(p, base, method="euler")
 
@@ -103,6 +105,6 @@ def test_fmt_at_rest_is_spun_up() -> None:
     values = Schedule.constant(1).values.copy()
     values[0, E.fmt_fraction] = 0.1
     base = Schedule(values)
-    y, info = sim.steady_state(p, base, spin_up_days=30)
+    y, info = sim.steady_state(p, base, spin_up_days=30, method="newton")
     assert info.n_fallback == 4
     np.testing.assert_array_equal(y, sim.initial_state(p, base, spin_up_days=30, method="spin_up"))
