@@ -6,7 +6,9 @@ one Parquet row group per chunk) and reports person-days per second over those 3
 process's peak resident memory. The baseline is ``gutbrain.model.simulate`` alone on the same
 number of people and days, in chunks of 2048 (daily-life noise and life events, no spin-up, no
 observation, no writing), also in a fresh process, so the ratio is the price of populations
-(including every new person's 730-day spin-up to steady state), observation and output.
+(including every new person's steady state and noisy warm-up), observation and output.
+The trial runs twice, side by side: with the steady state by Newton's method (an option) and
+with the 730-day spin-up (the default) (``steady_state_method("spin_up")``).
 Constant memory shows as a peak RSS that does not grow with N.
 
 Usage: ``python benchmarks/bench_trials.py [--people 10000 100000 1000000]``; a child process
@@ -46,10 +48,12 @@ def _child(n: int, mode: str) -> dict[str, float]:
             mark[0] = done + step
 
     t0 = time.perf_counter()
-    if mode == "trial":
+    if mode in ("trial", "spin-up"):
+        from gutbrain.model.simulate import steady_state_method
         from gutbrain.trials.output import write_trial
 
-        with tempfile.TemporaryDirectory() as tmp:
+        method = "newton" if mode == "trial" else "spin_up"
+        with tempfile.TemporaryDirectory() as tmp, steady_state_method(method):
             write_trial(d, f"{tmp}/b", seed=1, chunk_blocks=CHUNK_BLOCKS, progress=progress)
     else:
         import numpy as np
@@ -96,17 +100,21 @@ def main() -> None:
         f"JS2025 design, 35 simulated days per person (28 intervention + 7 run-in); "
         f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
     )
+    print("trial: Newton's steady state; spin-up: the 730-day spin-up; ratios to the model")
     print(
-        f"{'people':>8} {'trial pd/s':>11} {'model pd/s':>11} {'ratio':>7} "
-        f"{'trial s':>8} {'model s':>8} {'trial MB':>9} {'model MB':>9}"
+        f"{'people':>8} {'trial pd/s':>11} {'spin-up pd/s':>12} {'model pd/s':>11} "
+        f"{'ratio':>6} {'ratio':>6} {'trial s':>8} {'spin-up s':>9} {'model s':>8} "
+        f"{'trial MB':>9} {'spin-up MB':>10} {'model MB':>9}"
     )
     for n in a.people:
-        t, m = _run(n, "trial"), _run(n, "model")
+        t, o, m = _run(n, "trial"), _run(n, "spin-up"), _run(n, "model")
+        rate = m["person_days_per_s"]
         print(
-            f"{n:>8} {t['person_days_per_s']:>11.0f} {m['person_days_per_s']:>11.0f} "
-            f"{t['person_days_per_s'] / m['person_days_per_s']:>7.3f} "
-            f"{t['seconds']:>8.1f} {m['seconds']:>8.1f} "
-            f"{t['peak_rss_mb']:>9.0f} {m['peak_rss_mb']:>9.0f}",
+            f"{n:>8} {t['person_days_per_s']:>11.0f} {o['person_days_per_s']:>12.0f} "
+            f"{rate:>11.0f} {t['person_days_per_s'] / rate:>6.3f} "
+            f"{o['person_days_per_s'] / rate:>6.3f} {t['seconds']:>8.1f} {o['seconds']:>9.1f} "
+            f"{m['seconds']:>8.1f} {t['peak_rss_mb']:>9.0f} {o['peak_rss_mb']:>10.0f} "
+            f"{m['peak_rss_mb']:>9.0f}",
             flush=True,
         )
 

@@ -7,18 +7,39 @@ chunking or the number of threads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import logging
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import numpy as np
 
 from gutbrain.errors import ParameterError, ScenarioError
+from gutbrain.model.exposures import E
 from gutbrain.model.kernel import fill_by_person, integrate_batch
 from gutbrain.model.parameters import P, Parameters
 from gutbrain.model.schedule import Schedule
 from gutbrain.model.states import FIRST_GUILD, N_AUX, N_GUILDS, N_STATES, STATE_INFO, STATES, S
+from gutbrain.model.steady import newton_steady_state
 from gutbrain.model.trajectory import Trajectory
 
-__all__ = ["WARMUP_DAYS", "initial_state", "noisy_steady_state", "reference_state", "simulate"]
+__all__ = [
+    "APPROACH_DAYS",
+    "CHECK_DAYS",
+    "STEADY_STATE_METHODS",
+    "WARMUP_DAYS",
+    "SteadyStateInfo",
+    "initial_state",
+    "noisy_steady_state",
+    "reference_state",
+    "simulate",
+    "steady_state",
+    "steady_state_method",
+]
+
+logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
 SPIN_UP_DAYS = 730
@@ -43,46 +64,80 @@ def reference_state(params: Parameters) -> np.ndarray:
     return y
 
 
-def initial_state(
-    params: Parameters,
-    baseline: Schedule,
-    hints: Mapping[str, float] | None = None,
-    spin_up_days: int = SPIN_UP_DAYS,
-) -> np.ndarray:
-    """Spin each person up to steady state under day 0 of ``baseline``.
+@dataclass(frozen=True)
+class SteadyStateInfo:
+    """How :func:`steady_state` found a batch's steady states."""
 
-    ``hints`` set some states before the spin-up (e.g. low neuroplasticity for a depressed
-    person); they choose the basin of attraction, the spin-up finds the steady state in it.
-    """
-    y0 = reference_state(params)
-    for name, value in (hints or {}).items():
-        if name not in STATE_INFO:
-            raise ScenarioError(f"initial state: unknown state {name!r}")
-        y0[:, S[name]] = value
-    guilds = slice(FIRST_GUILD, FIRST_GUILD + N_GUILDS)
-    y0[:, guilds] /= y0[:, guilds].sum(axis=1, keepdims=True)
-    if spin_up_days <= 0:
-        return y0
-    n = params.n_people
-    sched = np.repeat(baseline.values[None, :1], spin_up_days + 1, axis=1)
+    method: str
+    """``"newton"`` or ``"spin_up"`` (see :data:`STEADY_STATE_METHODS`)."""
+    n_people: int
+    n_fallback: int
+    """People whose Newton solution was refused and who were spun up by integration instead."""
+    max_residual: float
+    """The largest ``|dy/dt|`` among the people Newton solved (NaN when none)."""
+
+
+#: How :func:`steady_state` finds the steady state: ``"newton"`` integrates a little and solves
+#: ``dy/dt = 0`` with Newton's method (:mod:`gutbrain.model.steady`), ``"spin_up"`` integrates
+#: ``spin_up_days`` (730) days, the way it was found before.
+STEADY_STATE_METHODS = ("newton", "spin_up")
+#: Days integrated before Newton's method, then :data:`CHECK_DAYS` more: Newton's solution is
+#: accepted only if the integration came closer to it over those last days, so a bistable person
+#: lands on the branch the integration (and the full spin-up) is heading to.
+APPROACH_DAYS = 120
+CHECK_DAYS = 60
+_LOWER = np.array([s.lower for s in STATES])
+_UPPER = np.array([s.upper for s in STATES])
+_BOUND_SLACK = 1e-11  # Newton may end a rounding error outside a bound it rests on
+# The default stays the 730-day spin-up: Newton lands 0-21 of 10,000 bistable people per cohort on
+# the other branch (benchmarks/check_steady_state.txt), which the spin-up's branch must not change.
+_method: ContextVar[str] = ContextVar("steady_state_method", default="spin_up")
+
+
+@contextmanager
+def steady_state_method(method: str) -> Iterator[None]:
+    """Within the block, :func:`steady_state` (and so every cohort, scenario and trial) finds
+    steady states by ``method`` unless told otherwise; for comparisons and benchmarks."""
+    _check_method(method)
+    token = _method.set(method)
+    try:
+        yield
+    finally:
+        _method.reset(token)
+
+
+def _check_method(method: str) -> None:
+    if method not in STEADY_STATE_METHODS:
+        raise ScenarioError(
+            f"steady-state method {method!r}: expected one of {', '.join(STEADY_STATE_METHODS)}"
+        )
+
+
+def _integrate_rest(
+    y0: np.ndarray, params: np.ndarray, baseline: Schedule, days: int
+) -> np.ndarray:
+    """Each person's state after ``days`` deterministic days of ``baseline``'s first day."""
+    n = y0.shape[0]
+    out = np.empty((n, N_STATES))
+    if n == 0:
+        return out
+    sched = np.repeat(baseline.values[None, :1], days + 1, axis=1)
     # Only the last day is kept, so people go through in batches of _SPIN_UP_BATCH: the daily
     # outputs then take a bounded ~30 MB however many people spin up (people are independent,
     # so the result does not depend on the batching).
     m = min(n, _SPIN_UP_BATCH)
-    ys = np.empty((m, spin_up_days + 1, N_STATES))
-    ya = np.empty((m, spin_up_days + 1, N_AUX))
-    out = np.empty((n, N_STATES))
-    pv = np.ascontiguousarray(params.values)
+    ys = np.empty((m, days + 1, N_STATES))
+    ya = np.empty((m, days + 1, N_AUX))
     for lo in range(0, n, m):
         hi = min(lo + m, n)
         k = hi - lo
         integrate_batch(
             np.ascontiguousarray(y0[lo:hi]),
-            pv[lo:hi],
+            np.ascontiguousarray(params[lo:hi]),
             sched,
             np.zeros(k, dtype=np.int64),
-            np.zeros((k, spin_up_days + 1)),
-            np.ones((k, spin_up_days + 1)),
+            np.zeros((k, days + 1)),
+            np.ones((k, days + 1)),
             np.zeros((k, 0, _N_NOISE)),
             2,
             ys[:k],
@@ -90,6 +145,81 @@ def initial_state(
         )
         out[lo:hi] = ys[:k, -1]
     return out
+
+
+def steady_state(
+    params: Parameters,
+    baseline: Schedule,
+    hints: Mapping[str, float] | None = None,
+    spin_up_days: int = SPIN_UP_DAYS,
+    method: str | None = None,
+) -> tuple[np.ndarray, SteadyStateInfo]:
+    """Each person's deterministic steady state under day 0 of ``baseline``, and how it was found.
+
+    ``hints`` set some states of the reference state (e.g. low neuroplasticity for a depressed
+    person); they choose the basin of attraction. ``method`` (default: ``"newton"``, or what
+    :func:`steady_state_method` set) is ``"spin_up"``: integrate ``spin_up_days`` days, or
+    ``"newton"``: integrate :data:`APPROACH_DAYS` + :data:`CHECK_DAYS` days and solve
+    ``dy/dt = 0`` from there with Newton's method. A person whose solution is refused (not
+    converged, outside a state's bounds, or not approached over the last :data:`CHECK_DAYS`) is
+    integrated on to ``spin_up_days``, exactly as ``"spin_up"`` would; so is everyone when day 0
+    gives an FMT (a jump every day: no fixed point of the flow) or ``spin_up_days`` is too short
+    for Newton's start. ``spin_up_days <= 0`` returns the (hinted) reference state.
+    """
+    method = _method.get() if method is None else method
+    _check_method(method)
+    y0 = reference_state(params)
+    for name, value in (hints or {}).items():
+        if name not in STATE_INFO:
+            raise ScenarioError(f"initial state: unknown state {name!r}")
+        y0[:, S[name]] = value
+    guilds = slice(FIRST_GUILD, FIRST_GUILD + N_GUILDS)
+    y0[:, guilds] /= y0[:, guilds].sum(axis=1, keepdims=True)
+    n = params.n_people
+    if spin_up_days <= 0:
+        return y0, SteadyStateInfo(method, n, 0, math.nan)
+    pv = np.ascontiguousarray(params.values)
+    exposures = baseline.values[0]
+    if method == "spin_up":
+        return _integrate_rest(y0, pv, baseline, spin_up_days), SteadyStateInfo(
+            method, n, 0, math.nan
+        )
+    if exposures[E.fmt_fraction] > 0.0 or spin_up_days <= APPROACH_DAYS + CHECK_DAYS:
+        return _integrate_rest(y0, pv, baseline, spin_up_days), SteadyStateInfo(
+            method, n, n, math.nan
+        )
+    before = _integrate_rest(y0, pv, baseline, APPROACH_DAYS)
+    start = _integrate_rest(before, pv, baseline, CHECK_DAYS)
+    y, converged, residual = newton_steady_state(pv, exposures, start)
+    inside = ((y >= _LOWER - _BOUND_SLACK) & (y <= _UPPER + _BOUND_SLACK)).all(axis=1)
+    scale = np.maximum(np.abs(y), 1.0)
+    gap_before = (np.abs(before - y) / scale).max(axis=1)
+    gap_start = (np.abs(start - y) / scale).max(axis=1)
+    heading = (gap_start < gap_before) | (gap_before <= _BOUND_SLACK)
+    ok = converged & inside & heading
+    y = np.clip(y, _LOWER, _UPPER)
+    failed = np.flatnonzero(~ok)
+    if failed.size:
+        rest = spin_up_days - APPROACH_DAYS - CHECK_DAYS
+        y[failed] = _integrate_rest(start[failed], pv[failed], baseline, rest)
+        logger.info(
+            "steady state: Newton's solution refused for %d of %d people; spun up by integration",
+            failed.size,
+            n,
+        )
+    max_residual = float(residual[ok].max()) if ok.any() else math.nan
+    return y, SteadyStateInfo(method, n, int(failed.size), max_residual)
+
+
+def initial_state(
+    params: Parameters,
+    baseline: Schedule,
+    hints: Mapping[str, float] | None = None,
+    spin_up_days: int = SPIN_UP_DAYS,
+    method: str | None = None,
+) -> np.ndarray:
+    """Each person's steady state under day 0 of ``baseline`` (:func:`steady_state`'s states)."""
+    return steady_state(params, baseline, hints, spin_up_days, method)[0]
 
 
 def _person_randomness(

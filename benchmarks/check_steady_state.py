@@ -1,0 +1,96 @@
+"""Newton's steady state against the 730-day spin-up, 10,000 people per group.
+
+Groups: every model archetype over the parameter ensemble (``draw_ensemble``, the widest spread),
+and every population cohort (``cohorts.toml``, the people trials use). For each group it prints:
+how many people Newton's checks refused (spun up by integration instead); the largest
+``|dy/dt|`` at the accepted solutions; the largest deviation from the 730-day state (relative,
+floor 1e-3) over everyone and over the people whose 730-day state has settled (within 1e-6 of
+the 1,500-day state, the same measure); the largest deviation from the 1,500-day state; how many
+people are on another branch (neuroplasticity below or above 0.5) than the 730-day and the
+1,500-day states; and the seconds each method took. The output is committed beside this file
+(``check_steady_state.txt``).
+
+Usage: ``python benchmarks/check_steady_state.py [--people 10000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+
+from gutbrain.model import simulate as sim
+from gutbrain.model.catalogues import archetypes
+from gutbrain.model.dynamics import rhs
+from gutbrain.model.parameters import Parameters, draw_ensemble
+from gutbrain.model.person import cohort
+from gutbrain.model.schedule import Schedule
+from gutbrain.model.states import N_AUX, N_STATES, S
+from gutbrain.population.cohorts import cohorts, sample_population
+
+FLOOR = 1e-3
+SETTLED = 1e-6
+
+
+def _deviation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per person, the largest ``|a - b| / max(|b|, FLOOR)``."""
+    return (np.abs(a - b) / np.maximum(np.abs(b), FLOOR)).max(axis=1)
+
+
+def _residual(y: np.ndarray, params: np.ndarray, exposures: np.ndarray) -> np.ndarray:
+    f, aux = np.empty(N_STATES), np.empty(N_AUX)
+    out = np.empty(len(y))
+    for i in range(len(y)):
+        rhs(0.0, y[i], exposures, params[i], f, aux)
+        out[i] = np.abs(f).max()
+    return out
+
+
+def _groups(n: int) -> list[tuple[str, Parameters, Schedule, dict[str, float]]]:
+    out = []
+    for name, a in archetypes().items():
+        c = cohort(name, n, params=draw_ensemble(np.random.default_rng(17), n))
+        out.append((f"archetype {name}", c.params, c.schedule(1), dict(a.initial or {})))
+    for name, spec in cohorts().items():
+        with sim.steady_state_method("spin_up"):
+            pop = sample_population(spec, n, [17, 0])
+        hints = dict(archetypes()[spec.archetype].initial or {})
+        out.append((f"cohort {name}", pop.params, Schedule.constant(1, **pop.baseline), hints))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--people", type=int, default=10_000)
+    n = ap.parse_args().people
+    print(f"{n} people per group; {platform.processor() or platform.machine()}")
+    print(
+        f"{'group':<40} {'fallback':>8} {'max res':>8} {'dev 730':>8} {'settled':>8} "
+        f"{'dev set.':>8} {'dev 1500':>8} {'br 730':>6} {'br 1500':>7} {'t spin':>6} {'t newt':>6}"
+    )
+    for label, p, base, hints in _groups(n):
+        t0 = time.perf_counter()
+        old = sim.initial_state(p, base, hints, method="spin_up")
+        t_spin = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        new, info = sim.steady_state(p, base, hints, method="newton")
+        t_newton = time.perf_counter() - t0
+        late = sim.initial_state(p, base, hints, spin_up_days=1500, method="spin_up")
+        settled = _deviation(old, late) <= SETTLED
+        dev = _deviation(new, old)
+        res = _residual(new, p.values, base.values[0])
+        newton = np.abs(new - old).max(axis=1) > 0  # fallbacks equal the spin-up exactly
+        branch = [y[:, S.neuroplasticity] < 0.5 for y in (new, old, late)]
+        print(
+            f"{label:<40} {info.n_fallback:>8} {res[newton].max(initial=0):>8.1e} "
+            f"{dev.max():>8.1e} {settled.sum():>8} {dev[settled].max(initial=0):>8.1e} "
+            f"{_deviation(new, late).max():>8.1e} {(branch[0] != branch[1]).sum():>6} "
+            f"{(branch[0] != branch[2]).sum():>7} {t_spin:>6.1f} {t_newton:>6.1f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
