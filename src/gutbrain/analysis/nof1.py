@@ -406,7 +406,9 @@ def nof1_posterior(
     1.0
     """
     if not mid > 0:
-        raise ParameterError(f"mid = {mid!r}: the minimal important difference must be > 0")
+        raise ParameterError(
+            f"--mid {mid!r}: the minimal important difference must be > 0 points (mid= in Python)"
+        )
     check_level(conf_level, "conf_level", "a level")
     prior = prior or Nof1Prior()
     phi = np.asarray(prior.phi_grid, dtype=float)
@@ -511,7 +513,7 @@ def allowed_sequences(sequence: str, scheme: str = "pairs") -> list[str]:
         ):
             raise DesignError(
                 f"sequence {sequence!r}: the 'pairs' randomisation needs pairs of different "
-                "phases (AB or BA, e.g. ABBA); use scheme='balanced'"
+                "phases (AB or BA, e.g. ABBA); use the 'balanced' scheme (--scheme balanced)"
             )
         pairs = [sequence[i : i + 2] for i in range(0, len(sequence), 2)]
         return [
@@ -624,17 +626,23 @@ def nof1_series(
                 f"{role} phase {lab!r} is not a phase of the study ({', '.join(labels)})"
             )
     cfg = study.nof1 or {}
+    # where each value came from, as the user wrote it: an option or a study.toml key
+    block_from = "--block-days" if block_days is not None else "study.toml [nof1] block_days ="
+    wash_from = "--wash-in" if wash_in is not None else "study.toml [nof1] wash_in_days ="
     block_days = block_days if block_days is not None else cfg.get("block_days")
     if block_days is None:
         raise DesignError(
             f"study {study.name!r}: the block length is unknown; add [nof1] block_days = ... to "
-            "study.toml or pass block_days"
+            "study.toml or pass --block-days (block_days= in Python)"
         )
     if block_days < 1:
-        raise ParameterError(f"block_days = {block_days}: expected a whole number of days >= 1")
+        raise ParameterError(f"{block_from} {block_days}: expected a whole number of days >= 1")
     wash_in = wash_in if wash_in is not None else int(cfg.get("wash_in_days", 0))
     if wash_in < 0 or wash_in >= block_days:
-        raise ParameterError(f"wash_in = {wash_in}: must be in 0..{block_days - 1} (block_days)")
+        raise ParameterError(
+            f"{wash_from} {wash_in}: expected 0 to {block_days - 1} wash-in days, fewer than "
+            f"the {block_days}-day block"
+        )
     prior = prior or Nof1Prior()
     seqs = bundle.participants.set_index("participant")["sequence"]
     if participants is not None:

@@ -79,6 +79,7 @@ def run_analyze(
     alpha: float = 0.05,
     mid: float = 5.0,
     onset_shape: str = "step",
+    overwrite: bool = False,
 ) -> AnalyzeRun:
     """Analyse a bundle by its design and write results.json and report.html into ``out``.
 
@@ -93,7 +94,7 @@ def run_analyze(
         nothing is written.
     """
     out = Path(out)
-    check_out(out, OUTPUT_FILES)
+    check_out(out, "analyze", overwrite=overwrite)
     path = Path(bundle)
     b = read_bundle(path)
     design = b.study.design
@@ -125,6 +126,7 @@ def run_analyze(
             "results.json": json.dumps(results, indent=2, allow_nan=False) + "\n",
             "report.html": page,
         },
-        OUTPUT_FILES,
+        "analyze",
+        overwrite=overwrite,
     )
     return AnalyzeRun(out=out, design=design, trial=trial, nof1=series, results=results)

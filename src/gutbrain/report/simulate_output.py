@@ -28,6 +28,7 @@ def simulate_scenario(
     people: int = 100,
     seed: int = 0,
     noise: bool = True,
+    overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, object]:
     """Run a scenario file and write ``trajectories.parquet``, ``trajectories.csv``,
@@ -36,9 +37,9 @@ def simulate_scenario(
 
     scenario = load_scenario(path)
     out = Path(out)
-    check_out(out, OUTPUT_FILES)  # before the run: a folder of other files is never replaced
+    check_out(out, "simulate", overwrite=overwrite)  # before the run, and again when done
     traj = run_scenario(scenario, people, seed, noise=noise, progress=progress)
-    with atomic_dir(out, OUTPUT_FILES) as tmp:  # checks ``out`` again: files may have appeared
+    with atomic_dir(out, "simulate", overwrite=overwrite) as tmp:
         table = pa.Table.from_pandas(traj.to_frame(), preserve_index=False)
         pq.write_table(table, tmp / "trajectories.parquet")
         # Arrow's writer: 0.34 s against DataFrame.to_csv's 5.45 s for 73,200 rows x 33
