@@ -186,6 +186,12 @@ class RandomisationTest:
     scheme: str
     distribution: np.ndarray = field(repr=False)
 
+    @property
+    def min_p(self) -> float:
+        """The smallest p this design can give, whatever the effect: 1 / the number of allowed
+        sequences (0.25 for two AB/BA pairs)."""
+        return 1.0 / self.n_sequences
+
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([self.to_dict()])
 
@@ -194,6 +200,7 @@ class RandomisationTest:
             "participant": self.participant,
             "statistic": self.statistic,
             "p": self.p,
+            "min_p": self.min_p,
             "n_sequences": self.n_sequences,
             "scheme": self.scheme,
         }
@@ -201,8 +208,8 @@ class RandomisationTest:
     def __repr__(self) -> str:
         return (
             f"RandomisationTest({self.participant!r}: mean B - A {self.statistic:.3g}, "
-            f"{format_p(self.p, label='one-sided p')} over {self.n_sequences} {self.scheme} "
-            "sequences)"
+            f"{format_p(self.p, label='one-sided p')} over {self.n_sequences} sequences of the "
+            f"{self.scheme!r} scheme; p cannot go below {self.min_p:.3g})"
         )
 
 
@@ -232,6 +239,7 @@ class Nof1SeriesResult:
             row = post.to_dict()
             t = self.tests.get(pid)
             row["randomisation_p"] = t.p if t is not None else np.nan
+            row["randomisation_min_p"] = t.min_p if t is not None else np.nan
             row["sequence"] = self.data[pid].sequence
             rows.append(row)
         return pd.DataFrame(rows)
