@@ -201,8 +201,7 @@ def test_nof1_report_counts_sequences_and_states_the_floor_of_p(
 
 def test_the_crossover_example_runs_through_trial_and_analyze(tmp_path: Path) -> None:
     """The README promises crossover trials; ``examples/trials/crossover_ab_ba.toml`` is one
-    (here with 8 people). ``gutbrain analyze`` does not analyse crossovers yet and says so in
-    one line, writing nothing."""
+    (here with 8 people), and ``gutbrain analyze`` reports its treatment and period effects."""
     text = (ROOT / "examples" / "trials" / "crossover_ab_ba.toml").read_text()
     assert "n = 24\n" in text
     design = tmp_path / "crossover.toml"
@@ -217,5 +216,10 @@ def test_the_crossover_example_runs_through_trial_and_analyze(tmp_path: Path) ->
     second = d[d["day"] >= 42]
     assert (second["phase"] == second["sequence"].str[1]).all()
     p = _main("analyze", str(bundle), "--out", str(tmp_path / "report"))
-    _one_line_error(p, "design 'crossover' is not analysed yet")
-    assert not (tmp_path / "report").exists()
+    assert p.returncode == 0, p.stderr
+    assert "negative_affect: " in p.stdout
+    res = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert res["design"] == "crossover"
+    na = res["crossover"]["outcomes"]["negative_affect"]
+    assert na["ci_low"] < na["estimate"] < na["ci_high"] and sum(na["n"].values()) <= 8
+    assert "Two-period crossover" in (tmp_path / "report" / "report.html").read_text()

@@ -338,6 +338,9 @@ def analyze(
                 else ("no arm effect")
             )
             typer.echo(f"{name}: overall {eff.overall['estimate']:.2f}, {when}")
+    if run.crossover is not None:
+        for name, e in run.crossover.outcomes.items():
+            typer.echo(f"{name}: {e.estimate:.2f} ({format_ci(e.ci_low, e.ci_high, 2)})")
     typer.echo(f"wrote {run.out}. Research software, not medical advice.")
 
 
