@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/gutbrain demo --out demo-output
+	$(VENV)/bin/gutbrain demo --out demo-output --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -q

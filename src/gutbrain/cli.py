@@ -7,14 +7,16 @@ and it becomes a short message on stderr with exit code 2. The library itself ne
 from __future__ import annotations
 
 import sys
+from typing import Annotated, Literal
 
 import typer
 
-from gutbrain.errors import GutbrainError
+from gutbrain.errors import GutbrainError, ParameterError
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: rich help shows every flag as "<bool>"
     help="gutbrain: simulate, trial and analyse the microbiota-gut-brain axis. "
     "Research and teaching only; not medical advice.",
 )
@@ -44,6 +46,27 @@ def version() -> None:
     from gutbrain._version import __version__
 
     typer.echo(__version__)
+
+
+SEED_MAX = 2**63 - 1  # a TOML integer: seeds are written into study.toml and manifests
+
+
+def _seed(value: int | None) -> int | None:
+    """The one seed check of every command: a whole number from 0 to :data:`SEED_MAX`."""
+    if value is not None and not 0 <= value <= SEED_MAX:
+        raise ParameterError(f"--seed {value}: must be a whole number from 0 to {SEED_MAX}")
+    return value
+
+
+# The --overwrite flag of every command that writes a folder; one rule for all of them,
+# gutbrain._outdir.check_out.
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace an earlier output of this command in --out (never other files).",
+    ),
+]
 
 
 # --- model ---------------------------------------------------------------------------------
@@ -81,7 +104,7 @@ def _compile_notice() -> None:
 def simulate(
     scenario: str = typer.Argument(..., help="scenario TOML file (see examples/scenarios/)"),
     people: int = typer.Option(100, "--people", "-n", help="number of virtual people"),
-    seed: int = typer.Option(0, "--seed", help="random seed"),
+    seed: int = typer.Option(0, "--seed", callback=_seed, help="random seed"),
     out: str = typer.Option("simulation", "--out", "-o", help="output folder"),
     no_noise: bool = typer.Option(False, "--no-noise", help="deterministic: no daily noise"),
     states: str = typer.Option(
@@ -94,6 +117,7 @@ def simulate(
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Dask scheduler address; default a local run."
     ),
+    overwrite: Overwrite = False,
 ) -> None:
     """Simulate a scenario: trajectories (Parquet), an axis plot and a manifest (identical
     locally and on Dask)."""
@@ -113,6 +137,7 @@ def simulate(
             summary=summary,
             csv=csv,
             scheduler=scheduler,
+            overwrite=overwrite,
             progress=update,
         )
     arms, files = manifest["arms"], manifest["files"]
@@ -175,7 +200,8 @@ def calibrate() -> None:
 @app.command()
 def demo(
     out: str = typer.Option("demo-output", "--out", "-o", help="output folder"),
-    seed: int = typer.Option(2025, "--seed", help="random seed"),
+    seed: int = typer.Option(2025, "--seed", callback=_seed, help="random seed"),
+    overwrite: Overwrite = False,
 ) -> None:
     """The flagship job: the JS2025 daily-diary probiotic trial in silico, and its analysis."""
     from gutbrain.report.demo_report import run_full_demo
@@ -183,7 +209,7 @@ def demo(
     _compile_notice()
     prog, update = _progress_bar("running the JS2025 design")
     with prog:
-        result = run_full_demo(out, seed=seed, progress=update)
+        result = run_full_demo(out, seed=seed, progress=update, overwrite=overwrite)
     for line in result.lines():
         typer.echo(line)
     typer.echo("Research simulation, not medical advice.")
@@ -204,6 +230,7 @@ def meta(
         None, "--measure", help="From raw means: SMD (default) or MD; GEN to use yi."
     ),
     level: float = typer.Option(0.95, "--level", help="Confidence level."),
+    overwrite: Overwrite = False,
 ) -> None:
     """Meta-analyse an EFFECTS table: pooled effect, heterogeneity, subgroups, meta-regression."""
     from gutbrain.analysis.format import format_ci
@@ -219,6 +246,7 @@ def meta(
         mods=names,
         measure=measure.upper() if measure else None,
         level=level,
+        overwrite=overwrite,
     )
     res = run.model
     typer.echo(
@@ -270,11 +298,13 @@ def diary_create_admin(
 def trial(
     design: str = typer.Argument(..., help="DESIGN.toml (see examples/trials/)."),
     out: str = typer.Option(..., "--out", "-o", help="Bundle folder to write."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed (default: the design's)."),
+    seed: int | None = typer.Option(
+        None, "--seed", callback=_seed, help="Seed (default: the design's)."
+    ),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Dask scheduler address; default a local run."
     ),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
+    overwrite: Overwrite = False,
 ) -> None:
     """Run a trial design and write its study bundle (identical locally and on Dask)."""
     _compile_notice()
@@ -300,7 +330,10 @@ def analyze(
     level: float = typer.Option(0.95, "--level", help="Confidence level."),
     alpha: float = typer.Option(0.05, "--alpha", help="Significance level for 'detects'/onset."),
     mid: float = typer.Option(5.0, "--mid", help="N-of-1: minimal important NA difference."),
-    onset_shape: str = typer.Option("step", "--onset-shape", help="Onset: step, ramp or auto."),
+    onset_shape: Literal["step", "ramp", "auto"] = typer.Option(
+        "step", "--onset-shape", help="Onset: step, ramp or auto."
+    ),
+    overwrite: Overwrite = False,
 ) -> None:
     """Analyse a study bundle: diary-trial effects and onset, pre/post, or an N-of-1 series."""
     from gutbrain.analysis.format import format_ci
@@ -315,6 +348,7 @@ def analyze(
         alpha=alpha,
         mid=mid,
         onset_shape=onset_shape,
+        overwrite=overwrite,
     )
     if run.trial is not None:
         for name, eff in run.trial.outcomes.items():
@@ -325,6 +359,9 @@ def analyze(
                 else ("no arm effect")
             )
             typer.echo(f"{name}: overall {eff.overall['estimate']:.2f}, {when}")
+    if run.crossover is not None:
+        for name, e in run.crossover.outcomes.items():
+            typer.echo(f"{name}: {e.estimate:.2f} ({format_ci(e.ci_low, e.ci_high, 2)})")
     typer.echo(f"wrote {run.out}. Research software, not medical advice.")
 
 
@@ -335,16 +372,20 @@ def nof1(
     mid: float = typer.Option(5.0, "--mid", help="Minimal important NA difference (points)."),
     wash_in: int | None = typer.Option(None, "--wash-in", help="Wash-in days per phase."),
     block_days: int | None = typer.Option(None, "--block-days", help="Days per block."),
-    scheme: str = typer.Option("pairs", "--scheme", help="Randomisation set: pairs|balanced."),
+    scheme: Literal["pairs", "balanced"] = typer.Option(
+        "pairs", "--scheme", help="Randomisation set: pairs or balanced."
+    ),
     level: float = typer.Option(0.95, "--level", help="Credible-interval level."),
+    overwrite: Overwrite = False,
 ) -> None:
     """Analyse a series of N-of-1 trials: posteriors, randomisation tests, pooled effect."""
     from gutbrain.analysis.format import format_ci
     from gutbrain.report.nof1_report import run_nof1
 
     run = run_nof1(
-        bundle, out, mid=mid, wash_in=wash_in, block_days=block_days, scheme=scheme, level=level
-    )
+        bundle, out, mid=mid, wash_in=wash_in, block_days=block_days, scheme=scheme, level=level,
+        overwrite=overwrite,
+    )  # fmt: skip
     pooled = run.series.pooled_dict()
     if pooled is not None:
         typer.echo(

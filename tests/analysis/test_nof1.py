@@ -220,7 +220,7 @@ def test_errors() -> None:
     b = nof1_bundle(2, n=2)
     with pytest.raises(ParameterError, match="mid"):
         nof1_series(b, mid=0)
-    with pytest.raises(ParameterError, match="wash_in"):
+    with pytest.raises(ParameterError, match="--wash-in 14: expected 0 to 13 wash-in days"):
         nof1_series(b, wash_in=14)
     with pytest.raises(ParameterError, match="phi_grid"):
         Nof1Prior(phi_grid=(0.5, 1.0))
@@ -232,7 +232,7 @@ def test_errors() -> None:
         # an unknown scheme used to fall back to 'balanced' silently
         ({"scheme": "foo"}, "scheme = 'foo': expected 'pairs' or 'balanced'"),
         # used to blame wash_in: "wash_in = 3: must be in 0..-1 (block_days)"
-        ({"block_days": 0}, "block_days = 0: expected a whole number of days >= 1"),
+        ({"block_days": 0}, "--block-days 0: expected a whole number of days >= 1"),
         # used to end in a ValueError from the root finder
         ({"conf_level": 2.0}, "level = 2.0: expected a credible-interval level between 0 and 1"),
         ({"conf_level": float("nan")}, "level = nan: expected a credible-interval level"),

@@ -54,9 +54,10 @@ def test_simulate_states_and_summary(tmp_path):
     assert r.returncode == 0, r.stderr
     df = pd.read_parquet(out / "trajectories.parquet")
     assert list(df.columns) == ["person", "group", "day", "cortisol", "negative_affect"]
-    r = _run("simulate", scenario, "-n", "3", "--summary", "-o", str(out))
+    r = _run("simulate", scenario, "-n", "3", "--summary", "-o", str(out), "--overwrite")
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["axis.png", "manifest.json", "summary.parquet"]
+    shown = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert shown == ["axis.png", "manifest.json", "summary.parquet"]
     summary = pd.read_parquet(out / "summary.parquet")
     assert len(summary) == 2 * 56 * 14  # arms x days x the figure's quantities
 
@@ -152,11 +153,17 @@ def test_simulate_keeps_a_folder_it_did_not_write(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     assert f"output {mine}: folder holds other files (thesis.txt)" in r.stderr
     assert (mine / "thesis.txt").read_text() == "keep me"
-    # an earlier simulate output is replaced as before
+    # an earlier simulate output is replaced with --overwrite only (issue 25: it used to be
+    # replaced silently)
     out = tmp_path / "sim"
-    for seed in ("1", "2"):
-        r = _run("simulate", scenario, "--people", "2", "--seed", seed, "--out", str(out))
-        assert r.returncode == 0, r.stderr
+    r = _run("simulate", scenario, "--people", "2", "--seed", "1", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    r = _run("simulate", scenario, "--people", "2", "--seed", "2", "--out", str(out))
+    assert r.returncode == 2 and "pass --overwrite to replace it" in r.stderr, r.stderr
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 1
+    r = _run("simulate", scenario, "-n", "2", "--seed", "2", "--out", str(out), "--overwrite")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
     assert json.loads((out / "manifest.json").read_text())["seed"] == 2
 
 

@@ -109,7 +109,7 @@ def test_summary_matches_the_trajectories(tmp_path):
         states=["cortisol"],
         csv=True,
     )
-    assert sorted(p.name for p in (tmp_path / "sum").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "sum").iterdir() if not p.name.startswith(".")) == [
         "axis.png",
         "manifest.json",
         "summary.csv",

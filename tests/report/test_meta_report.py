@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gutbrain import __version__
+from gutbrain._outdir import MARKER
 from gutbrain.cli import app
 from gutbrain.errors import DataError
 from gutbrain.report.meta_report import OUTPUT_FILES, run_meta
@@ -50,7 +51,7 @@ def reference(name: str) -> dict:
 def test_run_meta_writes_all_outputs_with_metafor_numbers(bcg_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = run_meta(bcg_csv, out, subgroup="alloc", mods=["ablat"])
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_FILES, MARKER])
     assert all(p.exists() for p in run.files)
     results = json.loads((out / "results.json").read_text())
 
@@ -109,10 +110,12 @@ def test_refuses_to_overwrite_a_folder_with_other_files(bcg_csv: Path, tmp_path:
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
-def test_rerun_replaces_an_earlier_output(bcg_csv: Path, tmp_path: Path) -> None:
+def test_rerun_replaces_an_earlier_output_with_overwrite(bcg_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_meta(bcg_csv, out, method="DL")
-    run_meta(bcg_csv, out, method="PM", knha=True)
+    with pytest.raises(DataError, match="pass --overwrite"):
+        run_meta(bcg_csv, out, method="PM")
+    run_meta(bcg_csv, out, method="PM", knha=True, overwrite=True)
     results = json.loads((out / "results.json").read_text())
     assert results["model"]["method"] == "PM" and results["model"]["test"] == "knha"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["EFFECTS.csv", "out"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gutbrain._outdir import MARKER
 from gutbrain.errors import DataError
 from gutbrain.report._output import jsonable, write_atomic
 
@@ -16,19 +17,20 @@ def test_write_atomic_failure_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     # The second file cannot be written (its folder does not exist): the first must not remain.
     with pytest.raises(DataError, match="cannot write"):
-        write_atomic(out, {"a.txt": "x", "sub/b.txt": "y"}, ("a.txt",))
+        write_atomic(out, {"a.txt": "x", "sub/b.txt": "y"}, "meta")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_write_atomic_replaces_an_earlier_run_only(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    write_atomic(out, {"a.txt": "1"}, ("a.txt",))
-    write_atomic(out, {"a.txt": "2"}, ("a.txt",))
+    write_atomic(out, {"a.txt": "1"}, "meta")
+    write_atomic(out, {"a.txt": "2"}, "meta", overwrite=True)
     assert (out / "a.txt").read_text() == "2"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     (out / "mine.txt").write_text("keep")
+    (out / MARKER).unlink()
     with pytest.raises(DataError, match="holds other files"):
-        write_atomic(out, {"a.txt": "3"}, ("a.txt",))
+        write_atomic(out, {"a.txt": "3"}, "meta", overwrite=True)
     assert (out / "a.txt").read_text() == "2" and (out / "mine.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 

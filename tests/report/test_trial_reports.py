@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gutbrain import __version__
+from gutbrain._outdir import MARKER
 from gutbrain.cli import app
 from gutbrain.errors import DataError
 from gutbrain.io import write_bundle
@@ -41,7 +42,7 @@ def nof1_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_analyze_writes_results_and_report(parallel_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = run_analyze(parallel_dir, out)
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "report.html", "results.json"]
     res = json.loads((out / "results.json").read_text())
     man = res["manifest"]
     assert man["gutbrain_version"] == __version__ and man["command"] == "analyze"

@@ -72,7 +72,7 @@ def test_trial_overwrite_refuses_a_folder_that_is_not_a_bundle(tmp_path) -> None
     (d / "thesis.txt").write_text("keep me")
     p = _main("trial", "examples/trials/js2025.toml", "--out", str(d), "--overwrite")
     assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
-    assert f"output {d}: folder is not a study bundle (no study.toml)" in p.stderr
+    assert f"output {d}: folder holds other files (thesis.txt), not an earlier" in p.stderr
     assert (d / "thesis.txt").read_text() == "keep me"
 
 

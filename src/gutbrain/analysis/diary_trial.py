@@ -515,7 +515,7 @@ def _arms(bundle: StudyBundle, control: str | None, treatment: str | None) -> tu
         if len(rest) != 1:
             raise DesignError(
                 f"study {bundle.study.name!r} has arms {', '.join(labels)}; name the treatment arm "
-                "to compare with the control (treatment=...)"
+                "to compare with the control (--treatment ARM; treatment= in Python)"
             )
         treatment = rest[0]
     for role, lab in (("control", control), ("treatment", treatment)):

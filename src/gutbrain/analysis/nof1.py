@@ -186,6 +186,12 @@ class RandomisationTest:
     scheme: str
     distribution: np.ndarray = field(repr=False)
 
+    @property
+    def min_p(self) -> float:
+        """The smallest p this design can give, whatever the effect: 1 / the number of allowed
+        sequences (0.25 for two AB/BA pairs)."""
+        return 1.0 / self.n_sequences
+
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([self.to_dict()])
 
@@ -194,6 +200,7 @@ class RandomisationTest:
             "participant": self.participant,
             "statistic": self.statistic,
             "p": self.p,
+            "min_p": self.min_p,
             "n_sequences": self.n_sequences,
             "scheme": self.scheme,
         }
@@ -201,8 +208,8 @@ class RandomisationTest:
     def __repr__(self) -> str:
         return (
             f"RandomisationTest({self.participant!r}: mean B - A {self.statistic:.3g}, "
-            f"{format_p(self.p, label='one-sided p')} over {self.n_sequences} {self.scheme} "
-            "sequences)"
+            f"{format_p(self.p, label='one-sided p')} over {self.n_sequences} sequences of the "
+            f"{self.scheme!r} scheme; p cannot go below {self.min_p:.3g})"
         )
 
 
@@ -232,6 +239,7 @@ class Nof1SeriesResult:
             row = post.to_dict()
             t = self.tests.get(pid)
             row["randomisation_p"] = t.p if t is not None else np.nan
+            row["randomisation_min_p"] = t.min_p if t is not None else np.nan
             row["sequence"] = self.data[pid].sequence
             rows.append(row)
         return pd.DataFrame(rows)
@@ -406,7 +414,9 @@ def nof1_posterior(
     1.0
     """
     if not mid > 0:
-        raise ParameterError(f"mid = {mid!r}: the minimal important difference must be > 0")
+        raise ParameterError(
+            f"--mid {mid!r}: the minimal important difference must be > 0 points (mid= in Python)"
+        )
     check_level(conf_level, "conf_level", "a level")
     prior = prior or Nof1Prior()
     phi = np.asarray(prior.phi_grid, dtype=float)
@@ -511,7 +521,7 @@ def allowed_sequences(sequence: str, scheme: str = "pairs") -> list[str]:
         ):
             raise DesignError(
                 f"sequence {sequence!r}: the 'pairs' randomisation needs pairs of different "
-                "phases (AB or BA, e.g. ABBA); use scheme='balanced'"
+                "phases (AB or BA, e.g. ABBA); use the 'balanced' scheme (--scheme balanced)"
             )
         pairs = [sequence[i : i + 2] for i in range(0, len(sequence), 2)]
         return [
@@ -624,17 +634,23 @@ def nof1_series(
                 f"{role} phase {lab!r} is not a phase of the study ({', '.join(labels)})"
             )
     cfg = study.nof1 or {}
+    # where each value came from, as the user wrote it: an option or a study.toml key
+    block_from = "--block-days" if block_days is not None else "study.toml [nof1] block_days ="
+    wash_from = "--wash-in" if wash_in is not None else "study.toml [nof1] wash_in_days ="
     block_days = block_days if block_days is not None else cfg.get("block_days")
     if block_days is None:
         raise DesignError(
             f"study {study.name!r}: the block length is unknown; add [nof1] block_days = ... to "
-            "study.toml or pass block_days"
+            "study.toml or pass --block-days (block_days= in Python)"
         )
     if block_days < 1:
-        raise ParameterError(f"block_days = {block_days}: expected a whole number of days >= 1")
+        raise ParameterError(f"{block_from} {block_days}: expected a whole number of days >= 1")
     wash_in = wash_in if wash_in is not None else int(cfg.get("wash_in_days", 0))
     if wash_in < 0 or wash_in >= block_days:
-        raise ParameterError(f"wash_in = {wash_in}: must be in 0..{block_days - 1} (block_days)")
+        raise ParameterError(
+            f"{wash_from} {wash_in}: expected 0 to {block_days - 1} wash-in days, fewer than "
+            f"the {block_days}-day block"
+        )
     prior = prior or Nof1Prior()
     seqs = bundle.participants.set_index("participant")["sequence"]
     if participants is not None:

@@ -4,7 +4,7 @@ is rendered by :mod:`gutbrain.report._render`).
 Every report command (``gutbrain meta``, ``gutbrain analyze``, ``gutbrain nof1``) writes its files
 into a temporary folder beside ``out`` and renames it into place at the end (``write_atomic``, from
 :mod:`gutbrain._outdir`), so a failed run leaves nothing half-written; an existing ``out`` is
-replaced only if it holds nothing but files of an earlier run of the same command.
+replaced only with ``overwrite`` and only if an earlier run of the same command wrote it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from gutbrain._outdir import check_out, write_atomic
+from gutbrain._outdir import MARKER, check_out, write_atomic
 from gutbrain.io import StudyBundle
 
 __all__ = ["check_out", "jsonable", "manifest_for", "sha256", "tree_sha256", "write_atomic"]
@@ -33,11 +33,12 @@ def sha256(path: Path) -> str:
 
 
 def tree_sha256(root: Path) -> list[dict[str, str]]:
-    """``[{"path", "sha256"}]`` for every regular file under ``root`` (a bundle folder), sorted."""
+    """``[{"path", "sha256"}]`` for every regular file under ``root`` (a bundle folder), sorted;
+    the output marker, which is no data, is left out."""
     return [
         {"path": str(p.relative_to(root)), "sha256": sha256(p)}
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != MARKER
     ]
 
 

@@ -6,7 +6,9 @@
   NA and PA per week and smooth, effect onset, standardised effects, pre/post ANCOVA, and the
   diary-vs-pre/post comparison), with plots of the daily means by arm, the effect over time with
   its onset, and the questionnaires pre and post;
-- ``nof1``: the N-of-1 series analysis (as ``gutbrain nof1``), with per-participant panels.
+- ``nof1``: the N-of-1 series analysis (as ``gutbrain nof1``), with per-participant panels;
+- ``crossover``: the two-period AB/BA analysis (:func:`gutbrain.analysis.crossover.crossover`:
+  treatment and period effects on NA and PA from within-person period differences).
 
 Output is written atomically (:mod:`gutbrain.report._output`): ``results.json`` (every estimate
 with its interval, and a manifest of gutbrain version, the bundle's files with SHA-256, and
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gutbrain.analysis.crossover import CrossoverResult, crossover
 from gutbrain.analysis.diary_trial import DiaryTrialResult, diary_trial
 from gutbrain.analysis.nof1 import Nof1SeriesResult, nof1_series
 from gutbrain.errors import DesignError
@@ -42,9 +45,10 @@ class AnalyzeRun:
     trial: DiaryTrialResult | None
     nof1: Nof1SeriesResult | None
     results: dict[str, Any]
+    crossover: CrossoverResult | None = None
 
     def __repr__(self) -> str:
-        inner = self.trial if self.trial is not None else self.nof1
+        inner = next(r for r in (self.trial, self.nof1, self.crossover) if r is not None)
         return f"AnalyzeRun(out={str(self.out)!r}, design={self.design!r},\n  {inner!r})"
 
 
@@ -79,6 +83,7 @@ def run_analyze(
     alpha: float = 0.05,
     mid: float = 5.0,
     onset_shape: str = "step",
+    overwrite: bool = False,
 ) -> AnalyzeRun:
     """Analyse a bundle by its design and write results.json and report.html into ``out``.
 
@@ -93,29 +98,33 @@ def run_analyze(
         nothing is written.
     """
     out = Path(out)
-    check_out(out, OUTPUT_FILES)
+    check_out(out, "analyze", overwrite=overwrite)
     path = Path(bundle)
     b = read_bundle(path)
     design = b.study.design
     options = {"control": control, "treatment": treatment, "level": level, "alpha": alpha,
                "mid": mid, "onset_shape": onset_shape}  # fmt: skip
     manifest = manifest_for("analyze", path, options, b)
-    trial = series = None
+    trial = series = cross = None
     if design == "parallel":
         trial = diary_trial(
             b, control=control, treatment=treatment, onset_shape=onset_shape, conf_level=level,
             alpha=alpha,
         )  # fmt: skip
-        context = _trial_context(trial, b)
+        context = {"crossover": None, **_trial_context(trial, b)}
         analysis = {"diary_trial": trial.to_dict()}
     elif design == "nof1":
         series = nof1_series(b, control=control, treatment=treatment, mid=mid, conf_level=level)
-        context = {"trial": None, **nof1_context(series, b)}
+        context = {"trial": None, "crossover": None, **nof1_context(series, b)}
         analysis = {"nof1": series.to_dict()}
+    elif design == "crossover":
+        cross = crossover(b, control=control, treatment=treatment, conf_level=level)
+        context = {"trial": None, "crossover": cross}
+        analysis = {"crossover": cross.to_dict()}
     else:
         raise DesignError(
             f"study {b.study.name!r}: design {design!r} is not analysed yet; gutbrain analyze "
-            "handles parallel and nof1 designs"
+            "handles parallel, crossover and nof1 designs"
         )
     results: dict[str, Any] = jsonable({"manifest": manifest, "design": design, **analysis})  # type: ignore[assignment]
     page = render_page("analyze.html", manifest, study=b.study.name, design=design, **context)
@@ -125,6 +134,9 @@ def run_analyze(
             "results.json": json.dumps(results, indent=2, allow_nan=False) + "\n",
             "report.html": page,
         },
-        OUTPUT_FILES,
+        "analyze",
+        overwrite=overwrite,
     )
-    return AnalyzeRun(out=out, design=design, trial=trial, nof1=series, results=results)
+    return AnalyzeRun(
+        out=out, design=design, trial=trial, nof1=series, results=results, crossover=cross
+    )

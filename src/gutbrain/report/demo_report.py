@@ -39,13 +39,17 @@ class FullDemo:
 
 
 def run_full_demo(
-    out: str | Path, seed: int = 2025, progress: ProgressFn | None = None
+    out: str | Path,
+    seed: int = 2025,
+    progress: ProgressFn | None = None,
+    *,
+    overwrite: bool = False,
 ) -> FullDemo:
     """Run the JS2025 design into ``<out>/bundle``, plot ``<out>/axis.png`` and analyse the
-    bundle into ``<out>/analysis``."""
-    trial = run_demo(out, seed=seed, progress=progress)
+    bundle into ``<out>/analysis``; ``out`` as for :func:`gutbrain.trials.demo.run_demo`."""
+    trial = run_demo(out, seed=seed, progress=progress, overwrite=overwrite)
     title = f"{trial.run.name}: 100 people per arm"
     png = plot_axis(trial.axis, Path(out) / "axis.png", title=title)
     report = Path(out) / "analysis"
-    run_analyze(Path(out) / "bundle", report)
+    run_analyze(Path(out) / "bundle", report, overwrite=True)  # out is the demo's own folder
     return FullDemo(trial, Path(png), report)

@@ -64,6 +64,7 @@ def run_meta(
     mods: Sequence[str] = (),
     measure: str | None = None,
     level: float = 0.95,
+    overwrite: bool = False,
 ) -> MetaRun:
     """Analyse an EFFECTS table and write results.json, report.html, forest.png, funnel.png.
 
@@ -72,7 +73,8 @@ def run_meta(
     effects
         Path of the EFFECTS table (see :func:`gutbrain.analysis.meta.read_effects`).
     out
-        Output folder; created, or replaced if it holds only files of an earlier run.
+        Output folder: new or empty, or with ``overwrite`` an earlier ``gutbrain meta`` output
+        (see :func:`gutbrain._outdir.check_out`).
     method, knha, level
         As for :func:`gutbrain.analysis.meta.rma`.
     subgroup
@@ -91,7 +93,7 @@ def run_meta(
     if method not in METHODS:
         raise ParameterError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
     out = Path(out)
-    check_out(out, OUTPUT_FILES)
+    check_out(out, "meta", overwrite=overwrite)
     table = read_effects(effects, measure=measure)
     labels = list(table.studies)
     model = rma(table.effects, method=method, knha=knha, level=level, labels=labels)
@@ -182,6 +184,7 @@ def run_meta(
             "forest.png": forest,
             "funnel.png": funnel,
         },
-        OUTPUT_FILES,
+        "meta",
+        overwrite=overwrite,
     )
     return run

@@ -55,6 +55,7 @@ def run_nof1(
     block_days: int | None = None,
     scheme: str = "pairs",
     level: float = 0.95,
+    overwrite: bool = False,
 ) -> Nof1Run:
     """Analyse an N-of-1 bundle and write results.json and report.html into ``out``.
 
@@ -67,7 +68,7 @@ def run_nof1(
         Bad bundle or options; nothing is written.
     """
     out = Path(out)
-    check_out(out, OUTPUT_FILES)
+    check_out(out, "nof1", overwrite=overwrite)
     path = Path(bundle)
     b = read_bundle(path)
     prior = Nof1Prior()
@@ -86,6 +87,7 @@ def run_nof1(
             "results.json": json.dumps(results, indent=2, allow_nan=False) + "\n",
             "report.html": page,
         },
-        OUTPUT_FILES,
+        "nof1",
+        overwrite=overwrite,
     )
     return Nof1Run(out=out, series=series, results=results)

@@ -32,16 +32,8 @@ from gutbrain.model.summary import DailySummary, check_quantities, values
 from gutbrain.model.trajectory import Trajectory
 from gutbrain.report.axis_plot import PANELS, plot_axis
 
-__all__ = ["OUTPUT_FILES", "simulate_scenario"]
+__all__ = ["simulate_scenario"]
 
-OUTPUT_FILES = (
-    "trajectories.parquet",
-    "trajectories.csv",
-    "summary.parquet",
-    "summary.csv",
-    "axis.png",
-    "manifest.json",
-)
 _PLOTTED = tuple(dict.fromkeys(n for _, names in PANELS for n in names))
 
 
@@ -137,6 +129,7 @@ def simulate_scenario(
     csv: bool = False,
     chunk_people: int | None = None,
     scheduler: Any = None,
+    overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, object]:
     """Run a scenario file and write its outputs into ``out`` (written atomically).
@@ -165,10 +158,10 @@ def simulate_scenario(
     chosen = None if states is None else check_quantities(states, "--states")
     scenario = load_scenario(path)
     out = Path(out)
-    check_out(out, OUTPUT_FILES)  # before the run: a folder of other files is never replaced
+    check_out(out, "simulate", overwrite=overwrite)  # before the run, and again when done
     plan = plan_scenario(scenario, people, seed, noise=noise, chunk_people=chunk_people)
     written: list[str] = []
-    with atomic_dir(out, OUTPUT_FILES) as tmp:  # checks ``out`` again: files may have appeared
+    with atomic_dir(out, "simulate", overwrite=overwrite) as tmp:
         acc = _write_units(
             plan,
             tmp,

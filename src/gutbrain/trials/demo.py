@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gutbrain._outdir import check_parents
-from gutbrain.errors import DataError
+from gutbrain._outdir import claim_dir
 from gutbrain.io import read_bundle
 from gutbrain.model.trajectory import Trajectory
 from gutbrain.trials.design import load_design
@@ -58,20 +57,22 @@ def _weekly(bundle_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_demo(out: str | Path, seed: int = 2025, progress: ProgressFn | None = None) -> DemoResult:
-    """Run the JS2025 design, write ``<out>/bundle``, compare weeks, simulate the mean axis."""
+def run_demo(
+    out: str | Path,
+    seed: int = 2025,
+    progress: ProgressFn | None = None,
+    *,
+    overwrite: bool = False,
+) -> DemoResult:
+    """Run the JS2025 design, write ``<out>/bundle``, compare weeks, simulate the mean axis.
+
+    ``out`` is new or empty, or with ``overwrite`` an earlier demo's folder
+    (:func:`gutbrain._outdir.check_out`)."""
     from gutbrain.model.simulate import simulate
     from gutbrain.population.cohorts import sample_population
     from gutbrain.trials.conduct import build_schedule
 
-    root = Path(out)
-    check_parents(root)
-    if root.exists() and not root.is_dir():
-        raise DataError(f"output {root}: exists and is not a folder")
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(f"output {root}: cannot create ({exc.strerror or exc})") from exc
+    root = claim_dir(Path(out), "demo", overwrite=overwrite)
     design = load_design(demo_design_path())
     run = write_trial(design, root / "bundle", seed, overwrite=True, progress=progress)
     # Mean trajectories of 100 people per arm (no daily noise) for the axis figure.

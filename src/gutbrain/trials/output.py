@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tomli_w
 
-from gutbrain._outdir import check_parents, swap_dir
-from gutbrain.errors import DataError, DesignError
+from gutbrain._outdir import check_out, mark, swap_dir
+from gutbrain.errors import DataError
 from gutbrain.io import StudyBundle, validate_bundle
 from gutbrain.trials.design import TrialDesign, load_design
 from gutbrain.trials.run import ProgressFn, iter_chunks, plan_trial, study_meta
@@ -77,7 +77,7 @@ def write_trial(
     path = None if isinstance(design, TrialDesign) else str(design)
     d = design if isinstance(design, TrialDesign) else load_design(design)
     target = Path(out)
-    _check_target(target, overwrite)
+    check_out(target, "trial", overwrite=overwrite)  # before any work
     plan = plan_trial(d, seed)
     meta = study_meta(plan, path)
     tmp = target.with_name(target.name + ".partial")
@@ -85,6 +85,7 @@ def write_trial(
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
+        mark(tmp, "trial")
     except OSError as exc:
         raise DataError(f"output {target}: cannot create ({exc.strerror or exc})") from exc
     writers: dict[str, pq.ParquetWriter] = {}
@@ -114,25 +115,12 @@ def write_trial(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:
+        check_out(target, "trial", overwrite=overwrite)  # files may have appeared meanwhile
         swap_dir(tmp, target)  # overwrite: the old bundle goes only once the new one is in place
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise DataError(f"output {target}: cannot write ({exc.strerror or exc})") from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return TrialRun(target, d.name, plan.seed, rows, arms, completed)
-
-
-def _check_target(target: Path, overwrite: bool) -> None:
-    """Refuse, before any work, an ``out`` under a file, or one that exists unless it is a
-    bundle to overwrite."""
-    check_parents(target)
-    if not target.exists():
-        return
-    if not overwrite:
-        raise DesignError(f"{target}: already exists; choose a new folder or overwrite")
-    if not target.is_dir():
-        raise DataError(f"output {target}: exists and is not a folder")
-    if not (target / "study.toml").is_file() and any(target.iterdir()):
-        raise DataError(
-            f"output {target}: folder is not a study bundle (no study.toml); overwrite "
-            "replaces only a bundle, so choose an empty or new folder"
-        )
