@@ -23,11 +23,11 @@ import numpy as np
 
 from gutbrain.model import simulate as sim
 from gutbrain.model.catalogues import archetypes
-from gutbrain.model.dynamics import rhs
 from gutbrain.model.parameters import Parameters, draw_ensemble
 from gutbrain.model.person import cohort
 from gutbrain.model.schedule import Schedule
-from gutbrain.model.states import N_AUX, N_STATES, S
+from gutbrain.model.states import S
+from gutbrain.model.steady import max_rates
 from gutbrain.population.cohorts import cohorts, sample_population
 
 FLOOR = 1e-3
@@ -37,15 +37,6 @@ SETTLED = 1e-6
 def _deviation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per person, the largest ``|a - b| / max(|b|, FLOOR)``."""
     return (np.abs(a - b) / np.maximum(np.abs(b), FLOOR)).max(axis=1)
-
-
-def _residual(y: np.ndarray, params: np.ndarray, exposures: np.ndarray) -> np.ndarray:
-    f, aux = np.empty(N_STATES), np.empty(N_AUX)
-    out = np.empty(len(y))
-    for i in range(len(y)):
-        rhs(0.0, y[i], exposures, params[i], f, aux)
-        out[i] = np.abs(f).max()
-    return out
 
 
 def _groups(n: int) -> list[tuple[str, Parameters, Schedule, dict[str, float]]]:
@@ -80,7 +71,7 @@ def main() -> None:
         late = sim.initial_state(p, base, hints, spin_up_days=1500, method="spin_up")
         settled = _deviation(old, late) <= SETTLED
         dev = _deviation(new, old)
-        res = _residual(new, p.values, base.values[0])
+        res = max_rates(new, p.values, base.values[0])
         newton = np.abs(new - old).max(axis=1) > 0  # fallbacks equal the spin-up exactly
         branch = [y[:, S.neuroplasticity] < 0.5 for y in (new, old, late)]
         print(

@@ -15,27 +15,18 @@ import pytest
 from gutbrain.errors import ScenarioError
 from gutbrain.model import simulate as sim
 from gutbrain.model.catalogues import archetypes
-from gutbrain.model.dynamics import rhs
 from gutbrain.model.exposures import E
 from gutbrain.model.parameters import draw_ensemble
 from gutbrain.model.person import cohort
 from gutbrain.model.schedule import Schedule
-from gutbrain.model.states import N_AUX, N_STATES, S
+from gutbrain.model.states import N_STATES, S
+from gutbrain.model.steady import max_rates
 from gutbrain.population.cohorts import cohorts, sample_population
 
 N = 500
 RESIDUAL = 1e-10  # largest |dy/dt| at the solution
 DEVIATION = 1e-4  # relative to the 730-day state ...
 FLOOR = 1e-3  # ... or to this, for states near zero at rest
-
-
-def _residuals(y: np.ndarray, params: np.ndarray, exposures: np.ndarray) -> np.ndarray:
-    f, aux = np.empty(N_STATES), np.empty(N_AUX)
-    out = np.empty(len(y))
-    for i in range(len(y)):
-        rhs(0.0, y[i], exposures, params[i], f, aux)
-        out[i] = np.abs(f).max()
-    return out
 
 
 def _deviation(new: np.ndarray, old: np.ndarray) -> np.ndarray:
@@ -55,7 +46,7 @@ def test_newton_matches_the_spin_up(name: str) -> None:
     assert info.method == "newton" and info.n_people == N
     solved = np.abs(new - old).max(axis=1) > 0  # the fallbacks are the spin-up's states
     assert (~solved).sum() == info.n_fallback  # and Newton's solutions all differ from it
-    assert _residuals(new[solved], pop.params.values[solved], base.values[0]).max() <= RESIDUAL
+    assert max_rates(new[solved], pop.params.values[solved], base.values[0]).max() <= RESIDUAL
     late = sim.initial_state(pop.params, base, hints, spin_up_days=1500, method="spin_up")
     settled = (np.abs(old - late) / np.maximum(np.abs(late), FLOOR)).max(axis=1) <= 1e-6
     assert _deviation(new[settled], old[settled]).max(initial=0) <= DEVIATION

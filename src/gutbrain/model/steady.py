@@ -25,7 +25,7 @@ from gutbrain.model.derived import derived_constants
 from gutbrain.model.dynamics import rhs, rhs_c
 from gutbrain.model.states import FIRST_GUILD, N_AUX, N_GUILDS, N_STATES
 
-__all__ = ["RESIDUAL_TOL", "newton_steady_state"]
+__all__ = ["RESIDUAL_TOL", "max_rates", "newton_steady_state"]
 
 #: The largest ``|dy/dt|`` (per day, in each state's unit) a steady state may keep.
 RESIDUAL_TOL = 1e-12
@@ -194,3 +194,15 @@ def newton_steady_state(
         residual,
     )
     return out, ok, residual
+
+
+def max_rates(y: np.ndarray, params: np.ndarray, exposures: np.ndarray) -> np.ndarray:
+    """Per person, the largest ``|dy/dt|`` of the full right-hand side at ``y`` (people x states)
+    under one day's ``exposures``: an independent check of a steady state, for tests and the
+    committed 10,000-person check (a plain loop over people; not for hot paths)."""
+    f, aux = np.empty(N_STATES), np.empty(N_AUX)
+    out = np.empty(len(y))
+    for i in range(len(y)):
+        rhs(0.0, y[i], exposures, params[i], f, aux)
+        out[i] = np.abs(f).max()
+    return out
