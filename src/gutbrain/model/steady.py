@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+from scipy.linalg import block_diag, helmert
 
 from gutbrain.model._jit_cache import FASTMATH
 from gutbrain.model.derived import derived_constants
 from gutbrain.model.dynamics import rhs, rhs_c
 from gutbrain.model.states import FIRST_GUILD, N_AUX, N_GUILDS, N_STATES
 
-__all__ = ["RESIDUAL_TOL", "max_rates", "newton_steady_state"]
+__all__ = ["RESIDUAL_TOL", "growth_rate", "max_rates", "newton_steady_state"]
 
 #: The largest ``|dy/dt|`` (per day, in each state's unit) a steady state may keep.
 RESIDUAL_TOL = 1e-12
@@ -42,18 +43,44 @@ def _residual(
     c: np.ndarray,
     f: np.ndarray,
     aux: np.ndarray,
+    constrained: bool,
 ) -> float:
-    """``f`` = the right-hand side with the first guild's row replaced by ``sum(guilds) - 1``;
-    returns the sum of squares of ``f``."""
+    """``f`` = the right-hand side, with the first guild's row replaced by ``sum(guilds) - 1``
+    when ``constrained``; returns the sum of squares of ``f``."""
     rhs_c(0.0, y, e, p, c, f, aux)
-    total = 0.0
-    for j in range(FIRST_GUILD, FIRST_GUILD + N_GUILDS):
-        total += y[j]
-    f[FIRST_GUILD] = total - 1.0
+    if constrained:
+        total = 0.0
+        for j in range(FIRST_GUILD, FIRST_GUILD + N_GUILDS):
+            total += y[j]
+        f[FIRST_GUILD] = total - 1.0
     ss = 0.0
     for j in range(N_STATES):
         ss += f[j] * f[j]
     return ss
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def _jacobian(
+    y: np.ndarray,
+    e: np.ndarray,
+    p: np.ndarray,
+    c: np.ndarray,
+    f: np.ndarray,
+    f2: np.ndarray,
+    aux: np.ndarray,
+    jac: np.ndarray,
+    constrained: bool,
+) -> None:
+    """``jac`` = the forward-difference Jacobian of :func:`_residual` at ``y``, where it is
+    ``f``; ``f2`` and ``aux`` are work arrays."""
+    for k in range(N_STATES):
+        h = _FD_STEP * max(abs(y[k]), 1.0)
+        yk = y[k]
+        y[k] = yk + h
+        _residual(y, e, p, c, f2, aux, constrained)
+        y[k] = yk
+        for j in range(N_STATES):
+            jac[j, k] = (f2[j] - f[j]) / h
 
 
 @njit(cache=True, inline="always")
@@ -111,7 +138,7 @@ def _newton_batch(
         jac = np.empty((N_STATES, N_STATES))
         step = np.empty(N_STATES)
         trial = np.empty(N_STATES)
-        ss = _residual(y, e, p, c, f, aux)
+        ss = _residual(y, e, p, c, f, aux, True)
         converged = False
         for _ in range(_MAX_ITERATIONS):
             worst = 0.0
@@ -122,14 +149,7 @@ def _newton_batch(
                 break
             if not np.isfinite(ss):
                 break
-            for k in range(N_STATES):
-                h = _FD_STEP * max(abs(y[k]), 1.0)
-                yk = y[k]
-                y[k] = yk + h
-                _residual(y, e, p, c, f2, aux)
-                y[k] = yk
-                for j in range(N_STATES):
-                    jac[j, k] = (f2[j] - f[j]) / h
+            _jacobian(y, e, p, c, f, f2, aux, jac, True)
             for j in range(N_STATES):
                 step[j] = -f[j]
             if not _solve(jac, step):
@@ -141,7 +161,7 @@ def _newton_batch(
             for _h in range(_MAX_HALVINGS):
                 for j in range(N_STATES):
                     trial[j] = y[j] + lam * step[j]
-                ss_new = _residual(trial, e, p, c, f2, aux)
+                ss_new = _residual(trial, e, p, c, f2, aux, True)
                 if ss_new < ss:
                     accepted = True
                     break
@@ -194,6 +214,45 @@ def newton_steady_state(
         residual,
     )
     return out, ok, residual
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH)
+def _flow_jacobians(y: np.ndarray, params: np.ndarray, e: np.ndarray, out: np.ndarray) -> None:
+    """``out[i]`` = the forward-difference Jacobian of the right-hand side at ``y[i]``."""
+    for i in prange(y.shape[0]):
+        p = params[i]
+        c = derived_constants(p)
+        yi = y[i].copy()
+        f = np.empty(N_STATES)
+        f2 = np.empty(N_STATES)
+        aux = np.empty(N_AUX)
+        _residual(yi, e, p, c, f, aux, False)
+        _jacobian(yi, e, p, c, f, f2, aux, out[i], False)
+
+
+# An orthonormal basis of the directions that keep sum(guilds) fixed: every other state's axis,
+# and for the guilds the columns of Helmert's matrix (orthonormal, each summing to zero).
+_TANGENT = block_diag(
+    np.eye(FIRST_GUILD), helmert(N_GUILDS).T, np.eye(N_STATES - FIRST_GUILD - N_GUILDS)
+)
+
+
+def growth_rate(y: np.ndarray, params: np.ndarray, exposures: np.ndarray) -> np.ndarray:
+    """Per person, the largest real part of the eigenvalues of the right-hand side's Jacobian at
+    ``y`` (people x states) under one day's ``exposures``, on the guilds' simplex (the direction
+    off it, which the integration projects away, excluded): negative where ``y`` is a linearly
+    stable fixed point, so a trajectory close enough to it converges to it (per day)."""
+    n = y.shape[0]
+    jac = np.empty((n, N_STATES, N_STATES))
+    if n:
+        _flow_jacobians(
+            np.ascontiguousarray(y, dtype=np.float64),
+            np.ascontiguousarray(params, dtype=np.float64),
+            np.ascontiguousarray(exposures, dtype=np.float64),
+            jac,
+        )
+    on_simplex = _TANGENT.T @ jac @ _TANGENT
+    return np.linalg.eigvals(on_simplex).real.max(axis=1, initial=-np.inf)
 
 
 def max_rates(y: np.ndarray, params: np.ndarray, exposures: np.ndarray) -> np.ndarray:
