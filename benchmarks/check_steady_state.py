@@ -10,7 +10,8 @@ people; the spun-up ones equal it); how many 730-day states are on another branc
 1,500-day ones (people still moving at day 730); and the seconds each method took. The output is
 committed beside this file (``check_steady_state.txt``).
 
-Usage: ``python benchmarks/check_steady_state.py [--people 10000]``.
+Usage: ``python benchmarks/check_steady_state.py [--people 10000] [--close 1e-4]`` (``--close``:
+the certification tolerance ``simulate.CLOSE`` to try instead).
 """
 
 from __future__ import annotations
@@ -24,23 +25,24 @@ import numpy as np
 from gutbrain.model import simulate as sim
 from gutbrain.model.catalogues import archetypes
 from gutbrain.model.parameters import Parameters, draw_ensemble
-from gutbrain.model.person import cohort
+from gutbrain.model.person import cohort_parameters
 from gutbrain.model.schedule import Schedule
 from gutbrain.model.states import S
-from gutbrain.model.steady import max_rates
+from gutbrain.model.steady import GAP_FLOOR, max_rates
 from gutbrain.population.cohorts import cohorts, sample_population
 
 
 def _deviation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per person, the largest ``|a - b| / max(|b|, CLOSE_FLOOR)``."""
-    return (np.abs(a - b) / np.maximum(np.abs(b), sim.CLOSE_FLOOR)).max(axis=1)
+    """Per person, the largest ``|a - b| / max(|b|, GAP_FLOOR)``."""
+    return (np.abs(a - b) / np.maximum(np.abs(b), GAP_FLOOR)).max(axis=1)
 
 
 def _groups(n: int) -> list[tuple[str, Parameters, Schedule, dict[str, float]]]:
     out = []
     for name, a in archetypes().items():
-        c = cohort(name, n, params=draw_ensemble(np.random.default_rng(17), n))
-        out.append((f"archetype {name}", c.params, c.schedule(1), dict(a.initial or {})))
+        p = cohort_parameters(name, n, params=draw_ensemble(np.random.default_rng(17), n))
+        base = Schedule.constant(1, **a.baseline)
+        out.append((f"archetype {name}", p, base, dict(a.initial or {})))
     for name, spec in cohorts().items():
         with sim.steady_state_method("spin_up"):
             pop = sample_population(spec, n, [17, 0])
@@ -52,9 +54,13 @@ def _groups(n: int) -> list[tuple[str, Parameters, Schedule, dict[str, float]]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--people", type=int, default=10_000)
-    n = ap.parse_args().people
+    ap.add_argument("--close", type=float, default=sim.CLOSE, help="certification tolerance")
+    args = ap.parse_args()
+    n = args.people
+    sim.CLOSE = args.close  # what-if only: the package's tolerance is a constant
     stages = " ".join(f"{'day ' + str(d):>8}" for d in sim.STAGE_DAYS)
-    print(f"{n} people per group; {platform.processor() or platform.machine()}")
+    cpu = platform.processor() or platform.machine()
+    print(f"{n} people per group, CLOSE = {sim.CLOSE:g}; {cpu}")
     print(
         f"{'group':<40} {stages} {'spun up':>8} {'max res':>8} {'dev 730':>8} {'dev 1500':>8} "
         f"{'br 730':>6} {'730/1500':>8} {'t spin':>6} {'t newt':>6}"

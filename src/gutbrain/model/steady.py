@@ -17,6 +17,8 @@ the old way.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 from scipy.linalg import block_diag, helmert
@@ -26,13 +28,15 @@ from gutbrain.model.derived import derived_constants
 from gutbrain.model.dynamics import rhs, rhs_c
 from gutbrain.model.states import FIRST_GUILD, N_AUX, N_GUILDS, N_STATES
 
-__all__ = ["RESIDUAL_TOL", "growth_rate", "max_rates", "newton_steady_state"]
+__all__ = ["GAP_FLOOR", "RESIDUAL_TOL", "growth_rate", "max_rates", "newton_steady_state"]
 
 #: The largest ``|dy/dt|`` (per day, in each state's unit) a steady state may keep.
 RESIDUAL_TOL = 1e-12
 _MAX_ITERATIONS = 40
 _MAX_HALVINGS = 30
 _FD_STEP = 1e-8  # forward-difference step, relative to max(|y_j|, 1)
+#: Gaps between states are relative to ``max(|y|, GAP_FLOOR)``: absolute for states near zero.
+GAP_FLOOR = 1e-3
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -124,9 +128,12 @@ def _newton_batch(
     out: np.ndarray,
     ok: np.ndarray,
     residual: np.ndarray,
+    max_step: float,
 ) -> None:
     """Newton's method for each person from ``y_start``: ``out`` the solution, ``ok`` whether
-    it converged, ``residual`` the largest ``|dy/dt|`` there (and ``|sum(guilds) - 1|``)."""
+    it converged (without a full step larger than ``max_step``, relative to
+    ``max(|y|, GAP_FLOOR)``), ``residual`` the largest ``|dy/dt|`` there (and
+    ``|sum(guilds) - 1|``)."""
     n = y_start.shape[0]
     for i in prange(n):
         p = params[i]
@@ -153,6 +160,11 @@ def _newton_batch(
             for j in range(N_STATES):
                 step[j] = -f[j]
             if not _solve(jac, step):
+                break
+            big = 0.0
+            for j in range(N_STATES):
+                big = max(big, abs(step[j]) / max(abs(y[j]), GAP_FLOOR))
+            if big > max_step:
                 break
             # backtracking on the sum of squares keeps a step from overshooting into another
             # basin or out of the states' domain
@@ -186,7 +198,7 @@ def _newton_batch(
 
 
 def newton_steady_state(
-    params: np.ndarray, exposures: np.ndarray, y_start: np.ndarray
+    params: np.ndarray, exposures: np.ndarray, y_start: np.ndarray, max_step: float = math.inf
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each person's steady state under constant ``exposures`` by Newton's method.
 
@@ -195,6 +207,9 @@ def newton_steady_state(
     params : (n, N_PARAMS) per-person parameters.
     exposures : (N_EXPOSURES,) the exposures lived throughout.
     y_start : (n, N_STATES) where Newton starts (e.g. after a short integration).
+    max_step : give up (not converged) when a full Newton step would move a state by more than
+        this, relative to ``max(|y|, GAP_FLOOR)``: saves the iterations of a person who must
+        be within that of the solution to be accepted.
 
     Returns
     -------
@@ -212,6 +227,7 @@ def newton_steady_state(
         out,
         ok,
         residual,
+        float(max_step),
     )
     return out, ok, residual
 
