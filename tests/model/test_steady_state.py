@@ -19,7 +19,7 @@ from gutbrain.model.parameters import Parameters, draw_ensemble
 from gutbrain.model.person import cohort, cohort_parameters
 from gutbrain.model.schedule import Schedule
 from gutbrain.model.states import N_STATES, S
-from gutbrain.model.steady import GAP_FLOOR, max_rates, newton_steady_state
+from gutbrain.model.steady import GAP_FLOOR, growth_rate, max_rates, newton_steady_state
 from gutbrain.population.cohorts import cohorts, sample_population
 
 N = 500
@@ -94,10 +94,35 @@ def test_known_bistable_people_keep_the_spin_up_branch(name: str) -> None:
     old = sim.initial_state(params, base, hints, method="spin_up")
     new = sim.initial_state(params, base, hints)
     np.testing.assert_array_equal(_depressed(new), _depressed(old))
-    # uncertified, Newton's solution from the first stage's state is on the other branch
+    # uncertified, Newton's solution from the first stage's state is on the other branch for some
+    # (the former rule's failures), and none of those passes the certification: each is unstable
+    # or the integration is not yet within CLOSE of it
+    wrong, rate, gap = _first_stage_guesses(params, base, hints, old)
+    assert wrong.any()
+    assert ((rate[wrong] >= 0) | (gap[wrong] > sim.CLOSE)).all()
+
+
+def _first_stage_guesses(
+    params: Parameters, base: Schedule, hints: dict[str, float], old: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Newton's solution from the first stage's state, uncertified: whether it is on another
+    branch than ``old``, its growth rate (states at zero there and in the integration held) and
+    the integration's gap to it."""
     start = sim.initial_state(params, base, hints, spin_up_days=sim.STAGE_DAYS[0], method="spin_up")
     guess = newton_steady_state(params.values, base.values[0], start)[0]
-    assert (_depressed(guess) != _depressed(old)).any()
+    held = (start == 0) & (np.abs(guess) <= 1e-11)
+    rate = growth_rate(guess, params.values, base.values[0], held)
+    return _depressed(guess) != _depressed(old), rate, _deviation(start, guess).max(axis=1)
+
+
+def test_the_former_rule_accepted_saddles() -> None:
+    """Of the high-trait-anxiety people the former rule put on the other branch, some were put on
+    a saddle between the branches: a fixed point with a positive growth rate."""
+    name = "cohort high_trait_anxiety"
+    params, base, hints = _group(name, _KNOWN_BISTABLE[name])
+    old = sim.initial_state(params, base, hints, method="spin_up")
+    wrong, rate, _ = _first_stage_guesses(params, base, hints, old)
+    assert (rate[wrong] > 0).any()
 
 
 def test_bistable_people_keep_the_spin_up_branch() -> None:

@@ -165,7 +165,12 @@ def _certified(
     inside = ((y >= _LOWER - _BOUND_SLACK) & (y <= _UPPER + _BOUND_SLACK)).all(axis=1)
     gap = (np.abs(state - y) / np.maximum(np.abs(y), GAP_FLOOR)).max(axis=1)
     ok = converged & inside & (gap <= CLOSE)
-    ok[ok] = growth_rate(y[ok], params[ok], exposures) < 0.0
+    # a state at a bound in the integration and at the solution stays there (a guild at zero, or
+    # a state the projection holds): its direction is not one the trajectory can leave along
+    held = ((state == _LOWER) | (state == _UPPER)) & (
+        (np.abs(y - _LOWER) <= _BOUND_SLACK) | (np.abs(y - _UPPER) <= _BOUND_SLACK)
+    )
+    ok[ok] = growth_rate(y[ok], params[ok], exposures, held[ok]) < 0.0
     return ok, np.clip(y[ok], _LOWER, _UPPER), residual[ok]
 
 

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 from numba import njit, prange
-from scipy.linalg import block_diag, helmert
+from scipy.linalg import helmert
 
 from gutbrain.model._jit_cache import FASTMATH
 from gutbrain.model.derived import derived_constants
@@ -236,39 +236,55 @@ def newton_steady_state(
 def _flow_jacobians(y: np.ndarray, params: np.ndarray, e: np.ndarray, out: np.ndarray) -> None:
     """``out[i]`` = the forward-difference Jacobian of the right-hand side at ``y[i]``."""
     for i in prange(y.shape[0]):
-        p = params[i]
-        c = derived_constants(p)
-        yi = y[i].copy()
-        f = np.empty(N_STATES)
-        f2 = np.empty(N_STATES)
-        aux = np.empty(N_AUX)
-        _residual(yi, e, p, c, f, aux, False)
-        _jacobian(yi, e, p, c, f, f2, aux, out[i], False)
+        yi, f, aux = y[i].copy(), np.empty(N_STATES), np.empty(N_AUX)
+        c = derived_constants(params[i])
+        _residual(yi, e, params[i], c, f, aux, False)
+        _jacobian(yi, e, params[i], c, f, np.empty(N_STATES), aux, out[i], False)
 
 
-# An orthonormal basis of the directions that keep sum(guilds) fixed: every other state's axis,
-# and for the guilds the columns of Helmert's matrix (orthonormal, each summing to zero).
-_TANGENT = block_diag(
-    np.eye(FIRST_GUILD), helmert(N_GUILDS).T, np.eye(N_STATES - FIRST_GUILD - N_GUILDS)
-)
+_GUILD = np.zeros(N_STATES, dtype=np.bool_)
+_GUILD[FIRST_GUILD : FIRST_GUILD + N_GUILDS] = True
 
 
-def growth_rate(y: np.ndarray, params: np.ndarray, exposures: np.ndarray) -> np.ndarray:
+def _free_directions(held: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (states x directions) of the moves that leave the ``held`` states
+    alone and keep ``sum(guilds)`` fixed: every other non-guild state's axis, and for the other
+    guilds the columns of Helmert's matrix (orthonormal, each summing to zero)."""
+    axes = np.eye(N_STATES)[:, ~held & ~_GUILD]
+    guilds = np.flatnonzero(~held & _GUILD)
+    within = np.zeros((N_STATES, max(guilds.size - 1, 0)))
+    if guilds.size > 1:
+        within[guilds] = helmert(guilds.size).T
+    return np.hstack([axes, within])
+
+
+def growth_rate(
+    y: np.ndarray, params: np.ndarray, exposures: np.ndarray, held: np.ndarray | None = None
+) -> np.ndarray:
     """Per person, the largest real part of the eigenvalues of the right-hand side's Jacobian at
-    ``y`` (people x states) under one day's ``exposures``, on the guilds' simplex (the direction
-    off it, which the integration projects away, excluded): negative where ``y`` is a linearly
-    stable fixed point, so a trajectory close enough to it converges to it (per day)."""
+    ``y`` (people x states) under one day's ``exposures``, for the moves the integration can
+    make: along the guilds' simplex (the direction off it is projected away) and leaving alone
+    the states ``held`` (people x states, e.g. a guild at exactly zero, which stays there, or a
+    state the projection keeps at a bound). Negative where ``y`` is a linearly stable fixed
+    point, so a trajectory close enough to it converges to it (per day)."""
     n = y.shape[0]
+    held = np.zeros((n, N_STATES), dtype=np.bool_) if held is None else held
     jac = np.empty((n, N_STATES, N_STATES))
-    if n:
-        _flow_jacobians(
-            np.ascontiguousarray(y, dtype=np.float64),
-            np.ascontiguousarray(params, dtype=np.float64),
-            np.ascontiguousarray(exposures, dtype=np.float64),
-            jac,
-        )
-    on_simplex = _TANGENT.T @ jac @ _TANGENT
-    return np.linalg.eigvals(on_simplex).real.max(axis=1, initial=-np.inf)
+    out = np.empty(n)
+    if not n:
+        return out
+    _flow_jacobians(
+        np.ascontiguousarray(y, dtype=np.float64),
+        np.ascontiguousarray(params, dtype=np.float64),
+        np.ascontiguousarray(exposures, dtype=np.float64),
+        jac,
+    )
+    patterns, which = np.unique(held, axis=0, return_inverse=True)
+    for k, pattern in enumerate(patterns):
+        who = np.flatnonzero(which.ravel() == k)
+        q = _free_directions(pattern)
+        out[who] = np.linalg.eigvals(q.T @ jac[who] @ q).real.max(axis=1, initial=-np.inf)
+    return out
 
 
 def max_rates(y: np.ndarray, params: np.ndarray, exposures: np.ndarray) -> np.ndarray:
