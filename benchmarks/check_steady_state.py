@@ -3,12 +3,13 @@
 Groups: every model archetype over the parameter ensemble (``draw_ensemble``, the widest spread),
 and every population cohort (``cohorts.toml``, the people trials use). For each group it prints:
 how many people's Newton solution was certified at each of ``STAGE_DAYS`` and how many were spun
-up to day 730 instead; over the certified people, the largest ``|dy/dt|`` at the solution and the
-largest deviation (relative, floor 1e-3) from the 730-day and from the 1,500-day state; how many
-people are on another branch (neuroplasticity below or above 0.5) than the 730-day state (all
-people; the spun-up ones equal it); how many 730-day states are on another branch than the
-1,500-day ones (people still moving at day 730); and the seconds each method took. The output is
-committed beside this file (``check_steady_state.txt``; with ``--people 2000 --close 1e-3``:
+up to day 730 instead; over the certified people (those whose state differs from the 730-day one:
+a person who starts at the fixed point has nothing to compare), the largest ``|dy/dt|`` at the
+solution and the largest deviation (relative, floor 1e-3) from the 730-day and from the 1,500-day
+state; how many people are on another branch (neuroplasticity below or above 0.5) than the
+730-day state (all people; the spun-up ones equal it); how many 730-day states are on another
+branch than the 1,500-day ones (people still moving at day 730); and the seconds each method took
+(rough on a shared machine). The output is committed beside this file (``check_steady_state.txt``; with ``--people 2000 --close 1e-3``:
 ``check_steady_state_close1e-3.txt``).
 
 Usage: ``python benchmarks/check_steady_state.py [--people 10000] [--close 1e-4]`` (``--close``:
@@ -74,7 +75,7 @@ def main() -> None:
         new, info = sim.steady_state(p, base, hints, method="newton")
         t_newton = time.perf_counter() - t0
         late = sim.initial_state(p, base, hints, spin_up_days=1500, method="spin_up")
-        solved = np.abs(new - old).max(axis=1) > 0  # the spun-up people equal the spin-up
+        solved = np.abs(new - old).max(axis=1) > 0  # the spun-up people equal the spin-up's
         res = max_rates(new[solved], p.values[solved], base.values[0])
         branch = [y[:, S.neuroplasticity] < 0.5 for y in (new, old, late)]
         counts = " ".join(f"{k:>8}" for k in info.n_solved)

@@ -1,9 +1,9 @@
 """The steady state by Newton's method (the default) against the 730-day spin-up it replaces.
 
-500 people of every population cohort (every archetype but ``dysbiotic``, the people trials
-use) here; benchmarks/check_steady_state.py runs the check on 10,000 per cohort and per archetype
-and its output is committed beside it. A certified solution must be a fixed point and lie within
-1e-4 of the 730-day state; everyone else is the 730-day state itself.
+500 people of every population cohort (the people trials use) and of the healthy and vulnerable
+archetypes' parameter ensemble here; benchmarks/check_steady_state.py runs the check on 10,000 per
+cohort and per archetype and its output is committed beside it. A certified solution must be a
+fixed point and lie within 1e-4 of the 730-day state; everyone else is the 730-day state itself.
 """
 
 from __future__ import annotations
@@ -36,23 +36,26 @@ def _depressed(y: np.ndarray) -> np.ndarray:
     return y[:, S.neuroplasticity] < 0.5
 
 
-@pytest.mark.parametrize("name", sorted(cohorts()))
+_GROUPS = [f"cohort {c}" for c in sorted(cohorts())] + ["archetype healthy", "archetype vulnerable"]
+
+
+@pytest.mark.parametrize("name", _GROUPS)
 def test_newton_matches_the_spin_up(name: str) -> None:
-    spec = cohorts()[name]
-    with sim.steady_state_method("spin_up"):
-        pop = sample_population(spec, N, [17, 0])
-    hints = archetypes()[spec.archetype].initial
-    base = Schedule.constant(1, **pop.baseline)
-    old = pop.y0  # the 730-day spin-up
-    new, info = sim.steady_state(pop.params, base, hints)
+    """The first 500 people of a group of benchmarks/check_steady_state.py: few of the cohorts'
+    people are certified, about half of the healthy and vulnerable ensembles."""
+    params, base, hints = _group(name, list(range(N)))
+    old = sim.initial_state(params, base, hints, method="spin_up")
+    new, info = sim.steady_state(params, base, hints)
     assert info.method == "newton" and info.n_people == N
     assert len(info.n_solved) == len(sim.STAGE_DAYS)
-    solved = np.abs(new - old).max(axis=1) > 0  # the spun-up people are the spin-up's states
-    assert solved.sum() == sum(info.n_solved) and (~solved).sum() == info.n_fallback
-    assert (
-        max_rates(new[solved], pop.params.values[solved], base.values[0]).max(initial=0) <= RESIDUAL
-    )
-    assert _deviation(new[solved], old[solved]).max(initial=0) <= DEVIATION
+    assert sum(info.n_solved) + info.n_fallback == N
+    assert name.startswith("cohort") or sum(info.n_solved) > N / 4
+    # the spun-up people are the spin-up's states to the bit (and so may be some certified people
+    # who started at their fixed point), the certified ones fixed points within DEVIATION of them
+    assert (np.abs(new - old).max(axis=1) == 0).sum() >= info.n_fallback
+    residual = max_rates(new, params.values, base.values[0])
+    assert (residual <= RESIDUAL).sum() >= sum(info.n_solved)
+    assert _deviation(new, old).max() <= DEVIATION
     np.testing.assert_array_equal(_depressed(new), _depressed(old))
 
 
