@@ -9,8 +9,8 @@ solution and the largest deviation (relative, floor 1e-3) from the 730-day and f
 state; how many people are on another branch (neuroplasticity below or above 0.5) than the
 730-day state (all people; the spun-up ones equal it); how many 730-day states are on another
 branch than the 1,500-day ones (people still moving at day 730); and the seconds each method took
-(rough on a shared machine). The output is committed beside this file (``check_steady_state.txt``; with ``--people 2000 --close 1e-3``:
-``check_steady_state_close1e-3.txt``).
+(rough on a shared machine). The output is committed beside this file (``check_steady_state.txt``;
+with ``--people 2000 --close 1e-3``: ``check_steady_state_close1e-3.txt``).
 
 Usage: ``python benchmarks/check_steady_state.py [--people 10000] [--close 1e-4]`` (``--close``:
 the certification tolerance ``simulate.CLOSE`` to try instead).
