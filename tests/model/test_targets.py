@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 
@@ -142,6 +144,16 @@ def test_a_repeated_key_and_a_wrong_header_are_refused(tmp_path):
     with pytest.raises(DataError) as err:
         read_targets(tmp_path / "absent.csv")
     assert str(err.value).startswith(f"{tmp_path / 'absent.csv'}: cannot be read")
+
+
+def test_guide_counts_match_the_table():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "targets.md").read_text()
+    rows = load_targets()
+    for category in CATEGORIES:
+        in_category = [t for t in rows if t.category == category]
+        held = sum(t.held_out for t in in_category)
+        assert re.search(rf"\| `{category}` \|[^\n]*\| {len(in_category)} \| {held} \|", text)
+    assert f"| total | | {len(rows)} | {sum(t.held_out for t in rows)} |" in text
 
 
 def test_guide_example_runs(doc_examples):
