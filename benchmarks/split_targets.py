@@ -30,17 +30,17 @@ def main() -> int:
     parse_targets(text, TABLE.name)
     drawn = with_split(text)
     rows = parse_targets(drawn, TABLE.name)
+    differs = drawn != text
+    if not args.check:
+        TABLE.write_text(drawn, encoding="utf-8")
     per_category = Counter(r.category for r in rows)
     print(f"seed {SEED}: {sum(r.held_out for r in rows)} of {len(rows)} rows held out")
     for category, n in per_category.items():
         held = [r.key for r in rows if r.category == category and r.held_out]
         print(f"  {category} ({len(held)} of {n}): {', '.join(held)}")
-    if args.check:
-        if drawn != text:
-            print(f"{TABLE.name}: the split column differs from the draw", file=sys.stderr)
-            return 1
-        return 0
-    TABLE.write_text(drawn, encoding="utf-8")
+    if args.check and differs:
+        print(f"{TABLE.name}: the split column differs from the draw", file=sys.stderr)
+        return 1
     return 0
 
 
