@@ -62,6 +62,15 @@ def test_direction_rows_carry_a_sign_and_ranges_carry_no_value():
             assert t.interval == "range", t.key
 
 
+def test_sign_and_ci_width_read_the_published_figure():
+    rows = {t.key: t for t in load_targets()}
+    assert rows["NIK2021_STANDALONE"].sign == -1
+    assert rows["SO2018_ALPHA_DIVERSITY"].sign == 0
+    assert rows["FURUKAWA2016_RESPONSE"].sign == 1  # a range, 0.35-0.40
+    assert rows["STETLER2011_ACTH"].ci95_width == pytest.approx(0.25)
+    assert rows["KEENAN_ACTH_HALF_LIFE"].ci95_width is None  # an SE, no CI
+
+
 def _table(**cells: str) -> str:
     """The header and the first row of the packaged table, with ``cells`` replaced."""
     header, first = TEXT.splitlines()[:2]

@@ -146,6 +146,21 @@ class Target:
         """True for a holdout row: never fitted, only predicted."""
         return self.split == "holdout"
 
+    @property
+    def sign(self) -> int:
+        """The published sign: of the value, or of a range lying on one side of 0 (else 0)."""
+        if self.value is not None:
+            return int(math.copysign(1, self.value)) if self.value else 0
+        assert self.low is not None and self.high is not None  # a range row
+        return 1 if self.low > 0 else -1 if self.high < 0 else 0
+
+    @property
+    def ci95_width(self) -> float | None:
+        """The width of the published 95% CI, or ``None`` when the source gives none."""
+        if self.interval != "ci95" or self.low is None or self.high is None:
+            return None
+        return self.high - self.low
+
 
 def _number(at: Where, cell: str) -> float | None:
     """The cell as a finite number, or ``None`` when empty."""
