@@ -3,8 +3,8 @@
 Three CSV files ship inside the package:
 
 ``parameters.csv``
-    scalar parameters of the diary, sequencing, biomarker and diurnal-rhythm models (name, value, unit, low, high, role,
-    source, note);
+    scalar parameters of the diary, sequencing, biomarker and diurnal-rhythm models (name,
+    value, unit, low, high, role, source, note);
 ``response_models.csv``
     one row per questionnaire or rating scale of the instrument registry
     (:mod:`gutbrain.instruments`, which holds the score range and the test-retest reliability):
