@@ -213,3 +213,25 @@ def test_bundle_with_a_wrong_unit_names_row_and_expected_unit(tmp_path):
     with pytest.raises(gio.BundleDataError, match=r"biomarkers.csv: row 4, column 'unit'") as err:
         gio.read_bundle(bundle)
     assert "'mg/dL' is not the unit of crp; expected 'mg/L'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("marker", "change", "message"),
+    [
+        ("crp", {"person_cv": 0.5}, "crp gives population_sd_log 1.197 and person_cv 0.5"),
+        ("crp", {"population_sd_log": 0.3}, "crp population_sd_log 0.3 is below"),
+        ("urinary_free_cortisol", {"reference_hours": 1.0}, "gives no hours_after_waking"),
+        ("bdnf", {}, r"marker\(s\) \['bdnf'\] are not in the instrument registry"),
+    ],
+)
+def test_bad_table_rows_name_marker_and_value(monkeypatch, marker, change, message):
+    import gutbrain.observe.biomarkers as biomarkers
+
+    table = biomarkers.biomarker_table()
+    if marker not in set(table["marker"]):
+        table = pd.concat([table, table.iloc[[0]].assign(marker=marker)], ignore_index=True)
+    for column, value in change.items():
+        table.loc[table["marker"] == marker, column] = value
+    monkeypatch.setattr(biomarkers, "biomarker_table", lambda: table)
+    with pytest.raises(ParameterError, match=message):
+        biomarker_mappings()
