@@ -54,7 +54,9 @@ def test_login_requires_csrf(diary):
 def test_login_missing_field_is_422(diary):
     r = diary.client.post("/login", data={"email": "owner@example.org"})
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", "password"]
+    body = r.json()
+    assert body["errors"][0]["loc"] == ["body", "password"]
+    assert body["detail"] == "password: Field required"
 
 
 def test_pages_redirect_to_login_and_post_needs_session(diary):
@@ -63,7 +65,7 @@ def test_pages_redirect_to_login_and_post_needs_session(diary):
     assert diary.client.get("/studies").status_code == 401
     r = diary.client.post("/studies", data={"name": "x"})
     assert r.status_code == 401
-    assert r.json() == {"detail": "log in first"}
+    assert r.json() == {"detail": "log in first", "errors": []}
 
 
 def test_password_is_argon2_hashed(diary):
@@ -80,7 +82,7 @@ def test_logout_ends_session(diary):
     csrf = diary.login(diary.client, "owner@example.org")
     r = diary.client.post("/logout", data={"csrf": csrf})
     assert r.status_code == 200 and "Researcher log-in" in r.text
-    assert diary.client.get("/studies").json() == {"detail": "log in first"}
+    assert diary.client.get("/studies").json() == {"detail": "log in first", "errors": []}
 
 
 def test_create_study_form_validation_is_422_with_message(diary):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from gutbrain.diary.api.deps import AdminDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
+from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors
 from gutbrain.diary.api.render import render
 from gutbrain.diary.crud.researchers import create_researcher, list_researchers
 from gutbrain.errors import DataError
@@ -15,7 +16,9 @@ from gutbrain.errors import DataError
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.get("/researchers")
+@router.get(
+    "/researchers", response_class=HTMLResponse, responses=errors(401, 403) | LOGIN_REDIRECT
+)
 def researchers_page(
     request: Request, admin: AdminDep, auth: ResearcherAuthDep, session: SessionDep
 ) -> Response:
@@ -27,7 +30,13 @@ def researchers_page(
     )
 
 
-@router.post("/researchers", dependencies=[ResearcherCsrf])
+@router.post(
+    "/researchers",
+    dependencies=[ResearcherCsrf],
+    status_code=201,
+    response_class=HTMLResponse,
+    responses=errors(400, 401, 403, 422),
+)
 def add_researcher(
     request: Request,
     admin: AdminDep,

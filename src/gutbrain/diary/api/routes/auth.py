@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gutbrain.diary.api.deps import (
     CSRF_REFUSED,
@@ -18,6 +18,7 @@ from gutbrain.diary.api.deps import (
     StateDep,
     client_address,
 )
+from gutbrain.diary.api.openapi import errors
 from gutbrain.diary.api.render import render
 from gutbrain.diary.core.security import check_csrf, new_token
 from gutbrain.diary.crud.researchers import authenticate, close_session, open_session
@@ -25,7 +26,7 @@ from gutbrain.diary.crud.researchers import authenticate, close_session, open_se
 router = APIRouter(tags=["auth"])
 
 
-@router.get("/login")
+@router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, state: StateDep) -> Response:
     pre = request.cookies.get(PRELOGIN_COOKIE) or new_token()
     response = render(request, "login.html", {}, csrf_subject="pre:" + pre)
@@ -40,7 +41,12 @@ def login_page(request: Request, state: StateDep) -> Response:
     return response
 
 
-@router.post("/login")
+@router.post(
+    "/login",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=errors(400, 401, 403, 422, 429),
+)
 def login(
     request: Request,
     state: StateDep,
@@ -86,7 +92,13 @@ def login(
     return response
 
 
-@router.post("/logout", dependencies=[ResearcherCsrf])
+@router.post(
+    "/logout",
+    dependencies=[ResearcherCsrf],
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=errors(400, 401, 403),
+)
 def logout(auth: ResearcherAuthDep, session: SessionDep) -> Response:
     close_session(session, token_hash=auth.session_hash)
     session.commit()
