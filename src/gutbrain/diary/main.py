@@ -36,7 +36,7 @@ from gutbrain.diary.api.openapi import build_openapi
 from gutbrain.diary.api.render import error_response, wants_json
 from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
 from gutbrain.diary.core.db import Database, migrate
-from gutbrain.diary.core.ratelimit import RateLimiter
+from gutbrain.diary.core.ratelimit import Backoff, RateLimiter
 from gutbrain.diary.core.settings import Settings, resolve_secret_key
 from gutbrain.diary.core.studycache import StudyCache
 from gutbrain.diary.core.tokenlookup import ParticipantReader
@@ -146,6 +146,9 @@ def create_app(
     """
     settings = settings or Settings()
 
+    def seconds() -> float:
+        return clock().timestamp()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
@@ -158,7 +161,11 @@ def create_app(
             writer=writer,
             secret_key=resolve_secret_key(settings),
             clock=clock,
-            login_limiter=RateLimiter(settings.login_attempts, settings.login_window_s),
+            login_clients=RateLimiter(
+                settings.login_client_attempts, settings.login_client_window_s, seconds
+            ),
+            login_accounts=login_backoff(settings, seconds),
+            login_devices=login_backoff(settings, seconds),
             token_limiter=RateLimiter(settings.token_attempts, settings.token_window_s),
             studies=StudyCache(db),
             participants=ParticipantReader(db),
@@ -229,6 +236,17 @@ def create_app(
         return error_response(request, 422, text, errors)
 
     return app
+
+
+def login_backoff(settings: Settings, clock: Callable[[], float]) -> Backoff:
+    """The growing delays of log-ins per account (or per known device), from ``settings``."""
+    return Backoff(
+        settings.login_account_free,
+        settings.login_delay_s,
+        settings.login_delay_max_s,
+        settings.login_forget_s,
+        clock,
+    )
 
 
 #: Allocations between young-generation collections while serving (Python's default is 700).
