@@ -100,6 +100,7 @@ def test_create_study_form_validation_is_422_with_message(diary):
             "block_days": "",
             "n_pairs": "2",
         },
+        headers={"accept": "text/html"},
     )
     assert r.status_code == 422
     assert "design &#39;nof1&#39; needs block_days and n_pairs" in r.text
@@ -114,7 +115,7 @@ def test_create_study_form_validation_is_422_with_message(diary):
             "consent_text": "ok",
         },
     )
-    assert r.status_code == 422 and "needs at least two arms" in r.text
+    assert r.status_code == 422 and "needs at least two arms" in r.json()["detail"]
 
 
 def test_create_study_from_toml_upload(diary):

@@ -57,6 +57,7 @@ class Auth:
         _p, self.participant_csrf = diary.participant(link)
         self.participant = link.removeprefix("/p/")
         self.secret = diary.app.state.diary.secret_key
+        self.prelogin = "schemathesis-prelogin"
         self.new_session()
 
     def new_session(self) -> None:
@@ -68,9 +69,11 @@ class Auth:
         self.researcher_csrf = csrf_token(self.secret, digest)
 
     def cookie(self) -> str:
-        return f"gb_session={self.session}; gb_p={self.participant}"
+        return f"gb_session={self.session}; gb_p={self.participant}; gb_pre={self.prelogin}"
 
     def csrf_for(self, path: str) -> str:
+        if path == "/login":
+            return csrf_token(self.secret, "pre:" + self.prelogin)
         return self.participant_csrf if path.startswith("/diary") else self.researcher_csrf
 
 
@@ -83,6 +86,10 @@ def _send(client: TestClient, case: Any, auth: Auth | None) -> Any:
     if auth is not None:
         headers["Cookie"] = auth.cookie()
     data = kw.get("data")
+    files = [  # requests-style parts; httpx wants each part's content as text or bytes
+        (name, (filename, v if isinstance(v, str | bytes) else str(v)))
+        for name, (filename, v) in kw.get("files") or ()
+    ]
     client.cookies.clear()
     request = client.build_request(
         kw["method"],
@@ -91,7 +98,7 @@ def _send(client: TestClient, case: Any, auth: Auth | None) -> Any:
         headers=headers,
         content=data if isinstance(data, str | bytes) else None,
         data=data if isinstance(data, dict) else None,
-        files=kw.get("files"),
+        files=files or None,
         json=kw.get("json"),
     )
     request.read()  # a multipart body is a stream; the checks read the request again

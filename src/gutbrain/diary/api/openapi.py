@@ -34,6 +34,7 @@ __all__ = [
     "REDIRECT",
     "STUDY_FORM",
     "VISIT_FORM",
+    "also_html",
     "build_openapi",
     "errors",
 ]
@@ -52,6 +53,12 @@ _MEANING = {
     422: "An invalid field; ``detail`` names it, ``errors`` lists every one.",
     429: "Too many failed attempts; ``Retry-After`` says how many seconds to wait.",
 }
+
+
+def also_html() -> dict[int | str, dict[str, Any]]:
+    """The 200 answer of a route that answers API clients with JSON (its response model) and
+    browsers with a page."""
+    return {200: {"content": deepcopy(HTML)}}
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -214,7 +221,7 @@ def build_openapi(
         if not isinstance(route, APIRoute):
             continue
         calls = set(_calls(route.dependant))
-        for method in route.methods:
+        for method in route.methods or ():
             operation = schema["paths"][route.path_format][method.lower()]
             if researcher in calls:
                 operation["security"] = [{"researcherSession": []}]

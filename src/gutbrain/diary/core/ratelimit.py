@@ -20,6 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["Backoff", "RateLimiter"]
 
@@ -130,7 +131,7 @@ class Backoff:
             self._state.pop(key, None)
 
 
-def _bound(table: dict[str, object]) -> None:
+def _bound(table: dict[str, Any]) -> None:
     if len(table) > MAX_KEYS:
         for k in list(table)[: MAX_KEYS // 2]:
             del table[k]

@@ -85,7 +85,7 @@ def device_of(secret_key: str, cookie: str | None, email: str, max_age_s: float)
         return None
     serializer = URLSafeTimedSerializer(secret_key, salt=_DEVICE_SALT)
     try:
-        data = serializer.loads(cookie, max_age=max_age_s)
+        data = serializer.loads(cookie, max_age=int(max_age_s))
     except BadSignature:  # also an expired or malformed cookie
         return None
     if not isinstance(data, dict) or data.get("e") != email or not isinstance(data.get("d"), str):

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from gutbrain.diary.api.deps import AdminDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
 from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors
-from gutbrain.diary.api.render import render
+from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.researchers import create_researcher, list_researchers
 from gutbrain.errors import DataError
 
@@ -53,6 +53,8 @@ def add_researcher(
         message = f"account {email.strip().lower()} created"
     except DataError as exc:
         session.rollback()
+        if wants_json(request):
+            raise
         error = str(exc)
     return render(
         request,

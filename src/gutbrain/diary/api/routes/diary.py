@@ -10,7 +10,6 @@ only after a durable commit.
 
 from __future__ import annotations
 
-from copy import deepcopy
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -23,7 +22,7 @@ from gutbrain.diary.api.deps import (
     ParticipantDep,
     ReadSessionDep,
 )
-from gutbrain.diary.api.openapi import ENTRY_FORM, HTML, VISIT_FORM, errors
+from gutbrain.diary.api.openapi import ENTRY_FORM, VISIT_FORM, also_html, errors
 from gutbrain.diary.api.params import Token, VisitName
 from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.entries import (
@@ -136,7 +135,7 @@ def _consented(auth: ParticipantAuth) -> None:
 @router.post(
     "/diary/entry",
     response_model=EntryAck,
-    responses={200: {"content": deepcopy(HTML)}} | errors(400, 401, 403, 409, 422, 429),
+    responses=also_html() | errors(400, 401, 403, 409, 422, 429),
     openapi_extra=ENTRY_FORM,
 )
 async def post_entry(request: Request, auth: ParticipantDep) -> Response:
@@ -252,7 +251,7 @@ def visit_page(
 @router.post(
     "/diary/visit/{visit}/{instrument}",
     response_model=VisitAck,
-    responses={200: {"content": deepcopy(HTML)}} | errors(400, 401, 403, 404, 422, 429),
+    responses=also_html() | errors(400, 401, 403, 404, 422, 429),
     openapi_extra=VISIT_FORM,
 )
 async def post_visit(

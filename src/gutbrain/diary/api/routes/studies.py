@@ -14,7 +14,7 @@ from gutbrain.diary.api.deps import (
 )
 from gutbrain.diary.api.openapi import LOGIN_REDIRECT, STUDY_FORM, errors
 from gutbrain.diary.api.params import StudyId
-from gutbrain.diary.api.render import render
+from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.studies import create_study, get_study, list_studies
 from gutbrain.diary.dashboard import build_dashboard
 from gutbrain.diary.schemas import StudyCreate
@@ -88,6 +88,8 @@ async def create_from_form(
     try:
         spec = study_from_form(form)
     except DataError as exc:
+        if wants_json(request):
+            raise
         return _new_page(request, auth, error=str(exc), form=form, status_code=422, now=now)
     return _store(session, auth.researcher, spec)
 
@@ -114,6 +116,8 @@ async def create_from_toml(
     try:
         spec = study_from_toml(data, source=study_toml.filename or "study.toml")
     except DataError as exc:
+        if wants_json(request):
+            raise
         return _new_page(request, auth, error=str(exc), status_code=422, now=now)
     return _store(session, auth.researcher, spec)
 
