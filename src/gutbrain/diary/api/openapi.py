@@ -20,9 +20,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 
+from gutbrain.diary.api.deps import ResearcherCsrf
 from gutbrain.diary.items import KEY_PATTERN, TEXT_MAX
 from gutbrain.diary.schemas import ErrorBody
 from gutbrain.diary.studyform import OPTIONAL_ITEMS
@@ -37,6 +39,7 @@ __all__ = [
     "also_html",
     "build_openapi",
     "errors",
+    "researcher_form",
 ]
 
 #: The content of an HTML page (a browser's answer).
@@ -59,6 +62,18 @@ def also_html() -> dict[int | str, dict[str, Any]]:
     """The 200 answer of a route that answers API clients with JSON (its response model) and
     browsers with a page."""
     return {200: {"content": deepcopy(HTML)}}
+
+
+def researcher_form(status: int, *codes: int, **extra: Any) -> dict[str, Any]:
+    """The route arguments of a researcher's form post: the CSRF check, the success ``status``
+    (303: a redirect, 201: a page) and the error statuses (400, 401 and 403, plus ``codes``)."""
+    return {
+        "dependencies": [ResearcherCsrf],
+        "status_code": status,
+        "response_class": RedirectResponse if status == 303 else HTMLResponse,
+        "responses": errors(400, 401, 403, *codes),
+        **extra,
+    }
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:

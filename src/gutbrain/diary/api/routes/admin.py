@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from gutbrain.diary.api.deps import AdminDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
-from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors
+from gutbrain.diary.api.deps import AdminDep, ResearcherAuthDep, SessionDep
+from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors, researcher_form
 from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.researchers import create_researcher, list_researchers
 from gutbrain.errors import DataError
@@ -30,13 +30,7 @@ def researchers_page(
     )
 
 
-@router.post(
-    "/researchers",
-    dependencies=[ResearcherCsrf],
-    status_code=201,
-    response_class=HTMLResponse,
-    responses=errors(400, 401, 403, 422),
-)
+@router.post("/researchers", **researcher_form(201, 422))
 def add_researcher(
     request: Request,
     admin: AdminDep,

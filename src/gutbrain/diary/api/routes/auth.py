@@ -23,12 +23,11 @@ from gutbrain.diary.api.deps import (
     AppState,
     NowDep,
     ResearcherAuthDep,
-    ResearcherCsrf,
     SessionDep,
     StateDep,
     client_address,
 )
-from gutbrain.diary.api.openapi import errors
+from gutbrain.diary.api.openapi import errors, researcher_form
 from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.core.security import check_csrf, device_cookie, device_of, new_token
 from gutbrain.diary.crud.researchers import authenticate, close_session, open_session
@@ -143,13 +142,7 @@ def _wait(state: AppState, address: str, account: str, device: str | None) -> fl
     return max(state.login_clients.retry_after(address), state.login_accounts.retry_after(account))
 
 
-@router.post(
-    "/logout",
-    dependencies=[ResearcherCsrf],
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=errors(400, 401, 403),
-)
+@router.post("/logout", **researcher_form(303))
 def logout(auth: ResearcherAuthDep, session: SessionDep) -> Response:
     close_session(session, token_hash=auth.session_hash)
     session.commit()

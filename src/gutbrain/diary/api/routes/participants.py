@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from gutbrain.diary.api.deps import NowDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
-from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors
+from gutbrain.diary.api.deps import NowDep, ResearcherAuthDep, SessionDep
+from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors, researcher_form
 from gutbrain.diary.api.params import ParticipantId, StudyId
 from gutbrain.diary.api.render import render
 from gutbrain.diary.crud.entries import entries_of, revision_rows, risk_flags_of
@@ -41,13 +41,7 @@ def _own_participant(session: Session, study: Study, participant_id: int) -> Par
     return participant
 
 
-@router.post(
-    "",
-    dependencies=[ResearcherCsrf],
-    status_code=201,
-    response_class=HTMLResponse,
-    responses=errors(400, 401, 403, 404, 422),
-)
+@router.post("", **researcher_form(201, 404, 422))
 def enrol(
     study_id: StudyId,
     request: Request,
@@ -113,13 +107,7 @@ def participant_page(
     )
 
 
-@router.post(
-    "/{participant_id}/withdraw",
-    dependencies=[ResearcherCsrf],
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=errors(400, 401, 403, 404, 422),
-)
+@router.post("/{participant_id}/withdraw", **researcher_form(303, 404, 422))
 def withdraw_participant(
     study_id: StudyId,
     participant_id: ParticipantId,
@@ -135,13 +123,7 @@ def withdraw_participant(
     return RedirectResponse(f"/studies/{study.id}", status_code=303)
 
 
-@router.post(
-    "/{participant_id}/delete",
-    dependencies=[ResearcherCsrf],
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=errors(400, 401, 403, 404, 422),
-)
+@router.post("/{participant_id}/delete", **researcher_form(303, 404, 422))
 def delete(
     study_id: StudyId,
     participant_id: ParticipantId,

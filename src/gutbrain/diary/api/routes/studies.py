@@ -8,11 +8,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gutbrain.diary.api.deps import (
     NowDep,
     ResearcherAuthDep,
-    ResearcherCsrf,
     ResearcherDep,
     SessionDep,
 )
-from gutbrain.diary.api.openapi import LOGIN_REDIRECT, STUDY_FORM, errors
+from gutbrain.diary.api.openapi import LOGIN_REDIRECT, STUDY_FORM, errors, researcher_form
 from gutbrain.diary.api.params import StudyId
 from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.studies import create_study, get_study, list_studies
@@ -73,14 +72,7 @@ def _store(session: SessionDep, researcher: ResearcherDep, spec: StudyCreate) ->
     return RedirectResponse(f"/studies/{study.id}", status_code=303)
 
 
-@router.post(
-    "",
-    dependencies=[ResearcherCsrf],
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=errors(400, 401, 403, 422),
-    openapi_extra=STUDY_FORM,
-)
+@router.post("", **researcher_form(303, 422, openapi_extra=STUDY_FORM))
 async def create_from_form(
     request: Request, auth: ResearcherAuthDep, session: SessionDep, now: NowDep
 ) -> Response:
@@ -94,13 +86,7 @@ async def create_from_form(
     return _store(session, auth.researcher, spec)
 
 
-@router.post(
-    "/upload",
-    dependencies=[ResearcherCsrf],
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=errors(400, 401, 403, 413, 422),
-)
+@router.post("/upload", **researcher_form(303, 413, 422))
 async def create_from_toml(
     request: Request,
     auth: ResearcherAuthDep,
