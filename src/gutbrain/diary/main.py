@@ -25,13 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gutbrain.diary.api.deps import (
-    AppState,
-    LoginRequired,
-    get_participant,
-    get_researcher_auth,
-    researcher_csrf,
-)
+from gutbrain.diary.api.deps import AppState, LoginRequired
 from gutbrain.diary.api.openapi import build_openapi
 from gutbrain.diary.api.render import error_response, wants_json
 from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
@@ -197,13 +191,7 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = build_openapi(
-                app,
-                ROUTERS,
-                researcher=get_researcher_auth,
-                participant=get_participant,
-                csrf=researcher_csrf,
-            )
+            app.openapi_schema = build_openapi(app, ROUTERS)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -24,16 +24,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 
-from gutbrain.diary.api.deps import ResearcherCsrf
+from gutbrain.diary.api.deps import (
+    ResearcherCsrf,
+    get_participant,
+    get_researcher_auth,
+    researcher_csrf,
+)
 from gutbrain.diary.items import KEY_PATTERN, TEXT_MAX
 from gutbrain.diary.schemas import ErrorBody
 from gutbrain.diary.studyform import OPTIONAL_ITEMS
 
 __all__ = [
     "ENTRY_FORM",
-    "HTML",
     "LOGIN_REDIRECT",
-    "REDIRECT",
     "STUDY_FORM",
     "VISIT_FORM",
     "also_html",
@@ -43,7 +46,7 @@ __all__ = [
 ]
 
 #: The content of an HTML page (a browser's answer).
-HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+_HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
 _ERROR_REF = "#/components/schemas/ErrorBody"
 
 _MEANING = {
@@ -61,7 +64,7 @@ _MEANING = {
 def also_html() -> dict[int | str, dict[str, Any]]:
     """The 200 answer of a route that answers API clients with JSON (its response model) and
     browsers with a page."""
-    return {200: {"content": deepcopy(HTML)}}
+    return {200: {"content": deepcopy(_HTML)}}
 
 
 def researcher_form(status: int, *codes: int, **extra: Any) -> dict[str, Any]:
@@ -81,16 +84,12 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {
         code: {
             "description": _MEANING[code],
-            "content": {"application/json": {"schema": {"$ref": _ERROR_REF}}, **deepcopy(HTML)},
+            "content": {"application/json": {"schema": {"$ref": _ERROR_REF}}, **deepcopy(_HTML)},
         }
         for code in codes
     }
 
 
-#: A route that answers a successful form post with a redirect (post/redirect/get).
-REDIRECT: dict[int | str, dict[str, Any]] = {
-    303: {"description": "Done; the next page is in the Location header."}
-}
 #: A researcher page: a browser without a session is redirected to the log-in page.
 LOGIN_REDIRECT: dict[int | str, dict[str, Any]] = {
     303: {"description": "A browser (Accept: text/html) without a session goes to /login."}
@@ -202,24 +201,16 @@ def _add_csrf(schema: dict[str, Any], operation: dict[str, Any]) -> None:
         form["required"] = sorted({*form.get("required", []), "csrf"})
 
 
-def build_openapi(
-    app: FastAPI,
-    routers: Sequence[APIRouter],
-    *,
-    researcher: Callable[..., Any],
-    participant: Callable[..., Any],
-    csrf: Callable[..., Any],
-) -> dict[str, Any]:
+def build_openapi(app: FastAPI, routers: Sequence[APIRouter]) -> dict[str, Any]:
     """The app's OpenAPI document, with security schemes and CSRF fields added.
 
     ``routers`` are the app's routers (FastAPI keeps included routers' routes apart from
-    ``app.routes``).
-
-    ``researcher``, ``participant`` and ``csrf`` are the dependencies that authenticate a
-    researcher, authenticate a participant by cookie, and check a researcher's CSRF token; a route
-    that depends on one of them is marked accordingly (a participant's CSRF check is part of
-    ``participant`` for every method but GET).
+    ``app.routes``). A route that depends on :func:`get_researcher_auth` is marked as needing a
+    researcher's session, one that depends on :func:`get_participant` a participant's cookie;
+    one that depends on :func:`researcher_csrf`, and a participant's request by any method but
+    GET (:func:`get_participant` checks its CSRF token), declares the ``csrf`` form field.
     """
+    researcher, participant, csrf = get_researcher_auth, get_participant, researcher_csrf
     schema = get_openapi(
         title=app.title,
         version=app.version,
