@@ -98,6 +98,21 @@ def test_study_form_numbers_are_parsed_strictly(owner, field, text):
     assert f"{field}: {text!r} is not a" in body["detail"], body
 
 
+def test_a_zero_hour_window_is_refused_not_replaced(owner):
+    d, csrf, _sid = owner
+    data = {
+        "csrf": csrf,
+        "name": "S",
+        "design": "parallel",
+        "arms": "A: a\nB: b",
+        "start": "2026-03-02",
+        "consent_text": "ok",
+        "window_hours": "0",
+    }
+    body = _error_body(d.client.post("/studies", data=data, headers=JSON), 422)
+    assert "window_hours" in body["detail"], body
+
+
 @pytest.mark.parametrize("text", ["٣", "7_0", "0x10", "1,5"])
 def test_daily_answers_are_parsed_strictly(owner, text):
     d, csrf, sid = owner

@@ -80,6 +80,7 @@ def study_from_form(form: Mapping[str, str]) -> StudyCreate:
             if risky:
                 item["risky_at"] = parse_float(risky, f"{field}_risky_at")
             item_dicts.append(item)
+    window_hours = _float_or_none(form, "window_hours")
     data: dict[str, Any] = {
         "name": form.get("name", ""),
         "design": form.get("design", ""),
@@ -88,7 +89,7 @@ def study_from_form(form: Mapping[str, str]) -> StudyCreate:
         "arms": arms,
         "timezone": form.get("timezone") or "UTC",
         "window_open": form.get("window_open") or "00:00",
-        "window_hours": _float_or_none(form, "window_hours") or 24,
+        "window_hours": 24.0 if window_hours is None else window_hours,
         "run_in_days": _int_or_none(form, "run_in_days") or 0,
         "duration_days": _int_or_none(form, "duration_days"),
         "blinded": bool(form.get("blinded")),
