@@ -47,22 +47,24 @@ def test_the_largest_id_is_a_plain_404(owner):
     assert body == {"detail": "no such study", "errors": []}
 
 
+def _new_study(owner, **fields: str):
+    """Post the new-study form (a valid parallel study, changed by ``fields``) as an API client."""
+    d, csrf, _sid = owner
+    data = {
+        "csrf": csrf,
+        "name": "S",
+        "design": "parallel",
+        "arms": "A: a\nB: b",
+        "start": "2026-03-02",
+        "consent_text": "ok",
+        **fields,
+    }
+    return d.client.post("/studies", data=data, headers=JSON)
+
+
 @pytest.mark.parametrize("start", ["9999-12-31", "1999-12-31", "2100-01-01"])
 def test_study_start_outside_the_century_is_refused(owner, start):
-    d, csrf, _sid = owner
-    r = d.client.post(
-        "/studies",
-        data={
-            "csrf": csrf,
-            "name": "Far future",
-            "design": "parallel",
-            "arms": "A: x\nB: y",
-            "start": start,
-            "consent_text": "ok",
-        },
-        headers=JSON,
-    )
-    body = _error_body(r, 422)
+    body = _error_body(_new_study(owner, start=start), 422)
     assert f"start: {start!r}" in body["detail"] or start in body["detail"], body
 
 
@@ -82,34 +84,13 @@ def test_study_toml_start_9999_is_refused(owner):
 @pytest.mark.parametrize("field", ["block_days", "n_pairs", "run_in_days", "window_hours"])
 @pytest.mark.parametrize("text", ["٣", "7_0"])
 def test_study_form_numbers_are_parsed_strictly(owner, field, text):
-    d, csrf, _sid = owner
-    data = {
-        "csrf": csrf,
-        "name": "N-of-1",
-        "design": "nof1",
-        "arms": "A: placebo\nB: probiotic",
-        "block_days": "7",
-        "n_pairs": "2",
-        "start": "2026-03-02",
-        "consent_text": "ok",
-        field: text,
-    }
-    body = _error_body(d.client.post("/studies", data=data, headers=JSON), 422)
+    nof1 = {"design": "nof1", "block_days": "7", "n_pairs": "2"}
+    body = _error_body(_new_study(owner, **(nof1 | {field: text})), 422)
     assert f"{field}: {text!r} is not a" in body["detail"], body
 
 
 def test_a_zero_hour_window_is_refused_not_replaced(owner):
-    d, csrf, _sid = owner
-    data = {
-        "csrf": csrf,
-        "name": "S",
-        "design": "parallel",
-        "arms": "A: a\nB: b",
-        "start": "2026-03-02",
-        "consent_text": "ok",
-        "window_hours": "0",
-    }
-    body = _error_body(d.client.post("/studies", data=data, headers=JSON), 422)
+    body = _error_body(_new_study(owner, window_hours="0"), 422)
     assert "window_hours" in body["detail"], body
 
 
