@@ -76,7 +76,7 @@ import pandas as pd
 
 from gutbrain.errors import DataError, ParameterError
 from gutbrain.instruments import INSTRUMENTS, Instrument
-from gutbrain.observe.latent import check_latent, window_means
+from gutbrain.observe.latent import PersonDays, index_latent
 from gutbrain.observe.tables import response_model_table
 
 __all__ = [
@@ -292,18 +292,18 @@ def _schedule_frame(
 
 
 def _window_constructs(
-    frame: pd.DataFrame,
+    index: PersonDays,
     daily: np.ndarray,
     visits: pd.DataFrame,
+    codes: np.ndarray,
     days: np.ndarray,
     inst: ResponseModel,
     what: str,
 ) -> np.ndarray:
-    """Mean construct over the recall window ending on ``days`` (one per visit row); a window
-    without a latent day is an error naming the visit."""
-    means, counts = window_means(
-        frame, daily, visits["participant"].to_numpy(), days, inst.recall_days
-    )
+    """Mean construct over the recall window ending on ``days`` (one per visit row, whose
+    people have ``codes`` in ``index``); a window without a latent day is an error naming the
+    visit."""
+    means, counts = index.window_means(daily, codes, days, inst.recall_days)
     if (counts == 0).any():
         row = int(np.flatnonzero(counts == 0)[0])
         raise DataError(
@@ -315,20 +315,20 @@ def _window_constructs(
 
 
 def _constructs(
-    frame: pd.DataFrame, visits: pd.DataFrame, inst: ResponseModel, self_view_day: int | None
+    frame: pd.DataFrame,
+    index: PersonDays,
+    visits: pd.DataFrame,
+    codes: np.ndarray,
+    inst: ResponseModel,
+    first: np.ndarray,
 ) -> np.ndarray:
     daily = inst.daily_construct(frame)
-    means = _window_constructs(
-        frame, daily, visits, visits["day"].to_numpy(np.int64), inst, "the visit"
-    )
+    days = visits["day"].to_numpy(np.int64)
+    means = _window_constructs(index, daily, visits, codes, days, inst, "the visit")
     w = inst.experience_weight
     if w < 1.0:
         # the self-view: the same recall window at the person's first visit
-        if self_view_day is None:
-            first = visits.groupby("participant")["day"].transform("min").to_numpy(np.int64)
-        else:
-            first = np.full(len(visits), self_view_day, dtype=np.int64)
-        self_view = _window_constructs(frame, daily, visits, first, inst, "the first visit")
+        self_view = _window_constructs(index, daily, visits, codes, first, inst, "the first visit")
         means = w * means + (1.0 - w) * self_view
     return means
 
@@ -401,7 +401,7 @@ def _truth(
 ) -> pd.DataFrame:
     insts = [response_model(name) for name in dict.fromkeys(instruments)]
     needed = [c for inst in insts for c in inst.columns]
-    frame = check_latent(latent, needed)
+    frame, index = index_latent(latent, needed)
     visits = _schedule_frame(schedule, frame)
     if respondent is None and rng is not None:
         respondent = draw_respondents(list(pd.unique(visits["participant"])), rng)
@@ -410,9 +410,14 @@ def _truth(
         raise DataError(
             f"respondent table: participant {dup!r} appears twice; expected one row each"
         )
+    codes = index.lookup(visits["participant"])
+    if self_view_day is None:
+        first = visits.groupby("participant")["day"].transform("min").to_numpy(np.int64)
+    else:
+        first = np.full(len(visits), self_view_day, dtype=np.int64)
     parts = []
     for inst in insts:
-        c = _constructs(frame, visits, inst, self_view_day)
+        c = _constructs(frame, index, visits, codes, inst, first)
         t = inst.intercept + inst.slope * c + _person_offsets(visits, inst, respondent)
         parts.append(visits.assign(instrument=inst.name, true_score=t))
     if not parts:
