@@ -156,7 +156,10 @@ def person_codes(sorted_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _encode(participant: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Each row's code (distinct ids numbered in order of first appearance) and the distinct
     ids, by Arrow's dictionary encoding: no Python string is made per row."""
-    encoded = pa.array(participant.astype(str)).dictionary_encode()
+    values = pa.array(participant.astype(str))
+    if isinstance(values, pa.ChunkedArray):  # e.g. after pandas.concat
+        values = values.combine_chunks()
+    encoded = values.dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     return codes, encoded.dictionary.to_numpy(zero_copy_only=False)
 
@@ -195,7 +198,7 @@ class PersonDays:
         """Whether the rows are sorted by participant, then day."""
         c, d = self.codes, self.day
         grouped = bool(np.all(c[1:] >= c[:-1]))
-        in_order = pd.Index(self.people).is_monotonic_increasing
+        in_order = bool(np.all(self.people[1:] > self.people[:-1]))
         return grouped and in_order and bool(np.all((c[1:] != c[:-1]) | (d[1:] >= d[:-1])))
 
     def lookup(self, participants: Any) -> np.ndarray:

@@ -398,7 +398,8 @@ def _truth(
     self_view_day: int | None,
     respondent: pd.DataFrame | None,
     rng: np.random.Generator | None,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[ResponseModel], list[np.ndarray]]:
+    """The visit schedule, the instruments (each once, in order) and each one's true scores."""
     insts = [response_model(name) for name in dict.fromkeys(instruments)]
     needed = [c for inst in insts for c in inst.columns]
     frame, index = index_latent(latent, needed)
@@ -415,14 +416,24 @@ def _truth(
         first = visits.groupby("participant")["day"].transform("min").to_numpy(np.int64)
     else:
         first = np.full(len(visits), self_view_day, dtype=np.int64)
-    parts = []
+    scores = []
     for inst in insts:
         c = _constructs(frame, index, visits, codes, inst, first)
-        t = inst.intercept + inst.slope * c + _person_offsets(visits, inst, respondent)
-        parts.append(visits.assign(instrument=inst.name, true_score=t))
-    if not parts:
-        return pd.DataFrame(columns=["participant", "visit", "day", "instrument", "true_score"])
-    return pd.concat(parts, ignore_index=True)
+        scores.append(inst.intercept + inst.slope * c + _person_offsets(visits, inst, respondent))
+    return visits, insts, scores
+
+
+def _by_instrument(
+    visits: pd.DataFrame, insts: list[ResponseModel], column: str, values: list[np.ndarray]
+) -> pd.DataFrame:
+    """One row per visit and instrument, instrument by instrument, with ``values`` as
+    ``column``."""
+    if not insts:
+        return pd.DataFrame(columns=["participant", "visit", "day", "instrument", column])
+    out = visits.iloc[np.tile(np.arange(len(visits)), len(insts))].reset_index(drop=True)
+    out["instrument"] = np.repeat(np.array([i.name for i in insts], dtype=object), len(visits))
+    out[column] = np.concatenate(values)
+    return out
 
 
 def true_scores(
@@ -439,7 +450,8 @@ def true_scores(
     part of the true score that the latent states carry). Useful for screening on latent
     severity and for tests.
     """
-    return _truth(latent, schedule, instruments, self_view_day, respondent, None)
+    visits, insts, scores = _truth(latent, schedule, instruments, self_view_day, respondent, None)
+    return _by_instrument(visits, insts, "true_score", scores)
 
 
 def administer(
@@ -499,11 +511,9 @@ def administer(
     >>> administer(latent, {"baseline": 13}, ["PHQ-9"], np.random.default_rng(0)).columns.tolist()
     ['participant', 'visit', 'day', 'instrument', 'score']
     """
-    truth = _truth(latent, schedule, instruments, self_view_day, respondent, rng)
-    scores = np.empty(len(truth), dtype=np.int64)
-    for name in dict.fromkeys(instruments):
-        rows = np.flatnonzero(truth["instrument"].to_numpy() == name)
-        true = truth["true_score"].to_numpy()[rows]
-        z = rng.standard_normal(len(rows))
-        scores[rows] = response_model(name).observed_scores(true, z).astype(np.int64)
-    return truth.drop(columns="true_score").assign(score=scores)
+    visits, insts, truth = _truth(latent, schedule, instruments, self_view_day, respondent, rng)
+    scores = [
+        inst.observed_scores(t, rng.standard_normal(len(t))).astype(np.int64)
+        for inst, t in zip(insts, truth, strict=True)
+    ]
+    return _by_instrument(visits, insts, "score", scores).astype({"score": np.int64})
