@@ -15,7 +15,7 @@ building every stream one by one if they ever differ (or a key does not fit in 3
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.random.bit_generator import ISpawnableSeedSequence
@@ -60,12 +60,12 @@ class _Hash:
         value = value ^ np.uint32(self.const)
         self.const = self.const * self.mult & _WORD
         value = value * np.uint32(self.const)
-        return value ^ (value >> _XSHIFT)
+        return value ^ np.right_shift(value, _XSHIFT)
 
 
 def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     r = np.uint32(_MIX_MULT_L) * x - np.uint32(_MIX_MULT_R) * y
-    return r ^ (r >> _XSHIFT)
+    return r ^ np.right_shift(r, _XSHIFT)
 
 
 def _state_words(run: list[int], keys: np.ndarray) -> np.ndarray:
@@ -94,25 +94,26 @@ def _state_words(run: list[int], keys: np.ndarray) -> np.ndarray:
 
 
 class _Seeded(ISpawnableSeedSequence):
-    """A person's ``SeedSequence`` whose state words were computed in bulk; ``spawn`` goes
-    through a real ``SeedSequence`` built on first use."""
+    """``SeedSequence(entropy, spawn_key=spawn_key)`` with its PCG64 seed words computed in
+    bulk (``state``); other requests and spawned children go through a real ``SeedSequence``,
+    and children get the keys ``SeedSequence.spawn`` gives them."""
 
-    def __init__(self, state: np.ndarray, entropy: Any, spawn_key: tuple[int, ...]) -> None:
-        self._state, self.entropy, self.spawn_key = state, entropy, spawn_key
-        self._seq: np.random.SeedSequence | None = None
+    def __init__(
+        self, entropy: Any, spawn_key: tuple[int, ...], state: np.ndarray | None = None
+    ) -> None:
+        self.entropy, self.spawn_key, self._state = entropy, spawn_key, state
+        self.n_children_spawned = 0
 
     def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
-        if n_words == 4 and np.dtype(dtype) == np.uint64:
+        if self._state is not None and n_words == 4 and np.dtype(dtype) == np.uint64:
             return self._state.copy()
-        return self._sequence().generate_state(n_words, dtype)
+        seq = np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
+        return seq.generate_state(n_words, dtype)
 
-    def spawn(self, n_children: int) -> list[np.random.SeedSequence]:
-        return self._sequence().spawn(n_children)
-
-    def _sequence(self) -> np.random.SeedSequence:
-        if self._seq is None:
-            self._seq = np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
-        return self._seq
+    def spawn(self, n_children: int) -> list[_Seeded]:
+        first = self.n_children_spawned
+        self.n_children_spawned += n_children
+        return [_Seeded(self.entropy, (*self.spawn_key, first + i)) for i in range(n_children)]
 
 
 def person_streams(
@@ -134,8 +135,9 @@ def stream_generators(
     (see the module docstring).
     """
     entropy = _entropy(seed)
+    stream = int(stream)
     idx = np.asarray(candidates, dtype=np.int64).reshape(-1)
-    keys = np.column_stack([idx, np.full(len(idx), int(stream), dtype=np.int64)])
+    keys = np.column_stack([idx, np.full(len(idx), stream, dtype=np.int64)])
     if len(idx) == 0:
         return []
     if keys.min() < 0 or keys.max() > _WORD:
@@ -144,8 +146,12 @@ def stream_generators(
     first = np.random.SeedSequence(entropy, spawn_key=tuple(int(x) for x in keys[0]))
     if not np.array_equal(first.generate_state(4, np.uint64), state[0]):
         return _one_by_one(entropy, keys)
+    # NumPy's bit generators take any ISeedSequence (its documented interface for seeding);
+    # the type stubs name only SeedSequence.
     return [
-        np.random.Generator(np.random.PCG64(_Seeded(w, entropy, (int(k), int(stream)))))
+        np.random.Generator(
+            np.random.PCG64(cast(np.random.SeedSequence, _Seeded(entropy, (int(k), stream), w)))
+        )
         for w, k in zip(state, idx, strict=True)
     ]
 
