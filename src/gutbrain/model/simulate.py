@@ -250,9 +250,10 @@ def _person_randomness(
             # events, so every run began with a dip in stress and drifted up over a week)
             dur = int(durs[i])
             k = gen.poisson(params[i, P.life_event_rate] * (n_days + dur - 1))
-            starts.append(gen.integers(1 - dur, n_days, size=k))
-            sizes.append(gen.exponential(params[i, P.life_event_size], size=k))
-            counts[i] = k
+            if k:  # drawing none takes no numbers from the stream, and integers() is slow
+                starts.append(gen.integers(1 - dur, n_days, size=k))
+                sizes.append(gen.exponential(params[i, P.life_event_size], size=k))
+                counts[i] = k
         if noise:
             gen.standard_normal(out=eps[i])
     if starts:
