@@ -90,6 +90,27 @@ def test_failed_overwrite_keeps_the_old_bundle_and_leaves_no_partial(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
 
 
+def test_a_failed_write_on_the_writer_thread_fails_the_run(small, tmp_path, monkeypatch) -> None:
+    """Chunks are written on a background thread; a write that fails there (here: the second
+    chunk's diary) fails the run, and nothing is left behind."""
+    import pyarrow.parquet as pq
+
+    real = pq.ParquetWriter.write_table
+    calls: list[int] = []
+
+    def failing(self, table, *args, **kwargs):
+        calls.append(table.num_rows)
+        if len(calls) == 7:  # participants, diary, visits, biomarkers, truth_latent; then diary
+            raise OSError("disk full")
+        return real(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write_trial(small, tmp_path / "b", seed=7, chunk_blocks=2)
+    assert len(calls) == 7
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_parallel_bundle_contents(small) -> None:
     b = run_trial(small, seed=8)
     gio.validate_bundle(b)
