@@ -10,7 +10,7 @@
 #     SEs, logLik, the covariance over visits, and from emmeans the treatment effect per visit and
 #     the adjusted mean change per arm and visit (at the mean baseline over participants), with
 #     Satterthwaite df and 95% CIs;
-#   - the responder (>= 50% fall from baseline) and remission (score <= cut-off) analyses at the
+#   - the responder (>= 50% fall from a baseline above 0) and remission (score <= cut-off) analyses at the
 #     last visit: glm(event ~ arm + baseline, binomial) coefficients, SEs, Wald CIs
 #     (confint.default) and p values; the risk difference with prop.test's Wald interval
 #     (correct = FALSE).
@@ -39,7 +39,8 @@ binary <- function(event, last) {
   ci <- confint.default(g)
   x <- tapply(last$event, last$arm, sum)
   n <- tapply(last$event, last$arm, length)
-  pt <- suppressWarnings(prop.test(x[c(treatment, control)], n[c(treatment, control)],
+  pt <- suppressWarnings(prop.test(as.vector(x[c(treatment, control)]),
+                                   as.vector(n[c(treatment, control)]),
                                    correct = FALSE))
   list(
     events = as.list(x), n = as.list(n),
@@ -72,6 +73,7 @@ for (inst in names(cutoffs)) {
   means <- as.data.frame(summary(emm, infer = TRUE))
   eff <- as.data.frame(summary(contrast(emm, "revpairwise"), infer = TRUE))
   last <- post[post$visit == ord[length(ord)], ]
+  pos <- last[last$baseline > 0, ]  # a fall by half is undefined from a baseline of 0
   results[[inst]] <- list(
     call = paste(deparse(fit$call), collapse = " "),
     visits = ord[-1], baseline_visit = ord[1], n_obs = nrow(post),
@@ -84,7 +86,7 @@ for (inst in names(cutoffs)) {
     means = list(arm = as.character(means$arm), visit = as.character(means$visit),
                  estimate = means$emmean, se = means$SE, df = means$df,
                  ci_low = means$lower.CL, ci_high = means$upper.CL),
-    responder = binary((last$baseline - last$score) / last$baseline >= 0.5, last),
+    response = binary((pos$baseline - pos$score) / pos$baseline >= 0.5, pos),
     remission = binary(last$score <= cutoffs[[inst]], last),
     versions = list(R = R.version.string, nlme = as.character(packageVersion("nlme")),
                     emmeans = as.character(packageVersion("emmeans")))

@@ -144,17 +144,21 @@ def questionnaire_trial(
         if inst in REMISSION_CUTOFFS:
             cut, _ = REMISSION_CUTOFFS[inst]
             last = scores.last_visit()
-            args = (last["treated"].to_numpy(), last["baseline"].to_numpy())
+            # A fall by half is undefined from a baseline of 0: those participants are left out.
+            pos = last[last["baseline"] > 0]
             visit = scores.visits[-1]
             binary[inst] = {
                 "response": binary_outcome(
-                    (last["score"] <= 0.5 * last["baseline"]).to_numpy(), *args,
+                    (pos["score"] <= 0.5 * pos["baseline"]).to_numpy(),
+                    pos["treated"].to_numpy(), pos["baseline"].to_numpy(),
                     outcome="response", conf_level=conf_level,
-                    definition=f"{inst} fell by >= 50% from {scores.baseline_visit} to {visit}",
+                    definition=f"{inst} fell by >= 50% from {scores.baseline_visit} to {visit}"
+                    + (f" ({len(last) - len(pos)} with baseline 0 left out)" if len(pos) < len(last) else ""),
                 ),
                 "remission": binary_outcome(
-                    (last["score"] <= cut).to_numpy(), *args, outcome="remission",
-                    conf_level=conf_level, definition=f"{inst} <= {cut:g} at {visit}",
+                    (last["score"] <= cut).to_numpy(), last["treated"].to_numpy(),
+                    last["baseline"].to_numpy(), outcome="remission", conf_level=conf_level,
+                    definition=f"{inst} <= {cut:g} at {visit}",
                 ),
             }  # fmt: skip
     primary = order[0]
