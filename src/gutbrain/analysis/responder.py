@@ -33,10 +33,10 @@ from gutbrain.errors import DataError
 __all__ = ["REMISSION_CUTOFFS", "BinaryResult", "binary_outcome", "logistic_regression"]
 
 REMISSION_CUTOFFS: dict[str, tuple[float, str]] = {
-    "HAMD-17": (7.0, "Frank et al. 1991, Arch Gen Psychiatry 48:851 (HAMD-17 <= 7)"),
+    "HAMD-17": (7.0, "Frank et al. 1991, Arch Gen Psychiatry 48:851"),
     "IDS-C30": (11.0, "Trivedi et al. 2004, Psychol Med 34:73 (IDS-C30 0-11: no depression)"),
     "BDI-II": (13.0, "Beck, Steer & Brown 1996, BDI-II manual (0-13: minimal)"),
-    "HAMA": (7.0, "Matza et al. 2010, Int J Methods Psychiatr Res 19:223 (HAMA <= 7)"),
+    "HAMA": (7.0, "Matza et al. 2010, Int J Methods Psychiatr Res 19:223"),
     "PHQ-9": (4.0, "Kroenke, Spitzer & Williams 2001, J Gen Intern Med 16:606 (0-4: minimal)"),
     "GAD-7": (4.0, "Spitzer et al. 2006, Arch Intern Med 166:1092 (0-4: minimal)"),
 }
