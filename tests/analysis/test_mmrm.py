@@ -7,12 +7,16 @@ estimate, SE and Satterthwaite df equal the ANCOVA's (n - 3 df exactly).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
+from _synthetic_bundles import parallel_bundle
 
 from gutbrain.analysis.mmrm import mmrm
 from gutbrain.analysis.prepost import ancova
+from gutbrain.analysis.questionnaire_trial import questionnaire_trial
 from gutbrain.analysis.responder import binary_outcome, logistic_regression
 from gutbrain.analysis.visit_scores import visit_scores
 from gutbrain.errors import DataError
@@ -128,3 +132,19 @@ def test_binary_outcome_needs_two_per_arm() -> None:
             np.ones(4), np.array([True, True, True, False]), np.ones(4), outcome="response",
             definition="rule",
         )  # fmt: skip
+
+
+def test_questionnaire_trial_skips_single_visit_instruments_and_needs_one() -> None:
+    b = parallel_bundle(1, n=20, days=8, onset=3)
+    parts = b.participants.set_index("participant")["arm"]
+    d = _visits(20, [("w4", 27), ("w8", 55)])
+    d["participant"] = list(np.repeat(parts.index, 3))
+    d["arm"] = d["participant"].map(parts)
+    once = d[d["visit"] == "baseline"].assign(instrument="BDI-II")
+    visits = pd.concat([d, once])[["participant", "visit", "day", "instrument", "score"]]
+    empty = b.diary.iloc[:0]
+    res = questionnaire_trial(dataclasses.replace(b, diary=empty, visits=visits))
+    assert set(res.mmrm) == {"HAMD-17"} and res.primary == "HAMD-17"
+    assert set(res.binary["HAMD-17"]) == {"response", "remission"}
+    with pytest.raises(DataError, match=r"no instrument of study .* was scored at a baseline"):
+        questionnaire_trial(dataclasses.replace(b, diary=empty, visits=once.drop(columns="arm")))

@@ -8,8 +8,8 @@
   instrument's cut-off) analyses at the last visit (:mod:`gutbrain.analysis.responder`), for
   the instruments with a published remission cut-off.
 
-The primary instrument is the first instrument ``study.toml`` lists (after the diary); the others
-are secondary.
+Instruments scored at a single visit are skipped. The primary instrument is the first instrument
+``study.toml`` lists (after the diary); the others are secondary.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from gutbrain.analysis.format import format_p
 from gutbrain.analysis.mmrm import MMRMResult, mmrm
 from gutbrain.analysis.prepost import PrePostResult, prepost
 from gutbrain.analysis.responder import REMISSION_CUTOFFS, BinaryResult, binary_outcome
-from gutbrain.analysis.visit_scores import visit_scores
+from gutbrain.analysis.visit_scores import VisitScores, visit_scores
 from gutbrain.errors import DataError, DesignError
 from gutbrain.io import StudyBundle
 from gutbrain.io.instruments import DIARY
@@ -132,7 +132,13 @@ def questionnaire_trial(
         raise DataError(f"study {bundle.study.name!r}: no visits table; nothing to analyse")
     arms = bundle.participants.set_index("participant")["arm"]
     arms = arms[arms.isin([control, treatment])]
-    measured = set(bundle.visits["instrument"])
+    n_visits = bundle.visits.dropna(subset=["score"]).groupby("instrument")["visit"].nunique()
+    measured = set(n_visits.index[n_visits >= 2])
+    if not measured:
+        raise DataError(
+            f"visits: no instrument of study {bundle.study.name!r} was scored at a baseline and a "
+            "later visit; nothing to analyse"
+        )
     listed = [i for i in bundle.study.instruments if i != DIARY and i in measured]
     order = listed + sorted(measured - set(listed))
     pp = prepost(bundle.visits, arms, control=control, treatment=treatment, conf_level=conf_level)
@@ -142,25 +148,7 @@ def questionnaire_trial(
         scores = visit_scores(bundle.visits, arms, inst, control=control, treatment=treatment)
         fits[inst] = mmrm(scores, control=control, treatment=treatment, conf_level=conf_level)
         if inst in REMISSION_CUTOFFS:
-            cut, _ = REMISSION_CUTOFFS[inst]
-            last = scores.last_visit()
-            # A fall by half is undefined from a baseline of 0: those participants are left out.
-            pos = last[last["baseline"] > 0]
-            visit = scores.visits[-1]
-            binary[inst] = {
-                "response": binary_outcome(
-                    (pos["score"] <= 0.5 * pos["baseline"]).to_numpy(),
-                    pos["treated"].to_numpy(), pos["baseline"].to_numpy(),
-                    outcome="response", conf_level=conf_level,
-                    definition=f"{inst} fell by >= 50% from {scores.baseline_visit} to {visit}"
-                    + (f" ({len(last) - len(pos)} with baseline 0 left out)" if len(pos) < len(last) else ""),
-                ),
-                "remission": binary_outcome(
-                    (last["score"] <= cut).to_numpy(), last["treated"].to_numpy(),
-                    last["baseline"].to_numpy(), outcome="remission", conf_level=conf_level,
-                    definition=f"{inst} <= {cut:g} at {visit}",
-                ),
-            }  # fmt: skip
+            binary[inst] = _binary(scores, REMISSION_CUTOFFS[inst][0], conf_level)
     primary = order[0]
     per = fits[primary].n_control, fits[primary].n_treatment
     return QuestionnaireTrialResult(
@@ -174,3 +162,25 @@ def questionnaire_trial(
         binary=binary,
         conf_level=conf_level,
     )
+
+
+def _binary(scores: VisitScores, cut: float, conf_level: float) -> dict[str, BinaryResult]:
+    """Response and remission at the last visit of one instrument."""
+    inst, visit = scores.instrument, scores.visits[-1]
+    last = scores.last_visit()
+    # A fall by half is undefined from a baseline of 0: those participants are left out.
+    pos = last[last["baseline"] > 0]
+    dropped = len(last) - len(pos)
+    rule = f"{inst} fell by >= 50% from {scores.baseline_visit} to {visit}"
+    return {
+        "response": binary_outcome(
+            (pos["score"] <= 0.5 * pos["baseline"]).to_numpy(), pos["treated"].to_numpy(),
+            pos["baseline"].to_numpy(), outcome="response", conf_level=conf_level,
+            definition=rule + (f" ({dropped} with baseline 0 left out)" if dropped else ""),
+        ),
+        "remission": binary_outcome(
+            (last["score"] <= cut).to_numpy(), last["treated"].to_numpy(),
+            last["baseline"].to_numpy(), outcome="remission", conf_level=conf_level,
+            definition=f"{inst} <= {cut:g} at {visit}",
+        ),
+    }  # fmt: skip
