@@ -70,8 +70,11 @@ class GLSFit:
         The maximised restricted log-likelihood (as ``logLik`` of an nlme REML fit).
     n_obs, n_subjects, n_params
         Scores used, participants, and the number of parameters (fixed + covariance).
-    converged, iterations
-        The optimiser's report.
+    converged
+        Whether the optimum was reached (central-difference gradient below 1e-4).
+    vcov_jacobian, varpar_cov
+        The Satterthwaite ingredients: the derivative of ``cov_beta`` in the covariance
+        parameters, and their asymptotic covariance ``2 H^-1``.
     """
 
     beta: np.ndarray
@@ -82,7 +85,6 @@ class GLSFit:
     n_subjects: int
     n_params: int
     converged: bool
-    iterations: int
     vcov_jacobian: np.ndarray
     varpar_cov: np.ndarray
 
@@ -216,7 +218,7 @@ def fit_unstructured_gls(
         logdet_x = 2.0 * float(np.sum(np.log(np.diag(cx[0]))))
         return logdet + logdet_x + rss + (n - p) * _LOG_2PI
 
-    # Start from the pairwise covariance of OLS residuals (diagonal if that is not positive).
+    # Start from the OLS residual variance per visit, uncorrelated.
     resid = y / scale - x @ np.linalg.lstsq(x, y / scale, rcond=None)[0]
     var0 = np.array([np.var(resid[visit == k]) for k in range(t)])
     start = np.diag(np.maximum(var0, 1e-3))
@@ -257,7 +259,6 @@ def fit_unstructured_gls(
         n_subjects=int(subj.max()) + 1,
         n_params=p + n_cov,
         converged=bool(np.isfinite(dev) and np.max(np.abs(grad)) < 1e-4),
-        iterations=int(res.nit),
         vcov_jacobian=jac,
         varpar_cov=varpar_cov,
     )
