@@ -1,7 +1,7 @@
 """MMRM and responder/remission analyses against R (nlme::gls, emmeans, glm, prop.test).
 
 Every reference number comes from ``tests/reference/mmrm_responder.json``, written by
-``tests/reference/mmrm_responder.R`` (R 4.2.2, nlme 3.1-162, emmeans 1.8.4; the gls call is stored
+``tests/reference/mmrm_responder.R`` (R 4.2.2, nlme 3.1-162, emmeans 1.8.4.1; the gls call is stored
 under ``"call"``) from ``tests/reference/mmrm_nik2023_visits.csv`` (the visits of a simulated
 NIK2023 bundle, ``make_mmrm_dataset.py``, seed 2023). The R calls, per instrument (HAMD-17 and
 IDS-C30; ``post`` the post-baseline rows with ``change`` and ``baseline``)::
