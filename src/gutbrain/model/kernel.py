@@ -13,7 +13,12 @@ from numba import njit, prange
 
 from gutbrain.model._jit_cache import FASTMATH
 from gutbrain.model.derived import derived_constants
-from gutbrain.model.dynamics import advance_probiotic_response, response_step_factors, rhs_c
+from gutbrain.model.dynamics import (
+    advance_probiotic_response,
+    day_terms,
+    response_step_factors,
+    rhs_day,
+)
 from gutbrain.model.exposures import N_EXPOSURES, E
 from gutbrain.model.parameters import P
 from gutbrain.model.scheme import heun_correct, heun_predict
@@ -101,7 +106,7 @@ def fill_by_person(out: np.ndarray, value: float) -> None:
         out[i] = value
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH)
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def integrate_batch(
     y0: np.ndarray,
     params: np.ndarray,
@@ -159,16 +164,17 @@ def integrate_batch(
             if e[E.fmt_fraction] > 0.0:
                 _fmt(y, e)
             t = float(d)
-            rhs_c(t, y, e, p, c, k1, aux)
+            q = day_terms(e, p, c)
+            rhs_day(t, y, e, p, c, q, k1, aux)
             for j in range(N_STATES):
                 out_states[i, d, j] = y[j]
             for j in range(N_AUX):
                 out_aux[i, d, j] = aux[j]
             for s in range(substeps):
                 if s > 0:
-                    rhs_c(t, y, e, p, c, k1, aux)
+                    rhs_day(t, y, e, p, c, q, k1, aux)
                 heun_predict(y, k1, dt, yp)
-                rhs_c(t + dt, yp, e, p, c, k2, aux2)
+                rhs_day(t + dt, yp, e, p, c, q, k2, aux2)
                 advance_probiotic_response(y, k1, k2, c, factors, dt)
                 heun_correct(y, k1, k2, dt)
                 if noisy:
