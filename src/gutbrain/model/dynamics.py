@@ -25,7 +25,6 @@ Conventions
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -37,12 +36,10 @@ from gutbrain.model.parameters import P
 from gutbrain.model.states import FIRST_TRANSIT, LAST_TRANSIT, A, S
 
 __all__ = [
-    "DayTerms",
     "advance_probiotic_response",
     "behaviour",
     "brain",
     "cortisol_qss",
-    "day_terms",
     "gut_barrier",
     "hpa",
     "hpa_adaptation",
@@ -55,7 +52,6 @@ __all__ = [
     "response_step_factors",
     "rhs",
     "rhs_c",
-    "rhs_day",
 ]
 
 _TINY = 1e-12
@@ -115,103 +111,6 @@ def substrate(e: np.ndarray, p: np.ndarray, c: np.ndarray) -> float:
     f = (e[E.fibre_g] + p[P.prebiotic_fibre_equiv] * e[E.prebiotic_g]) * c[C.inv_fibre_ref]
     k = p[P.k_substrate]
     return f * (1.0 + k) / (f + k)
-
-
-class DayTerms(NamedTuple):
-    """The terms of the equations that depend only on the day's exposures and the person's
-    parameters, computed once per person-day by :func:`day_terms` instead of in each of the
-    four right-hand sides of a day (two Heun steps of two stages). Each is named after the
-    subsystem that reads it; the definitions are in :func:`day_terms`."""
-
-    substrate: float
-    shift_butyrate_producers: float
-    shift_lab: float
-    shift_pathobionts: float
-    kill_butyrate_producers: float
-    kill_lab: float
-    kill_pathobionts: float
-    fitness_generalists: float
-    fitness_akkermansia: float
-    fitness_probiotic: float
-    colonisation: float
-    shift_diversity: float
-    loss_diversity: float
-    loss_taxa_pool: float
-    barrier_base: float
-    inflammation_diet: float
-    mindfulness_target: float
-    cbt_gain: float
-    sleep_deficit: float
-    fitness_target: float
-
-
-@njit(cache=True, inline="always", fastmath=FASTMATH)
-def day_terms(e: np.ndarray, p: np.ndarray, c: np.ndarray) -> DayTerms:
-    r"""The day's exposure-only terms (:class:`DayTerms`) for a person with parameters ``p``.
-
-    * ``substrate``: :func:`substrate`.
-    * microbiota (:func:`microbiota`): ``shift_<guild>``, the exposure part of a guild's fitness
-      shift ``delta_i`` (fibre, ultra-processed food, prebiotic, polyphenols, fermented food,
-      sugar, alcohol), to which the state-dependent part is added before the saturation;
-      ``kill_<guild>``, the antibiotic kill rate ``k^abx_i``; ``fitness_generalists`` and
-      ``fitness_akkermansia``, ``gamma (1 + delta_i) - k^abx_i``, whole, since their shift has no
-      state-dependent part; ``fitness_probiotic``, ``-washout - k^abx``; ``colonisation``, the
-      inflow's ``k I``; ``shift_diversity``, the diet's part of the diversity target;
-      ``loss_diversity`` and ``loss_taxa_pool``, the antibiotic's loss rates.
-    * ``barrier_base``: the barrier target's reference, alcohol and insult terms
-      (:func:`gut_barrier`).
-    * ``inflammation_diet``: the Mediterranean pattern's shift of the inflammation drive
-      (:func:`immune`).
-    * behaviour (:func:`behaviour`): the mindfulness-skill target ``m / (m + K)``, the CBT gain
-      rate, the relative sleep deficit and the fitness target.
-    """
-    sub = substrate(e, p, c)
-    g = p[P.gamma_microbiota]
-    cap = p[P.fitness_shift_max]
-    dsub = sub - 1.0
-    upf = e[E.ultraprocessed_share] - p[P.upf_ref]
-    poly = e[E.polyphenols_mg] * c[C.inv_polyphenols_ref] - 1.0
-    preb = e[E.prebiotic_g] / (e[E.prebiotic_g] + p[P.k_prebiotic])
-    abx = e[E.antibiotic]
-    alcohol = e[E.alcohol_drinks] - p[P.alcohol_ref]
-    m = e[E.mindfulness_min]
-    x = e[E.exercise_min]
-    return DayTerms(
-        substrate=sub,
-        shift_butyrate_producers=p[P.e_fibre_butyrate_producers] * dsub
-        - p[P.e_upf_butyrate_producers] * upf
-        + p[P.e_prebiotic_butyrate_producers] * preb,
-        shift_lab=p[P.e_fibre_lab] * dsub
-        + p[P.e_prebiotic_lab] * preb
-        + p[P.e_polyphenols_lab] * poly
-        + p[P.e_fermented_lab] * e[E.fermented_servings],
-        shift_pathobionts=p[P.e_upf_pathobionts] * upf
-        + p[P.e_sugar_pathobionts] * (e[E.added_sugar_g] * c[C.inv_sugar_ref] - 1.0)
-        + p[P.e_alcohol_pathobionts] * alcohol,
-        kill_butyrate_producers=abx * e[E.abx_butyrate_producers],
-        kill_lab=abx * e[E.abx_bifidobacteria_lab],
-        kill_pathobionts=abx * e[E.abx_pathobionts],
-        fitness_generalists=g
-        * (1.0 + _sat(p[P.e_upf_generalists] * upf - p[P.e_fibre_generalists] * dsub, cap))
-        - abx * e[E.abx_bacteroides_prevotella],
-        fitness_akkermansia=g
-        * (1.0 + _sat(p[P.e_polyphenols_akkermansia] * poly - p[P.e_fibre_akkermansia] * dsub, cap))
-        - abx * e[E.abx_akkermansia],
-        fitness_probiotic=-e[E.probiotic_washout] - abx * e[E.abx_probiotic],
-        colonisation=p[P.probiotic_colonisation] * e[E.probiotic_intake],
-        shift_diversity=p[P.e_fibre_diversity] * dsub
-        + p[P.e_fermented_diversity] * e[E.fermented_servings]
-        - p[P.e_upf_diversity] * upf,
-        loss_diversity=p[P.antibiotic_diversity_loss] * abx,
-        loss_taxa_pool=p[P.antibiotic_pool_loss] * abx,
-        barrier_base=p[P.barrier_ref] - p[P.e_alcohol_barrier] * alcohol - e[E.barrier_insult],
-        inflammation_diet=-p[P.e_mediterranean_inflammation]
-        * (e[E.mediterranean] - p[P.mediterranean_ref]),
-        mindfulness_target=m / (m + p[P.k_mindfulness]),
-        cbt_gain=p[P.gamma_cbt_gain] * e[E.psychotherapy],
-        sleep_deficit=_clip(1.0 - e[E.sleep_hours] * c[C.inv_sleep_need], 0.0, 1.0),
-        fitness_target=x / (x + p[P.k_exercise]) * c[C.exercise_ref_inv_fill],
-    )
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
@@ -359,9 +258,10 @@ def epithelial_oxygen(scfa: float, c: np.ndarray) -> float:
 @njit(cache=True, inline="always", fastmath=FASTMATH)
 def microbiota(
     y: np.ndarray,
+    e: np.ndarray,
     p: np.ndarray,
     c: np.ndarray,
-    q: DayTerms,
+    sub: float,
     oxy: float,
     cort: float,
     pb: float,
@@ -383,37 +283,70 @@ def microbiota(
     which keeps the abundances on the simplex. Diversity relaxes towards a diet-supported target
     over weeks (Palleja 2018) and is cut by antibiotics; the attainable diversity is set by the
     pool of resident taxa, which antibiotics deplete and which returns only slowly (or with FMT).
-    The terms of the exposures alone come from ``q`` (:func:`day_terms`).
     """
     g = p[P.gamma_microbiota]
     # inflammation-derived electron acceptors feed Enterobacteriaceae only when inflamed
     infl = _pos(y[S.inflammation] - 1.0)
     dc = cort - 1.0
+    upf = e[E.ultraprocessed_share] - p[P.upf_ref]
+    dsub = sub - 1.0
     ddiv = y[S.diversity] - 1.0
     dfit = y[S.fitness] - 1.0
-    cap = p[P.fitness_shift_max]
+    poly = e[E.polyphenols_mg] * c[C.inv_polyphenols_ref] - 1.0
+    preb = e[E.prebiotic_g] / (e[E.prebiotic_g] + p[P.k_prebiotic])
+    abx = e[E.antibiotic]
 
-    d_b = _sat(
-        q.shift_butyrate_producers
+    d_b = (
+        p[P.e_fibre_butyrate_producers] * dsub
         + p[P.e_diversity_butyrate_producers] * ddiv
         - p[P.e_cortisol_butyrate_producers] * dc
         - p[P.e_inflammation_butyrate_producers] * infl
         - p[P.e_oxygen_butyrate_producers] * oxy
-        + p[P.e_fitness_butyrate_producers] * dfit,
-        cap,
+        - p[P.e_upf_butyrate_producers] * upf
+        + p[P.e_fitness_butyrate_producers] * dfit
+        + p[P.e_prebiotic_butyrate_producers] * preb
     )
-    d_l = _sat(
-        q.shift_lab - p[P.e_cortisol_lab] * dc + p[P.e_diversity_lab] * ddiv,
-        cap,
+    d_l = (
+        p[P.e_fibre_lab] * dsub
+        + p[P.e_prebiotic_lab] * preb
+        + p[P.e_polyphenols_lab] * poly
+        + p[P.e_fermented_lab] * e[E.fermented_servings]
+        - p[P.e_cortisol_lab] * dc
+        + p[P.e_diversity_lab] * ddiv
     )
-    d_p = _sat(
-        q.shift_pathobionts
+    d_g = p[P.e_upf_generalists] * upf - p[P.e_fibre_generalists] * dsub
+    d_p = (
+        p[P.e_upf_pathobionts] * upf
+        + p[P.e_sugar_pathobionts] * (e[E.added_sugar_g] * c[C.inv_sugar_ref] - 1.0)
+        + p[P.e_alcohol_pathobionts] * (e[E.alcohol_drinks] - p[P.alcohol_ref])
         + p[P.e_cortisol_pathobionts] * dc
         + p[P.e_inflammation_pathobionts] * infl
         + p[P.e_oxygen_pathobionts] * oxy
-        - p[P.probiotic_exclusion] * pb,
-        cap,
+        - p[P.probiotic_exclusion] * pb
     )
+    d_a = p[P.e_polyphenols_akkermansia] * poly - p[P.e_fibre_akkermansia] * dsub
+    cap = p[P.fitness_shift_max]
+    d_b = _sat(d_b, cap)
+    d_l = _sat(d_l, cap)
+    d_g = _sat(d_g, cap)
+    d_p = _sat(d_p, cap)
+    d_a = _sat(d_a, cap)
+
+    f0 = (
+        g * (1.0 + d_b - y[S.butyrate_producers] * c[C.inv_ref_butyrate_producers])
+        - abx * e[E.abx_butyrate_producers]
+    )
+    f1 = (
+        g * (1.0 + d_l - y[S.bifidobacteria_lab] * c[C.inv_ref_bifidobacteria_lab])
+        - abx * e[E.abx_bifidobacteria_lab]
+    )
+    f2 = (
+        g * (1.0 + d_g - y[S.bacteroides_prevotella] * c[C.inv_ref_bacteroides_prevotella])
+        - abx * e[E.abx_bacteroides_prevotella]
+    )
+    f3 = g * (1.0 + d_p - y[S.pathobionts] * c[C.inv_ref_pathobionts]) - abx * e[E.abx_pathobionts]
+    f4 = g * (1.0 + d_a - y[S.akkermansia] * c[C.inv_ref_akkermansia]) - abx * e[E.abx_akkermansia]
+    f5 = -e[E.probiotic_washout] - abx * e[E.abx_probiotic]
 
     x0 = y[S.butyrate_producers]
     x1 = y[S.bifidobacteria_lab]
@@ -421,15 +354,9 @@ def microbiota(
     x3 = y[S.pathobionts]
     x4 = y[S.akkermansia]
     x5 = y[S.probiotic]
-    f0 = g * (1.0 + d_b - x0 * c[C.inv_ref_butyrate_producers]) - q.kill_butyrate_producers
-    f1 = g * (1.0 + d_l - x1 * c[C.inv_ref_bifidobacteria_lab]) - q.kill_lab
-    f2 = q.fitness_generalists - g * x2 * c[C.inv_ref_bacteroides_prevotella]
-    f3 = g * (1.0 + d_p - x3 * c[C.inv_ref_pathobionts]) - q.kill_pathobionts
-    f4 = q.fitness_akkermansia - g * x4 * c[C.inv_ref_akkermansia]
-    f5 = q.fitness_probiotic
     fbar = x0 * f0 + x1 * f1 + x2 * f2 + x3 * f3 + x4 * f4 + x5 * f5
     # colonisation pressure fills the probiotic niche up to its capacity: J = k I (S_max - x)^+
-    jin = q.colonisation * _pos(p[P.probiotic_capacity] - x5)
+    jin = p[P.probiotic_colonisation] * e[E.probiotic_intake] * _pos(p[P.probiotic_capacity] - x5)
     dydt[S.butyrate_producers] = x0 * (f0 - fbar) - jin * x0
     dydt[S.bifidobacteria_lab] = x1 * (f1 - fbar) - jin * x1
     dydt[S.bacteroides_prevotella] = x2 * (f2 - fbar) - jin * x2
@@ -437,14 +364,21 @@ def microbiota(
     dydt[S.akkermansia] = x4 * (f4 - fbar) - jin * x4
     dydt[S.probiotic] = x5 * (f5 - fbar) + jin * (1.0 - x5)
 
-    div_target = _floor(y[S.taxa_pool] + q.shift_diversity, 0.05)
+    div_target = _floor(
+        y[S.taxa_pool]
+        + p[P.e_fibre_diversity] * dsub
+        + p[P.e_fermented_diversity] * e[E.fermented_servings]
+        - p[P.e_upf_diversity] * upf,
+        0.05,
+    )
     dydt[S.diversity] = (
-        p[P.gamma_diversity] * (div_target - y[S.diversity]) - q.loss_diversity * y[S.diversity]
+        p[P.gamma_diversity] * (div_target - y[S.diversity])
+        - p[P.antibiotic_diversity_loss] * abx * y[S.diversity]
     )
     # the taxa pool: lost taxa return only slowly from the environment (or at once with FMT)
     dydt[S.taxa_pool] = (
         p[P.gamma_taxa_pool] * (p[P.diversity_capacity] - y[S.taxa_pool])
-        - q.loss_taxa_pool * y[S.taxa_pool]
+        - p[P.antibiotic_pool_loss] * abx * y[S.taxa_pool]
     )
 
 
@@ -561,7 +495,6 @@ def gut_barrier(
     e: np.ndarray,
     p: np.ndarray,
     c: np.ndarray,
-    q: DayTerms,
     scfa: float,
     crh: float,
     cort: float,
@@ -570,15 +503,17 @@ def gut_barrier(
 ) -> None:
     r"""Barrier integrity relaxes towards a target: butyrate and barrier strains strengthen it;
     CRH/cortisol (Vanuytsel 2014), pathobionts, alcohol and inflammation weaken it ("leaky
-    gut"); the reference, alcohol and insult terms come from ``q`` (:func:`day_terms`)."""
+    gut")."""
     target = _clip(
-        q.barrier_base
+        p[P.barrier_ref]
         + p[P.e_scfa_barrier] * (scfa - 1.0)
         + e[E.pb_barrier] * pb
         - p[P.e_crh_barrier] * (crh - 1.0)
         - p[P.e_cortisol_barrier] * (cort - 1.0)
         - p[P.e_pathobionts_barrier] * (y[S.pathobionts] * c[C.inv_ref_pathobionts] - 1.0)
-        - p[P.e_inflammation_barrier] * _pos(y[S.inflammation] - 1.0),
+        - p[P.e_alcohol_barrier] * (e[E.alcohol_drinks] - p[P.alcohol_ref])
+        - p[P.e_inflammation_barrier] * _pos(y[S.inflammation] - 1.0)
+        - e[E.barrier_insult],
         p[P.barrier_min],
         p[P.barrier_max],
     )
@@ -590,7 +525,6 @@ def immune(
     y: np.ndarray,
     e: np.ndarray,
     p: np.ndarray,
-    q: DayTerms,
     lps: float,
     scfa: float,
     vag_eff: float,
@@ -604,8 +538,7 @@ def immune(
     log-linear in endotoxin dose); SCFA, the vagal cholinergic reflex
     (Borovikova 2000) and anti-inflammatory strains lower it; cortisol suppresses it in
     proportion to GR sensitivity, which chronic high cortisol erodes (glucocorticoid resistance);
-    sleep loss raises and training lowers it; a Mediterranean pattern lowers it (its term comes
-    from ``q``, :func:`day_terms`).
+    sleep loss raises and training lowers it; a Mediterranean pattern lowers it.
     """
     # pro-inflammatory drive (endotoxin, sleep loss); anti-inflammatory strains damp this drive
     # by a fraction, so they normalise excess inflammation rather than suppress healthy tone
@@ -621,7 +554,7 @@ def immune(
             - p[P.e_vagal_inflammation] * (vag_eff - 1.0)
             - p[P.e_cortisol_inflammation] * y[S.gr_sensitivity] * (cort - 1.0)
             - p[P.e_fitness_inflammation] * (y[S.fitness] - 1.0)
-            + q.inflammation_diet,
+            - p[P.e_mediterranean_inflammation] * (e[E.mediterranean] - p[P.mediterranean_ref]),
             p[P.inflammation_max_shift],
         ),
         p[P.inflammation_floor],
@@ -761,21 +694,23 @@ def mood(
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
-def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, q: DayTerms, dydt: np.ndarray) -> None:
-    """Slow behavioural states: mindfulness and CBT skills, expectancy, sleep debt, training.
-
-    Each relaxes towards a target of the day's exposures, from ``q`` (:func:`day_terms`): the
-    mindfulness skill towards ``m / (m + K)``, sleep debt towards the relative sleep deficit
-    ``(need - sleep) / need``, fitness towards the exercise's saturation ``x / (x + K)``
-    relative to the reference exercise's.
-    """
-    dydt[S.mindfulness_skill] = p[P.gamma_mindfulness] * (
-        q.mindfulness_target - y[S.mindfulness_skill]
+def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, c: np.ndarray, dydt: np.ndarray) -> None:
+    """Slow behavioural states: mindfulness and CBT skills, expectancy, sleep debt, training."""
+    m = e[E.mindfulness_min]
+    m_t = m / (m + p[P.k_mindfulness])
+    dydt[S.mindfulness_skill] = p[P.gamma_mindfulness] * (m_t - y[S.mindfulness_skill])
+    dydt[S.cbt_skill] = (
+        p[P.gamma_cbt_gain] * e[E.psychotherapy] * (1.0 - y[S.cbt_skill])
+        - p[P.gamma_cbt_loss] * y[S.cbt_skill]
     )
-    dydt[S.cbt_skill] = q.cbt_gain * (1.0 - y[S.cbt_skill]) - p[P.gamma_cbt_loss] * y[S.cbt_skill]
     dydt[S.expectancy] = p[P.gamma_expectancy] * (e[E.expectancy] - y[S.expectancy])
-    dydt[S.sleep_debt] = p[P.gamma_sleep_debt] * (q.sleep_deficit - y[S.sleep_debt])
-    dydt[S.fitness] = p[P.gamma_fitness] * (q.fitness_target - y[S.fitness])
+    # the relative sleep deficit (need - sleep) / need
+    deficit = _clip(1.0 - e[E.sleep_hours] * c[C.inv_sleep_need], 0.0, 1.0)
+    dydt[S.sleep_debt] = p[P.gamma_sleep_debt] * (deficit - y[S.sleep_debt])
+    # saturating in exercise, x / (x + K), relative to the reference exercise's value
+    x = e[E.exercise_min]
+    fit_t = x / (x + p[P.k_exercise]) * c[C.exercise_ref_inv_fill]
+    dydt[S.fitness] = p[P.gamma_fitness] * (fit_t - y[S.fitness])
     dydt[S.hassles] = -p[P.gamma_hassles] * y[S.hassles]
 
 
@@ -814,24 +749,9 @@ def rhs_c(
 ):
     """:func:`rhs` given the person's derived constants ``c``
     (:func:`gutbrain.model.derived.derived_constants` of ``p``)."""
-    rhs_day(t, y, e, p, c, day_terms(e, p, c), dydt, aux)
-
-
-@njit(cache=True, inline="always", fastmath=FASTMATH)
-def rhs_day(
-    t: float,
-    y: np.ndarray,
-    e: np.ndarray,
-    p: np.ndarray,
-    c: np.ndarray,
-    q: DayTerms,
-    dydt: np.ndarray,
-    aux: np.ndarray,
-):
-    """:func:`rhs_c` given also the day's terms ``q`` (:func:`day_terms` of ``e``, ``p`` and
-    ``c``); the batch kernel computes them once per person-day."""
+    sub = substrate(e, p, c)
     probiotic_response(y, p, c, dydt)
-    scfa, gaba, kyn, ser, dopa_m, pb = metabolites(y, e, p, c, q.substrate)
+    scfa, gaba, kyn, ser, dopa_m, pb = metabolites(y, e, p, c, sub)
     oxy = epithelial_oxygen(scfa, c)
     perm = 1.0 - y[S.barrier]
     lps = y[S.pathobionts] * perm * c[C.lps_scale]
@@ -853,13 +773,13 @@ def rhs_day(
     vag_eff = 1.0 + vag_brain
     u, crh, acth, cort = hpa(y, e, p, c, ps, pb)
 
-    microbiota(y, p, c, q, oxy, cort, pb, dydt)
-    gut_barrier(y, e, p, c, q, scfa, crh, cort, pb, dydt)
-    immune(y, e, p, q, lps, scfa, vag_eff, cort, pb, dydt)
+    microbiota(y, e, p, c, sub, oxy, cort, pb, dydt)
+    gut_barrier(y, e, p, c, scfa, crh, cort, pb, dydt)
+    immune(y, e, p, lps, scfa, vag_eff, cort, pb, dydt)
     hpa_adaptation(y, p, crh, acth, cort, dydt)
     brain(y, e, p, c, kyn, vag_brain, gaba, dopa_m, cort, dydt)
     mood(y, e, p, c, ps, cort, dydt)
-    behaviour(y, e, p, q, dydt)
+    behaviour(y, e, p, c, dydt)
 
     aux[A.butyrate] = scfa
     aux[A.gaba] = gaba

@@ -12,13 +12,8 @@ import numpy as np
 from numba import njit, prange
 
 from gutbrain.model._jit_cache import FASTMATH
-from gutbrain.model.derived import N_DERIVED, derived_constants
-from gutbrain.model.dynamics import (
-    advance_probiotic_response,
-    day_terms,
-    response_step_factors,
-    rhs_day,
-)
+from gutbrain.model.derived import derived_constants
+from gutbrain.model.dynamics import advance_probiotic_response, response_step_factors, rhs_c
 from gutbrain.model.exposures import N_EXPOSURES, E
 from gutbrain.model.parameters import P
 from gutbrain.model.scheme import heun_correct, heun_predict
@@ -41,11 +36,6 @@ for _c in (E.probiotic_intake, E.prebiotic_g, E.ssri_dose):
     ADHERENCE_CHANNELS[_c] = True
 
 _FIRST_DONOR = int(E.donor_butyrate_producers)
-
-# People each thread integrates side by side, step by step: one person's right-hand side is a
-# long chain of dependent operations (the cortisol solve above all), so the processor overlaps
-# the next person's independent work with it.
-LANES = 2
 
 # The projection, derived from the state declarations (gutbrain.model.states.STATES) as
 # constants that numba freezes into the kernel: the states clipped to [lower, upper], those with
@@ -111,7 +101,7 @@ def fill_by_person(out: np.ndarray, value: float) -> None:
         out[i] = value
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+@njit(cache=True, parallel=True, fastmath=FASTMATH)
 def integrate_batch(
     y0: np.ndarray,
     params: np.ndarray,
@@ -145,76 +135,46 @@ def integrate_batch(
     dt = 1.0 / substeps
     sqdt = math.sqrt(dt)
     noisy = noise.shape[1] > 0
-    for g in prange((n + LANES - 1) // LANES):
-        # the people of this thread's group; an odd last person fills both lanes (written once)
-        ids = np.empty(LANES, dtype=np.int64)
-        for lane in range(LANES):
-            ids[lane] = min(g * LANES + lane, n - 1)
-        y = np.empty((LANES, N_STATES))
-        e = np.empty((LANES, N_EXPOSURES))
-        k1 = np.empty((LANES, N_STATES))
-        k2 = np.empty((LANES, N_STATES))
-        yp = np.empty((LANES, N_STATES))
-        aux = np.empty((LANES, N_AUX))
+    for i in prange(n):
+        y = y0[i].copy()
+        p = params[i]
+        e = np.empty(N_EXPOSURES)
+        k1 = np.empty(N_STATES)
+        k2 = np.empty(N_STATES)
+        yp = np.empty(N_STATES)
+        aux = np.empty(N_AUX)
         aux2 = np.empty(N_AUX)
-        c = np.empty((LANES, N_DERIVED))
-        factors = np.empty((LANES, 4))
-        sigma = np.empty((LANES, 3))
-        for lane in range(LANES):
-            p = params[ids[lane]]
-            y[lane] = y0[ids[lane]]
-            c[lane] = derived_constants(p)
-            factors[lane] = response_step_factors(p, dt)
-            sigma[lane, 0] = p[P.sigma_na] * sqdt
-            sigma[lane, 1] = p[P.sigma_pa] * sqdt
-            sigma[lane, 2] = p[P.sigma_hassles] * sqdt
+        c = derived_constants(p)
+        factors = response_step_factors(p, dt)
+        s_na = p[P.sigma_na] * sqdt
+        s_pa = p[P.sigma_pa] * sqdt
+        s_h = p[P.sigma_hassles] * sqdt
         step = 0
         for d in range(n_days):
+            sched = schedules[group[i], d]
+            a = adherence[i, d]
+            for ch in range(N_EXPOSURES):
+                e[ch] = sched[ch] * a if ADHERENCE_CHANNELS[ch] else sched[ch]
+            e[E.stress] += extra_stress[i, d]
+            if e[E.fmt_fraction] > 0.0:
+                _fmt(y, e)
             t = float(d)
-            for lane in range(LANES):
-                i = ids[lane]
-                sched = schedules[group[i], d]
-                a = adherence[i, d]
-                for ch in range(N_EXPOSURES):
-                    e[lane, ch] = sched[ch] * a if ADHERENCE_CHANNELS[ch] else sched[ch]
-                e[lane, E.stress] += extra_stress[i, d]
-                if e[lane, E.fmt_fraction] > 0.0:
-                    _fmt(y[lane], e[lane])
-            q = (
-                day_terms(e[0], params[ids[0]], c[0]),
-                day_terms(e[1], params[ids[1]], c[1]),
-            )
-            for lane in range(LANES):
-                rhs_day(
-                    t, y[lane], e[lane], params[ids[lane]], c[lane], q[lane], k1[lane], aux[lane]
-                )
-            for lane in range(LANES):
-                if g * LANES + lane < n:
-                    i = ids[lane]
-                    for j in range(N_STATES):
-                        out_states[i, d, j] = y[lane, j]
-                    for j in range(N_AUX):
-                        out_aux[i, d, j] = aux[lane, j]
+            rhs_c(t, y, e, p, c, k1, aux)
+            for j in range(N_STATES):
+                out_states[i, d, j] = y[j]
+            for j in range(N_AUX):
+                out_aux[i, d, j] = aux[j]
             for s in range(substeps):
                 if s > 0:
-                    for lane in range(LANES):
-                        p = params[ids[lane]]
-                        rhs_day(t, y[lane], e[lane], p, c[lane], q[lane], k1[lane], aux2)
-                for lane in range(LANES):
-                    heun_predict(y[lane], k1[lane], dt, yp[lane])
-                for lane in range(LANES):
-                    p = params[ids[lane]]
-                    rhs_day(t + dt, yp[lane], e[lane], p, c[lane], q[lane], k2[lane], aux2)
-                for lane in range(LANES):
-                    advance_probiotic_response(
-                        y[lane], k1[lane], k2[lane], c[lane], factors[lane], dt
-                    )
-                    heun_correct(y[lane], k1[lane], k2[lane], dt)
-                    if noisy:
-                        i = ids[lane]
-                        y[lane, S.eta_na] += sigma[lane, 0] * noise[i, step, 0]
-                        y[lane, S.eta_pa] += sigma[lane, 1] * noise[i, step, 1]
-                        y[lane, S.hassles] += sigma[lane, 2] * noise[i, step, 2]
-                    _project(y[lane])
+                    rhs_c(t, y, e, p, c, k1, aux)
+                heun_predict(y, k1, dt, yp)
+                rhs_c(t + dt, yp, e, p, c, k2, aux2)
+                advance_probiotic_response(y, k1, k2, c, factors, dt)
+                heun_correct(y, k1, k2, dt)
+                if noisy:
+                    y[S.eta_na] += s_na * noise[i, step, 0]
+                    y[S.eta_pa] += s_pa * noise[i, step, 1]
+                    y[S.hassles] += s_h * noise[i, step, 2]
+                _project(y)
                 step += 1
                 t += dt
