@@ -75,12 +75,10 @@ def disagreements(result: CheckResult, reference: CheckResult) -> list[str]:
 
 
 def largest_relative_difference(result: CheckResult, reference: CheckResult) -> float:
-    """The largest ``|x - x_ref| / |x_ref|`` over the reported numbers (0 where both are 0)."""
+    """The largest ``|x - x_ref| / |x_ref|`` over the reported numbers whose reference is not 0
+    (0 if there is none)."""
     pairs = zip(numbers(result.simulated), numbers(reference.simulated), strict=False)
-    return max(
-        (abs(g.value - r.value) / abs(r.value) if r.value else float(g.value != 0.0))
-        for g, r in pairs
-    )
+    return max((abs(g.value - r.value) / abs(r.value) for g, r in pairs if r.value), default=0.0)
 
 
 @contextmanager
