@@ -4,8 +4,8 @@ steps a day, within 1 % (plus one printed unit) of its value at 64 steps a day.
 The comparison lives in ``benchmarks/check_step_size.py``, which also prints the table for other
 step sizes (its output is committed beside it). Numbers are compared as printed, so a difference
 below one printed unit passes unseen: B5a's early effect prints 12 % against 13 % and differs by
-4 % unrounded (docs/model.md, "Numerics and speed"). All checks run here, at both steps: 7 s on
-the development machine with little load (18 s under a load of 9 on its 2 cores).
+4 % unrounded (docs/model.md, "Numerics and speed"). All checks run here, at both steps: 4 s on
+the 2-core development machine at a load of 4 (18 s at a load of 9).
 """
 
 from __future__ import annotations
