@@ -139,7 +139,7 @@ def check_diary_dates(tables: Mapping[str, pd.DataFrame], labels: Mapping[str, s
     has = diary["date"].notna().to_numpy()
     day0 = diary["date"] - pd.to_timedelta(diary["day"], unit="D")
     first = day0.where(has).groupby(diary["participant"], sort=False).transform("first")
-    idx = np.flatnonzero((has & (day0 != first)).to_numpy(dtype=bool, na_value=False))
+    idx = np.flatnonzero(has & (day0 != first).to_numpy(dtype=bool, na_value=False))
     if idx.size:
         i = int(idx[0])
         p = diary["participant"].iloc[i]

@@ -364,7 +364,7 @@ def _days(at: Where, d: Mapping[str, Any]) -> tuple[int, int] | None:
     days = at.get(
         d, "days", list, "the first and last planned study day, e.g. days = [-7, 55]", None
     )
-    return None if days is None else tuple(days)  # type: ignore[return-value]
+    return None if days is None else tuple(days)
 
 
 def _check_days(days: Any, at: Where) -> None:
