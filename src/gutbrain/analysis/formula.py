@@ -240,10 +240,13 @@ def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), uniq[order]
 
 
-def encode_column(series: pd.Series, *, categorical: bool, what: str) -> EncodedColumn:
+def encode_column(
+    series: pd.Series, *, categorical: bool, what: str, forced: bool = False
+) -> EncodedColumn:
     """Encode a column as float values or as treatment-coding level codes.
 
-    Levels: the pandas category order for categoricals, else sorted observed values.
+    Levels: the pandas category order for categoricals, else sorted observed values. A text
+    column that holds numbers is refused unless ``forced`` (written in ``C()``).
     """
     if not categorical:
         try:
@@ -261,6 +264,8 @@ def encode_column(series: pd.Series, *, categorical: bool, what: str) -> Encoded
         remap[present] = np.arange(present.size)
         return EncodedColumn(remap[codes], tuple(cats[i] for i in present))
     codes, uniques = factorize_sorted(series)
+    if not forced and _is_text(series):
+        _check_text_values(series, codes, uniques, what)
     return EncodedColumn(codes, tuple(uniques))
 
 
@@ -285,10 +290,8 @@ def _is_number(value: object) -> bool:
 
 
 def check_text_terms(parsed: ParsedFormula, data: pd.DataFrame, *, what: str) -> None:
-    """Refuse a text column used as a term (not in ``C()``) that holds numbers.
-
-    A column of numbers written as text, or of numbers and a stray word (a typo such as "ten"),
-    would otherwise become a factor with string-sorted levels.
+    """Refuse a text column used as a term by name (not in ``C()``) that holds numbers, as
+    :func:`encode_columns` does for a simple formula.
 
     Raises
     ------
@@ -297,33 +300,41 @@ def check_text_terms(parsed: ParsedFormula, data: pd.DataFrame, *, what: str) ->
     """
     for column in _bare_columns(parsed):
         series = data[column]
-        if not _is_text(series):
-            continue
-        codes, uniques = pd.factorize(series, sort=False)
-        numbers = np.array([_is_number(u) for u in uniques], dtype=bool)
-        if not numbers.any():
-            continue
-        first = {
-            kind: _row(
-                data.index, int(np.flatnonzero(np.isin(codes, np.flatnonzero(numbers == kind)))[0])
-            )
-            for kind in (True, False)
-            if (numbers == kind).any()
-        }
-        fix = f"convert the column to numbers, or write C({column}) to treat it as categorical"
-        if not (~numbers).any():
-            row = first[True]
-            raise DataError(
-                f"{what}: column {column!r} holds numbers as text ({data.at[row, column]!r} in "
-                f"data row {row!r}); {fix}"
-            )
-        row, other = first[False], first[True]
+        if _is_text(series):
+            codes, uniques = pd.factorize(series, sort=False)
+            _check_text_values(series, np.asarray(codes), np.asarray(uniques, dtype=object), what)
+
+
+def _check_text_values(
+    series: pd.Series, codes: np.ndarray, uniques: np.ndarray, what: str
+) -> None:
+    """Raise if a text column (``codes`` into its distinct values ``uniques``) holds numbers: a
+    column of numbers written as text, or of numbers and a stray word (a typo such as "ten"),
+    would otherwise become a factor with string-sorted levels."""
+    numbers = np.fromiter((_is_number(u) for u in uniques), dtype=bool, count=len(uniques))
+    if not numbers.any():
+        return
+    column = series.name
+    first = {
+        kind: int(np.flatnonzero(np.isin(codes, np.flatnonzero(numbers == kind)))[0])
+        for kind in (True, False)
+        if (numbers == kind).any()
+    }
+    index = series.index
+    fix = f"convert the column to numbers, or write C({column}) to treat it as categorical"
+    if numbers.all():
+        i = first[True]
         raise DataError(
-            f"{what}: column {column!r}, data row {row!r}: {data.at[row, column]!r} is not a "
-            f"number, but the column holds numbers ({data.at[other, column]!r} in data row "
-            f"{other!r}, {int(numbers.sum())} of {numbers.size} distinct values); correct the "
-            f"value, or {fix}"
+            f"{what}: column {column!r} holds numbers as text ({series.iloc[i]!r} in data row "
+            f"{_row(index, i)!r}); {fix}"
         )
+    i, k = first[False], first[True]
+    raise DataError(
+        f"{what}: column {column!r}, data row {_row(index, i)!r}: {series.iloc[i]!r} is not a "
+        f"number, but the column holds numbers ({series.iloc[k]!r} in data row "
+        f"{_row(index, k)!r}, {int(numbers.sum())} of {numbers.size} distinct values); correct "
+        f"the value, or {fix}"
+    )
 
 
 def _row(index: pd.Index, i: int) -> object:
@@ -355,7 +366,7 @@ def encode_columns(
             if (col, forced) not in out:
                 s = data[col]
                 out[(col, forced)] = encode_column(
-                    s, categorical=forced or _is_categorical(s), what=what
+                    s, categorical=forced or _is_categorical(s), what=what, forced=forced
                 )
     return out
 
@@ -519,7 +530,8 @@ def build_design(
             f"{what}: column {missing[0]!r} is not in the data; available: "
             f"{', '.join(map(str, data.columns))}"
         )
-    check_text_terms(parsed, data, what=what)
+    if parsed.terms is None:
+        check_text_terms(parsed, data, what=what)
     for col in parsed.columns:
         if col != parsed.response and data[col].isna().any():
             raise DesignError(f"{what}: column {col!r} has missing values; drop those rows first")

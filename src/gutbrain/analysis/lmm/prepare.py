@@ -88,7 +88,8 @@ def prepare(
     evaluated: list[str] = []  # columns of formulas that formulaic builds
     simple: list[bool] = []
     for parsed, what in formulas:
-        check_text_terms(parsed, data, what=f"lmm: {what}")
+        if parsed.terms is None:
+            check_text_terms(parsed, data, what=f"lmm: {what}")
         own = encode_columns(parsed, data, what=what) if parsed.terms is not None else None
         simple.append(own is not None and builds_simply(parsed, own))
         if own is None or not simple[-1]:
