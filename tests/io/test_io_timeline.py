@@ -6,17 +6,16 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from _bundle_helpers import add_column, append_row, set_cell
+from _bundle_helpers import add_column, append_row, read_error, set_cell
 
 from gutbrain.errors import DataError
 from gutbrain.io import BundleDataError, StudyBundle, read_bundle, validate_bundle
 
 
-def _read_err(path: Path) -> BundleDataError:
-    with pytest.raises(DataError) as info:
-        read_bundle(path)
-    assert isinstance(info.value, BundleDataError)
-    return info.value
+def _visit(bundle_dir: Path, participant: str, visit: str, day: int) -> int:
+    """Append a PANAS-NA visit row; return its data row number."""
+    row = {"participant": participant, "visit": visit, "day": str(day), "instrument": "PANAS-NA"}
+    return append_row(bundle_dir / "visits.csv", {**row, "score": "20"})
 
 
 def _add_days(bundle_dir: Path, days: str) -> None:
@@ -32,7 +31,7 @@ def test_diary_row_after_withdrawal(tiny_dir: Path) -> None:
     row = append_row(
         tiny_dir / "diary.csv", {"participant": "P03", "day": "3", "negative_affect": "1"}
     )
-    err = _read_err(tiny_dir)
+    err = read_error(tiny_dir)
     assert (err.file, err.row, err.column, err.value) == (
         str(tiny_dir / "diary.csv"), row, "day", 3,
     )  # fmt: skip
@@ -41,17 +40,8 @@ def test_diary_row_after_withdrawal(tiny_dir: Path) -> None:
 
 
 def test_visit_after_withdrawal(tiny_dir: Path) -> None:
-    row = append_row(
-        tiny_dir / "visits.csv",
-        {
-            "participant": "P03",
-            "visit": "post",
-            "day": "5",
-            "instrument": "PANAS-NA",
-            "score": "20",
-        },
-    )  # fmt: skip
-    err = _read_err(tiny_dir)
+    row = _visit(tiny_dir, "P03", "post", 5)
+    err = read_error(tiny_dir)
     assert (err.file, err.row, err.column, err.value) == (
         str(tiny_dir / "visits.csv"), row, "day", 5,
     )  # fmt: skip
@@ -61,17 +51,9 @@ def test_visit_after_withdrawal(tiny_dir: Path) -> None:
 def test_post_visit_dated_before_pre_is_refused(tiny_dir: Path) -> None:
     """P04's post visit is dated before their baseline, while P02's (and the study's) order is
     baseline then post: the post visit would have become P04's baseline."""
-    row = append_row(
-        tiny_dir / "visits.csv",
-        {"participant": "P04", "visit": "post", "day": "-3", "instrument": "PANAS-NA",
-         "score": "20"},
-    )  # fmt: skip
-    append_row(
-        tiny_dir / "visits.csv",
-        {"participant": "P01", "visit": "post", "day": "2", "instrument": "PANAS-NA",
-         "score": "20"},
-    )  # fmt: skip
-    err = _read_err(tiny_dir)
+    row = _visit(tiny_dir, "P04", "post", -3)
+    _visit(tiny_dir, "P01", "post", 2)
+    err = read_error(tiny_dir)
     assert (err.file, err.row, err.column, err.value) == (
         str(tiny_dir / "visits.csv"), row, "day", -3,
     )  # fmt: skip
@@ -84,16 +66,8 @@ def test_post_visit_dated_before_pre_is_refused(tiny_dir: Path) -> None:
 
 def test_visits_in_order_pass_however_sparse(tiny_dir: Path) -> None:
     """Visits on the same day, or a participant with only a later visit, are not out of order."""
-    append_row(
-        tiny_dir / "visits.csv",
-        {"participant": "P01", "visit": "post", "day": "-1", "instrument": "PANAS-NA",
-         "score": "20"},
-    )  # fmt: skip
-    append_row(
-        tiny_dir / "visits.csv",
-        {"participant": "P03", "visit": "post", "day": "1", "instrument": "PANAS-NA",
-         "score": "20"},
-    )  # fmt: skip
+    _visit(tiny_dir, "P01", "post", -1)
+    _visit(tiny_dir, "P03", "post", 1)
     read_bundle(tiny_dir)
 
 
@@ -103,7 +77,7 @@ def test_day_outside_the_planned_days(tiny_dir: Path) -> None:
     _add_days(tiny_dir, "[-1, 2]")
     read_bundle(tiny_dir)
     set_cell(tiny_dir / "biomarkers.csv", 3, "day", "9999")
-    err = _read_err(tiny_dir)
+    err = read_error(tiny_dir)
     assert (err.file, err.row, err.column, err.value) == (
         str(tiny_dir / "biomarkers.csv"), 3, "day", 9999,
     )  # fmt: skip
@@ -127,7 +101,7 @@ def test_without_planned_days_any_day_is_read(tiny_dir: Path) -> None:
 )
 def test_planned_days_must_be_two_days_in_order(tiny_dir: Path, days: str, match: str) -> None:
     _add_days(tiny_dir, days)
-    err = _read_err(tiny_dir)
+    err = read_error(tiny_dir)
     assert err.column == "days" or (err.column or "").startswith("days[")
     assert err.file == str(tiny_dir / "study.toml")
     with pytest.raises(DataError, match=match):
@@ -137,7 +111,7 @@ def test_planned_days_must_be_two_days_in_order(tiny_dir: Path, days: str, match
 def test_diary_date_must_advance_with_the_day(tiny_dir: Path) -> None:
     """P02's day 2 dated 2026-01-09 puts their day 0 two days after rows 4-5 do."""
     set_cell(tiny_dir / "diary.csv", 6, "date", "2026-01-09")
-    err = _read_err(tiny_dir)
+    err = read_error(tiny_dir)
     assert (err.row, err.column, err.value) == (6, "date", "2026-01-09")
     assert "row 4 dates their day 0 2026-01-05" in str(err)
 
@@ -146,7 +120,7 @@ def test_diary_date_before_enrolment(tiny_dir: Path) -> None:
     add_column(tiny_dir / "participants.csv", "enrolled", "2026-01-04")
     read_bundle(tiny_dir)
     set_cell(tiny_dir / "participants.csv", 2, "enrolled", "2026-01-06")
-    err = _read_err(tiny_dir)
+    err = read_error(tiny_dir)
     assert (err.file, err.row, err.column, err.value) == (
         str(tiny_dir / "diary.csv"), 4, "date", "2026-01-05",
     )  # fmt: skip
