@@ -77,15 +77,16 @@ def test_random_effects_formula(data: pd.DataFrame) -> None:
     ("formula", "match"),
     [
         ("y week", "expected a string like"),
+        (["y ~ week"], "expected a string like"),
         ("y + z ~ week", "single column name"),
         ("y ~ week ~ arm", "more than one"),
         ("y ~ (week", r"cannot parse '\(week'"),
         ("log(y) ~ week", "single column name"),
     ],
 )
-def test_parse_errors(formula: str, match: str) -> None:
+def test_parse_errors(formula: object, match: str) -> None:
     with pytest.raises(DesignError, match=match):
-        parse_formula(formula)
+        parse_formula(formula)  # type: ignore[arg-type]
 
 
 def test_design_errors_name_the_column(data: pd.DataFrame) -> None:

@@ -136,7 +136,6 @@ def _data_columns(f: Formula) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-@lru_cache(maxsize=512)
 def parse_formula(formula: str, *, need_response: bool = True) -> ParsedFormula:
     """Parse ``"y ~ a * b + c - 1"`` (or ``"~ 1 + day"`` when ``need_response`` is False).
 
@@ -147,6 +146,11 @@ def parse_formula(formula: str, *, need_response: bool = True) -> ParsedFormula:
     """
     if not isinstance(formula, str) or "~" not in formula:
         raise DesignError(f"formula {formula!r}: expected a string like 'y ~ x1 + x2'")
+    return _parse(formula, need_response)
+
+
+@lru_cache(maxsize=512)
+def _parse(formula: str, need_response: bool) -> ParsedFormula:
     lhs_text, _, rhs_text = formula.partition("~")
     if "~" in rhs_text:
         raise DesignError(f"formula {formula!r}: more than one '~'")
