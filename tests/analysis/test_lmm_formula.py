@@ -282,3 +282,12 @@ def test_formula_errors_name_the_column_and_row(panel: pd.DataFrame) -> None:
         lmm("na ~ log(day)", panel, groups="pid")
     with pytest.raises(DataError, match=r"categories outside of the nominated levels"):
         lmm("na ~ C(arm, levels=['placebo'])", panel, groups="pid")
+
+
+def test_a_boolean_is_a_factor_as_a_term_and_a_number_inside_a_function() -> None:
+    d = pd.DataFrame({"y": [1.0, 2, 3, 4], "flag": [True, False, True, True], "x": [1.0, 2, 3, 5]})
+    assert build_design(parse_formula("y ~ flag + log(x)"), d).columns == (
+        "Intercept", "flag[T.True]", "log(x)",
+    )  # fmt: skip
+    design = build_design(parse_formula("y ~ I(flag * 2.0)"), d)
+    np.testing.assert_array_equal(design.matrix[:, 1], [2.0, 0.0, 2.0, 2.0])

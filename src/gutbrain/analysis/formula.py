@@ -482,10 +482,10 @@ def formulaic_design(
             for c in rows.columns
             if isinstance(rows[c].dtype, pd.CategoricalDtype)
         },
-        # formulaic takes booleans as numbers; like a simple formula, code them as a factor
+        # formulaic takes a boolean term as a number; like a simple formula, code it as a factor
         **{
             c: pd.Categorical(rows[c], categories=sorted(rows[c].unique()))
-            for c in rows.columns
+            for c in _bare_columns(parsed)
             if pd.api.types.is_bool_dtype(rows[c])
         },
     ).reset_index(drop=True)
