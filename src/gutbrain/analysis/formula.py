@@ -495,7 +495,10 @@ def formulaic_design(
         try:
             mm = model_matrix(parsed.rhs, rows, na_action="ignore", output="numpy")
         except DataMismatchWarning as exc:
-            raise DataError(f"{what}: {exc}") from None
+            found = str(exc).split(". They are being", 1)[0]
+            raise DataError(
+                f"{what}: {found}; correct those values or list them in C(..., levels=[...])"
+            ) from None
         except FormulaicError as exc:
             first = str(exc).strip().splitlines()[0]
             raise DesignError(f"{what}: {first}") from None
