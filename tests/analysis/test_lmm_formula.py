@@ -246,8 +246,8 @@ def test_transformations_fit_as_precomputed_columns(panel: pd.DataFrame) -> None
 
 
 def test_stateful_transforms_see_only_the_rows_used(panel: pd.DataFrame) -> None:
-    """center() and spline knots are computed on the complete rows (R's model.frame, then
-    model.matrix): rows dropped for a missing response do not move them."""
+    """center() and spline knots are computed on the rows the model uses: rows dropped for a
+    missing response do not move them (R's model.frame computes them before dropping rows)."""
     used = panel[panel.na.notna()]
     centred = panel.assign(c=panel.day - used.day.mean())
     f = lmm("na ~ arm + center(day)", panel, groups="pid", method="ML")

@@ -34,8 +34,12 @@ Formulas whose terms are column names, ``C(name)`` and their interactions (the c
 built here directly, with the same columns, names and coding as formulaic's (a test holds the two
 equal); formulaic's materializer costs a few milliseconds per call, as much as a whole fit of a
 small trial, and power analysis fits thousands. Every other formula is built by formulaic, on the
-rows the model uses, so that stateful transforms (``center``, ``scale``, spline knots) see exactly
-those rows, as R's ``model.frame`` then ``model.matrix``.
+rows the model uses (complete in every column it needs), so that stateful transforms (``center``,
+``scale``, spline knots) are computed on exactly the data analysed. R's ``model.frame`` computes
+them before it drops incomplete rows, so where rows lack the response, the group or the time,
+``center(x)`` and spline knots can differ from lme4's (drop those rows first for R's numbers);
+formulaic's own ``center`` of a column with a missing value is missing everywhere, which this
+avoids.
 """
 
 from __future__ import annotations
