@@ -23,7 +23,7 @@ sorted order otherwise, or the order of ``levels=``) is the reference and each o
 without intercept (``y ~ 0 + arm``: a mean per arm), or ``arm`` in ``arm:week`` without ``week``
 (a slope per arm). Interaction columns are element-wise products, named ``a:b``. As in R, terms
 are ordered by their order (main effects, then two-way interactions, ...), keeping the written
-order within an order. The response is a column name.
+order within an order. The response is a column, or one expression of columns (``log(na)``).
 
 A text column used as a term is a factor only if it is text: one that holds numbers (``"10"``),
 or numbers and a stray word (``"ten"``), is a :class:`~gutbrain.errors.DataError` naming the row
@@ -71,6 +71,7 @@ __all__ = [
     "formula_columns",
     "formulaic_design",
     "parse_formula",
+    "response_values",
 ]
 
 _C_NAME = re.compile(r"C\(([^(),=]+)\)")
@@ -85,8 +86,10 @@ class ParsedFormula:
 
     ``terms`` holds each term's factors as ``(column, forced_categorical)`` when every factor is
     a column name or ``C(name)`` (a simple formula, built here); it is None otherwise, and
-    :func:`formulaic_design` builds the design. ``columns`` are the data columns used,
-    response first.
+    :func:`formulaic_design` builds the design. ``columns`` are the data columns used, the
+    response's first; ``predictors`` those of the right-hand side. A transformed response
+    (``log(na)``) has its expression as ``response`` and its formula as ``lhs``
+    (:func:`response_values`); a column response has ``lhs`` None.
     """
 
     text: str
@@ -95,6 +98,8 @@ class ParsedFormula:
     rhs: Formula
     terms: tuple[tuple[SimpleFactor, ...], ...] | None
     columns: tuple[str, ...]
+    predictors: tuple[str, ...]
+    lhs: Formula | None = None
 
 
 @dataclass(frozen=True)
@@ -159,19 +164,22 @@ def _parse(formula: str, need_response: bool) -> ParsedFormula:
     if "~" in rhs_text:
         raise DesignError(f"formula {formula!r}: more than one '~'")
     response: str | None = None
+    lhs: Formula | None = None
+    response_columns: list[str] = []
     if need_response:
-        lhs = list(_formulaic(lhs_text, formula)) if lhs_text.strip() else []
-        terms = [t for t in lhs if str(t) != "1"]
-        if (
-            len(terms) != 1
-            or len(terms[0].factors) != 1
-            or (terms[0].factors[0].eval_method != Factor.EvalMethod.LOOKUP)
-        ):
+        terms = [t for t in _formulaic(lhs_text, formula) if not _is_intercept(t)]
+        if len(terms) != 1 or len(terms[0].factors) != 1:
             raise DesignError(
-                f"formula {formula!r}: the response {lhs_text.strip()!r} must be a single column "
-                "name (compute a transformed response as a column first)"
+                f"formula {formula!r}: the response {lhs_text.strip()!r} must be one column or "
+                "one expression such as log(na)"
             )
-        response = terms[0].factors[0].expr
+        factor = terms[0].factors[0]
+        response = factor.expr
+        if factor.eval_method == Factor.EvalMethod.LOOKUP:
+            response_columns = [response]
+        else:
+            lhs = _formulaic(f"0 + {lhs_text.strip()}", formula)
+            response_columns = _data_columns(lhs)
     elif lhs_text.strip():
         raise DesignError(f"formula {formula!r}: expected no response here, like '~ 1 + day'")
     rhs = _formulaic(rhs_text if rhs_text.strip() else "0", formula)
@@ -194,7 +202,9 @@ def _parse(formula: str, need_response: bool) -> ParsedFormula:
         intercept=intercept,
         rhs=rhs,
         terms=None if simple is None else tuple(simple),
-        columns=tuple(dict.fromkeys([*([response] if response else []), *columns])),
+        columns=tuple(dict.fromkeys([*response_columns, *columns])),
+        predictors=tuple(columns),
+        lhs=lhs,
     )
 
 
@@ -518,6 +528,47 @@ def formulaic_design(
     return DesignMatrix(matrix=np.ascontiguousarray(matrix), columns=names)
 
 
+def response_values(parsed: ParsedFormula, data: pd.DataFrame, *, what: str) -> np.ndarray:
+    """The values of a transformed response (``log(na)``, ``I(na / 10)``) on every row of
+    ``data``: NaN where a column it uses is missing.
+
+    Raises
+    ------
+    DesignError
+        The expression cannot be evaluated, or gives more than one column.
+    DataError
+        It is not finite where its columns have values (``log(0)``), naming the data row.
+    """
+    if parsed.lhs is None:
+        raise ValueError(f"{parsed.text!r} has a column response, not an expression")
+    rows = data[_data_columns(parsed.lhs)].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # log(0): reported below with its row
+        try:
+            mm = model_matrix(parsed.lhs, rows, na_action="ignore", output="numpy")
+        except FormulaicError as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise DesignError(f"{what}: {first}") from None
+    values = np.asarray(mm, dtype=float).reshape(len(rows), -1)
+    if values.shape[1] != 1:
+        raise DesignError(
+            f"{what}: the response {parsed.response!r} gives {values.shape[1]} columns; expected "
+            "one number per row"
+        )
+    y = values[:, 0].copy()
+    present = ~rows.isna().any(axis=1).to_numpy()
+    bad = np.flatnonzero(present & ~np.isfinite(y))
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(
+            f"{what}: the response {parsed.response!r} is {y[i]} at data row "
+            f"{_row(data.index, i)!r}; expected a finite number: check the values it is computed "
+            "from"
+        )
+    y[~present] = np.nan
+    return y
+
+
 def build_design(
     parsed: ParsedFormula,
     data: pd.DataFrame,
@@ -535,7 +586,7 @@ def build_design(
     what
         A label for error messages (e.g. "fixed-effects formula").
     """
-    missing = [c for c in parsed.columns if c != parsed.response and c not in data.columns]
+    missing = [c for c in parsed.predictors if c not in data.columns]
     if missing:
         raise DesignError(
             f"{what}: column {missing[0]!r} is not in the data; available: "
@@ -543,8 +594,8 @@ def build_design(
         )
     if parsed.terms is None:
         check_text_terms(parsed, data, what=what)
-    for col in parsed.columns:
-        if col != parsed.response and data[col].isna().any():
+    for col in parsed.predictors:
+        if data[col].isna().any():
             raise DesignError(f"{what}: column {col!r} has missing values; drop those rows first")
     if parsed.terms is not None:
         enc = encode_columns(parsed, data, what=what)

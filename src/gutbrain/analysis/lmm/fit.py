@@ -83,7 +83,8 @@ def lmm(
         Fixed effects, e.g. ``"na ~ arm * week + baseline"`` (formulaic's syntax, see
         :mod:`gutbrain.analysis.formula`: numeric columns, treatment-coded categoricals,
         ``C(x, levels=...)``, ``a:b``, ``a*b``, ``- 1``, ``log(x)``, ``I(x**2)``, ``np.*``,
-        splines ``bs()`` and ``cr()``); the response is a column name.
+        splines ``bs()`` and ``cr()``); the response is a column or an expression such as
+        ``log(na)``.
     data
         One row per observation. Rows with a missing value in any used column are dropped (as
         lme4's default ``na.omit``).

@@ -27,6 +27,7 @@ from gutbrain.analysis.formula import (
     formula_columns,
     formulaic_design,
     parse_formula,
+    response_values,
 )
 from gutbrain.errors import DataError, DesignError
 
@@ -79,7 +80,11 @@ def prepare(
     rand = parse_formula(re, need_response=False)
     needed = _needed_columns(fixed, rand, groups, ar1_time, data)
     resp = str(fixed.response)
-    y = _numeric(data, resp, "response")
+    y = (
+        _numeric(data, resp, "response")
+        if fixed.lhs is None
+        else response_values(fixed, data, what=f"lmm: fixed-effects formula {formula!r}")
+    )
     formulas = (
         (fixed, f"fixed-effects formula {formula!r}"),
         (rand, f"random-effects formula {re!r}"),
@@ -93,7 +98,7 @@ def prepare(
         own = encode_columns(parsed, data, what=what) if parsed.terms is not None else None
         simple.append(own is not None and builds_simply(parsed, own))
         if own is None or not simple[-1]:
-            evaluated.extend(c for c in parsed.columns if c != resp)
+            evaluated.extend(parsed.predictors)
             continue
         for key, val in own.items():
             enc.setdefault(key, val)
@@ -193,8 +198,8 @@ def _design(
     sorted columns), by formulaic otherwise."""
     if simple:
         return design_from_encoded(parsed, enc_sorted, order.size)
-    cols = [c for c in parsed.columns if c != parsed.response]
-    return formulaic_design(parsed, data[cols].iloc[order], data.index[order], what=what)
+    rows = data[list(parsed.predictors)].iloc[order]
+    return formulaic_design(parsed, rows, data.index[order], what=what)
 
 
 def _numeric(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
