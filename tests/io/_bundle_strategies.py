@@ -175,13 +175,13 @@ def bundles(draw: st.DrawFn, min_diary_rows: int = 0) -> StudyBundle:
             for day, marker in draw(
                 st.lists(
                     st.tuples(
-                        st.integers(-7, 60), st.sampled_from(["crp", "il6", "salivary_cortisol"])
+                        st.integers(-7, 60), st.sampled_from(["crp", "il6", "salivary_cortisol_am"])
                     ),
                     max_size=3,
                     unique=True,
                 )
             ):
-                unit = {"crp": "mg/L", "il6": "pg/mL", "salivary_cortisol": "nmol/L"}[marker]
+                unit = {"crp": "mg/L", "il6": "pg/mL", "salivary_cortisol_am": "nmol/L"}[marker]
                 brows.append((pid, day, marker, draw(_floats(0, 1e4, False)), unit))
         tables["biomarkers"] = _frame(
             {

@@ -12,6 +12,7 @@ positive_affect               latent PA, 0-100
 depression_severity           0-1 index (about 0.1 healthy, 0.5 moderate MDD, 0.8 severe)
 anxiety_severity              0-1 index
 perceived_stress              0-1+ index (stressors beyond the reference day push it above 1)
+acth                          relative quasi-steady ACTH (1 = healthy)
 cortisol                      relative to the healthy mean (1 = healthy)
 inflammation                  relative systemic inflammation index (1 = healthy)
 butyrate                      relative faecal butyrate (1 = healthy)
@@ -46,6 +47,7 @@ LATENT_RANGES: dict[str, tuple[float, float | None]] = {
     "depression_severity": (0.0, 1.0),
     "anxiety_severity": (0.0, 1.0),
     "perceived_stress": (0.0, None),  # the model declares it 0-1+ (states.py)
+    "acth": (0.0, None),
     "cortisol": (0.0, None),
     "inflammation": (0.0, None),
     "butyrate": (0.0, None),

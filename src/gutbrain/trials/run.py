@@ -70,6 +70,7 @@ LATENT_COLUMNS = (
     "depression_severity",
     "anxiety_severity",
     "perceived_stress",
+    "acth",
     "cortisol",
     "inflammation",
     "butyrate",
