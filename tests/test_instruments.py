@@ -14,7 +14,7 @@ import dataclasses
 import pytest
 
 from gutbrain.errors import ParameterError
-from gutbrain.instruments import FORMS, INSTRUMENTS, _forms, _instrument
+from gutbrain.instruments import FORMS, INSTRUMENTS, MARKERS, _forms, _instrument, _marker
 
 EXPECTED = {
     "PHQ-9": (0, 27),
@@ -118,3 +118,39 @@ def test_a_form_whose_items_overlap_is_rejected() -> None:
     pa = dataclasses.replace(INSTRUMENTS["PANAS-PA"], form_items=na.form_items)
     with pytest.raises(ParameterError, match=r"form 'PANAS' \(PANAS-NA, PANAS-PA\)"):
         _forms({"PANAS-NA": na, "PANAS-PA": pa})
+
+
+# Biomarker assays: unit and sampling time as the cited laboratory or study reports them.
+MARKER_UNITS = {
+    "acth": ("pg/mL", 1.0),  # MAYO-ACTH: a.m. draws only
+    "plasma_cortisol_am": ("nmol/L", 1.0),  # MAYO-CORT: 8 a.m.
+    "plasma_cortisol_pm": ("nmol/L", 9.0),  # MAYO-CORT: 4 p.m.
+    "salivary_cortisol_am": ("nmol/L", 0.5),  # WUST2000: awakening-response peak
+    "salivary_cortisol_pm": ("nmol/L", 16.0),  # GAR2015: at bedtime
+    "urinary_free_cortisol": ("nmol/24h", None),  # MAYO-CORTU: 24-h collection
+    "crp": ("mg/L", None),
+    "il6": ("pg/mL", None),
+    "tnfa": ("pg/mL", None),
+    "faecal_butyrate": ("umol/g", None),
+}
+
+
+def test_every_marker_with_unit_and_sampling_time() -> None:
+    assert {k: (m.unit, m.hours_after_waking) for k, m in MARKERS.items()} == MARKER_UNITS
+    for name, marker in MARKERS.items():
+        assert marker.name == name and marker.title and marker.specimen and marker.source
+    assert not set(MARKERS) & set(INSTRUMENTS)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"hours_after_waking": 25.0}, r"\[marker.x\] hours_after_waking = 25.0; expected hours"),
+        ({"unit": ""}, r"\[marker.x\] unit = ''; expected a text"),
+        ({"colour": "red"}, r"\[marker.x\]: unknown key\(s\) \['colour'\]"),
+    ],
+)
+def test_bad_marker_names_key_and_value(change: dict, message: str) -> None:
+    table = {k: v for k, v in dataclasses.asdict(MARKERS["acth"]).items() if k != "name"}
+    with pytest.raises(ParameterError, match=message):
+        _marker("x", {**table, **change})

@@ -335,7 +335,8 @@ def analyze(
     ),
     overwrite: Overwrite = False,
 ) -> None:
-    """Analyse a study bundle: diary-trial effects and onset, pre/post, or an N-of-1 series."""
+    """Analyse a study bundle: diary-trial effects and onset, pre/post, MMRM and responders of a
+    questionnaire-only trial, a crossover, or an N-of-1 series."""
     from gutbrain.analysis.format import format_ci
     from gutbrain.report.analyze_report import run_analyze
 
@@ -359,6 +360,15 @@ def analyze(
                 else ("no arm effect")
             )
             typer.echo(f"{name}: overall {eff.overall['estimate']:.2f}, {when}")
+    if run.questionnaire is not None:
+        q = run.questionnaire
+        for inst, m in q.mmrm.items():
+            last = m.last()
+            role = "primary" if inst == q.primary else "secondary"
+            typer.echo(
+                f"{inst} ({role}): MMRM change at {last['visit']} {last['estimate']:.2f} "
+                f"({format_ci(last['ci_low'], last['ci_high'], 2)})"
+            )
     if run.crossover is not None:
         for name, e in run.crossover.outcomes.items():
             typer.echo(f"{name}: {e.estimate:.2f} ({format_ci(e.ci_low, e.ci_high, 2)})")

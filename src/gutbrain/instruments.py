@@ -1,4 +1,4 @@
-"""The instrument registry: every questionnaire and rating scale gutbrain knows.
+"""The instrument registry: every questionnaire, rating scale and biomarker assay gutbrain knows.
 
 One :class:`Instrument` per instrument, read from the package's ``instruments.toml`` and named as
 the study bundle names it. It holds what the instrument *is*: what it measures, its items and
@@ -8,6 +8,13 @@ simulates scores with the reliability, and the diary administers the self-report
 texts and response options). What one use adds stays with that use, keyed by the instrument's
 name: observe's response model (recall window, construct, anchors, person offsets), the diary's
 safety rule.
+
+Biomarker assays are the registry's ``[marker.NAME]`` tables, one :class:`Marker` each in
+:data:`MARKERS`, named as the bundle's ``biomarkers.marker`` names them: what is measured, in which
+specimen and unit, and when the sample is taken (``hours_after_waking`` for markers with a
+diurnal rhythm). :mod:`gutbrain.io` checks the bundle's units against it, designs accept its
+names, and :mod:`gutbrain.observe` keeps the measurement model (reference levels, noise) keyed by
+the marker's name.
 
 The module sits outside the layers, like :mod:`gutbrain.errors`, so that every layer may use it.
 """
@@ -24,12 +31,13 @@ from typing import Any
 
 from gutbrain.errors import ParameterError
 
-__all__ = ["FORMS", "INSTRUMENTS", "SOURCE", "Instrument"]
+__all__ = ["FORMS", "INSTRUMENTS", "MARKERS", "SOURCE", "Instrument", "Marker"]
 
 SOURCE = "instruments.toml"
 """The registry's file, inside the package."""
 
 _RATERS = ("self", "clinician")
+_MARKER_TABLE = "marker"
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,47 @@ class Instrument:
             raise ParameterError(f"{SOURCE} [{self.name}] {key} = {value!r}; expected {expected}")
 
 
+@dataclass(frozen=True)
+class Marker:
+    """One biomarker assay (a ``[marker.NAME]`` table of ``instruments.toml``).
+
+    Attributes
+    ----------
+    name
+        The name used in the bundle's ``biomarkers.marker`` and in designs (e.g. ``"crp"``).
+    title, specimen, unit
+        What is measured, in which specimen, and the unit of ``biomarkers.value``.
+    timing
+        When the sample is taken, in words (e.g. ``"at bedtime"``, ``"24-h collection"``).
+    hours_after_waking
+        The sampling time the observation model uses for markers with a diurnal rhythm, in hours
+        after waking; ``None`` for a 24-h collection or a marker without a modelled rhythm.
+    source
+        Where the unit and the sampling protocol come from.
+    """
+
+    name: str
+    title: str
+    specimen: str
+    unit: str
+    timing: str
+    source: str
+    hours_after_waking: float | None = None
+
+    def __post_init__(self) -> None:
+        where = f"{SOURCE} [{_MARKER_TABLE}.{self.name}]"
+        for key in ("title", "specimen", "unit", "timing", "source"):
+            if not (isinstance(getattr(self, key), str) and getattr(self, key)):
+                raise ParameterError(f"{where} {key} = {getattr(self, key)!r}; expected a text")
+        hours = self.hours_after_waking
+        if hours is not None and not (
+            isinstance(hours, int | float) and not isinstance(hours, bool) and 0 <= hours < 24
+        ):
+            raise ParameterError(
+                f"{where} hours_after_waking = {hours!r}; expected hours from 0 to under 24"
+            )
+
+
 def _instrument(name: str, table: Mapping[str, Any]) -> Instrument:
     """One table of the file; ``form`` and ``form_items`` default to the instrument itself."""
     fields = {f.name: f for f in dataclasses.fields(Instrument) if f.name != "name"}
@@ -172,14 +221,37 @@ def _forms(instruments: Mapping[str, Instrument]) -> dict[str, tuple[Instrument,
     return {form: tuple(members) for form, members in groups.items()}
 
 
-def _load() -> dict[str, Instrument]:
+def _marker(name: str, table: Mapping[str, Any]) -> Marker:
+    """One ``[marker.NAME]`` table of the file."""
+    fields = {f.name: f for f in dataclasses.fields(Marker) if f.name != "name"}
+    unknown = sorted(set(table) - set(fields))
+    missing = [k for k, f in fields.items() if k not in table and f.default is dataclasses.MISSING]
+    if unknown or missing:
+        raise ParameterError(
+            f"{SOURCE} [{_MARKER_TABLE}.{name}]: unknown key(s) {unknown}, missing key(s) "
+            f"{missing}; expected {', '.join(fields)}"
+        )
+    return Marker(name=name, **table)
+
+
+def _load() -> tuple[dict[str, Instrument], dict[str, Marker]]:
     text = files("gutbrain").joinpath(SOURCE).read_text(encoding="utf-8")
-    return {name: _instrument(name, table) for name, table in tomllib.loads(text).items()}
+    tables = tomllib.loads(text)
+    markers = tables.pop(_MARKER_TABLE, {})
+    return (
+        {name: _instrument(name, table) for name, table in tables.items()},
+        {name: _marker(name, table) for name, table in markers.items()},
+    )
 
 
-INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(_load())
+_INSTRUMENTS, _MARKERS = _load()
+
+INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(_INSTRUMENTS)
 """Every instrument gutbrain knows, by bundle name, in the file's order (read-only)."""
 
 FORMS: Mapping[str, tuple[Instrument, ...]] = MappingProxyType(_forms(INSTRUMENTS))
 """Every questionnaire form and the instruments printed on it, in the file's order (read-only):
 ``"PANAS"`` carries PANAS-NA and PANAS-PA; every other form is one instrument of that name."""
+
+MARKERS: Mapping[str, Marker] = MappingProxyType(_MARKERS)
+"""Every biomarker assay gutbrain knows, by bundle marker name, in the file's order (read-only)."""

@@ -194,7 +194,7 @@ def test_levels_out_of_range_are_refused(bundle: StudyBundle, options, needle) -
 
 def test_unknown_control_arm_is_named(bundle: StudyBundle) -> None:
     # it used to say "name the treatment arm", leaving out the arm given
-    with pytest.raises(DesignError, match=r"control arm 'nope' is not an arm of the study"):
+    with pytest.raises(DesignError, match=r"--control 'nope' is not an arm of the study"):
         diary_trial(bundle, control="nope")
 
 

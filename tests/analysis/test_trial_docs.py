@@ -21,3 +21,10 @@ def test_sections_present() -> None:
     text = DOC.read_text()
     for title in ("## Mixed models", "## Meta-analysis", "## Diary trials", "## N-of-1"):
         assert title in text
+
+
+def test_mmrm_example_runs(capsys: pytest.CaptureFixture[str], doc_examples) -> None:
+    assert doc_examples.run("analysis.md", "Questionnaire-only and clinician-rated trials") == 1
+    out = capsys.readouterr().out
+    quoted = DOC.read_text().split("MMRMResult(HAMD-17", 2)[1].split("```", 1)[0]
+    assert "MMRMResult(HAMD-17" + quoted.strip() in out.strip()

@@ -62,7 +62,11 @@ def test_validate_answers_types_and_ranges():
         ),
         ({"negative_affect": "5.5", "positive_affect": "1"}, "must be a whole number"),
         ({"negative_affect": "x", "positive_affect": "1"}, "'x' is not a number"),
-        ({"negative_affect": "nan", "positive_affect": "1"}, "not a finite number"),
+        ({"negative_affect": "nan", "positive_affect": "1"}, "'nan' is not a number"),
+        # strict parsing: other scripts' digits and Python's digit separators are refused
+        ({"negative_affect": "٣", "positive_affect": "1"}, "'٣' is not a number"),
+        ({"negative_affect": "7_0", "positive_affect": "1"}, "'7_0' is not a number"),
+        ({"negative_affect": "1e400", "positive_affect": "1"}, "not a finite number"),
         ({"positive_affect": "1"}, "negative_affect: an answer is required"),
         ({"negative_affect": "1", "positive_affect": "1", "mood": "3"}, "unknown item(s) ['mood']"),
     ],

@@ -31,3 +31,5 @@ def test_docs_list_every_column_and_instrument() -> None:
             assert f"| `{col.name}` |" in docs, (spec.name, col.name)
     for inst in INSTRUMENTS.values():
         assert f"| `{inst.name}` | {inst.min:g}–{inst.max:g} |" in docs
+    for marker in gio.MARKERS.values():
+        assert f"| `{marker.name}` | {marker.unit} | {marker.specimen} |" in docs

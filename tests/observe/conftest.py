@@ -12,6 +12,7 @@ HEALTHY = {
     "depression_severity": 0.1,
     "anxiety_severity": 0.1,
     "perceived_stress": 0.1,
+    "acth": 1.0,
     "cortisol": 1.0,
     "inflammation": 1.0,
     "butyrate": 1.0,

@@ -11,6 +11,7 @@ MODULES = [
     "gutbrain.observe.diary",
     "gutbrain.observe.questionnaires",
     "gutbrain.observe.biomarkers",
+    "gutbrain.observe.diurnal",
     "gutbrain.observe.sequencing",
     "gutbrain.population.atlas",
 ]

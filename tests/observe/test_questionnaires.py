@@ -168,6 +168,17 @@ def test_same_seed_same_scores(latent):
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_row_order_of_the_latent_frame_does_not_matter(latent):
+    """A sorted frame is read as it is and a shuffled one is sorted first: the same scores."""
+    frame = latent(12, range(28), negative_affect=np.linspace(0, 100, 12 * 28))
+    shuffled = frame.sample(frac=1.0, random_state=4)
+    names = ["PANAS-NA", "STAI-state", "PSWQ"]
+    a = administer(frame, {"b": 6, "p": 27}, names, np.random.default_rng(5))
+    b = administer(shuffled, {"b": 6, "p": 27}, names, np.random.default_rng(5))
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert list(a["instrument"].unique()) == names  # instrument by instrument, as drawn
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     dep=st.floats(0, 1),

@@ -64,6 +64,10 @@ def test_written_bundle_reads_back_equal(small, tmp_path) -> None:
         back.diary["negative_affect"].to_numpy(float), mem.diary["negative_affect"].to_numpy()
     )
     assert back.study.provenance is not None and back.study.provenance["seed"] == 7
+    # the planned days: the design's run-in, treatment and follow-up
+    assert back.study.days == (-small.run_in_days, small.treatment_days + small.follow_up_days - 1)
+    assert back.study.days[0] == int(mem.truth_latent["day"].min())
+    assert back.study.days[1] == int(mem.truth_latent["day"].max())
 
 
 def test_failed_overwrite_keeps_the_old_bundle_and_leaves_no_partial(
@@ -88,6 +92,27 @@ def test_failed_overwrite_keeps_the_old_bundle_and_leaves_no_partial(
         write_trial(small, tmp_path / "b", seed=8, chunk_blocks=2, overwrite=True)
     assert {p.name: p.read_bytes() for p in first.out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+
+
+def test_a_failed_write_on_the_writer_thread_fails_the_run(small, tmp_path, monkeypatch) -> None:
+    """Chunks are written on a background thread; a write that fails there (here: the second
+    chunk's diary) fails the run, and nothing is left behind."""
+    import pyarrow.parquet as pq
+
+    real = pq.ParquetWriter.write_table
+    calls: list[int] = []
+
+    def failing(self, table, *args, **kwargs):
+        calls.append(table.num_rows)
+        if len(calls) == 7:  # participants, diary, visits, biomarkers, truth_latent; then diary
+            raise OSError("disk full")
+        return real(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write_trial(small, tmp_path / "b", seed=7, chunk_blocks=2)
+    assert len(calls) == 7
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_parallel_bundle_contents(small) -> None:

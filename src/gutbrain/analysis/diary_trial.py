@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gutbrain.analysis._arms import check_arms
 from gutbrain.analysis._levels import check_level
 from gutbrain.analysis.format import format_ci, format_p
 from gutbrain.analysis.lmm import LMMResult, lmm, lrt
@@ -503,31 +504,6 @@ def _comparison(
     return DiaryPrePostComparison(table=pd.DataFrame(rows), alpha=alpha)
 
 
-def _arms(bundle: StudyBundle, control: str | None, treatment: str | None) -> tuple[str, str]:
-    labels = list(bundle.study.labels)
-    control = control if control is not None else labels[0]
-    if control not in labels:
-        raise DesignError(
-            f"control arm {control!r} is not an arm of the study ({', '.join(labels)})"
-        )
-    if treatment is None:
-        rest = [a for a in labels if a != control]
-        if len(rest) != 1:
-            raise DesignError(
-                f"study {bundle.study.name!r} has arms {', '.join(labels)}; name the treatment arm "
-                "to compare with the control (--treatment ARM; treatment= in Python)"
-            )
-        treatment = rest[0]
-    for role, lab in (("control", control), ("treatment", treatment)):
-        if lab not in labels:
-            raise DesignError(
-                f"{role} arm {lab!r} is not an arm of the study ({', '.join(labels)})"
-            )
-    if control == treatment:
-        raise DesignError(f"control and treatment are the same arm ({control!r})")
-    return control, treatment
-
-
 def diary_trial(
     bundle: StudyBundle,
     *,
@@ -577,7 +553,7 @@ def diary_trial(
         raise ParameterError(f"onset_shape {onset_shape!r}: expected 'auto', 'step' or 'ramp'")
     check_level(conf_level)
     check_level(alpha, "alpha", "a significance level", 0.05)
-    control, treatment = _arms(bundle, control, treatment)
+    control, treatment = check_arms(bundle, control, treatment)
     parts = bundle.participants.set_index("participant")["arm"]
     parts = parts[parts.isin([control, treatment])]
     d = bundle.diary[bundle.diary["day"] >= 0]

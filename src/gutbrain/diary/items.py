@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gutbrain.diary.numbers import parse_float
 from gutbrain.errors import DataError
 from gutbrain.io import TABLES
 
@@ -176,10 +177,12 @@ def _parse_one(spec: ItemSpec, raw: Any) -> float | int | str | None:
         return mapping[lowered]
     if isinstance(raw, bool):
         raw = int(raw)
-    try:
+    if isinstance(raw, str):
+        value = parse_float(raw, spec.key)
+    elif isinstance(raw, int | float):
         value = float(raw)
-    except (TypeError, ValueError):
-        raise DataError(f"{spec.key}: {raw!r} is not a number") from None
+    else:
+        raise DataError(f"{spec.key}: {raw!r} is not a number")
     if not math.isfinite(value):
         raise DataError(f"{spec.key}: {raw!r} is not a finite number")
     if spec.is_integer and not value.is_integer():

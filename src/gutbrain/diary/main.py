@@ -17,18 +17,20 @@ from collections.abc import AsyncIterator, Callable
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gutbrain.diary.api.deps import AppState, LoginRequired
+from gutbrain.diary.api.openapi import build_openapi
 from gutbrain.diary.api.render import error_response, wants_json
 from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
 from gutbrain.diary.core.db import Database, migrate
-from gutbrain.diary.core.ratelimit import RateLimiter
+from gutbrain.diary.core.ratelimit import Backoff, RateLimiter
 from gutbrain.diary.core.settings import Settings, resolve_secret_key
 from gutbrain.diary.core.studycache import StudyCache
 from gutbrain.diary.core.tokenlookup import ParticipantReader
@@ -36,6 +38,7 @@ from gutbrain.diary.core.writer import Writer
 from gutbrain.diary.crud.prompts import record_reminders, sweep_prompts
 from gutbrain.diary.models import utcnow
 from gutbrain.diary.reminders import send_reminder_smtp, send_reminders
+from gutbrain.diary.schemas import ErrorItem
 from gutbrain.errors import DataError
 
 __all__ = ["ROUTERS", "create_app"]
@@ -51,6 +54,13 @@ CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
+
+API_DESCRIPTION = (
+    "The daily-diary app of gutbrain: server-rendered pages for participants and researchers. "
+    "Every page also answers API clients: a request without `Accept: text/html` gets JSON "
+    "errors, all of one shape (`ErrorBody`). State-changing requests need the page's CSRF "
+    "token (form field `csrf` or header `X-CSRF-Token`). See docs/diary.md."
+)
 
 _COMMON_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -130,6 +140,9 @@ def create_app(
     """
     settings = settings or Settings()
 
+    def seconds() -> float:
+        return clock().timestamp()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
@@ -142,7 +155,11 @@ def create_app(
             writer=writer,
             secret_key=resolve_secret_key(settings),
             clock=clock,
-            login_limiter=RateLimiter(settings.login_attempts, settings.login_window_s),
+            login_clients=RateLimiter(
+                settings.login_client_attempts, settings.login_client_window_s, seconds
+            ),
+            login_accounts=login_backoff(settings, seconds),
+            login_devices=login_backoff(settings, seconds),
             token_limiter=RateLimiter(settings.token_attempts, settings.token_window_s),
             studies=StudyCache(db),
             participants=ParticipantReader(db),
@@ -166,10 +183,18 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        openapi_url="/openapi.json",
+        description=API_DESCRIPTION,
         **_TELEMETRY_OFF,
     )
     app.add_middleware(SecurityHeaders)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app, ROUTERS)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     static_dir = resources.files("gutbrain.diary") / "static"
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     for router in ROUTERS:
@@ -181,9 +206,9 @@ def create_app(
             return RedirectResponse("/login", status_code=303)
         return error_response(request, 401, "log in first")
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> Response:
-        return error_response(request, exc.status_code, exc.detail)
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> Response:
@@ -192,15 +217,24 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            ErrorItem(loc=list(e.get("loc", ())), msg=e.get("msg", ""), type=e.get("type", ""))
             for e in exc.errors()
         ]
-        if wants_json(request):
-            return error_response(request, 422, errors)
-        text = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
-        return error_response(request, 422, text)
+        text = "; ".join(f"{'.'.join(map(str, e.loc[1:]))}: {e.msg}" for e in errors)
+        return error_response(request, 422, text, errors)
 
     return app
+
+
+def login_backoff(settings: Settings, clock: Callable[[], float]) -> Backoff:
+    """The growing delays of log-ins per account (or per known device), from ``settings``."""
+    return Backoff(
+        settings.login_account_free,
+        settings.login_delay_s,
+        settings.login_delay_max_s,
+        settings.login_forget_s,
+        clock,
+    )
 
 
 #: Allocations between young-generation collections while serving (Python's default is 700).

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from gutbrain.diary.numbers import parse_int
 from gutbrain.errors import DataError
 from gutbrain.instruments import FORMS, Instrument
 
@@ -134,10 +135,7 @@ def parse_answers(inst: Questionnaire, raw: Mapping[str, str]) -> list[int]:
         if value is None or str(value).strip() == "":
             missing.append(i)
             continue
-        try:
-            v = int(str(value))
-        except ValueError:
-            raise DataError(f"{inst.name} item {i}: {value!r} is not a whole number") from None
+        v = parse_int(str(value), f"{inst.name} item {i}")
         if v not in inst.values:
             raise DataError(
                 f"{inst.name} item {i}: {v} is out of range; expected {inst.values[0]} to "

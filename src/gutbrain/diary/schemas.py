@@ -29,14 +29,24 @@ from gutbrain.io.meta import (
 __all__ = [
     "ArmIn",
     "EntryAck",
+    "ErrorBody",
+    "ErrorItem",
     "ItemIn",
     "StudyCreate",
+    "VisitAck",
     "VisitIn",
     "locate",
     "parse_study",
 ]
 
 Design = Literal["parallel", "nof1", "observational"]
+
+#: The first and last start date a study may have. A diary collects answers as they happen, so a
+#: start in this century suffices; the bound keeps every date the schedule derives from it (at
+#: most 40 years of N-of-1 blocks, see ``block_days`` and ``n_pairs``) inside the date range of
+#: Python and of the databases (year 9999), where ``9999-12-31`` broke enrolment.
+START_MIN = dt.date(2000, 1, 1)
+START_MAX = dt.date(2099, 12, 31)
 
 
 class _In(BaseModel):
@@ -107,7 +117,7 @@ class StudyCreate(_In):
 
     name: str = Field(max_length=200)
     design: Design
-    start: dt.date
+    start: dt.date = Field(ge=START_MIN, le=START_MAX)
     day0: str = Field(default="first intervention day", max_length=200)
     consent_text: str = Field(min_length=1, max_length=20_000)
     arms: list[ArmIn] = Field(min_length=1, max_length=12)
@@ -252,6 +262,32 @@ def parse_study(
         ]
         raise DataError("\n".join(lines)) from None
     return study.check(source)
+
+
+class ErrorItem(BaseModel):
+    """One problem with a request: where (``loc``), what (``msg``) and pydantic's ``type``."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the API: a message for people and, for invalid fields, the list."""
+
+    detail: str = Field(description="What went wrong and what to do, in one or two sentences.")
+    errors: list[ErrorItem] = Field(
+        default_factory=list,
+        description="The invalid fields of a request that failed validation (422); else empty.",
+    )
+
+
+class VisitAck(BaseModel):
+    """The server's confirmation that a visit questionnaire is stored durably."""
+
+    ok: bool = True
+    risk: bool = False
+    crisis_text: str | None = None
 
 
 class EntryAck(BaseModel):

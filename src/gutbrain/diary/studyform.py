@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gutbrain.diary.numbers import parse_float, parse_int
 from gutbrain.diary.schemas import StudyCreate, parse_study
 from gutbrain.errors import DataError
 
@@ -40,12 +41,12 @@ OPTIONAL_ITEMS: dict[str, dict[str, Any]] = {
 
 def _int_or_none(form: Mapping[str, str], key: str) -> int | None:
     raw = (form.get(key) or "").strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise DataError(f"{key}: {raw!r} is not a whole number") from None
+    return parse_int(raw, key) if raw else None
+
+
+def _float_or_none(form: Mapping[str, str], key: str) -> float | None:
+    raw = (form.get(key) or "").strip()
+    return parse_float(raw, key) if raw else None
 
 
 def study_from_form(form: Mapping[str, str]) -> StudyCreate:
@@ -68,10 +69,7 @@ def study_from_form(form: Mapping[str, str]) -> StudyCreate:
                 f"visits line {n}: {line!r}; write 'visit day instrument ...', e.g. "
                 "'baseline 0 PHQ-9 GAD-7'"
             )
-        try:
-            day = int(parts[1])
-        except ValueError:
-            raise DataError(f"visits line {n}: day {parts[1]!r} is not a whole number") from None
+        day = parse_int(parts[1], f"visits line {n}: day")
         visits.append({"visit": parts[0], "day": day, "instruments": parts[2:]})
     items = StudyCreate.model_fields["items"].default_factory()  # type: ignore[call-arg,misc]
     item_dicts = [i.model_dump(by_alias=True) for i in items]
@@ -80,11 +78,9 @@ def study_from_form(form: Mapping[str, str]) -> StudyCreate:
             item = dict(item)
             risky = (form.get(f"{field}_risky_at") or "").strip()
             if risky:
-                try:
-                    item["risky_at"] = float(risky)
-                except ValueError:
-                    raise DataError(f"{field}_risky_at: {risky!r} is not a number") from None
+                item["risky_at"] = parse_float(risky, f"{field}_risky_at")
             item_dicts.append(item)
+    window_hours = _float_or_none(form, "window_hours")
     data: dict[str, Any] = {
         "name": form.get("name", ""),
         "design": form.get("design", ""),
@@ -93,7 +89,7 @@ def study_from_form(form: Mapping[str, str]) -> StudyCreate:
         "arms": arms,
         "timezone": form.get("timezone") or "UTC",
         "window_open": form.get("window_open") or "00:00",
-        "window_hours": form.get("window_hours") or 24,
+        "window_hours": 24.0 if window_hours is None else window_hours,
         "run_in_days": _int_or_none(form, "run_in_days") or 0,
         "duration_days": _int_or_none(form, "duration_days"),
         "blinded": bool(form.get("blinded")),

@@ -14,7 +14,9 @@ from __future__ import annotations
 from gutbrain.io._problems import BundleDataError as BundleDataError
 from gutbrain.io.bundle import StudyBundle as StudyBundle
 from gutbrain.io.instruments import INSTRUMENTS as INSTRUMENTS
+from gutbrain.io.instruments import MARKERS as MARKERS
 from gutbrain.io.instruments import Instrument as Instrument
+from gutbrain.io.instruments import Marker as Marker
 from gutbrain.io.meta import Arm as Arm
 from gutbrain.io.meta import StudyMeta as StudyMeta
 from gutbrain.io.read import read_bundle as read_bundle
@@ -24,10 +26,12 @@ from gutbrain.io.write import write_bundle as write_bundle
 
 __all__ = [
     "INSTRUMENTS",
+    "MARKERS",
     "TABLES",
     "Arm",
     "BundleDataError",
     "Instrument",
+    "Marker",
     "StudyBundle",
     "StudyMeta",
     "read_bundle",

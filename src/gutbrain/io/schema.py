@@ -236,7 +236,7 @@ BIOMARKERS = TableSpec(
             "text",
             required=True,
             nullable=False,
-            description="e.g. salivary_cortisol, crp, il6",
+            description="e.g. salivary_cortisol_am, crp, il6; names in gutbrain.io.MARKERS",
         ),
         Column(
             "value",
@@ -246,7 +246,13 @@ BIOMARKERS = TableSpec(
             min=0,
             description="measured concentration (not log-transformed)",
         ),
-        Column("unit", "text", required=True, nullable=False, description="e.g. nmol/L, mg/L"),
+        Column(
+            "unit",
+            "text",
+            required=True,
+            nullable=False,
+            description="e.g. nmol/L, mg/L; a marker in gutbrain.io.MARKERS carries its unit",
+        ),
     ),
 )
 

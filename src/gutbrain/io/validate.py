@@ -10,8 +10,12 @@ row (data rows counted from 1, header not counted), the column and the value:
    ``sequence`` (characters from the phase labels) for crossover and nof1 designs;
 3. every other table's participants appear in ``participants``;
 4. visits: the instrument is known, listed in ``study.toml``, and the score is in its range;
+   biomarkers: a marker the registry knows carries the registry's unit;
 5. diary ``phase`` (crossover, nof1): a phase label or empty;
-6. taxa: each sample belongs to one participant-day.
+6. taxa: each sample belongs to one participant-day;
+7. when (:mod:`gutbrain.io._timeline`): days within ``study.toml``'s ``days`` when declared, no
+   observation after a participant's ``withdrawn_day``, each participant's visits in the study's
+   order, diary dates advancing with the day and not before enrolment.
 """
 
 from __future__ import annotations
@@ -23,8 +27,14 @@ import pandas as pd
 
 from gutbrain.io._convert import check_range, convert_column, convert_extra
 from gutbrain.io._problems import fail
+from gutbrain.io._timeline import (
+    check_diary_dates,
+    check_planned_days,
+    check_visit_order,
+    check_withdrawal,
+)
 from gutbrain.io.bundle import StudyBundle
-from gutbrain.io.instruments import INSTRUMENTS
+from gutbrain.io.instruments import INSTRUMENTS, MARKERS
 from gutbrain.io.meta import ExtraKind, StudyMeta
 from gutbrain.io.schema import TABLES, TableSpec
 
@@ -78,6 +88,8 @@ def canonical_bundle(bundle: StudyBundle, labels: Mapping[str, str]) -> StudyBun
             _check_known_participants(df, known, labels[name], labels["participants"])
     if "visits" in tables:
         _check_visits(meta, tables["visits"], labels["visits"])
+    if "biomarkers" in tables:
+        _check_units(tables["biomarkers"], labels["biomarkers"])
     if meta.uses_sequences and "phase" in tables["diary"].columns:
         _check_in(
             tables["diary"],
@@ -89,6 +101,11 @@ def canonical_bundle(bundle: StudyBundle, labels: Mapping[str, str]) -> StudyBun
         )
     if "taxa" in tables:
         _check_samples(tables["taxa"], labels["taxa"])
+    check_planned_days(meta, tables, labels)
+    check_withdrawal(tables, labels)
+    if "visits" in tables:
+        check_visit_order(tables["visits"], labels["visits"])
+    check_diary_dates(tables, labels)
     return StudyBundle(study=meta, **tables)
 
 
@@ -329,6 +346,26 @@ def _check_visits(meta: StudyMeta, visits: pd.DataFrame, label: str) -> None:
         scores = visits["score"].where(rows)
         check_range(
             label, "score", visits["score"], scores, inst.min, inst.max, what=f"{name} scores "
+        )
+
+
+def _check_units(biomarkers: pd.DataFrame, label: str) -> None:
+    """A marker of the registry (:data:`MARKERS`) must be reported in the registry's unit."""
+    expected = biomarkers["marker"].map({name: m.unit for name, m in MARKERS.items()})
+    bad = (expected.notna() & (biomarkers["unit"] != expected)).to_numpy(dtype=bool)
+    idx = np.flatnonzero(bad)
+    if idx.size:
+        i = int(idx[0])
+        name = biomarkers["marker"].iloc[i]
+        fail(
+            label,
+            f"is not the unit of {name}; expected {MARKERS[name].unit!r} "
+            "(gutbrain.instruments.MARKERS)",
+            row=i + 1,
+            column="unit",
+            value=biomarkers["unit"].iloc[i],
+            has_value=True,
+            more=int(idx.size - 1),
         )
 
 

@@ -121,32 +121,42 @@ def _check_method(method: str) -> None:
         )
 
 
-def _integrate_rest(
-    y0: np.ndarray, params: np.ndarray, baseline: Schedule, days: int
+def _last_states(
+    y0: np.ndarray,
+    params: np.ndarray,
+    baseline: Schedule,
+    days: int,
+    children: Sequence[np.random.Generator] | None = None,
 ) -> np.ndarray:
-    """Each person's state after ``days`` deterministic days of ``baseline``'s first day."""
+    """Each person's state after ``days`` days of ``baseline``'s first day: deterministic, or
+    with daily-life noise and life events from each person's stream in ``children``."""
     n = y0.shape[0]
     out = np.empty((n, N_STATES))
     if n == 0:
         return out
     sched = np.repeat(baseline.values[None, :1], days + 1, axis=1)
     # Only the last day is kept, so people go through in batches of _SPIN_UP_BATCH: the daily
-    # outputs then take a bounded ~30 MB however many people spin up (people are independent,
-    # so the result does not depend on the batching).
+    # outputs then take a bounded ~30 MB however many people run, and the buffers are reused
+    # (people are independent, so the result does not depend on the batching).
     m = min(n, _SPIN_UP_BATCH)
     ys = np.empty((m, days + 1, N_STATES))
     ya = np.empty((m, days + 1, N_AUX))
+    adherence = np.ones((m, days + 1))
     for lo in range(0, n, m):
         hi = min(lo + m, n)
         k = hi - lo
+        if children is None:
+            extra, eps = np.zeros((k, days + 1)), np.zeros((k, 0, _N_NOISE))
+        else:
+            extra, eps = _person_randomness(children[lo:hi], params[lo:hi], days + 1, 2, True, True)
         integrate_batch(
             np.ascontiguousarray(y0[lo:hi]),
             np.ascontiguousarray(params[lo:hi]),
             sched,
             np.zeros(k, dtype=np.int64),
-            np.zeros((k, days + 1)),
-            np.ones((k, days + 1)),
-            np.zeros((k, 0, _N_NOISE)),
+            extra,
+            adherence[:k],
+            eps,
             2,
             ys[:k],
             ya[:k],
@@ -210,21 +220,21 @@ def steady_state(
     exposures = baseline.values[0]
     stages = [d for d in STAGE_DAYS if d < spin_up_days and exposures[E.fmt_fraction] == 0.0]
     if method == "spin_up" or not stages:
-        return _integrate_rest(y0, pv, baseline, spin_up_days), SteadyStateInfo(
+        return _last_states(y0, pv, baseline, spin_up_days), SteadyStateInfo(
             method, n, 0 if method == "spin_up" else n, math.nan
         )
     y = np.empty((n, N_STATES))
     pending, state, day = np.arange(n), y0, 0
     solved, residuals = [], []
     for stage in stages:
-        state = _integrate_rest(state, pv[pending], baseline, stage - day)
+        state = _last_states(state, pv[pending], baseline, stage - day)
         day = stage
         ok, solution, residual = _certified(state, pv[pending], exposures)
         y[pending[ok]] = solution
         solved.append(int(ok.sum()))
         residuals.append(residual)
         pending, state = pending[~ok], state[~ok]
-    y[pending] = _integrate_rest(state, pv[pending], baseline, spin_up_days - day)
+    y[pending] = _last_states(state, pv[pending], baseline, spin_up_days - day)
     logger.info(
         "steady state of %d people: Newton's solution certified for %s; %d spun up to day %d",
         n,
@@ -258,22 +268,47 @@ def _person_randomness(
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(children)
     extra = np.zeros((n, n_days))
-    eps = np.zeros((n, n_days * substeps if noise else 0, _N_NOISE))
+    eps = np.empty((n, n_days * substeps if noise else 0, _N_NOISE))
+    starts: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
+    durs = np.maximum(np.round(params[:, P.life_event_days]), 1).astype(np.int64)
+    counts = np.zeros(n, dtype=np.int64)
     for i, gen in enumerate(children):
         if life_events:
             # a stationary process from day 0: events that began up to dur - 1 days before the
             # run are still going on (starting the count at day 0 left the first week short of
             # events, so every run began with a dip in stress and drifted up over a week)
-            rate = params[i, P.life_event_rate]
-            dur = max(round(params[i, P.life_event_days]), 1)
-            k = gen.poisson(rate * (n_days + dur - 1))
-            starts = gen.integers(1 - dur, n_days, size=k)
-            sizes = gen.exponential(params[i, P.life_event_size], size=k)
-            for s0, sz in zip(starts, sizes, strict=True):
-                extra[i, max(s0, 0) : s0 + dur] += sz
+            dur = int(durs[i])
+            k = gen.poisson(params[i, P.life_event_rate] * (n_days + dur - 1))
+            if k:  # drawing none takes no numbers from the stream, and integers() is slow
+                starts.append(gen.integers(1 - dur, n_days, size=k))
+                sizes.append(gen.exponential(params[i, P.life_event_size], size=k))
+                counts[i] = k
         if noise:
-            eps[i] = gen.standard_normal((n_days * substeps, _N_NOISE))
+            gen.standard_normal(out=eps[i])
+    if starts:
+        _add_events(extra, np.concatenate(starts), np.concatenate(sizes), counts, durs)
     return extra, eps
+
+
+def _add_events(
+    extra: np.ndarray, starts: np.ndarray, sizes: np.ndarray, counts: np.ndarray, durs: np.ndarray
+) -> None:
+    """Add each life event's size to ``extra`` over its days inside the run.
+
+    Events are listed person by person in the order drawn; ``np.add.at`` adds them to a day in
+    that order, so the sums round exactly as adding one event at a time does.
+    """
+    person = np.repeat(np.arange(len(counts)), counts)
+    dur = durs[person]
+    # one entry per event-day, event by event: day = start + 0 .. dur - 1
+    event = np.repeat(np.arange(len(starts)), dur)
+    first = np.cumsum(dur) - dur
+    day = starts[event] + (np.arange(len(event)) - first[event])
+    inside = (day >= 0) & (day < extra.shape[1])
+    n_days = extra.shape[1]
+    flat = person[event[inside]] * n_days + day[inside]
+    np.add.at(extra.reshape(-1), flat, sizes[event[inside]])
 
 
 def simulate(
@@ -401,5 +436,10 @@ def noisy_steady_state(
     while it settles (in a JS2025 trial the placebo arm's latent NA rose from 9.0 to 10.1 over
     the 7 run-in days). Scenarios and trials start from this state instead.
     """
-    days = Schedule(np.repeat(baseline.values[:1], WARMUP_DAYS + 1, axis=0))
-    return simulate(params, days, y0=y0, rng=rng).states[:, -1].copy()
+    gens = rng.spawn(params.n_people) if isinstance(rng, np.random.Generator) else list(rng)
+    if len(gens) != params.n_people:
+        raise ScenarioError(f"rng: got {len(gens)} per-person streams for {params.n_people} people")
+    y = np.asarray(y0, dtype=np.float64)
+    if y.shape != (params.n_people, N_STATES):
+        raise ScenarioError(f"y0 has shape {y.shape}; expected ({params.n_people}, {N_STATES})")
+    return _last_states(y, np.ascontiguousarray(params.values), baseline, WARMUP_DAYS, gens)

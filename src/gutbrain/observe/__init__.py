@@ -5,13 +5,15 @@ Each module turns latent daily trajectories (one row per person-day, see
 
 - :func:`observe_diary` -> ``diary`` (daily NA/PA on 0-100 sliders, compliance, missingness);
 - :func:`administer` -> ``visits`` (questionnaires and rating scales with their reliability);
-- :func:`measure_biomarkers` -> ``biomarkers`` (cortisol, CRP, IL-6, TNF-alpha, butyrate);
+- :func:`measure_biomarkers` -> ``biomarkers`` (ACTH; plasma, salivary and urinary cortisol
+  through a diurnal rhythm, :func:`cortisol_rhythm`; CRP, IL-6, TNF-alpha; butyrate);
 - :func:`sequence_samples` -> ``taxa`` (16S relative abundances from read sampling).
 
 All randomness comes from a passed :class:`numpy.random.Generator`; all numbers come from the
 package's parameter tables (:func:`parameter_table`, :func:`response_model_table`,
 :func:`biomarker_table`) and the instrument registry (:mod:`gutbrain.instruments`, re-exported as
-:data:`INSTRUMENTS`: every instrument :func:`administer` can score).
+:data:`INSTRUMENTS`: every instrument :func:`administer` can score; its biomarker assays,
+:data:`gutbrain.instruments.MARKERS`, name the markers :func:`measure_biomarkers` measures).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from gutbrain.observe.diary import AffectReporting as AffectReporting
 from gutbrain.observe.diary import DiaryModel as DiaryModel
 from gutbrain.observe.diary import likert_from_vas as likert_from_vas
 from gutbrain.observe.diary import observe_diary as observe_diary
+from gutbrain.observe.diurnal import cortisol_rhythm as cortisol_rhythm
 from gutbrain.observe.latent import GUILDS as GUILDS
 from gutbrain.observe.questionnaires import RESPONSE_MODELS as RESPONSE_MODELS
 from gutbrain.observe.questionnaires import ResponseModel as ResponseModel
@@ -51,6 +54,7 @@ __all__ = [
     "administer",
     "biomarker_mappings",
     "biomarker_table",
+    "cortisol_rhythm",
     "draw_respondents",
     "likert_from_vas",
     "mapping_summary",

@@ -53,7 +53,7 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from gutbrain.errors import ParameterError
-from gutbrain.observe.latent import check_latent, person_codes
+from gutbrain.observe.latent import index_latent
 from gutbrain.observe.tables import parameter
 
 __all__ = ["AffectReporting", "DiaryModel", "likert_from_vas", "observe_diary"]
@@ -282,8 +282,8 @@ def observe_diary(
     ['participant', 'day', 'negative_affect', 'positive_affect']
     """
     model = DiaryModel() if model is None else model
-    frame = check_latent(latent, ["negative_affect", "positive_affect"])
-    codes, position = person_codes(frame)
+    frame, index = index_latent(latent, ["negative_affect", "positive_affect"])
+    codes, position = index.codes, index.position
     n_rows = len(frame)
     n_people = int(codes.max()) + 1 if n_rows else 0
     day = frame["day"].to_numpy(np.int64)

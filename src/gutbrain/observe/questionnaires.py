@@ -76,7 +76,7 @@ import pandas as pd
 
 from gutbrain.errors import DataError, ParameterError
 from gutbrain.instruments import INSTRUMENTS, Instrument
-from gutbrain.observe.latent import check_latent, window_means
+from gutbrain.observe.latent import PersonDays, index_latent
 from gutbrain.observe.tables import response_model_table
 
 __all__ = [
@@ -292,18 +292,18 @@ def _schedule_frame(
 
 
 def _window_constructs(
-    frame: pd.DataFrame,
+    index: PersonDays,
     daily: np.ndarray,
     visits: pd.DataFrame,
+    codes: np.ndarray,
     days: np.ndarray,
     inst: ResponseModel,
     what: str,
 ) -> np.ndarray:
-    """Mean construct over the recall window ending on ``days`` (one per visit row); a window
-    without a latent day is an error naming the visit."""
-    means, counts = window_means(
-        frame, daily, visits["participant"].to_numpy(), days, inst.recall_days
-    )
+    """Mean construct over the recall window ending on ``days`` (one per visit row, whose
+    people have ``codes`` in ``index``); a window without a latent day is an error naming the
+    visit."""
+    means, counts = index.window_means(daily, codes, days, inst.recall_days)
     if (counts == 0).any():
         row = int(np.flatnonzero(counts == 0)[0])
         raise DataError(
@@ -315,20 +315,20 @@ def _window_constructs(
 
 
 def _constructs(
-    frame: pd.DataFrame, visits: pd.DataFrame, inst: ResponseModel, self_view_day: int | None
+    frame: pd.DataFrame,
+    index: PersonDays,
+    visits: pd.DataFrame,
+    codes: np.ndarray,
+    inst: ResponseModel,
+    first: np.ndarray,
 ) -> np.ndarray:
     daily = inst.daily_construct(frame)
-    means = _window_constructs(
-        frame, daily, visits, visits["day"].to_numpy(np.int64), inst, "the visit"
-    )
+    days = visits["day"].to_numpy(np.int64)
+    means = _window_constructs(index, daily, visits, codes, days, inst, "the visit")
     w = inst.experience_weight
     if w < 1.0:
         # the self-view: the same recall window at the person's first visit
-        if self_view_day is None:
-            first = visits.groupby("participant")["day"].transform("min").to_numpy(np.int64)
-        else:
-            first = np.full(len(visits), self_view_day, dtype=np.int64)
-        self_view = _window_constructs(frame, daily, visits, first, inst, "the first visit")
+        self_view = _window_constructs(index, daily, visits, codes, first, inst, "the first visit")
         means = w * means + (1.0 - w) * self_view
     return means
 
@@ -398,10 +398,11 @@ def _truth(
     self_view_day: int | None,
     respondent: pd.DataFrame | None,
     rng: np.random.Generator | None,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[ResponseModel], list[np.ndarray]]:
+    """The visit schedule, the instruments (each once, in order) and each one's true scores."""
     insts = [response_model(name) for name in dict.fromkeys(instruments)]
     needed = [c for inst in insts for c in inst.columns]
-    frame = check_latent(latent, needed)
+    frame, index = index_latent(latent, needed)
     visits = _schedule_frame(schedule, frame)
     if respondent is None and rng is not None:
         respondent = draw_respondents(list(pd.unique(visits["participant"])), rng)
@@ -410,14 +411,29 @@ def _truth(
         raise DataError(
             f"respondent table: participant {dup!r} appears twice; expected one row each"
         )
-    parts = []
+    codes = index.lookup(visits["participant"])
+    if self_view_day is None:
+        first = visits.groupby("participant")["day"].transform("min").to_numpy(np.int64)
+    else:
+        first = np.full(len(visits), self_view_day, dtype=np.int64)
+    scores = []
     for inst in insts:
-        c = _constructs(frame, visits, inst, self_view_day)
-        t = inst.intercept + inst.slope * c + _person_offsets(visits, inst, respondent)
-        parts.append(visits.assign(instrument=inst.name, true_score=t))
-    if not parts:
-        return pd.DataFrame(columns=["participant", "visit", "day", "instrument", "true_score"])
-    return pd.concat(parts, ignore_index=True)
+        c = _constructs(frame, index, visits, codes, inst, first)
+        scores.append(inst.intercept + inst.slope * c + _person_offsets(visits, inst, respondent))
+    return visits, insts, scores
+
+
+def _by_instrument(
+    visits: pd.DataFrame, insts: list[ResponseModel], column: str, values: list[np.ndarray]
+) -> pd.DataFrame:
+    """One row per visit and instrument, instrument by instrument, with ``values`` as
+    ``column``."""
+    if not insts:
+        return pd.DataFrame(columns=["participant", "visit", "day", "instrument", column])
+    out = visits.iloc[np.tile(np.arange(len(visits)), len(insts))].reset_index(drop=True)
+    out["instrument"] = np.repeat(np.array([i.name for i in insts], dtype=object), len(visits))
+    out[column] = np.concatenate(values)
+    return out
 
 
 def true_scores(
@@ -434,7 +450,8 @@ def true_scores(
     part of the true score that the latent states carry). Useful for screening on latent
     severity and for tests.
     """
-    return _truth(latent, schedule, instruments, self_view_day, respondent, None)
+    visits, insts, scores = _truth(latent, schedule, instruments, self_view_day, respondent, None)
+    return _by_instrument(visits, insts, "true_score", scores)
 
 
 def administer(
@@ -494,11 +511,9 @@ def administer(
     >>> administer(latent, {"baseline": 13}, ["PHQ-9"], np.random.default_rng(0)).columns.tolist()
     ['participant', 'visit', 'day', 'instrument', 'score']
     """
-    truth = _truth(latent, schedule, instruments, self_view_day, respondent, rng)
-    scores = np.empty(len(truth), dtype=np.int64)
-    for name in dict.fromkeys(instruments):
-        rows = np.flatnonzero(truth["instrument"].to_numpy() == name)
-        true = truth["true_score"].to_numpy()[rows]
-        z = rng.standard_normal(len(rows))
-        scores[rows] = response_model(name).observed_scores(true, z).astype(np.int64)
-    return truth.drop(columns="true_score").assign(score=scores)
+    visits, insts, truth = _truth(latent, schedule, instruments, self_view_day, respondent, rng)
+    scores = [
+        inst.observed_scores(t, rng.standard_normal(len(t))).astype(np.int64)
+        for inst, t in zip(insts, truth, strict=True)
+    ]
+    return _by_instrument(visits, insts, "score", scores).astype({"score": np.int64})

@@ -3,8 +3,8 @@
 Three CSV files ship inside the package:
 
 ``parameters.csv``
-    scalar parameters of the diary and sequencing models (name, value, unit, low, high, role,
-    source, note);
+    scalar parameters of the diary, sequencing, biomarker and diurnal-rhythm models (name,
+    value, unit, low, high, role, source, note);
 ``response_models.csv``
     one row per questionnaire or rating scale of the instrument registry
     (:mod:`gutbrain.instruments`, which holds the score range and the test-retest reliability):
@@ -12,8 +12,10 @@ Three CSV files ship inside the package:
     the reference score SD that sets the measurement error with the registry's reliability, the
     self-view blend and the SD of the stable person offset with the cohort it is calibrated in;
 ``biomarkers.csv``
-    one row per biomarker: unit, latent driver, healthy reference level, exponent or calibration
-    target, and the noise coefficients of variation.
+    one row per biomarker of the instrument registry's ``[marker.NAME]`` tables (which hold its
+    unit and sampling time): latent driver, healthy reference level and the time it was
+    published at, exponent or calibration target, the published population spread of one
+    sample, and the noise coefficients of variation.
 
 Every row names its source, or says "assumed". :func:`parameter_table` returns the scalar table
 so that a report or a sensitivity analysis can show it.

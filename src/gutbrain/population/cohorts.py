@@ -17,8 +17,8 @@ Each person's reference guild composition (``ref_*`` parameters) is one HITChip 
 ``atlas_jitter``, clipped into the declared ``ref_*`` ranges and closed to sum to 1.
 
 Randomness: candidate ``k`` of a sampling run with seed ``s`` draws everything from its own
-stream ``SeedSequence(s, spawn_key=(k,))``, so a person does not depend on how many others are
-drawn, on chunking or on the machine that draws them.
+stream ``SeedSequence(s, spawn_key=(k,))`` (:mod:`gutbrain.population.streams`), so a person
+does not depend on how many others are drawn, on chunking or on the machine that draws them.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ import pandas as pd
 from gutbrain.errors import DesignError
 from gutbrain.model.parameters import PARAMETER_TABLE, REFERENCE_COMPOSITION, TRAITS, Parameters
 from gutbrain.model.person import cohort as archetype_cohort
+from gutbrain.population.streams import person_streams as person_streams
+from gutbrain.population.streams import stream_generators as stream_generators
 
 __all__ = [
     "COHORTS",
@@ -205,35 +207,6 @@ def _close_in_range(x: np.ndarray) -> np.ndarray:
     room = np.where(gap > 0, hi - x, x - lo)
     x = x + gap * room / room.sum(axis=1, keepdims=True)
     return np.clip(x, lo, hi)
-
-
-def person_streams(
-    seed: int | Sequence[int], candidates: np.ndarray
-) -> list[np.random.SeedSequence]:
-    """Each candidate's own SeedSequence: ``SeedSequence(seed, spawn_key=(k,))``."""
-    entropy = _entropy(seed)
-    return [np.random.SeedSequence(entropy, spawn_key=(int(k),)) for k in candidates]
-
-
-def _entropy(seed: int | Sequence[int]) -> int | list[int]:
-    return int(seed) if isinstance(seed, (int, np.integer)) else [int(x) for x in seed]
-
-
-def stream_generators(
-    seed: int | Sequence[int], candidates: np.ndarray, stream: int
-) -> list[np.random.Generator]:
-    """One Generator per candidate on its sub-stream ``stream`` (e.g. :data:`STREAM_MODEL`).
-
-    The same stream as ``person_streams(seed, [k])[0].spawn(stream + 1)[stream]``: a spawned
-    child's key is its parent's key plus its index, so ``SeedSequence(seed, spawn_key=(k,
-    stream))`` is built directly instead of spawning (and discarding) ``stream`` siblings first,
-    which halves the cost of making the per-person generators.
-    """
-    entropy = _entropy(seed)
-    return [
-        np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(int(k), int(stream))))
-        for k in candidates
-    ]
 
 
 @dataclass(frozen=True)

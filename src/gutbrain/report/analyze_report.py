@@ -2,10 +2,14 @@
 
 :func:`run_analyze` reads and validates the bundle and, by its design,
 
-- ``parallel``: the daily-diary trial analysis (:func:`gutbrain.analysis.diary_trial.diary_trial`:
-  NA and PA per week and smooth, effect onset, standardised effects, pre/post ANCOVA, and the
-  diary-vs-pre/post comparison), with plots of the daily means by arm, the effect over time with
-  its onset, and the questionnaires pre and post;
+- ``parallel`` with visits but no diary entries (questionnaire-only and clinician-rated trials):
+  :func:`gutbrain.analysis.questionnaire_trial.questionnaire_trial` (pre/post ANCOVA, MMRM over
+  visits, responder and remission analyses);
+- ``parallel`` with a diary: the daily-diary trial analysis
+  (:func:`gutbrain.analysis.diary_trial.diary_trial`: NA and PA per week and smooth, effect
+  onset, standardised effects, pre/post ANCOVA, and the diary-vs-pre/post comparison), with
+  plots of the daily means by arm, the effect over time with its onset, and the questionnaires
+  pre and post;
 - ``nof1``: the N-of-1 series analysis (as ``gutbrain nof1``), with per-participant panels;
 - ``crossover``: the two-period AB/BA analysis (:func:`gutbrain.analysis.crossover.crossover`:
   treatment and period effects on NA and PA from within-person period differences).
@@ -25,6 +29,8 @@ from typing import Any
 from gutbrain.analysis.crossover import CrossoverResult, crossover
 from gutbrain.analysis.diary_trial import DiaryTrialResult, diary_trial
 from gutbrain.analysis.nof1 import Nof1SeriesResult, nof1_series
+from gutbrain.analysis.questionnaire_trial import QuestionnaireTrialResult, questionnaire_trial
+from gutbrain.analysis.responder import REMISSION_CUTOFFS
 from gutbrain.errors import DesignError
 from gutbrain.io import StudyBundle, read_bundle
 from gutbrain.report._output import check_out, jsonable, manifest_for, write_atomic
@@ -46,9 +52,12 @@ class AnalyzeRun:
     nof1: Nof1SeriesResult | None
     results: dict[str, Any]
     crossover: CrossoverResult | None = None
+    questionnaire: QuestionnaireTrialResult | None = None
 
     def __repr__(self) -> str:
-        inner = next(r for r in (self.trial, self.nof1, self.crossover) if r is not None)
+        inner = next(
+            r for r in (self.trial, self.nof1, self.crossover, self.questionnaire) if r is not None
+        )
         return f"AnalyzeRun(out={str(self.out)!r}, design={self.design!r},\n  {inner!r})"
 
 
@@ -71,6 +80,21 @@ def _trial_context(res: DiaryTrialResult, bundle: StudyBundle) -> dict[str, Any]
             else None
         ),
     }
+
+
+def _questionnaire_context(res: QuestionnaireTrialResult) -> dict[str, Any]:
+    """What ``templates/_questionnaire.html`` needs: per instrument and visit, the adjusted
+    mean change in each arm beside the difference."""
+    rows = {}
+    for inst, m in res.mmrm.items():
+        means = m.means.set_index(["visit", "arm"])["estimate"]
+        rows[inst] = [
+            {**e, "control": means[(e["visit"], res.control)],
+             "treatment": means[(e["visit"], res.treatment)]}
+            for e in m.effects.to_dict(orient="records")
+        ]  # fmt: skip
+    cutoffs = {k: v for k, v in REMISSION_CUTOFFS.items() if k in res.binary}
+    return {"qt": res, "mmrm_rows": rows, "cutoffs": cutoffs}
 
 
 def run_analyze(
@@ -105,21 +129,25 @@ def run_analyze(
     options = {"control": control, "treatment": treatment, "level": level, "alpha": alpha,
                "mid": mid, "onset_shape": onset_shape}  # fmt: skip
     manifest = manifest_for("analyze", path, options, b)
-    trial = series = cross = None
-    if design == "parallel":
+    trial = series = cross = quest = None
+    if design == "parallel" and not len(b.diary) and b.visits is not None and len(b.visits):
+        quest = questionnaire_trial(b, control=control, treatment=treatment, conf_level=level)
+        context = {"trial": None, "crossover": None, **_questionnaire_context(quest)}
+        analysis = {"questionnaire_trial": quest.to_dict()}
+    elif design == "parallel":
         trial = diary_trial(
             b, control=control, treatment=treatment, onset_shape=onset_shape, conf_level=level,
             alpha=alpha,
         )  # fmt: skip
-        context = {"crossover": None, **_trial_context(trial, b)}
+        context = {"crossover": None, "qt": None, **_trial_context(trial, b)}
         analysis = {"diary_trial": trial.to_dict()}
     elif design == "nof1":
         series = nof1_series(b, control=control, treatment=treatment, mid=mid, conf_level=level)
-        context = {"trial": None, "crossover": None, **nof1_context(series, b)}
+        context = {"trial": None, "crossover": None, "qt": None, **nof1_context(series, b)}
         analysis = {"nof1": series.to_dict()}
     elif design == "crossover":
         cross = crossover(b, control=control, treatment=treatment, conf_level=level)
-        context = {"trial": None, "crossover": cross}
+        context = {"trial": None, "crossover": cross, "qt": None}
         analysis = {"crossover": cross.to_dict()}
     else:
         raise DesignError(
@@ -138,5 +166,6 @@ def run_analyze(
         overwrite=overwrite,
     )
     return AnalyzeRun(
-        out=out, design=design, trial=trial, nof1=series, results=results, crossover=cross
-    )
+        out=out, design=design, trial=trial, nof1=series, results=results, crossover=cross,
+        questionnaire=quest,
+    )  # fmt: skip

@@ -7,6 +7,7 @@ Parquet row group to ``<table>.parquet``; memory holds one chunk at a time, what
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -54,6 +55,46 @@ class TrialRun:
         return f"TrialRun(name={self.name!r}, out={str(self.out)!r}, arms={self.arms})"
 
 
+class _Writers:
+    """One Parquet writer per table, each chunk appended as a row group on a background thread:
+    Arrow encodes and writes a chunk (without holding the GIL) while the next is computed. One
+    chunk is in flight at a time, so memory stays bounded; a failed write raises on the next
+    :meth:`submit` or :meth:`wait`."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gutbrain-write")
+        self._pending: Future[None] | None = None
+
+    def submit(self, tables: dict[str, pa.Table]) -> None:
+        """Write ``tables`` (one chunk) once the previous chunk is written."""
+        self.wait()
+        self._pending = self._pool.submit(self._write, tables)
+
+    def wait(self) -> None:
+        """Wait for the chunk in flight; raise its error, if any."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Let the chunk in flight finish (its error, if any, is left to :meth:`wait`) and close
+        the files."""
+        self._pool.shutdown(wait=True)
+        for w in self._writers.values():
+            w.close()
+
+    def _write(self, tables: dict[str, pa.Table]) -> None:
+        for name, table in tables.items():
+            if name not in self._writers:
+                self._writers[name] = pq.ParquetWriter(
+                    self._folder / f"{name}.parquet", table.schema
+                )
+            writer = self._writers[name]
+            writer.write_table(table.cast(writer.schema))
+
+
 def demo_design_path() -> str:
     """The packaged copy of ``examples/trials/js2025.toml``."""
     return str(files("gutbrain.trials").joinpath("designs/js2025.toml"))
@@ -88,7 +129,7 @@ def write_trial(
         mark(tmp, "trial")
     except OSError as exc:
         raise DataError(f"output {target}: cannot create ({exc.strerror or exc})") from exc
-    writers: dict[str, pq.ParquetWriter] = {}
+    writers = _Writers(tmp)
     rows: dict[str, int] = {}
     arms: dict[str, int] = {}
     completed = 0
@@ -96,19 +137,18 @@ def write_trial(
         try:
             for chunk in iter_chunks(plan, chunk_blocks, scheduler, progress):
                 validate_bundle(StudyBundle(study=meta, **chunk))
+                writers.submit(
+                    {n: pa.Table.from_pandas(df, preserve_index=False) for n, df in chunk.items()}
+                )
                 for name, df in chunk.items():
-                    table = pa.Table.from_pandas(df, preserve_index=False)
-                    if name not in writers:
-                        writers[name] = pq.ParquetWriter(tmp / f"{name}.parquet", table.schema)
-                    writers[name].write_table(table.cast(writers[name].schema))
                     rows[name] = rows.get(name, 0) + len(df)
                 col = "arm" if d.design == "parallel" else "sequence"
                 for k, v in chunk["participants"][col].value_counts().items():
                     arms[str(k)] = arms.get(str(k), 0) + int(v)
                 completed += int(chunk["participants"]["withdrawn_day"].isna().sum())
+            writers.wait()
         finally:
-            for w in writers.values():
-                w.close()
+            writers.close()
         (tmp / "study.toml").write_text(tomli_w.dumps(meta.to_dict()), encoding="utf-8")
     except BaseException:
         # a failed run leaves nothing behind, and an existing bundle at ``out`` untouched

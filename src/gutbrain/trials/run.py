@@ -31,6 +31,7 @@ from gutbrain._runner import run_ordered
 from gutbrain.errors import DesignError
 from gutbrain.io import StudyBundle, StudyMeta
 from gutbrain.model.simulate import noisy_steady_state, simulate
+from gutbrain.model.trajectory import derived_outputs
 from gutbrain.observe import (
     DiaryModel,
     administer,
@@ -70,6 +71,7 @@ LATENT_COLUMNS = (
     "depression_severity",
     "anxiety_severity",
     "perceived_stress",
+    "acth",
     "cortisol",
     "inflammation",
     "butyrate",
@@ -81,6 +83,7 @@ LATENT_COLUMNS = (
     "probiotic",
 )
 ProgressFn = Callable[[int, int], None]
+_DIARY_COLUMNS = ("participant", "day", "negative_affect", "positive_affect")
 
 
 def _gens(seed: int, idx: np.ndarray, stream: int) -> list[np.random.Generator]:
@@ -116,8 +119,9 @@ def latent_frame(traj: Any, ids: Sequence[str], first_day: int) -> pd.DataFrame:
         "participant": np.repeat(np.asarray(ids, dtype=object), d),
         "day": np.tile(np.arange(d, dtype=np.int64) + first_day, n),
     }
+    derived = derived_outputs(traj.states, traj.params.values)  # all at once, not one by one
     for c in LATENT_COLUMNS:
-        cols[c] = np.asarray(traj[c]).ravel()
+        cols[c] = np.asarray(derived[c] if c in derived else traj[c]).ravel()
     out = pd.DataFrame(cols)
     out["participant"] = out["participant"].astype(str)
     return out
@@ -278,7 +282,7 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
         lastd = last - 1 if d.diary.last_day is None else d.diary.last_day
         due = in_study & (days >= first) & (days <= lastd)
         model = DiaryModel().with_(**d.diary.model)
-        diary = observe_diary(latent.loc[due], rng, model)
+        diary = observe_diary(latent.loc[due, list(_DIARY_COLUMNS)], rng, model)
     else:
         diary = pd.DataFrame(
             {
@@ -347,6 +351,7 @@ def study_meta(plan: TrialPlan, design_file: str | None = None) -> StudyMeta:
             "start": d.start,
             "day0": "first intervention day",
             "instruments": list(d.instruments),
+            "days": [d.first_day, d.treatment_days + d.follow_up_days - 1],
             **kw,
             "provenance": prov,
         },

@@ -7,6 +7,7 @@ Routes declare what they need (``session: SessionDep``, ``researcher: Researcher
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from gutbrain.diary.core.db import Database
-from gutbrain.diary.core.ratelimit import RateLimiter
+from gutbrain.diary.core.ratelimit import Backoff, RateLimiter
 from gutbrain.diary.core.security import check_csrf, hash_token
 from gutbrain.diary.core.settings import Settings
 from gutbrain.diary.core.studycache import StudyCache
@@ -30,6 +31,7 @@ from gutbrain.diary.models import Researcher, Study
 RESEARCHER_COOKIE = "gb_session"
 PARTICIPANT_COOKIE = "gb_p"
 PRELOGIN_COOKIE = "gb_pre"
+DEVICE_COOKIE = "gb_device"
 
 
 @dataclass
@@ -41,7 +43,9 @@ class AppState:
     writer: Writer
     secret_key: str
     clock: Callable[[], dt.datetime]
-    login_limiter: RateLimiter
+    login_clients: RateLimiter
+    login_accounts: Backoff
+    login_devices: Backoff
     token_limiter: RateLimiter
     studies: StudyCache
     participants: ParticipantReader
@@ -198,9 +202,11 @@ async def authenticate(request: Request, token: str | None, *, link: bool) -> Pa
     """The participant whose personal-link ``token`` this is: the one way one is authenticated.
 
     ``link`` tells the link itself (``GET /p/{token}``) from the cookie on every other page.
-    Checks, in order: 429 while the client address is guessing links; 401 without a cookie;
-    404 for an unknown link, 401 for an unknown cookie (each counted against the address);
-    then, for any method but GET, 403 without the form's CSRF token.
+    Checks, in order: 401 without a cookie; for an unknown link or cookie, 429 while the client
+    address has sent too many unknown ones, else 404 (link) or 401 (cookie), counted against the
+    address; then, for any method but GET, 403 without the form's CSRF token. A valid link or
+    cookie is never refused by the limit: participants behind one proxy share an address, and
+    one of them (or anyone) sending bad links must not lock the others out.
 
     On SQLite the look-up (one indexed read of a WAL database, which never waits for writers;
     see :mod:`gutbrain.diary.core.tokenlookup`) runs on the event loop; on a networked database
@@ -209,9 +215,6 @@ async def authenticate(request: Request, token: str | None, *, link: bool) -> Pa
     declared dependency cost more than the checks.
     """
     state: AppState = request.app.state.diary
-    address = client_address(request, state)
-    if state.token_limiter.blocked(address):
-        raise HTTPException(status_code=429, detail="too many invalid links; wait a minute")
     if not token:
         raise HTTPException(status_code=401, detail="open your personal study link to continue")
     digest = hash_token(token)
@@ -220,6 +223,14 @@ async def authenticate(request: Request, token: str | None, *, link: bool) -> Pa
         reader.get(digest) if reader.on_loop else await run_in_threadpool(reader.get, digest)
     )
     if participant is None:
+        address = client_address(request, state)
+        wait = state.token_limiter.retry_after(address)
+        if wait > 0:
+            raise HTTPException(
+                status_code=429,
+                detail="too many invalid links; wait a minute",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
         state.token_limiter.hit(address)
         if link:
             raise HTTPException(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -10,8 +11,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gutbrain.diary.core.security import csrf_token
+from gutbrain.diary.schemas import ErrorBody, ErrorItem
 
-__all__ = ["render", "templates", "wants_json"]
+__all__ = ["error_response", "render", "templates", "wants_json"]
 
 templates = Jinja2Templates(directory=str(resources.files("gutbrain.diary") / "templates"))
 templates.env.globals["disclaimer"] = "Research and teaching only. Not medical advice."
@@ -37,9 +39,19 @@ def render(
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
-def error_response(request: Request, status_code: int, detail: Any) -> Response:
-    if wants_json(request) or not isinstance(detail, str):
-        return JSONResponse({"detail": detail}, status_code=status_code)
-    return render(
+def error_response(
+    request: Request,
+    status_code: int,
+    detail: str,
+    errors: Sequence[ErrorItem] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """An error answer: an :class:`ErrorBody` for API clients, the error page for browsers."""
+    if wants_json(request):
+        body = ErrorBody(detail=detail, errors=list(errors))
+        return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
+    response = render(
         request, "error.html", {"status": status_code, "detail": detail}, status_code=status_code
     )
+    response.headers.update(headers or {})
+    return response

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
-from gutbrain.diary.api.deps import AdminDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
-from gutbrain.diary.api.render import render
+from gutbrain.diary.api.deps import AdminDep, ResearcherAuthDep, SessionDep
+from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors, researcher_form
+from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.researchers import create_researcher, list_researchers
 from gutbrain.errors import DataError
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.get("/researchers")
+@router.get(
+    "/researchers", response_class=HTMLResponse, responses=errors(401, 403) | LOGIN_REDIRECT
+)
 def researchers_page(
     request: Request, admin: AdminDep, auth: ResearcherAuthDep, session: SessionDep
 ) -> Response:
@@ -27,7 +30,7 @@ def researchers_page(
     )
 
 
-@router.post("/researchers", dependencies=[ResearcherCsrf])
+@router.post("/researchers", **researcher_form(201, 422))
 def add_researcher(
     request: Request,
     admin: AdminDep,
@@ -44,6 +47,8 @@ def add_researcher(
         message = f"account {email.strip().lower()} created"
     except DataError as exc:
         session.rollback()
+        if wants_json(request):
+            raise
         error = str(exc)
     return render(
         request,

@@ -1,31 +1,43 @@
-"""Researcher log-in and log-out (argon2 passwords, server-side sessions, rate-limited)."""
+"""Researcher log-in and log-out (argon2 passwords, server-side sessions, rate-limited).
+
+Failed log-ins are limited as OWASP's authentication guidance advises (settings in
+:mod:`gutbrain.diary.core.settings`): per client address across all accounts (password spraying),
+and per account with growing delays rather than a lock-out. A successful log-in sets a signed
+device cookie; from that device the account's delay does not apply (only the device's own
+failures count), so an attacker guessing passwords cannot keep the owner out.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gutbrain.diary.api.deps import (
     CSRF_REFUSED,
+    DEVICE_COOKIE,
     PRELOGIN_COOKIE,
     RESEARCHER_COOKIE,
+    AppState,
     NowDep,
     ResearcherAuthDep,
-    ResearcherCsrf,
     SessionDep,
     StateDep,
     client_address,
 )
-from gutbrain.diary.api.render import render
-from gutbrain.diary.core.security import check_csrf, new_token
+from gutbrain.diary.api.openapi import errors, researcher_form
+from gutbrain.diary.api.render import render, wants_json
+from gutbrain.diary.core.security import check_csrf, device_cookie, device_of, new_token
 from gutbrain.diary.crud.researchers import authenticate, close_session, open_session
 
 router = APIRouter(tags=["auth"])
 
+WRONG_PASSWORD = "wrong e-mail or password"
 
-@router.get("/login")
+
+@router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, state: StateDep) -> Response:
     pre = request.cookies.get(PRELOGIN_COOKIE) or new_token()
     response = render(request, "login.html", {}, csrf_subject="pre:" + pre)
@@ -40,7 +52,12 @@ def login_page(request: Request, state: StateDep) -> Response:
     return response
 
 
-@router.post("/login")
+@router.post(
+    "/login",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=errors(400, 401, 403, 422, 429),
+)
 def login(
     request: Request,
     state: StateDep,
@@ -53,22 +70,41 @@ def login(
     pre = request.cookies.get(PRELOGIN_COOKIE, "")
     if not pre or not check_csrf(state.secret_key, "pre:" + pre, csrf):
         raise HTTPException(status_code=403, detail=CSRF_REFUSED)
-    key = f"{client_address(request, state)}|{email.strip().lower()}"
-    if state.login_limiter.blocked(key):
+    account = email.strip().lower()
+    address = client_address(request, state)
+    device = device_of(
+        state.secret_key,
+        request.cookies.get(DEVICE_COOKIE),
+        account,
+        state.settings.device_cookie_days * 86400,
+    )
+    wait = _wait(state, address, account, device)
+    if wait > 0:
+        seconds = math.ceil(wait)
         raise HTTPException(
-            status_code=429, detail="too many failed log-ins; wait 15 minutes and try again"
+            status_code=429,
+            detail=f"too many failed log-ins; try again in {seconds} seconds",
+            headers={"Retry-After": str(seconds)},
         )
     researcher = authenticate(session, email=email, password=password)
     if researcher is None:
-        state.login_limiter.hit(key)
+        if device is not None:
+            state.login_devices.fail(device)
+        else:
+            state.login_clients.hit(address)
+            state.login_accounts.fail(account)
+        if wants_json(request):
+            raise HTTPException(status_code=401, detail=WRONG_PASSWORD)
         return render(
             request,
             "login.html",
-            {"error": "wrong e-mail or password", "email": email},
+            {"error": WRONG_PASSWORD, "email": email},
             status_code=401,
             csrf_subject="pre:" + pre,
         )
-    state.login_limiter.reset(key)
+    state.login_accounts.reset(account)
+    if device is not None:
+        state.login_devices.reset(device)
     token = open_session(
         session, researcher=researcher, now=now, hours=state.settings.session_hours
     )
@@ -82,11 +118,31 @@ def login(
         samesite="strict",
         max_age=int(state.settings.session_hours * 3600),
     )
+    response.set_cookie(  # a new device cookie after every log-in (OWASP)
+        DEVICE_COOKIE,
+        device_cookie(state.secret_key, account),
+        httponly=True,
+        secure=state.settings.cookie_secure,
+        samesite="strict",
+        max_age=int(state.settings.device_cookie_days * 86400),
+    )
     response.delete_cookie(PRELOGIN_COOKIE)
     return response
 
 
-@router.post("/logout", dependencies=[ResearcherCsrf])
+def _wait(state: AppState, address: str, account: str, device: str | None) -> float:
+    """Seconds this log-in attempt must wait before its password is checked (0: none).
+
+    A device that logged in to ``account`` before waits only for its own failures; any other
+    client waits while its address used up its failures (20 in 10 minutes by default, whichever
+    accounts they were for) or while the account is in a delay after repeated failures.
+    """
+    if device is not None:
+        return state.login_devices.retry_after(device)
+    return max(state.login_clients.retry_after(address), state.login_accounts.retry_after(account))
+
+
+@router.post("/logout", **researcher_form(303))
 def logout(auth: ResearcherAuthDep, session: SessionDep) -> Response:
     close_session(session, token_hash=auth.session_hash)
     session.commit()

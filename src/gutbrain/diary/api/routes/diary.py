@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from gutbrain.diary.api.deps import (
     PARTICIPANT_COOKIE,
@@ -22,6 +22,8 @@ from gutbrain.diary.api.deps import (
     ParticipantDep,
     ReadSessionDep,
 )
+from gutbrain.diary.api.openapi import ENTRY_FORM, VISIT_FORM, also_html, errors
+from gutbrain.diary.api.params import Token, VisitName
 from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.entries import (
     entries_of,
@@ -41,6 +43,7 @@ from gutbrain.diary.questionnaires import (
     parse_answers,
     risky_items,
 )
+from gutbrain.diary.schemas import EntryAck, VisitAck
 from gutbrain.diary.timeline import ParticipantState, participant_state
 from gutbrain.errors import DataError
 
@@ -50,8 +53,13 @@ ANSWER_PREFIX = "a_"
 COOKIE_DAYS = 400
 
 
-@router.get("/p/{token}")
-async def open_link(token: str, auth: LinkParticipantDep) -> Response:
+@router.get(
+    "/p/{token}",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=errors(404, 422, 429),
+)
+async def open_link(token: Token, auth: LinkParticipantDep) -> Response:
     response = RedirectResponse("/diary", status_code=303)
     response.set_cookie(
         PARTICIPANT_COOKIE,
@@ -64,7 +72,7 @@ async def open_link(token: str, auth: LinkParticipantDep) -> Response:
     return response
 
 
-@router.get("/diary")
+@router.get("/diary", response_class=HTMLResponse, responses=errors(401, 429))
 async def diary_page(request: Request, auth: ParticipantDep) -> Response:
     p, study, state, now = auth.participant, auth.study, auth.state, auth.now
     if p.consented_at is None:
@@ -103,7 +111,12 @@ async def diary_page(request: Request, auth: ParticipantDep) -> Response:
     )
 
 
-@router.post("/diary/consent")
+@router.post(
+    "/diary/consent",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=errors(400, 401, 403, 422, 429),
+)
 async def consent(
     auth: ParticipantDep, agree: Annotated[str, Form(max_length=10)] = ""
 ) -> Response:
@@ -119,7 +132,12 @@ def _consented(auth: ParticipantAuth) -> None:
         raise HTTPException(status_code=403, detail="please read and accept the consent first")
 
 
-@router.post("/diary/entry")
+@router.post(
+    "/diary/entry",
+    response_model=EntryAck,
+    responses=also_html() | errors(400, 401, 403, 409, 422, 429),
+    openapi_extra=ENTRY_FORM,
+)
 async def post_entry(request: Request, auth: ParticipantDep) -> Response:
     state, now, form = auth.state, auth.now, auth.form
     _consented(auth)
@@ -174,7 +192,7 @@ async def post_entry(request: Request, auth: ParticipantDep) -> Response:
     )
 
 
-@router.get("/diary/history")
+@router.get("/diary/history", response_class=HTMLResponse, responses=errors(401, 403, 429))
 def history_page(request: Request, auth: ParticipantDep, session: ReadSessionDep) -> Response:
     _consented(auth)
     entries = entries_of(session, participant_id=auth.participant.id)
@@ -213,8 +231,14 @@ def _due_instrument(
     return st, inst
 
 
-@router.get("/diary/visit/{visit}/{instrument}")
-def visit_page(visit: str, instrument: str, request: Request, auth: ParticipantDep) -> Response:
+@router.get(
+    "/diary/visit/{visit}/{instrument}",
+    response_class=HTMLResponse,
+    responses=errors(401, 403, 404, 422, 429),
+)
+def visit_page(
+    visit: VisitName, instrument: VisitName, request: Request, auth: ParticipantDep
+) -> Response:
     _st, inst = _due_instrument(auth, visit, instrument)
     return render(
         request,
@@ -224,9 +248,14 @@ def visit_page(visit: str, instrument: str, request: Request, auth: ParticipantD
     )
 
 
-@router.post("/diary/visit/{visit}/{instrument}")
+@router.post(
+    "/diary/visit/{visit}/{instrument}",
+    response_model=VisitAck,
+    responses=also_html() | errors(400, 401, 403, 404, 422, 429),
+    openapi_extra=VISIT_FORM,
+)
 async def post_visit(
-    visit: str, instrument: str, request: Request, auth: ParticipantDep
+    visit: VisitName, instrument: VisitName, request: Request, auth: ParticipantDep
 ) -> Response:
     st, inst = _due_instrument(auth, visit, instrument)
     form = {k: v for k, v in auth.form.items() if isinstance(v, str)}
@@ -258,7 +287,7 @@ async def post_visit(
     )
     crisis = auth.state.settings.crisis_text if risks else None
     if wants_json(request):
-        return JSONResponse({"ok": True, "risk": bool(risks), "crisis_text": crisis})
+        return JSONResponse(VisitAck(risk=bool(risks), crisis_text=crisis).model_dump(mode="json"))
     return render(
         request,
         "visit_saved.html",

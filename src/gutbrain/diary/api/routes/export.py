@@ -8,14 +8,26 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
 from gutbrain.diary.api.deps import NowDep, ResearcherAuthDep, SessionDep
+from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors
+from gutbrain.diary.api.params import StudyId
 from gutbrain.diary.crud.studies import get_study
 from gutbrain.diary.export import export_zip
 
 router = APIRouter(prefix="/studies/{study_id}", tags=["export"])
 
 
-@router.get("/export")
-def export(study_id: int, auth: ResearcherAuthDep, session: SessionDep, now: NowDep) -> Response:
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}
+    }
+    | errors(401, 404, 422)
+    | LOGIN_REDIRECT,
+)
+def export(
+    study_id: StudyId, auth: ResearcherAuthDep, session: SessionDep, now: NowDep
+) -> Response:
     study = get_study(session, owner=auth.researcher, study_id=study_id)
     if study is None:
         raise HTTPException(status_code=404, detail="no such study")

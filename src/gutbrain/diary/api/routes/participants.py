@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from gutbrain.diary.api.deps import NowDep, ResearcherAuthDep, ResearcherCsrf, SessionDep
+from gutbrain.diary.api.deps import NowDep, ResearcherAuthDep, SessionDep
+from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors, researcher_form
+from gutbrain.diary.api.params import ParticipantId, StudyId
 from gutbrain.diary.api.render import render
 from gutbrain.diary.crud.entries import entries_of, revision_rows, risk_flags_of
 from gutbrain.diary.crud.participants import (
@@ -39,9 +41,9 @@ def _own_participant(session: Session, study: Study, participant_id: int) -> Par
     return participant
 
 
-@router.post("", dependencies=[ResearcherCsrf])
+@router.post("", **researcher_form(201, 404, 422))
 def enrol(
-    study_id: int,
+    study_id: StudyId,
     request: Request,
     auth: ResearcherAuthDep,
     session: SessionDep,
@@ -74,10 +76,14 @@ def enrol(
     )
 
 
-@router.get("/{participant_id}")
+@router.get(
+    "/{participant_id}",
+    response_class=HTMLResponse,
+    responses=errors(401, 404, 422) | LOGIN_REDIRECT,
+)
 def participant_page(
-    study_id: int,
-    participant_id: int,
+    study_id: StudyId,
+    participant_id: ParticipantId,
     request: Request,
     auth: ResearcherAuthDep,
     session: SessionDep,
@@ -101,9 +107,13 @@ def participant_page(
     )
 
 
-@router.post("/{participant_id}/withdraw", dependencies=[ResearcherCsrf])
+@router.post("/{participant_id}/withdraw", **researcher_form(303, 404, 422))
 def withdraw_participant(
-    study_id: int, participant_id: int, auth: ResearcherAuthDep, session: SessionDep, now: NowDep
+    study_id: StudyId,
+    participant_id: ParticipantId,
+    auth: ResearcherAuthDep,
+    session: SessionDep,
+    now: NowDep,
 ) -> Response:
     study = _own_study(session, auth, study_id)
     participant = _own_participant(session, study, participant_id)
@@ -113,10 +123,10 @@ def withdraw_participant(
     return RedirectResponse(f"/studies/{study.id}", status_code=303)
 
 
-@router.post("/{participant_id}/delete", dependencies=[ResearcherCsrf])
+@router.post("/{participant_id}/delete", **researcher_form(303, 404, 422))
 def delete(
-    study_id: int,
-    participant_id: int,
+    study_id: StudyId,
+    participant_id: ParticipantId,
     auth: ResearcherAuthDep,
     session: SessionDep,
     confirm: Annotated[str, Form(max_length=40)] = "",

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gutbrain.diary.api.deps import (
     NowDep,
     ResearcherAuthDep,
-    ResearcherCsrf,
     ResearcherDep,
     SessionDep,
 )
-from gutbrain.diary.api.render import render
+from gutbrain.diary.api.openapi import LOGIN_REDIRECT, STUDY_FORM, errors, researcher_form
+from gutbrain.diary.api.params import StudyId
+from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.studies import create_study, get_study, list_studies
 from gutbrain.diary.dashboard import build_dashboard
 from gutbrain.diary.schemas import StudyCreate
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/studies", tags=["studies"])
 MAX_TOML_BYTES = 256 * 1024
 
 
-@router.get("")
+@router.get("", response_class=HTMLResponse, responses=errors(401) | LOGIN_REDIRECT)
 def studies_page(
     request: Request, researcher: ResearcherDep, auth: ResearcherAuthDep, session: SessionDep
 ) -> Response:
@@ -60,7 +61,7 @@ def _new_page(
     )
 
 
-@router.get("/new")
+@router.get("/new", response_class=HTMLResponse, responses=errors(401) | LOGIN_REDIRECT)
 def new_study_page(request: Request, auth: ResearcherAuthDep, now: NowDep) -> Response:
     return _new_page(request, auth, now=now)
 
@@ -71,7 +72,7 @@ def _store(session: SessionDep, researcher: ResearcherDep, spec: StudyCreate) ->
     return RedirectResponse(f"/studies/{study.id}", status_code=303)
 
 
-@router.post("", dependencies=[ResearcherCsrf])
+@router.post("", **researcher_form(303, 422, openapi_extra=STUDY_FORM))
 async def create_from_form(
     request: Request, auth: ResearcherAuthDep, session: SessionDep, now: NowDep
 ) -> Response:
@@ -79,11 +80,13 @@ async def create_from_form(
     try:
         spec = study_from_form(form)
     except DataError as exc:
+        if wants_json(request):
+            raise
         return _new_page(request, auth, error=str(exc), form=form, status_code=422, now=now)
     return _store(session, auth.researcher, spec)
 
 
-@router.post("/upload", dependencies=[ResearcherCsrf])
+@router.post("/upload", **researcher_form(303, 413, 422))
 async def create_from_toml(
     request: Request,
     auth: ResearcherAuthDep,
@@ -99,13 +102,17 @@ async def create_from_toml(
     try:
         spec = study_from_toml(data, source=study_toml.filename or "study.toml")
     except DataError as exc:
+        if wants_json(request):
+            raise
         return _new_page(request, auth, error=str(exc), status_code=422, now=now)
     return _store(session, auth.researcher, spec)
 
 
-@router.get("/{study_id}")
+@router.get(
+    "/{study_id}", response_class=HTMLResponse, responses=errors(401, 404, 422) | LOGIN_REDIRECT
+)
 def dashboard_page(
-    study_id: int, request: Request, auth: ResearcherAuthDep, session: SessionDep, now: NowDep
+    study_id: StudyId, request: Request, auth: ResearcherAuthDep, session: SessionDep, now: NowDep
 ) -> Response:
     study = get_study(session, owner=auth.researcher, study_id=study_id)
     if study is None:

@@ -16,6 +16,6 @@ def healthz(state: StateDep) -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/")
+@router.get("/", status_code=303, response_class=RedirectResponse)
 def home() -> RedirectResponse:
     return RedirectResponse("/studies", status_code=303)
