@@ -9,10 +9,10 @@ The guilds live on the simplex: their replicator slopes sum to zero there, so th
 singular across it. The first guild's equation is replaced by the constraint ``sum(guilds) = 1``,
 which every Newton step then keeps (it is linear).
 
-The caller (:func:`gutbrain.model.simulate.steady_state`) starts Newton from a short
-integration, checks that the solution is inside the states' bounds and that the integration is
-heading to it (the branch of a bistable system the spin-up would reach), and spins up the rest
-the old way.
+The caller (:func:`gutbrain.model.simulate.steady_state`) starts Newton from an integration
+(day 180, then day 365) and keeps a solution only where it is certified: inside the states'
+bounds, linearly stable (:func:`growth_rate`) and already close to the integrated state, so it is
+where the spin-up goes, on its branch of a bistable system; it spins up the rest the old way.
 """
 
 from __future__ import annotations
