@@ -108,6 +108,8 @@ def test_untouched_sliders_are_refused_or_stored_missing_and_shown(diary):
     assert 'name="unanswered_negative_affect" value="1">' in page
     assert page.count(">not answered</output>") == 1
     assert 'data-for="a_negative_affect">50</output>' in page
+    history = pc.get("/diary/history").text
+    assert "<td>50</td><td>50</td><td>not answered</td>" in history
 
 
 def _alembic(engine, action: str, revision: str) -> None:
