@@ -8,10 +8,8 @@ before the option existed (migration 0002) keep their values and are marked in t
 
 from __future__ import annotations
 
-import io
 import json
 import tomllib
-import zipfile
 from importlib import resources
 
 import pytest
@@ -26,9 +24,9 @@ from gutbrain.diary.export import BEFORE_NOT_ANSWERED
 from gutbrain.diary.items import DEFAULT_ITEMS, ItemSpec, form_answers, validate_answers
 from gutbrain.diary.models import Entry
 from gutbrain.errors import DataError
-from gutbrain.io import read_bundle
 
 from .conftest import Diary
+from .test_export_bundle import export, upload
 
 JSON = {"accept": "application/json"}
 STRESS = ItemSpec(key="stress", kind="vas", label="Stress today?")
@@ -133,12 +131,8 @@ def test_entries_from_before_the_option_are_kept_and_marked_in_the_export(diary,
     diary.clock.advance(days=1)
     assert post(pc, pcsrf, a_negative_affect="30", a_positive_affect="60").status_code == 200
 
-    r = diary.client.get(f"/studies/{sid}/export")
-    assert r.status_code == 200, r.text
-    z = zipfile.ZipFile(io.BytesIO(r.content))
+    bundle, z = export(diary, sid, tmp_path / "first")
     root = z.namelist()[0].split("/")[0]
-    z.extractall(tmp_path)
-    bundle = read_bundle(tmp_path / root)
     d = bundle.diary
     assert d["negative_affect"].tolist() == [50.0, 30.0]  # left as stored
     assert d[BEFORE_NOT_ANSWERED].tolist() == [1, 0]
@@ -148,11 +142,9 @@ def test_entries_from_before_the_option_are_kept_and_marked_in_the_export(diary,
     # revised after the upgrade: the entry's answers now come from the new form
     diary.clock.advance(days=-1)
     assert post(pc, pcsrf, a_negative_affect="45", a_positive_affect="55").status_code == 200
-    r = diary.client.get(f"/studies/{sid}/export")
-    z = zipfile.ZipFile(io.BytesIO(r.content))
-    root = z.namelist()[0].split("/")[0]
-    assert BEFORE_NOT_ANSWERED not in z.read(f"{root}/diary.csv").decode()
-    assert "columns" not in tomllib.loads(z.read(f"{root}/study.toml").decode())
+    bundle, z = export(diary, sid, tmp_path / "revised")
+    assert BEFORE_NOT_ANSWERED not in bundle.diary
+    assert bundle.study.columns is None
 
 
 TOML_OPTIONAL_AFFECT = """
@@ -183,13 +175,7 @@ label = "How positive did you feel today?"
 
 def test_missing_negative_affect_is_missing_in_the_export_and_the_analysis(diary, tmp_path):
     csrf = diary.login(diary.client, "owner@example.org")
-    r = diary.client.post(
-        "/studies/upload",
-        data={"csrf": csrf},
-        files={"study_toml": ("study.toml", TOML_OPTIONAL_AFFECT.encode())},
-    )
-    assert r.status_code == 200, r.text
-    sid = int(str(r.url).rsplit("/", 1)[1])
+    sid = upload(diary, csrf, TOML_OPTIONAL_AFFECT)
     pc, pcsrf = diary.participant(diary.enrol(diary.client, csrf, sid, code="P1"))
     na = [40, 35, None, 30, 25, 28, 26, None, 20, 22, 24, 21]  # 12 days: 6 per phase
     for day, value in enumerate(na):
@@ -201,12 +187,8 @@ def test_missing_negative_affect_is_missing_in_the_export_and_the_analysis(diary
         assert post(pc, pcsrf, **fields).status_code == 200
         diary.clock.advance(days=1)
 
-    r = diary.client.get(f"/studies/{sid}/export")
-    assert r.status_code == 200, r.text
-    z = zipfile.ZipFile(io.BytesIO(r.content))
+    bundle, z = export(diary, sid, tmp_path)
     root = z.namelist()[0].split("/")[0]
-    z.extractall(tmp_path)
-    bundle = read_bundle(tmp_path / root)
     exported = bundle.diary["negative_affect"]
     assert exported.isna().tolist() == [v is None for v in na]
     assert exported.dropna().tolist() == [float(v) for v in na if v is not None]
