@@ -64,7 +64,9 @@ def test_required_untouched_slider_is_refused_with_a_hint():
     raw = form_answers([("a_negative_affect", "50"), ("unanswered_negative_affect", "1")])
     with pytest.raises(DataError) as err:
         validate_answers(DEFAULT_ITEMS, raw | {"positive_affect": "40"})
-    assert str(err.value) == "negative_affect: an answer is required (move the slider)"
+    assert str(err.value) == (
+        'negative_affect: an answer is required (move the slider; "Not answered" must be clear)'
+    )
 
 
 def test_unanswered_key_the_study_does_not_ask_is_unknown():
@@ -92,8 +94,8 @@ def test_untouched_sliders_are_refused_or_stored_missing_and_shown(diary):
     r = post(pc, pcsrf, **untouched, **skip_all)
     assert r.status_code == 422
     assert r.json()["detail"] == (
-        "negative_affect: an answer is required (move the slider); "
-        "positive_affect: an answer is required (move the slider)"
+        'negative_affect: an answer is required (move the slider; "Not answered" must be clear); '
+        'positive_affect: an answer is required (move the slider; "Not answered" must be clear)'
     )
     assert stored_values(diary) == []
 

@@ -183,7 +183,7 @@ def _span(lo: float | None, hi: float | None) -> str:
 def _parse_one(spec: ItemSpec, raw: Any) -> float | int | str | None:
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if spec.required:
-            move = " (move the slider)" if spec.kind == "vas" else ""
+            move = ' (move the slider; "Not answered" must be clear)' if spec.kind == "vas" else ""
             raise DataError(f"{spec.key}: an answer is required{move}")
         return None
     if spec.kind == "text":
