@@ -230,7 +230,8 @@ def test_lrt_interface_and_guards() -> None:
     [
         ({"formula": "na ~ nope"}, DataError, "'nope' not in the data"),
         ({"groups": "who"}, DataError, "'who' not in the data"),
-        ({"formula": "na ~ log(week)"}, DesignError, "cannot parse term"),
+        ({"formula": "na ~ (week"}, DesignError, r"cannot parse '\(week'"),
+        ({"formula": "na ~ foo(week)"}, DesignError, r"Unable to evaluate factor `foo\(week\)`"),
         ({"formula": "na week"}, DesignError, "expected a string like"),
         ({"method": "OLS"}, DesignError, "method 'OLS'"),
         ({"re": "~ 0"}, DesignError, "has no terms"),

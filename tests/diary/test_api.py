@@ -423,7 +423,8 @@ def test_export_bundle_contents(diary):
     meta = tomllib.loads(z.read(f"{root}/study.toml").decode())
     assert meta["design"] == "nof1" and meta["nof1"] == {"block_days": 2}
     assert [p["label"] for p in meta["phases"]] == ["A", "B"]
-    assert set(meta) == {"name", "design", "start", "day0", "instruments", "phases", "nof1"}
+    assert set(meta) == {"name", "design", "start", "day0", "instruments", "days", "phases", "nof1"}
+    assert meta["days"] == [0, 7]  # 2 pairs of two 2-day blocks
 
 
 def test_delete_participant_erases_everything(diary):

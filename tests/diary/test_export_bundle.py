@@ -235,6 +235,7 @@ def test_nof1_blinded_with_run_in_and_wash_in(diary, tmp_path):
         ("B", "probiotic"),
     ]
     assert bundle.study.nof1 == {"block_days": 2, "wash_in_days": 1}
+    assert bundle.study.days == (-2, 7)  # 2 run-in days, then 2 pairs of 2-day blocks
     assert bundle.study.arms == ()
     sequence = bundle.participants["sequence"].iloc[0]
     assert len(sequence) == 4 and sorted(sequence[:2]) == sorted(sequence[2:]) == ["A", "B"]
@@ -418,11 +419,13 @@ def test_export_study_toml_holds_only_bundle_keys(diary):
         "start",
         "day0",
         "instruments",
+        "days",
         "phases",
         "nof1",
         "columns",
     }
     assert meta["start"] == dt.date(2026, 3, 2)  # a TOML date, not a string
+    assert meta["days"] == [0, 3]  # 2 pairs of two 1-day blocks, no run-in
     # the custom items' kinds, so the CSV reads back as stored (affect items are in the spec)
     assert meta["columns"] == {
         "diary": {

@@ -1,9 +1,15 @@
-"""Helpers for editing bundle CSV files in tests (imported by the tests in this folder)."""
+"""Helpers for editing bundle CSV files in tests, and reading the error a bundle raises
+(imported by the tests in this folder)."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+
+import pytest
+
+from gutbrain.errors import DataError
+from gutbrain.io import BundleDataError, read_bundle
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -40,3 +46,11 @@ def append_row(path: Path, values: dict[str, str]) -> int:
 def add_column(path: Path, column: str, fill: str = "") -> None:
     rows = read_rows(path)
     write_rows(path, [[*rows[0], column]] + [[*r, fill] for r in rows[1:]])
+
+
+def read_error(path: Path) -> BundleDataError:
+    """The :class:`BundleDataError` that reading the bundle at ``path`` raises."""
+    with pytest.raises(DataError) as info:
+        read_bundle(path)
+    assert isinstance(info.value, BundleDataError)
+    return info.value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import string
 
@@ -93,10 +94,6 @@ def bundles(draw: st.DrawFn, min_diary_rows: int = 0) -> StudyBundle:
         part["age"] = pd.Series([draw(_floats(18, 90, True)) for _ in ids], dtype="float64")
     if draw(st.booleans()):
         part["sex"] = _text([draw(st.sampled_from(["female", "male", None])) for _ in ids])
-    if draw(st.booleans()):
-        part["withdrawn_day"] = pd.Series(
-            [draw(st.one_of(st.none(), st.integers(-5, 60))) for _ in ids], dtype="Int64"
-        )
     if draw(st.booleans()):  # an extra baseline trait
         part["risk_aversion"] = pd.Series([draw(_floats(-3, 3, True)) for _ in ids])
     if draw(st.booleans()):  # an extra text column; prefixed so it never looks numeric
@@ -151,7 +148,11 @@ def bundles(draw: st.DrawFn, min_diary_rows: int = 0) -> StudyBundle:
         for pid in ids:
             for visit, day in draw(
                 st.lists(
-                    st.tuples(st.sampled_from(["baseline", "week4", "post"]), st.integers(-7, 60)),
+                    st.one_of(  # every participant's visits in the study's order
+                        st.tuples(st.just("baseline"), st.integers(-7, -1)),
+                        st.tuples(st.just("week4"), st.integers(20, 35)),
+                        st.tuples(st.just("post"), st.integers(50, 60)),
+                    ),
                     max_size=3,
                     unique_by=lambda t: t[0],
                 )
@@ -212,4 +213,17 @@ def bundles(draw: st.DrawFn, min_diary_rows: int = 0) -> StudyBundle:
         latent = tables["diary"][["participant", "day"]].copy()
         latent["cortisol"] = np.array([draw(_floats(0.1, 5, False)) for _ in range(k)], dtype=float)
         tables["truth_latent"] = latent
+    observed = [df for name, df in tables.items() if name != "truth_latent"]
+    if draw(st.booleans()):  # withdrawn on or after each participant's last observation
+        last = pd.concat([df[["participant", "day"]] for df in observed]).groupby("participant")
+        last_day = last["day"].max()
+        first = [int(last_day.get(pid, -5)) for pid in ids]
+        part["withdrawn_day"] = pd.Series(
+            [draw(st.one_of(st.none(), st.integers(f, max(f, 60)))) for f in first], dtype="Int64"
+        )
+    days = pd.concat([df["day"] for df in tables.values()] + [pd.Series([0])])
+    if draw(st.booleans()):  # planned days that hold every row's day
+        lo = int(days.min()) - draw(st.integers(0, 3))
+        hi = int(days.max()) + draw(st.integers(0, 3))
+        meta = dataclasses.replace(meta, days=(lo, hi))
     return StudyBundle(study=meta, participants=_frame(part), **tables)

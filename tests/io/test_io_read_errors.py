@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _bundle_helpers import add_column, append_row, drop_column, read_rows, set_cell, write_rows
+from _bundle_helpers import (
+    add_column,
+    append_row,
+    drop_column,
+    read_error,
+    read_rows,
+    set_cell,
+    write_rows,
+)
 
-from gutbrain.errors import DataError
 from gutbrain.io import BundleDataError, read_bundle
-
-
-def _error(path: Path) -> BundleDataError:
-    with pytest.raises(DataError) as info:
-        read_bundle(path)
-    assert isinstance(info.value, BundleDataError)
-    return info.value
 
 
 def _assert_names(err: BundleDataError, file: str, row: int | None, column: str, value: str):
@@ -51,7 +51,7 @@ def _assert_names(err: BundleDataError, file: str, row: int | None, column: str,
 )
 def test_wrong_type_in_diary(tiny_dir: Path, column: str, value: str, reason: str) -> None:
     set_cell(tiny_dir / "diary.csv", 4, column, value)
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "diary.csv", 4, column, repr(value) if value else "empty cell")
     assert reason in str(err)
 
@@ -76,28 +76,28 @@ def test_out_of_range_diary_value(tiny_dir: Path, column: str, value: str) -> No
     if column not in read_rows(path)[0]:
         add_column(path, column)
     set_cell(path, row, column, value)
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "diary.csv", row, column, repr(value))
     assert "out of range" in str(err)
 
 
 def test_visit_score_outside_instrument_range(tiny_dir: Path) -> None:
     set_cell(tiny_dir / "visits.csv", 2, "score", "85")  # STAI-state is 20-80
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "visits.csv", 2, "score", "85")
     assert "STAI-state scores 20 to 80" in str(err)
 
 
 def test_visit_score_below_panas_floor(tiny_dir: Path) -> None:
     set_cell(tiny_dir / "visits.csv", 6, "score", "9")  # PANAS-NA is 10-50
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "visits.csv", 6, "score", "9.0")
     assert "PANAS-NA scores 10 to 50" in str(err)
 
 
 def test_unknown_instrument(tiny_dir: Path) -> None:
     set_cell(tiny_dir / "visits.csv", 3, "instrument", "PANAS-XX")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "visits.csv", 3, "instrument", "'PANAS-XX'")
     assert "not a known instrument" in str(err)
 
@@ -105,7 +105,7 @@ def test_unknown_instrument(tiny_dir: Path) -> None:
 def test_instrument_not_listed_in_study_toml(tiny_dir: Path) -> None:
     set_cell(tiny_dir / "visits.csv", 5, "instrument", "PHQ-9")
     set_cell(tiny_dir / "visits.csv", 5, "score", "4")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "visits.csv", 5, "instrument", "'PHQ-9'")
     assert "not listed in study.toml" in str(err)
 
@@ -115,14 +115,14 @@ def test_duplicate_participant_day(tiny_dir: Path) -> None:
         tiny_dir / "diary.csv",
         {"participant": "P02", "day": "1", "negative_affect": "3", "positive_affect": "4"},
     )
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "diary.csv", row, "participant+day", "('P02', 1)")
     assert "duplicate participant-day (first at row 5)" in str(err)
 
 
 def test_duplicate_participant(tiny_dir: Path) -> None:
     set_cell(tiny_dir / "participants.csv", 3, "participant", "P01")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "participants.csv", 3, "participant", "'P01'")
     assert "duplicate participant (first at row 1)" in str(err)
 
@@ -138,7 +138,7 @@ def test_duplicate_participant_visit_instrument(tiny_dir: Path) -> None:
             "score": "20",
         },
     )
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(
         err, "visits.csv", row, "participant+visit+instrument", "('P02', 'post', 'PANAS-NA')"
     )
@@ -149,27 +149,27 @@ def test_duplicate_biomarker(tiny_dir: Path) -> None:
         tiny_dir / "biomarkers.csv",
         {"participant": "P03", "day": "-1", "marker": "crp", "value": "1.0", "unit": "mg/L"},
     )
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "biomarkers.csv", row, "participant+day+marker", "('P03', -1, 'crp')")
 
 
 def test_unknown_arm(tiny_dir: Path) -> None:
     set_cell(tiny_dir / "participants.csv", 2, "arm", "probiotc")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "participants.csv", 2, "arm", "'probiotc'")
     assert "'placebo', 'probiotic'" in str(err)
 
 
 def test_missing_arm(tiny_dir: Path) -> None:
     set_cell(tiny_dir / "participants.csv", 4, "arm", "")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "participants.csv", 4, "arm", "empty cell")
 
 
 @pytest.mark.parametrize("table", ["diary", "visits", "biomarkers"])
 def test_participant_not_in_participants(tiny_dir: Path, table: str) -> None:
     set_cell(tiny_dir / f"{table}.csv", 2, "participant", "P99")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, f"{table}.csv", 2, "participant", "'P99'")
     assert "participants.csv" in str(err)
 
@@ -188,7 +188,7 @@ def test_participant_not_in_participants(tiny_dir: Path, table: str) -> None:
 )
 def test_missing_required_column(tiny_dir: Path, table: str, column: str) -> None:
     drop_column(tiny_dir / f"{table}.csv", column)
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     msg = str(err)
     assert f"{table}.csv" in msg
     assert f"missing required column {column!r}" in msg
@@ -197,27 +197,27 @@ def test_missing_required_column(tiny_dir: Path, table: str, column: str) -> Non
 
 def test_missing_arm_column_for_parallel_design(tiny_dir: Path) -> None:
     drop_column(tiny_dir / "participants.csv", "arm")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     assert "participants.csv" in str(err)
     assert "missing column 'arm'" in str(err)
 
 
 def test_missing_required_table(tiny_dir: Path) -> None:
     (tiny_dir / "diary.csv").unlink()
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     assert "has no diary table" in str(err)
 
 
 def test_csv_and_parquet_of_the_same_table(tiny_dir: Path, tiny) -> None:
     tiny.visits.to_parquet(tiny_dir / "visits.parquet")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     assert "both visits.csv and visits.parquet" in str(err)
 
 
 def test_ragged_row(tiny_dir: Path) -> None:
     path = tiny_dir / "biomarkers.csv"
     path.write_text(path.read_text() + "P01,2,crp,1.0,mg/L,extra\n")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     assert "biomarkers.csv: row 5" in str(err)
     assert "6 fields but the header has 5" in str(err)
 
@@ -227,13 +227,13 @@ def test_duplicate_header(tiny_dir: Path) -> None:
     rows = read_rows(path)
     rows[0][4] = "value"
     write_rows(path, rows)
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     assert "column 'value' appears twice" in str(err)
 
 
 def test_empty_csv(tiny_dir: Path) -> None:
     (tiny_dir / "biomarkers.csv").write_text("")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     assert "biomarkers.csv: is empty" in str(err)
 
 
@@ -241,15 +241,15 @@ def test_more_rows_with_the_same_problem_are_counted(tiny_dir: Path) -> None:
     path = tiny_dir / "diary.csv"
     for row in (2, 5, 7):
         set_cell(path, row, "positive_affect", "101")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     assert "row 2" in str(err)
     assert "2 more rows in this column" in str(err)
 
 
 def test_not_a_folder(tmp_path: Path) -> None:
     (tmp_path / "file.csv").write_text("a\n")
-    assert "is a file" in str(_error(tmp_path / "file.csv"))
-    assert "not found" in str(_error(tmp_path / "nowhere"))
+    assert "is a file" in str(read_error(tmp_path / "file.csv"))
+    assert "not found" in str(read_error(tmp_path / "nowhere"))
 
 
 def test_header_only_diary_is_valid(tiny_dir: Path) -> None:
@@ -264,7 +264,7 @@ def test_error_pickles(tiny_dir: Path) -> None:
     import pickle
 
     set_cell(tiny_dir / "diary.csv", 4, "day", "x")
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     back = pickle.loads(pickle.dumps(err))
     assert isinstance(back, BundleDataError)
     assert (str(back), back.file, back.row, back.column, back.value) == (
@@ -304,7 +304,7 @@ def test_declared_numeric_column_reports_the_cell(
     add_column(tiny_dir / "participants.csv", "visits_done", fill="3")
     set_cell(tiny_dir / "participants.csv", 3, "visits_done", value)
     _declare(tiny_dir, f'[columns.participants]\nvisits_done = "{kind}"\n')
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     _assert_names(err, "participants.csv", 3, "visits_done", repr(value))
     assert reason in str(err)
 
@@ -319,7 +319,7 @@ def test_declared_int_column_is_int64_and_Int64_with_missing(tiny_dir: Path) -> 
 
 def test_declared_column_that_is_absent_is_reported(tiny_dir: Path) -> None:
     _declare(tiny_dir, '[columns.diary]\nnots = "text"\n')
-    err = _error(tiny_dir)
+    err = read_error(tiny_dir)
     assert "diary.csv" in str(err)
     assert "has no column 'nots', which study.toml declares in [columns.diary]" in str(err)
 

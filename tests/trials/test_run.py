@@ -64,6 +64,10 @@ def test_written_bundle_reads_back_equal(small, tmp_path) -> None:
         back.diary["negative_affect"].to_numpy(float), mem.diary["negative_affect"].to_numpy()
     )
     assert back.study.provenance is not None and back.study.provenance["seed"] == 7
+    # the planned days: the design's run-in, treatment and follow-up
+    assert back.study.days == (-small.run_in_days, small.treatment_days + small.follow_up_days - 1)
+    assert back.study.days[0] == int(mem.truth_latent["day"].min())
+    assert back.study.days[1] == int(mem.truth_latent["day"].max())
 
 
 def test_failed_overwrite_keeps_the_old_bundle_and_leaves_no_partial(

@@ -48,6 +48,7 @@ from gutbrain.diary.items import ITEM_DTYPES
 from gutbrain.diary.models import Participant, Study, VisitResponse
 from gutbrain.diary.questionnaires import get_instrument, score
 from gutbrain.diary.schedule import phase_for_day
+from gutbrain.diary.timeline import first_day, last_day
 from gutbrain.errors import DataError
 from gutbrain.io import (
     TABLES,
@@ -79,14 +80,33 @@ def _bundle_instruments(study: Study) -> tuple[str, ...]:
     return tuple(names)
 
 
-def study_meta(study: Study, *, legacy_entries: bool = False) -> StudyMeta:
+def planned_days(study: Study, participants: Sequence[Participant]) -> tuple[int, int] | None:
+    """The study days data can fall on, or None for an open-ended study (no ``duration_days``).
+
+    From the earliest of day ``-run_in_days``, any participant's first diary day (enrolment
+    before the study's start comes earlier) and any visit's day, to the later of the last diary
+    day and the last day of any visit's window.
+    """
+    last = last_day(study)
+    if last is None:
+        return None
+    visits = list(study.visits)
+    lo = min([-study.run_in_days] + [first_day(p) for p in participants] + [v.day for v in visits])
+    hi = max([last] + [v.day + v.window_days - 1 for v in visits])
+    return lo, hi
+
+
+def study_meta(
+    study: Study, participants: Sequence[Participant] = (), *, legacy_entries: bool = False
+) -> StudyMeta:
     """The bundle's ``study.toml``: only the keys the bundle specification defines.
 
     Arms of parallel and observational studies become ``[[arms]]``; the phases of an N-of-1
     study become ``[[phases]]`` with ``[nof1] block_days`` (and ``wash_in_days`` when set). The
     app's own settings (window, blinding, number of pairs, items) stay in the app. The kind of
     each daily item that is an extra diary column is declared in ``[columns.diary]``, so a free
-    text answer such as ``007`` is read back as text from the CSV export; with
+    text answer such as ``007`` is read back as text from the CSV export. A study with a planned
+    end declares its ``days`` (:func:`planned_days` of ``participants``). With
     ``legacy_entries`` the :data:`BEFORE_NOT_ANSWERED` column is declared too.
 
     Raises
@@ -117,6 +137,7 @@ def study_meta(study: Study, *, legacy_entries: bool = False) -> StudyMeta:
         phases=groups if study.design == "nof1" else (),
         nof1=nof1,
         columns={"diary": declared} if declared else None,
+        days=planned_days(study, participants),
     )
 
 
@@ -230,7 +251,7 @@ def study_bundle(session: Session, *, study: Study) -> StudyBundle:
     if study.visits:
         visits = _visits(visit_responses_of(session, participant_ids=ids), codes)
     return StudyBundle(
-        study=study_meta(study, legacy_entries=_has_legacy(entries)),
+        study=study_meta(study, participants, legacy_entries=_has_legacy(entries)),
         participants=_participants(study, participants),
         diary=_diary(study, by_id, entries),
         visits=visits,

@@ -20,6 +20,11 @@ Crossover and N-of-1 studies declare ``[[phases]]`` (one-character labels such a
 ``B``) instead of arms; N-of-1 studies may add ``[nof1] block_days = 14, wash_in_days = 3``.
 Simulated studies add ``[provenance]`` (seed, gutbrain_version, design_file, ...).
 
+``days = [-7, 55]`` (optional) declares the planned study days, first and last inclusive, day 0
+being the study's day 0 (negative days are run-in). The readers then refuse a row of any table
+dated outside them. The trial engine and the diary app's export write it; a bundle without it
+(older bundles, users' own files) is read as before, without a range check.
+
 ``[columns.<table>]`` declares the kind of extra columns (ones the bundle specification does not
 define), so that a CSV cell is read as what it is: ``notes = "text"`` keeps ``007`` as the text
 "007"; ``"int"`` and ``"float"`` make the reader convert, and report a cell that is not a number.
@@ -83,7 +88,7 @@ KEY_HELP = {
     "day0": 'what day 0 is, e.g. day0 = "first intervention day"',
     "instruments": 'what is measured, e.g. instruments = ["diary", "PHQ-9"]',
 }
-_TOP_KEYS = (*KEY_HELP, "arms", "phases", "nof1", "provenance", "columns")
+_TOP_KEYS = (*KEY_HELP, "days", "arms", "phases", "nof1", "provenance", "columns")
 _ARM_KEYS = ("label", "description")
 #: The ``[nof1]`` block structure: each key and its smallest allowed value.
 NOF1_MIN = {"block_days": 1, "wash_in_days": 0}
@@ -233,6 +238,9 @@ class StudyMeta:
         Optional declared kinds of extra columns, by table: ``{"diary": {"notes": "text"}}``.
         A kind is one of :data:`EXTRA_KINDS`; columns the bundle specification defines cannot be
         declared.
+    days
+        Optional planned study days ``(first, last)``, inclusive: every table's ``day`` must lie
+        within them. ``None`` (older bundles) leaves days unchecked.
 
     Raises
     ------
@@ -250,9 +258,12 @@ class StudyMeta:
     nof1: dict[str, Any] | None = None
     provenance: dict[str, Any] | None = field(default=None)
     columns: dict[str, dict[str, ExtraKind]] | None = None
+    days: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "instruments", tuple(self.instruments))
+        if isinstance(self.days, list):
+            object.__setattr__(self, "days", tuple(self.days))
         object.__setattr__(self, "arms", tuple(self.arms))
         object.__setattr__(self, "phases", tuple(self.phases))
         _check(self, _study_where("StudyMeta"))
@@ -292,6 +303,7 @@ class StudyMeta:
             start=d["start"],
             day0=d["day0"],
             instruments=tuple(insts),
+            days=_days(at, d),
             arms=_groups(at, d, "arms"),
             phases=_groups(at, d, "phases"),
             nof1=_copy(at.get(d, "nof1", dict, "a table: [nof1] block_days = 14", None)),
@@ -314,6 +326,8 @@ class StudyMeta:
             "day0": self.day0,
             "instruments": list(self.instruments),
         }
+        if self.days is not None:
+            out["days"] = list(self.days)
         if self.arms:
             out["arms"] = [a.to_dict() for a in self.arms]
         if self.phases:
@@ -343,6 +357,25 @@ def _groups(at: Where, d: Mapping[str, Any], key: str) -> tuple[Arm, ...]:
         desc = w.get(item, "description", str, "a string", "")
         out.append(Arm(item["label"], desc))
     return tuple(out)
+
+
+def _days(at: Where, d: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The optional ``days = [first, last]`` as a tuple (checked by :func:`_check`)."""
+    days = at.get(
+        d, "days", list, "the first and last planned study day, e.g. days = [-7, 55]", None
+    )
+    return None if days is None else tuple(days)
+
+
+def _check_days(days: Any, at: Where) -> None:
+    """``days``: two whole numbers, the first no later than the last."""
+    expected = "the first and last planned study day, e.g. days = [-7, 55]"
+    if not isinstance(days, tuple) or len(days) != 2:
+        raise at.bad(list(days) if isinstance(days, tuple) else days, expected)
+    for i, day in enumerate(days, start=1):
+        at.item(i).within(day, integer=True)
+    if days[0] > days[1]:
+        raise at.bad(list(days), f"{expected}: the first day is after the last")
 
 
 def _copy(table: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -380,6 +413,8 @@ def _check(meta: StudyMeta, at: Where) -> None:
                 f'a [nof1] table is only allowed with design = "nof1", not {meta.design!r}'
             )
         check_nof1(at.key("nof1"), meta.nof1)
+    if meta.days is not None:
+        _check_days(meta.days, at.key("days"))
     _check_provenance(meta, at.key("provenance"))
     _check_declared_columns(meta, at.key("columns"))
 

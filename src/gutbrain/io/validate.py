@@ -12,7 +12,10 @@ row (data rows counted from 1, header not counted), the column and the value:
 4. visits: the instrument is known, listed in ``study.toml``, and the score is in its range;
    biomarkers: a marker the registry knows carries the registry's unit;
 5. diary ``phase`` (crossover, nof1): a phase label or empty;
-6. taxa: each sample belongs to one participant-day.
+6. taxa: each sample belongs to one participant-day;
+7. when (:mod:`gutbrain.io._timeline`): days within ``study.toml``'s ``days`` when declared, no
+   observation after a participant's ``withdrawn_day``, each participant's visits in the study's
+   order, diary dates advancing with the day and not before enrolment.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ import pandas as pd
 
 from gutbrain.io._convert import check_range, convert_column, convert_extra
 from gutbrain.io._problems import fail
+from gutbrain.io._timeline import (
+    check_diary_dates,
+    check_planned_days,
+    check_visit_order,
+    check_withdrawal,
+)
 from gutbrain.io.bundle import StudyBundle
 from gutbrain.io.instruments import INSTRUMENTS, MARKERS
 from gutbrain.io.meta import ExtraKind, StudyMeta
@@ -92,6 +101,11 @@ def canonical_bundle(bundle: StudyBundle, labels: Mapping[str, str]) -> StudyBun
         )
     if "taxa" in tables:
         _check_samples(tables["taxa"], labels["taxa"])
+    check_planned_days(meta, tables, labels)
+    check_withdrawal(tables, labels)
+    if "visits" in tables:
+        check_visit_order(tables["visits"], labels["visits"])
+    check_diary_dates(tables, labels)
     return StudyBundle(study=meta, **tables)
 
 

@@ -351,6 +351,7 @@ def study_meta(plan: TrialPlan, design_file: str | None = None) -> StudyMeta:
             "start": d.start,
             "day0": "first intervention day",
             "instruments": list(d.instruments),
+            "days": [d.first_day, d.treatment_days + d.follow_up_days - 1],
             **kw,
             "provenance": prov,
         },

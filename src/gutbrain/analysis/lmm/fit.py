@@ -80,9 +80,11 @@ def lmm(
     Parameters
     ----------
     formula
-        Fixed effects, e.g. ``"na ~ arm * week + baseline"`` (see
-        :mod:`gutbrain.analysis.formula` for the syntax: numeric columns, treatment-coded
-        categoricals, ``C(x)``, ``a:b``, ``a*b``, ``- 1``).
+        Fixed effects, e.g. ``"na ~ arm * week + baseline"`` (formulaic's syntax, see
+        :mod:`gutbrain.analysis.formula`: numeric columns, treatment-coded categoricals,
+        ``C(x, levels=...)``, ``a:b``, ``a*b``, ``- 1``, ``log(x)``, ``I(x**2)``, ``np.*``,
+        splines ``bs()`` and ``cr()``); the response is a column or an expression such as
+        ``log(na)``.
     data
         One row per observation. Rows with a missing value in any used column are dropped (as
         lme4's default ``na.omit``).
@@ -117,8 +119,9 @@ def lmm(
     Raises
     ------
     DataError
-        Missing columns, non-numeric response or time, infinite values, duplicate times, too
-        few groups, or a model that fits the response exactly (residual variance 0).
+        Missing columns, non-numeric response or time, infinite values (also of a
+        transformation), a text term column holding numbers (a typo such as "ten"), duplicate
+        times, too few groups, or a model that fits the response exactly (residual variance 0).
     DesignError
         Unparseable formula, rank-deficient design, unknown method.
 

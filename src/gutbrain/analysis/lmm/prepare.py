@@ -18,11 +18,16 @@ from gutbrain.analysis.formula import (
     DesignMatrix,
     EncodedColumn,
     ParsedFormula,
+    SimpleFactor,
+    builds_simply,
+    check_text_terms,
     design_from_encoded,
     encode_columns,
     factorize_sorted,
     formula_columns,
+    formulaic_design,
     parse_formula,
+    response_values,
 )
 from gutbrain.errors import DataError, DesignError
 
@@ -75,20 +80,46 @@ def prepare(
     rand = parse_formula(re, need_response=False)
     needed = _needed_columns(fixed, rand, groups, ar1_time, data)
     resp = str(fixed.response)
-    y = _numeric(data, resp, "response")
-    enc = encode_columns(fixed, data, what=f"fixed-effects formula {formula!r}")
-    for key, val in encode_columns(rand, data, what=f"random-effects formula {re!r}").items():
-        enc.setdefault(key, val)
+    y = (
+        _numeric(data, resp, "response")
+        if fixed.lhs is None
+        else response_values(fixed, data, what=f"lmm: fixed-effects formula {formula!r}")
+    )
+    formulas = (
+        (fixed, f"fixed-effects formula {formula!r}"),
+        (rand, f"random-effects formula {re!r}"),
+    )
+    enc: dict[SimpleFactor, EncodedColumn] = {}
+    evaluated: list[str] = []  # columns of formulas that formulaic builds
+    simple: list[bool] = []
+    for parsed, what in formulas:
+        if parsed.terms is None:
+            check_text_terms(parsed, data, what=f"lmm: {what}")
+        own = encode_columns(parsed, data, what=what) if parsed.terms is not None else None
+        simple.append(own is not None and builds_simply(parsed, own))
+        if own is None or not simple[-1]:
+            evaluated.extend(parsed.predictors)
+            continue
+        for key, val in own.items():
+            enc.setdefault(key, val)
     gcodes, guniq = factorize_sorted(data[groups])
     tvals = None if ar1_time is None else _numeric(data, ar1_time, "ar1_time")
-    order = _complete_rows_sorted(data, resp, y, enc, gcodes, ar1_time, tvals, needed)
+    order = _complete_rows_sorted(data, resp, y, enc, evaluated, gcodes, ar1_time, tvals, needed)
     present, g_sorted = np.unique(gcodes[order], return_inverse=True)
     group_labels = np.asarray(guniq)[present]
     time = None
     if tvals is not None and ar1_time is not None:
         time = tvals[order]
         _check_unique_times(time, g_sorted, group_labels, data.index, order, ar1_time, groups)
-    xd, zd = _designs(fixed, rand, enc, order, formula, re)
+    enc_sorted = {k: _drop_unused_levels(v.take(order)) for k, v in enc.items()}
+    xd, zd = (
+        _design(p, fast, enc_sorted, data, order, f"lmm: {what}")
+        for (p, what), fast in zip(formulas, simple, strict=True)
+    )
+    if zd.matrix.shape[1] == 0:
+        raise DesignError(f"lmm: random-effects formula {re!r} has no terms; use '~ 1' at least")
+    if xd.matrix.shape[1] == 0:
+        raise DesignError(f"lmm: fixed-effects formula {formula!r} has no terms")
     _warn_between_group_slopes(zd, g_sorted, re, groups)
     _check_sizes(order.size, xd.matrix.shape[1], zd.matrix.shape[1], present.size, groups, re)
     return Prepared(
@@ -127,7 +158,8 @@ def _complete_rows_sorted(
     data: pd.DataFrame,
     resp: str,
     y: np.ndarray,
-    enc: dict[tuple[str, bool], EncodedColumn],
+    enc: dict[SimpleFactor, EncodedColumn],
+    evaluated: list[str],
     gcodes: np.ndarray,
     ar1_time: str | None,
     tvals: np.ndarray | None,
@@ -135,10 +167,12 @@ def _complete_rows_sorted(
 ) -> np.ndarray:
     """Positions of the rows with a value in every used column, sorted by group, and by time
     within a group for the CAR(1) residual; raise at an infinite value, or if no row is
-    complete."""
+    complete. ``evaluated`` are the columns formulaic transforms (missing = NaN or None)."""
     bad = np.isnan(y) | (gcodes < 0)
     for e in enc.values():
         bad |= e.missing()
+    for c in dict.fromkeys(evaluated):
+        bad |= data[c].isna().to_numpy(dtype=bool)
     numeric = [(resp, y)] + [(c, e.values) for (c, _), e in enc.items() if e.levels is None]
     if ar1_time is not None and tvals is not None:
         bad |= np.isnan(tvals)
@@ -152,24 +186,20 @@ def _complete_rows_sorted(
     return keep[np.lexsort((tvals[keep], gcodes[keep]))]
 
 
-def _designs(
-    fixed: ParsedFormula,
-    rand: ParsedFormula,
-    enc: dict[tuple[str, bool], EncodedColumn],
+def _design(
+    parsed: ParsedFormula,
+    simple: bool,
+    enc_sorted: dict[SimpleFactor, EncodedColumn],
+    data: pd.DataFrame,
     order: np.ndarray,
-    formula: str,
-    re: str,
-) -> tuple[DesignMatrix, DesignMatrix]:
-    """The fixed- and random-effects designs of the rows at ``order``; raise if either formula
-    has no terms."""
-    enc_sorted = {k: _drop_unused_levels(v.take(order)) for k, v in enc.items()}
-    xd = design_from_encoded(fixed, enc_sorted, order.size)
-    zd = design_from_encoded(rand, enc_sorted, order.size)
-    if zd.matrix.shape[1] == 0:
-        raise DesignError(f"lmm: random-effects formula {re!r} has no terms; use '~ 1' at least")
-    if xd.matrix.shape[1] == 0:
-        raise DesignError(f"lmm: fixed-effects formula {formula!r} has no terms")
-    return xd, zd
+    what: str,
+) -> DesignMatrix:
+    """The design of the rows at ``order``: built here for a simple formula (from its encoded,
+    sorted columns), by formulaic otherwise."""
+    if simple:
+        return design_from_encoded(parsed, enc_sorted, order.size)
+    rows = data[list(parsed.predictors)].iloc[order]
+    return formulaic_design(parsed, rows, data.index[order], what=what)
 
 
 def _numeric(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
