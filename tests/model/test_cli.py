@@ -34,7 +34,9 @@ def test_simulate_writes_outputs(tmp_path):
     assert "(trajectories.parquet, trajectories.csv, axis.png)" in r.stdout
     df = pd.read_parquet(out / "trajectories.parquet")
     assert len(df) == 2 * 20 * 56
-    assert {"participant", "arm", "day", "negative_affect", "cortisol", "fibre_g"} <= set(df.columns)
+    assert {"participant", "arm", "day", "negative_affect", "cortisol", "fibre_g"} <= set(
+        df.columns
+    )
     csv = pd.read_csv(out / "trajectories.csv")
     assert list(csv.columns) == list(df.columns)
     num = df.select_dtypes("number").columns
