@@ -1,6 +1,7 @@
 """``gutbrain simulate`` streams: chunked runs, the files they write and their bounded memory."""
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -54,6 +55,7 @@ def test_chunking_does_not_change_the_trajectories(tmp_path):
     assert not (tmp_path / "2" / "trajectories.csv").exists()  # CSV only on request
     manifest = json.loads((tmp_path / "2" / "manifest.json").read_text())
     assert manifest["files"] == ["trajectories.parquet", "axis.png"]
+    assert manifest["scenario_sha256"] == hashlib.sha256(PROBIOTIC.read_bytes()).hexdigest()
 
 
 def test_one_id_per_person_across_arms(tmp_path):

@@ -30,6 +30,7 @@ from gutbrain.model.run import ScenarioPlan, iter_units, plan_scenario
 from gutbrain.model.scenario import load_scenario
 from gutbrain.model.summary import DailySummary, check_quantities, values
 from gutbrain.model.trajectory import Trajectory
+from gutbrain.report._output import sha256
 from gutbrain.report.axis_plot import PANELS, plot_axis
 
 __all__ = ["simulate_scenario"]
@@ -178,6 +179,7 @@ def simulate_scenario(
         manifest = {
             "gutbrain_version": __version__,
             "scenario": str(path),
+            "scenario_sha256": sha256(Path(path)),
             "name": scenario.name,
             "people": people,
             "seed": seed,
