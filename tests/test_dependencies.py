@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # the import name where it differs from the distribution's
-IMPORT_NAME = {"tomli-w": "tomli_w", "scikit-bio": "skbio", "distributed": "dask.distributed"}
+IMPORT_NAME = {"tomli-w": "tomli_w", "distributed": "dask.distributed"}
 # extras whose packages are used by other packages (a database driver, the web stack's parts)
 # or by tools, not imported by name
 INDIRECT = {"diary", "postgres", "dev", "all"}
@@ -24,8 +24,7 @@ def _declared() -> list[str]:
 
 
 def test_every_declared_package_is_imported() -> None:
-    """By the package, its tests (``compare``: statsmodels) or benchmarks; ``files("skbio")``
-    reads a package's data."""
+    """By the package, its tests (``compare``: statsmodels) or benchmarks."""
     code = "\n".join(
         p.read_text()
         for d in ("src", "tests", "benchmarks")
@@ -35,10 +34,6 @@ def test_every_declared_package_is_imported() -> None:
     unused = [
         dist
         for dist, name in ((d, IMPORT_NAME.get(d, d)) for d in _declared())
-        if not re.search(
-            rf"^\s*(import|from) {re.escape(name)}\b|files\(\"{re.escape(name)}\"\)",
-            code,
-            flags=re.M,
-        )
+        if not re.search(rf"^\s*(import|from) {re.escape(name)}\b", code, flags=re.M)
     ]
     assert not unused, f"declared in pyproject.toml but never imported: {', '.join(unused)}"

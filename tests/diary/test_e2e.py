@@ -116,7 +116,8 @@ def test_nof1_study_end_to_end(server, tmp_path, shots):
     }
 
 
-def _scenario(browser, base, clock, tmp_path, shots) -> None:
+def _researcher(browser, base):
+    """A researcher's page, logged in."""
     researcher = browser.new_context(viewport={"width": 1280, "height": 900})
     r = researcher.new_page()
     r.goto(f"{base}/login")
@@ -124,24 +125,50 @@ def _scenario(browser, base, clock, tmp_path, shots) -> None:
     r.fill("#password", PASSWORD)
     r.click("button[type=submit]")
     r.wait_for_url(f"{base}/studies")
+    return r
+
+
+def _new_study(r, name: str, items: tuple[str, ...], visits: str = "") -> tuple[str, str]:
+    """Create an N-of-1 study from the form (2-day blocks, 2 pairs, open 16:00-24:00 UTC from
+    2026-03-02) with the optional ``items``, enrol one participant; returns the study's address
+    and the personal link."""
     r.click("text=New study")
-    r.fill("#name", "Probiotic N-of-1 pilot")
+    r.fill("#name", name)
     r.check("input[name=design][value=nof1]")
     r.fill("#block_days", "2")
     r.fill("#n_pairs", "2")
     r.fill("#start", "2026-03-02")
     r.fill("#window_open", "16:00")
     r.fill("#window_hours", "8")
-    r.check("input[name=item_stool_form]")
-    r.fill("#visits", "baseline 0 PHQ-9")
+    for item in items:
+        r.check(f"input[name={item}]")
+    r.fill("#visits", visits)
     r.fill("#consent_text", "This pilot asks you for a one-minute diary each evening.")
     r.click("text=Create study")
-    r.wait_for_selector("h1:has-text('Probiotic N-of-1 pilot')")
+    r.wait_for_selector(f"h1:has-text('{name}')")
     study_url = r.url
     r.click("text=Enrol and show the personal link")
     link = r.inner_text("#personal-link").strip()
-    assert link.startswith(f"{base}/p/")
     r.goto(study_url)
+    return study_url, link
+
+
+def _export(r, folder: Path) -> Path:
+    """Download the study bundle from the researcher's study page and unzip it; returns the
+    bundle folder."""
+    with r.expect_download() as dl:
+        r.click("text=Export study bundle")
+    z = zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes()))
+    z.extractall(folder)
+    return folder / z.namelist()[0].split("/")[0]
+
+
+def _scenario(browser, base, clock, tmp_path, shots) -> None:
+    r = _researcher(browser, base)
+    study_url, link = _new_study(
+        r, "Probiotic N-of-1 pilot", ("item_stool_form",), visits="baseline 0 PHQ-9"
+    )
+    assert link.startswith(f"{base}/p/")
 
     # --- the participant, on a phone ----------------------------------------------------------
     phone = browser.new_context(**PHONE)
@@ -194,6 +221,9 @@ def _scenario(browser, base, clock, tmp_path, shots) -> None:
     q.goto(f"{base}/diary")
     q.fill("#a_negative_affect", "18")
     q.fill("#a_positive_affect", "72")
+    # without JavaScript moving a slider cannot clear its "Not answered" box: the participant does
+    q.uncheck("#unanswered_negative_affect")
+    q.uncheck("#unanswered_positive_affect")
     q.check("input[name=a_stool_form][value='4']")
     q.click("button[type=submit]")
     q.wait_for_selector("text=Your answers for day 4 are saved")
@@ -211,13 +241,8 @@ def _scenario(browser, base, clock, tmp_path, shots) -> None:
     r.goto(study_url)
     assert "100% (8/8)" in r.content()
     r.screenshot(path=str(shots / "researcher-dashboard.png"), full_page=True)
-    with r.expect_download() as dl:
-        r.click("text=Export study bundle")
-    data = Path(dl.value.path()).read_bytes()
-    z = zipfile.ZipFile(io.BytesIO(data))
-    root = z.namelist()[0].split("/")[0]
-    z.extractall(tmp_path / "export")
-    bundle = read_bundle(tmp_path / "export" / root)
+    export = _export(r, tmp_path / "export")
+    bundle = read_bundle(export)
     meta = bundle.study
     assert (meta.name, meta.design, meta.instruments) == (
         "Probiotic N-of-1 pilot",
@@ -239,9 +264,7 @@ def _scenario(browser, base, clock, tmp_path, shots) -> None:
 
     # --- step 3 of the scenario: `gutbrain analyze` reads the export -------------------------
     out = tmp_path / "analysis"
-    result = CliRunner().invoke(
-        cli_app, ["analyze", str(tmp_path / "export" / root), "--out", str(out)]
-    )
+    result = CliRunner().invoke(cli_app, ["analyze", str(export), "--out", str(out)])
     assert result.exit_code == 0, (result.output, result.exception)
     assert (out / "report.html").is_file()
     results = json.loads((out / "results.json").read_text())
@@ -254,3 +277,49 @@ def _scenario(browser, base, clock, tmp_path, shots) -> None:
     assert np.isfinite(person["mean"]) and person["ci_low"] < person["mean"] < person["ci_high"]
     assert person["mean"] == pytest.approx(nof1_series(bundle).posteriors["P001"].mean)
     assert "P001" in (out / "report.html").read_text()
+
+
+def test_untouched_slider_is_not_answered_and_exported_missing(server, tmp_path):
+    """A slider left alone reads "not answered"; a required one stops the form before it is
+    sent; an optional one is stored and exported as missing. Touching a slider where it rests
+    is an answer (50), not a missing value."""
+    base, _clock = server
+    with playwright_sync.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            r = _researcher(browser, base)
+            _url, link = _new_study(r, "Not answered pilot", ("item_stress",))
+            p = browser.new_context(**PHONE).new_page()
+            p.goto(link)
+            p.check("input[name=agree]")
+            p.click("button:has-text('I agree')")
+            p.wait_for_selector("#entry-form")
+            outputs = p.locator("output[data-for]")
+            assert outputs.all_inner_texts() == ["not answered"] * 3
+
+            p.click("button[type=submit]")  # nothing moved: refused before it is sent
+            p.wait_for_selector("#draft-status:has-text('please move the slider')")
+            status = p.inner_text("#draft-status")
+            assert "How negative" in status and "How positive" in status
+            assert "stressed" not in status  # stress is optional
+
+            p.fill("#a_negative_affect", "30")
+            p.click("#a_positive_affect")  # a tap where the thumb rests answers it too
+            assert not p.is_checked("#unanswered_negative_affect")
+            assert not p.is_checked("#unanswered_positive_affect")
+            assert p.is_checked("#unanswered_stress")
+            pa = int(p.input_value("#a_positive_affect"))
+            assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
+            p.click("button[type=submit]")
+            p.wait_for_selector("#confirm-box:not([hidden])")
+
+            p.goto(f"{base}/diary")  # today's answers again: stress still not answered
+            assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
+            r.reload()
+            bundle = read_bundle(_export(r, tmp_path / "export"))
+        finally:
+            browser.close()
+    d = bundle.diary
+    assert d["negative_affect"].tolist() == [30.0]
+    assert d["positive_affect"].tolist() == [float(pa)]
+    assert d["stress"].isna().tolist() == [True]

@@ -34,7 +34,9 @@ def test_simulate_writes_outputs(tmp_path):
     assert "(trajectories.parquet, trajectories.csv, axis.png)" in r.stdout
     df = pd.read_parquet(out / "trajectories.parquet")
     assert len(df) == 2 * 20 * 56
-    assert {"person", "group", "day", "negative_affect", "cortisol", "fibre_g"} <= set(df.columns)
+    assert {"participant", "arm", "day", "negative_affect", "cortisol", "fibre_g"} <= set(
+        df.columns
+    )
     csv = pd.read_csv(out / "trajectories.csv")
     assert list(csv.columns) == list(df.columns)
     num = df.select_dtypes("number").columns
@@ -53,7 +55,7 @@ def test_simulate_states_and_summary(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     df = pd.read_parquet(out / "trajectories.parquet")
-    assert list(df.columns) == ["person", "group", "day", "cortisol", "negative_affect"]
+    assert list(df.columns) == ["participant", "arm", "day", "cortisol", "negative_affect"]
     r = _run("simulate", scenario, "-n", "3", "--summary", "-o", str(out), "--overwrite")
     assert r.returncode == 0, r.stderr
     shown = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))

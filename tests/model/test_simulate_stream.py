@@ -1,5 +1,7 @@
 """``gutbrain simulate`` streams: chunked runs, the files they write and their bounded memory."""
 
+import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -38,7 +40,7 @@ def _one_batch(people: int, seed: int) -> pd.DataFrame:
         y0=np.tile(y, (2, 1)),
         rng=[np.random.default_rng(lives[i]) for _ in range(2) for i in range(people)],
     )
-    return traj.to_frame()
+    return dataclasses.replace(traj, participant=np.tile(np.arange(people), 2)).to_frame()
 
 
 def test_chunking_does_not_change_the_trajectories(tmp_path):
@@ -53,6 +55,21 @@ def test_chunking_does_not_change_the_trajectories(tmp_path):
     assert not (tmp_path / "2" / "trajectories.csv").exists()  # CSV only on request
     manifest = json.loads((tmp_path / "2" / "manifest.json").read_text())
     assert manifest["files"] == ["trajectories.parquet", "axis.png"]
+    assert manifest["scenario_sha256"] == hashlib.sha256(PROBIOTIC.read_bytes()).hexdigest()
+
+
+def test_one_id_per_person_across_arms(tmp_path):
+    """Bundle column names, and each virtual person keeps one id in every arm: the arms join
+    on ``participant`` and day, and a person starts every arm from the same day-0 state."""
+    simulate_scenario(PROBIOTIC, tmp_path / "s", people=5, seed=3, chunk_people=2)
+    df = pd.read_parquet(tmp_path / "s" / "trajectories.parquet")
+    assert list(df.columns[:3]) == ["participant", "arm", "day"]
+    arms = load_scenario(PROBIOTIC).arm_names
+    ids = {arm: sorted(set(g["participant"])) for arm, g in df.groupby("arm")}
+    assert ids == {arm: [0, 1, 2, 3, 4] for arm in arms}
+    day0 = df[df["day"] == 0].pivot(index="participant", columns="arm", values="cortisol")
+    np.testing.assert_array_equal(day0[arms[0]].to_numpy(), day0[arms[1]].to_numpy())
+    assert (day0[arms[0]].nunique()) == 5  # five different people, not one repeated
 
 
 def test_run_scenario_is_the_chunks_put_together():
@@ -73,8 +90,8 @@ def test_states_subset_and_csv(tmp_path):
     )
     some = pd.read_parquet(tmp_path / "some" / "trajectories.parquet")
     assert list(some.columns) == [
-        "person",
-        "group",
+        "participant",
+        "arm",
         "day",
         "cortisol",
         "negative_affect",
@@ -82,7 +99,7 @@ def test_states_subset_and_csv(tmp_path):
         "fibre_g",
     ]
     full = pd.read_parquet(tmp_path / "all" / "trajectories.parquet")
-    for col in ("person", "group", "day", "cortisol", "negative_affect", "fibre_g"):
+    for col in ("participant", "arm", "day", "cortisol", "negative_affect", "fibre_g"):
         assert (some[col].to_numpy() == full[col].to_numpy()).all(), col
     csv = pd.read_csv(tmp_path / "some" / "trajectories.csv")
     pd.testing.assert_frame_equal(csv, some, check_exact=True, check_dtype=False)
@@ -117,11 +134,11 @@ def test_summary_matches_the_trajectories(tmp_path):
     ]
     got = pd.read_parquet(tmp_path / "sum" / "summary.parquet")
     stats = ["mean", "sd", "q05", "q25", "q50", "q75", "q95"]
-    assert list(got.columns) == ["group", "day", "quantity", *stats]
+    assert list(got.columns) == ["arm", "day", "quantity", *stats]
     full = pd.read_parquet(tmp_path / "all" / "trajectories.parquet")
-    for arm, rows in full.groupby("group", sort=False):
-        x = rows.pivot(index="person", columns="day", values="cortisol").to_numpy()
-        mine = got[got["group"] == arm]
+    for arm, rows in full.groupby("arm", sort=False):
+        x = rows.pivot(index="participant", columns="day", values="cortisol").to_numpy()
+        mine = got[got["arm"] == arm]
         np.testing.assert_allclose(mine["mean"], x.mean(axis=0), rtol=1e-13)
         np.testing.assert_allclose(mine["sd"], x.std(axis=0, ddof=1), rtol=1e-10)
         qs = np.quantile(x, QUANTILES, axis=0)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import sys
+from importlib.resources import files
+
 import numpy as np
 import pandas as pd
 import pytest
-
-pytest.importorskip(
-    "skbio", reason="the HITChip Atlas ships inside scikit-bio (pip install 'gutbrain[omics]')"
-)
 
 from gutbrain.errors import DataError, ParameterError
 from gutbrain.observe import GUILDS as OBSERVED_GUILDS
@@ -24,8 +25,29 @@ from gutbrain.population.atlas import (
 )
 
 
+def test_atlas_needs_no_scikit_bio(monkeypatch):
+    """The atlas ships with gutbrain: it loads with scikit-bio unimportable."""
+    monkeypatch.setitem(sys.modules, "skbio", None)
+    load_atlas.cache_clear()
+    try:
+        assert load_atlas().features.shape == (300, 21)
+    finally:
+        load_atlas.cache_clear()
+
+
+def test_shipped_tables_match_their_licence_note():
+    """The copies are byte for byte those named, with their hashes, in ATLAS_LICENSE.md."""
+    data = files("gutbrain.population").joinpath("data")
+    note = data.joinpath("ATLAS_LICENSE.md").read_text(encoding="utf-8")
+    assert "CC0 1.0" in note and "Lahti" in note
+    hashes = dict(re.findall(r"\| `(atlas_\w+\.csv)` \| `([0-9a-f]{64})` \|", note))
+    assert sorted(hashes) == ["atlas_feature_table.csv", "atlas_meta_data.csv"]
+    for name, digest in hashes.items():
+        assert hashlib.sha256(data.joinpath(name).read_bytes()).hexdigest() == digest, name
+
+
 def test_atlas_is_300_samples_by_21_taxa():
-    """Lahti et al. 2014 HITChip Atlas as shipped in scikit-bio: 300 samples x 21 taxa."""
+    """Lahti et al. 2014 HITChip Atlas (scikit-bio's test-data copy): 300 samples x 21 taxa."""
     atlas = load_atlas()
     assert atlas.features.shape == (300, 21)
     assert list(atlas.metadata.columns) == ["age", "region", "bmi"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 
@@ -22,6 +23,8 @@ def test_trial_writes_a_bundle(tmp_path) -> None:
     assert "wrote" in r.output
     b = gio.read_bundle(out)
     assert len(b.participants) == 8 and b.study.provenance["seed"] == 3
+    # the design file's hash, so a bundle names the exact design it came from
+    assert b.study.provenance["design_sha256"] == hashlib.sha256(design.read_bytes()).hexdigest()
 
 
 def test_trial_bad_design_is_a_design_error(tmp_path) -> None:

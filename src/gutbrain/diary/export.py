@@ -15,6 +15,12 @@ Columns follow the bundle specification (ARCHITECTURE.md, :data:`gutbrain.io.TAB
 (participant, day, date, phase for N-of-1 studies, negative_affect, positive_affect, one column
 per daily item, submitted_at) and, for studies with visits, ``visits`` (participant, visit, day,
 instrument, score, item_1 ...).
+
+A skipped or not-answered item is an empty cell (missing). Entries stored before the diary form
+could record "not answered" (an untouched slider then saved 50, see
+:attr:`gutbrain.diary.models.Entry.records_unanswered`) are kept as they are; when a study has
+any, the ``diary`` table gets the extra column :data:`BEFORE_NOT_ANSWERED` (1 for such an entry,
+0 otherwise), declared as ``int`` in ``study.toml``'s ``[columns.diary]``.
 """
 
 from __future__ import annotations
@@ -55,7 +61,10 @@ from gutbrain.io import (
 )
 from gutbrain.io.meta import ExtraKind
 
-__all__ = ["app_records", "export_zip", "study_bundle", "study_meta"]
+__all__ = ["BEFORE_NOT_ANSWERED", "app_records", "export_zip", "study_bundle", "study_meta"]
+
+#: Extra diary column: 1 for an entry stored before the form could record "not answered".
+BEFORE_NOT_ANSWERED = "before_not_answered_option"
 
 #: The bundle kind declared for an extra diary column, by the item's pandas dtype.
 _EXTRA_KIND: dict[str, ExtraKind] = {"float64": "float", "Int64": "int", "str": "text"}
@@ -87,7 +96,9 @@ def planned_days(study: Study, participants: Sequence[Participant]) -> tuple[int
     return lo, hi
 
 
-def study_meta(study: Study, participants: Sequence[Participant] = ()) -> StudyMeta:
+def study_meta(
+    study: Study, participants: Sequence[Participant] = (), *, legacy_entries: bool = False
+) -> StudyMeta:
     """The bundle's ``study.toml``: only the keys the bundle specification defines.
 
     Arms of parallel and observational studies become ``[[arms]]``; the phases of an N-of-1
@@ -95,7 +106,8 @@ def study_meta(study: Study, participants: Sequence[Participant] = ()) -> StudyM
     app's own settings (window, blinding, number of pairs, items) stay in the app. The kind of
     each daily item that is an extra diary column is declared in ``[columns.diary]``, so a free
     text answer such as ``007`` is read back as text from the CSV export. A study with a planned
-    end declares its ``days`` (:func:`planned_days` of ``participants``).
+    end declares its ``days`` (:func:`planned_days` of ``participants``). With
+    ``legacy_entries`` the :data:`BEFORE_NOT_ANSWERED` column is declared too.
 
     Raises
     ------
@@ -108,6 +120,8 @@ def study_meta(study: Study, participants: Sequence[Participant] = ()) -> StudyM
         for item in study.items
         if TABLES["diary"].column(item.key) is None
     }
+    if legacy_entries:
+        declared[BEFORE_NOT_ANSWERED] = "int"
     nof1: dict[str, int] | None = None
     if study.design == "nof1":
         nof1 = {"block_days": int(study.block_days or 1)}
@@ -146,7 +160,7 @@ def _participants(study: Study, participants: list[Participant]) -> pd.DataFrame
 def _diary(
     study: Study, by_id: dict[int, Participant], entries: Sequence[EntryRow]
 ) -> pd.DataFrame:
-    """The diary table from ``(participant_id, day, date, values, submitted_at)`` rows."""
+    """The diary table from :data:`~gutbrain.diary.crud.entries.EntryRow` rows."""
     people = [by_id[e.participant_id] for e in entries]
     cols: dict[str, pd.Series] = {
         "participant": pd.Series([p.code for p in people], dtype="str"),
@@ -168,7 +182,16 @@ def _diary(
     cols["submitted_at"] = pd.Series(
         pd.to_datetime([e.submitted_at for e in entries], utc=True), dtype="datetime64[us, UTC]"
     )
+    if _has_legacy(entries):
+        cols[BEFORE_NOT_ANSWERED] = pd.Series(
+            [0 if e.records_unanswered else 1 for e in entries], dtype="Int64"
+        )
     return pd.DataFrame(cols)
+
+
+def _has_legacy(entries: Sequence[EntryRow]) -> bool:
+    """Whether any entry was stored before the form could record "not answered"."""
+    return any(not e.records_unanswered for e in entries)
 
 
 def _visits(responses: list[VisitResponse], codes: dict[int, str]) -> pd.DataFrame:
@@ -228,7 +251,7 @@ def study_bundle(session: Session, *, study: Study) -> StudyBundle:
     if study.visits:
         visits = _visits(visit_responses_of(session, participant_ids=ids), codes)
     return StudyBundle(
-        study=study_meta(study, participants),
+        study=study_meta(study, participants, legacy_entries=_has_legacy(entries)),
         participants=_participants(study, participants),
         diary=_diary(study, by_id, entries),
         visits=visits,

@@ -10,7 +10,10 @@ bristol  Bristol stool form scale, integer 1-7 (Lewis & Heaton 1997, Scand J Gas
 text     free text, at most ``TEXT_MAX`` characters
 
 Skipped optional items are stored as missing (``None``) and exported as NaN, as the bundle
-specification asks; required items must be answered.
+specification asks; required items must be answered. A slider (``vas``) always holds a position,
+so the form sends ``unanswered_<key>`` beside it while it has not been moved (a box ticked by
+default, cleared when the slider moves): such an item is *not answered*, stored as missing, never
+as the slider's resting position (:func:`form_answers`).
 
 An item's key is its column in the exported ``diary`` table. Where the bundle format already
 defines that column (``adherence`` 0/1, ``stool_form`` 1-7, ``sleep_hours`` 0-24, ``stress``
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,12 +34,15 @@ from gutbrain.errors import DataError
 from gutbrain.io import TABLES
 
 __all__ = [
+    "ANSWER_PREFIX",
     "DEFAULT_ITEMS",
     "ITEM_DTYPES",
     "ITEM_KINDS",
     "TEXT_MAX",
+    "UNANSWERED_PREFIX",
     "ItemSpec",
     "bundle_problem",
+    "form_answers",
     "is_risky",
     "validate_answers",
 ]
@@ -56,8 +62,23 @@ TEXT_MAX = 2000
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Column names the bundle already uses for other things; an item may not take them.
 RESERVED_KEYS = frozenset(
-    {"participant", "day", "date", "phase", "submitted_at", "arm", "sequence", "csrf", "client_id"}
+    {
+        "participant",
+        "day",
+        "date",
+        "phase",
+        "submitted_at",
+        "arm",
+        "sequence",
+        "csrf",
+        "client_id",
+        "before_not_answered_option",
+    }
 )
+#: Form field of an item's answer: ``a_<key>``.
+ANSWER_PREFIX = "a_"
+#: Form field sent while an item is not answered (an untouched slider): ``unanswered_<key>``.
+UNANSWERED_PREFIX = "unanswered_"
 
 
 @dataclass(frozen=True)
@@ -162,7 +183,8 @@ def _span(lo: float | None, hi: float | None) -> str:
 def _parse_one(spec: ItemSpec, raw: Any) -> float | int | str | None:
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if spec.required:
-            raise DataError(f"{spec.key}: an answer is required")
+            move = ' (move the slider; "Not answered" must be clear)' if spec.kind == "vas" else ""
+            raise DataError(f"{spec.key}: an answer is required{move}")
         return None
     if spec.kind == "text":
         text = str(raw)
@@ -229,6 +251,26 @@ def validate_answers(
     if problems:
         raise DataError("; ".join(problems))
     return out
+
+
+def form_answers(fields: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """The raw answers of a daily form post, by item key, for :func:`validate_answers`.
+
+    ``a_<key>`` carries an answer; ``unanswered_<key>`` marks the item not answered, so its
+    answer is empty (missing) whatever position its slider rests at. Other fields (``csrf``,
+    ``client_id``) are not answers. An ``unanswered_`` key the study does not ask is kept, so
+    :func:`validate_answers` reports it as unknown.
+    """
+    raw: dict[str, str] = {}
+    unanswered: set[str] = set()
+    for name, value in fields:
+        if not isinstance(value, str):
+            continue
+        if name.startswith(ANSWER_PREFIX):
+            raw[name.removeprefix(ANSWER_PREFIX)] = value
+        elif name.startswith(UNANSWERED_PREFIX):
+            unanswered.add(name.removeprefix(UNANSWERED_PREFIX))
+    return raw | dict.fromkeys(unanswered, "")
 
 
 def bundle_problem(spec: ItemSpec) -> str | None:

@@ -14,7 +14,8 @@ participant
     One enrolled person: personal-link token hash, allocation (arm or phase sequence), consent.
 entry, entry_revision
     One row per participant-day; every accepted submission is also kept as a revision, so edits
-    never lose the earlier answers.
+    never lose the earlier answers. ``entry.records_unanswered`` tells entries stored before the
+    "not answered" option (an untouched slider saved 50) from later ones.
 visit_response
     Scored visit questionnaires.
 prompt_log
@@ -224,6 +225,10 @@ class Entry(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     first_submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Whether the latest answers came from a form that records an untouched slider as not
+    #: answered (missing). False for entries stored before that option existed (migration 0002):
+    #: their untouched sliders were saved as 50.
+    records_unanswered: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class EntryRevision(Base):

@@ -180,8 +180,9 @@ def run_scenario(
 ) -> Trajectory:
     """Simulate every arm of ``scenario`` for the same ``people`` virtual people, in memory.
 
-    The trajectory holds every person, arm and day (people ``0 .. people - 1`` live the first
-    arm, ``people .. 2 people - 1`` the same people in the second arm, and so on). For runs
+    The trajectory holds every person, arm and day: the ``people`` live the first arm, then the
+    same people the second arm, and so on; :attr:`Trajectory.participant` gives each person one
+    id ``0 .. people - 1`` in every arm, so arms join on it. For runs
     too large for memory, write them chunk by chunk with
     :func:`gutbrain.report.simulate_output.simulate_scenario`.
     """
@@ -198,4 +199,5 @@ def run_scenario(
         np.repeat(np.arange(len(scenario.arms)), people),
         Parameters(np.concatenate([t.params.values for t in parts])),
         scenario.arm_names,
+        np.tile(np.arange(people), len(scenario.arms)),
     )

@@ -105,7 +105,7 @@ class DailySummary:
         return np.quantile(self._sample(name, group), q, axis=0)
 
     def to_frame(self, names: Sequence[str] | None = None) -> Any:
-        """Long format, one row per group, day and quantity: ``group, day, quantity, mean, sd``
+        """Long format, one row per arm, day and quantity: ``arm, day, quantity, mean, sd``
         (across people; SD with n - 1, missing for one person) and ``q05 ... q95``."""
         import pandas as pd
 
@@ -116,7 +116,7 @@ class DailySummary:
             for name in names:
                 j = self.names.index(name)
                 cols: dict[str, Any] = {
-                    "group": arm,
+                    "arm": arm,
                     "day": np.arange(self.n_days),
                     "quantity": name,
                     "mean": self._mean[g, j],

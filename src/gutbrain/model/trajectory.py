@@ -63,6 +63,8 @@ class Trajectory:
     group : ndarray (n_people,), the schedule index of each person
     params : Parameters
     group_names : tuple of str
+    participant : ndarray (n_people,) or None, each row's virtual person (the same id in every
+        arm when the same people live several arms); ``None``: the row number
     """
 
     states: np.ndarray = field(repr=False)
@@ -71,6 +73,7 @@ class Trajectory:
     group: np.ndarray = field(repr=False)
     params: Parameters = field(repr=False)
     group_names: tuple[str, ...] = ("scenario",)
+    participant: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_people(self) -> int:
@@ -115,16 +118,18 @@ class Trajectory:
         return np.quantile(x, q, axis=0)
 
     def to_frame(self, exposures: str = "public") -> Any:
-        """Long format: one row per person-day with every state, quantity and exposure.
+        """Long format: one row per person-day with every state, quantity and exposure, keyed
+        like a bundle's tables by ``participant`` (:attr:`participant`), ``arm`` and ``day``.
 
         ``exposures`` is ``"public"`` (user-facing inputs), ``"all"`` or ``"none"``.
         """
         import pandas as pd
 
         n, d = self.n_people, self.n_days
+        ids = np.arange(n) if self.participant is None else self.participant
         cols: dict[str, Any] = {
-            "person": np.repeat(np.arange(n), d),
-            "group": np.repeat(np.asarray(self.group_names, dtype=object)[self.group], d),
+            "participant": np.repeat(ids, d),
+            "arm": np.repeat(np.asarray(self.group_names, dtype=object)[self.group], d),
             "day": np.tile(np.arange(d), n),
         }
         derived = derived_outputs(self.states, self.params.values)

@@ -1,10 +1,11 @@
 r"""Real baseline microbiota: the HITChip Atlas mapped to the model's guilds.
 
 The HITChip Atlas (Lahti et al. 2014, Nat Commun 5:4344; CC0) holds 300 adult faecal profiles
-over 21 phylum- and cluster-level taxa, with age, region and BMI class. scikit-bio ships it as
-test data inside its wheel, at ``skbio/stats/composition/tests/data/atlas_feature_table.csv`` and
-``atlas_meta_data.csv``; gutbrain reads both through :mod:`importlib.resources`, never from the
-network.
+over 21 phylum- and cluster-level taxa, with age, region and BMI class. gutbrain ships the two
+small tables in ``gutbrain/population/data/`` (``atlas_feature_table.csv`` and
+``atlas_meta_data.csv``, copied from the scikit-bio wheel's test data; source, licence and
+SHA-256 in ``ATLAS_LICENSE.md`` there) and reads them through :mod:`importlib.resources`, never
+from the network, so no command needs scikit-bio.
 
 Each taxon belongs to one guild (``atlas_guild_map.csv`` gives a reason per taxon):
 
@@ -55,7 +56,6 @@ __all__ = [
 _ATLAS_GUILDS = GUILDS[:-1]
 OTHER = "other"
 
-_SKBIO_DATA = ("stats", "composition", "tests", "data")
 _FEATURES = "atlas_feature_table.csv"
 _METADATA = "atlas_meta_data.csv"
 
@@ -84,30 +84,17 @@ class AtlasData:
 
 @cache
 def load_atlas() -> AtlasData:
-    """Load the HITChip Atlas from the installed scikit-bio package.
+    """Load the HITChip Atlas shipped with gutbrain (``gutbrain/population/data``).
 
     Raises
     ------
     DataError
-        If scikit-bio is not installed or its wheel lacks the atlas files.
+        If the tables disagree on the samples or hold a negative abundance.
     """
-    try:
-        root = files("skbio")
-    except ModuleNotFoundError as exc:
-        raise DataError(
-            "the HITChip Atlas ships inside scikit-bio, which is not installed; "
-            "install it with: pip install 'gutbrain[omics]'"
-        ) from exc
-    folder = root.joinpath(*_SKBIO_DATA)
+    folder = files("gutbrain.population").joinpath("data")
     frames = []
     for name in (_FEATURES, _METADATA):
-        resource = folder.joinpath(name)
-        if not resource.is_file():
-            raise DataError(
-                f"scikit-bio is installed but has no {'/'.join((*_SKBIO_DATA, name))}; "
-                "expected the HITChip Atlas test data (scikit-bio >= 0.6)"
-            )
-        with resource.open("r", encoding="utf-8") as handle:
+        with folder.joinpath(name).open("r", encoding="utf-8") as handle:
             frames.append(pd.read_csv(handle, index_col=0))
     features, metadata = frames
     if not features.index.equals(metadata.index):

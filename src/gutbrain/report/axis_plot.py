@@ -1,4 +1,5 @@
-"""The multi-panel axis figure: population median and 90 % band per arm, panel by compartment."""
+"""The multi-panel axis figure: population median and 90 % band per arm, panel by compartment
+(small multiples, one column per arm, for three or more arms)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ from typing import Protocol
 
 import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
-__all__ = ["PANELS", "Bands", "plot_axis"]
+__all__ = ["PANELS", "Bands", "axis_figure", "plot_axis"]
 
 PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Microbiota (fraction)", ("butyrate_producers", "pathobionts", "bifidobacteria_lab")),
@@ -40,31 +39,62 @@ class Bands(Protocol):
     ) -> np.ndarray: ...
 
 
-def plot_axis(traj: Bands, path: str | Path, title: str = "") -> Path:
-    """Draw each panel's quantities as median lines with 5-95 % bands, one colour per arm."""
-    fig, axes = plt.subplots(4, 2, figsize=(12, 13), sharex=True)
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+def axis_figure(traj: Bands, title: str = "", day0: int = 0) -> Figure:
+    """Each panel's quantities as median lines with 5-95 % bands.
+
+    One or two arms share each panel, one colour per arm. Three or more arms get small
+    multiples instead, one column per arm with a shared scale per row, so bands never overlap
+    and each legend lists only the panel's quantities. ``day0`` is the index of the first
+    intervention day, which the x axis calls day 0 (as the trial report does)."""
+    arms = traj.group_names
+    days = np.arange(traj.n_days) - day0
+    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     styles = ("-", "--", ":")
-    days = range(traj.n_days)
-    for ax, (label, names) in zip(axes.ravel(), PANELS, strict=True):
-        for g, arm in enumerate(traj.group_names):
+    facets = len(arms) >= 3
+    if facets:
+        fig = Figure(figsize=(max(9.0, 3.2 * len(arms)), 2.1 * len(PANELS)), layout="constrained")
+        axes = fig.subplots(len(PANELS), len(arms), sharex=True, sharey="row", squeeze=False)
+        cells = [
+            (axes[r, g], [g], label)
+            for r, (label, _) in enumerate(PANELS)
+            for g in range(len(arms))
+        ]
+    else:
+        fig = Figure(figsize=(12, 13), layout="constrained")
+        axes = fig.subplots(4, 2, sharex=True, squeeze=False)
+        gs = list(range(len(arms)))
+        cells = [(ax, gs, label) for ax, (label, _) in zip(axes.ravel(), PANELS, strict=True)]
+    names_of = dict(PANELS)
+    for ax, groups, label in cells:
+        names = names_of[label]
+        for g in groups:
             for k, name in enumerate(names):
                 lo, mid, hi = traj.quantiles(name, group=g)
-                c = colours[g % len(colours)]
+                c = colours[(k if facets else g) % len(colours)]
                 ax.fill_between(days, lo, hi, color=c, alpha=0.15, linewidth=0)
-                lab = f"{arm}: {name}" if len(names) > 1 or len(traj.group_names) > 1 else name
+                lab = name if facets or len(arms) == 1 else f"{arms[g]}: {name}"
                 ax.plot(days, mid, color=c, linestyle=styles[k % 3], label=lab)
-        ax.set_title(label, fontsize=10)
-        ax.legend(fontsize=7, loc="best")
+        if facets:
+            ax.set_title(f"{arms[groups[0]]}: {label}", fontsize=8)
+        else:
+            ax.set_title(label, fontsize=10)
+        if not facets or groups[0] == 0:
+            ax.legend(fontsize=7, loc="best")
+        if day0:
+            ax.axvline(-0.5, color="#999", lw=0.8, ls=":")
+    xlabel = "day (0 = first intervention day)" if day0 else "day"
     for ax in axes[-1]:
-        ax.set_xlabel("day")
+        ax.set_xlabel(xlabel)
     fig.suptitle(
         f"{title}: median and 90 % band across virtual people\n"
         "gutbrain simulation for research and teaching; not medical advice",
         fontsize=11,
     )
-    fig.tight_layout()
+    return fig
+
+
+def plot_axis(traj: Bands, path: str | Path, title: str = "", day0: int = 0) -> Path:
+    """Write :func:`axis_figure` as a PNG."""
     out = Path(path)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    axis_figure(traj, title, day0).savefig(out, dpi=110)
     return out

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from gutbrain.analysis.format import format_p
 from gutbrain.report.analyze_report import run_analyze
 from gutbrain.report.axis_plot import plot_axis
 from gutbrain.trials.demo import DemoResult, run_demo
+from gutbrain.trials.design import load_design
+from gutbrain.trials.output import demo_design_path
 from gutbrain.trials.run import ProgressFn
 
-__all__ = ["FullDemo", "run_full_demo"]
+__all__ = ["FullDemo", "axis_title", "run_full_demo"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,16 @@ class FullDemo:
         ]
 
 
+def axis_title(trial: DemoResult) -> str:
+    """The figure's title: the trial's people per arm, and the noise-free virtual people per
+    arm whose bands it draws."""
+    axis = trial.axis
+    real = ", ".join(f"{arm} {n}" for arm, n in trial.run.arms.items())
+    per_arm = np.bincount(axis.group, minlength=len(axis.group_names))
+    drawn = ", ".join(f"{arm} {n}" for arm, n in zip(axis.group_names, per_arm, strict=True))
+    return f"{trial.run.name} (trial: {real}; axis: noise-free virtual people {drawn})"
+
+
 def run_full_demo(
     out: str | Path,
     seed: int = 2025,
@@ -48,8 +62,12 @@ def run_full_demo(
     """Run the JS2025 design into ``<out>/bundle``, plot ``<out>/axis.png`` and analyse the
     bundle into ``<out>/analysis``; ``out`` as for :func:`gutbrain.trials.demo.run_demo`."""
     trial = run_demo(out, seed=seed, progress=progress, overwrite=overwrite)
-    title = f"{trial.run.name}: 100 people per arm"
-    png = plot_axis(trial.axis, Path(out) / "axis.png", title=title)
+    png = plot_axis(
+        trial.axis,
+        Path(out) / "axis.png",
+        title=axis_title(trial),
+        day0=load_design(demo_design_path()).run_in_days,
+    )
     report = Path(out) / "analysis"
     run_analyze(Path(out) / "bundle", report, overwrite=True)  # out is the demo's own folder
     return FullDemo(trial, Path(png), report)

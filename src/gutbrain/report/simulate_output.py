@@ -30,6 +30,7 @@ from gutbrain.model.run import ScenarioPlan, iter_units, plan_scenario
 from gutbrain.model.scenario import load_scenario
 from gutbrain.model.summary import DailySummary, check_quantities, values
 from gutbrain.model.trajectory import Trajectory
+from gutbrain.report._output import sha256
 from gutbrain.report.axis_plot import PANELS, plot_axis
 
 __all__ = ["simulate_scenario"]
@@ -66,16 +67,17 @@ def _table_writer(
 
 
 def _unit_table(traj: Trajectory, states: Sequence[str] | None, first_person: int) -> pa.Table:
-    """One unit's rows: ``person`` (numbered as in the whole run), ``group``, ``day`` and every
-    state and output (:meth:`Trajectory.to_frame`) or the ``states`` asked for."""
+    """One unit's rows: ``participant`` (the person's id in the whole run, the same in every
+    arm), ``arm``, ``day`` and every state and output (:meth:`Trajectory.to_frame`) or the
+    ``states`` asked for."""
     if states is None:
         frame = traj.to_frame()
-        frame["person"] += first_person
+        frame["participant"] += first_person
         return pa.Table.from_pandas(frame, preserve_index=False)
     n, d = traj.n_people, traj.n_days
     cols: dict[str, Any] = {
-        "person": np.repeat(np.arange(first_person, first_person + n), d),
-        "group": np.full(n * d, traj.group_names[0], dtype=object),
+        "participant": np.repeat(np.arange(first_person, first_person + n), d),
+        "arm": np.full(n * d, traj.group_names[0], dtype=object),
         "day": np.tile(np.arange(d), n),
     }
     cols.update((k, v.ravel()) for k, v in values(traj, states).items())
@@ -107,7 +109,7 @@ def _write_units(
         for (arm, chunk), traj in zip(units, runs, strict=True):
             acc.add(traj, arm)
             if summary is None:
-                write(_unit_table(traj, states, arm * plan.people + plan.bounds[chunk][0]))
+                write(_unit_table(traj, states, plan.bounds[chunk][0]))
             done += 1
             if progress is not None:
                 progress(done, plan.n_steps)
@@ -177,6 +179,7 @@ def simulate_scenario(
         manifest = {
             "gutbrain_version": __version__,
             "scenario": str(path),
+            "scenario_sha256": sha256(Path(path)),
             "name": scenario.name,
             "people": people,
             "seed": seed,

@@ -19,6 +19,7 @@ in ``study.toml`` provenance).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -327,7 +328,8 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
 
 
 def study_meta(plan: TrialPlan, design_file: str | None = None) -> StudyMeta:
-    """The bundle's ``study.toml`` for a planned trial, with provenance."""
+    """The bundle's ``study.toml`` for a planned trial, with provenance (the design file and
+    the SHA-256 of its bytes, when run from a file)."""
     from gutbrain._version import __version__
 
     d = plan.design
@@ -341,6 +343,7 @@ def study_meta(plan: TrialPlan, design_file: str | None = None) -> StudyMeta:
     }
     if design_file:
         prov["design_file"] = design_file
+        prov["design_sha256"] = hashlib.sha256(Path(design_file).read_bytes()).hexdigest()
     kw: dict[str, Any] = {"arms": items} if d.design == "parallel" else {"phases": items}
     if d.design == "nof1":
         kw["nof1"] = {"block_days": d.block_days, "wash_in_days": d.wash_in_days}

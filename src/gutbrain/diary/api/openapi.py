@@ -145,7 +145,8 @@ STUDY_FORM = _form(
     ["name", "design", "arms", "start", "consent_text"],
 )
 
-#: ``POST /diary/entry``: one field ``a_<item key>`` per daily item of the study.
+#: ``POST /diary/entry``: one field ``a_<item key>`` per daily item of the study, and
+#: ``unanswered_<item key>`` for each item left unanswered.
 ENTRY_FORM = _form(
     {"client_id": {"type": "string", "maxLength": 64}},
     [],
@@ -154,7 +155,12 @@ ENTRY_FORM = _form(
             "type": "string",
             "maxLength": TEXT_MAX,
             "description": "The answer to daily item <key>; empty for a skipped optional item.",
-        }
+        },
+        "^unanswered_" + KEY_PATTERN.pattern.removeprefix("^"): {
+            "type": "string",
+            "description": "Present (any value): item <key> is not answered (an untouched "
+            "slider), stored as missing whatever a_<key> holds; refused for a required item.",
+        },
     },
 )
 

@@ -67,6 +67,7 @@ def _upserts(session: Session) -> tuple[Any, Any]:
                 "revision": ENTRY.c.revision + 1,
                 "values": entry.excluded["values"],
                 "submitted_at": entry.excluded.submitted_at,
+                "records_unanswered": entry.excluded.records_unanswered,
             },
         ).returning(ENTRY.c.id, ENTRY.c.revision)
         prompt: Any = insert(PROMPT)
@@ -168,6 +169,7 @@ def _store_entry(
             "revision": 1,
             "first_submitted_at": now,
             "submitted_at": now,
+            "records_unanswered": True,
         },
     ).one()
     conn.execute(
@@ -254,8 +256,8 @@ def visits_done(session: Session, *, participant_id: int) -> set[tuple[str, str]
     return {(v, i) for v, i in rows}
 
 
-#: ``(participant_id, day, date, values, submitted_at)`` of one entry.
-EntryRow: TypeAlias = "Row[int, int, dt.date, dict[str, Any], dt.datetime]"
+#: ``(participant_id, day, date, values, submitted_at, records_unanswered)`` of one entry.
+EntryRow: TypeAlias = "Row[int, int, dt.date, dict[str, Any], dt.datetime, bool]"
 #: ``(participant_id, day, revision, submitted_at, values)`` of one entry revision.
 RevisionRow: TypeAlias = "Row[int, int, int, dt.datetime, dict[str, Any]]"
 
@@ -265,7 +267,14 @@ def entry_rows(session: Session, *, participant_ids: Sequence[int]) -> Sequence[
     if not participant_ids:
         return []
     return session.execute(
-        select(Entry.participant_id, Entry.day, Entry.date, Entry.values, Entry.submitted_at)
+        select(
+            Entry.participant_id,
+            Entry.day,
+            Entry.date,
+            Entry.values,
+            Entry.submitted_at,
+            Entry.records_unanswered,
+        )
         .where(Entry.participant_id.in_(participant_ids))
         .order_by(Entry.participant_id, Entry.day)
     ).all()

@@ -1,5 +1,6 @@
-// Keeps the daily form as a draft in this browser until the server confirms it is stored.
-// Without JavaScript the form still posts normally; this only adds the safety net.
+// Keeps the daily form as a draft in this browser until the server confirms it is stored, and
+// marks a slider answered once it is moved (its "Not answered" box is ticked until then).
+// Without JavaScript the form still posts normally (the participant clears the box by hand).
 (function () {
   "use strict";
   var form = document.getElementById("entry-form");
@@ -10,6 +11,7 @@
   var key = form.getAttribute("data-draft-key");
   var status = document.getElementById("draft-status");
   var clientField = form.querySelector("input[name=client_id]");
+  var SKIP = "unanswered_";
 
   function say(text) { if (status) { status.textContent = text; } }
   function newId() {
@@ -19,7 +21,7 @@
   function fields() {
     var out = {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.name.indexOf("a_") !== 0) { return; }
+      if (!el.name || (el.name.indexOf("a_") !== 0 && el.name.indexOf(SKIP) !== 0)) { return; }
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
       out[el.name] = el.value;
     });
@@ -31,11 +33,33 @@
       say("Draft kept on this device until it is sent.");
     } catch (e) { /* storage full or disabled: the form still works */ }
   }
+  // The "Not answered" box of slider ``name`` (a_<key> -> unanswered_<key>), or null.
+  function skipBox(name) { return document.getElementById(SKIP + name.slice(2)); }
   function syncOutputs() {
     Array.prototype.forEach.call(form.querySelectorAll("output[data-for]"), function (o) {
       var input = document.getElementById(o.getAttribute("data-for"));
-      if (input) { o.textContent = input.value; }
+      if (!input) { return; }
+      var box = skipBox(input.name);
+      var skipped = !!(box && box.checked);
+      o.textContent = skipped ? "not answered" : input.value;
+      input.classList.toggle("unanswered", skipped);
     });
+  }
+  // Touching a slider answers it, even where it already rests (no input event fires then).
+  function answered(ev) {
+    var el = ev.target;
+    if (el.type !== "range") { return; }
+    var box = skipBox(el.name);
+    if (box && box.checked) { box.checked = false; syncOutputs(); save(); }
+  }
+  // Required sliders still "not answered": their labels, for the message before sending.
+  function missingRequired() {
+    var out = [];
+    Array.prototype.forEach.call(form.querySelectorAll("[data-required][data-vas]"), function (d) {
+      var box = skipBox(d.getAttribute("data-vas"));
+      if (box && box.checked) { out.push(d.getAttribute("data-required")); }
+    });
+    return out;
   }
   function restore() {
     var raw = null;
@@ -43,6 +67,9 @@
     if (!raw) { clientField.value = newId(); return; }
     var draft = JSON.parse(raw);
     clientField.value = draft.client_id || newId();
+    Array.prototype.forEach.call(form.querySelectorAll("input[name^='" + SKIP + "']"), function (b) {
+      b.checked = Object.prototype.hasOwnProperty.call(draft.values || {}, b.name);
+    });
     Object.keys(draft.values || {}).forEach(function (name) {
       var els = form.querySelectorAll("[name='" + name + "']");
       Array.prototype.forEach.call(els, function (el) {
@@ -55,9 +82,16 @@
   }
 
   restore();
-  form.addEventListener("input", function () { syncOutputs(); save(); });
-  form.addEventListener("change", save);
+  form.addEventListener("input", function (ev) { answered(ev); syncOutputs(); save(); });
+  form.addEventListener("pointerup", answered);
+  form.addEventListener("change", function () { syncOutputs(); save(); });
   form.addEventListener("submit", function (ev) {
+    var missing = missingRequired();
+    if (missing.length) {
+      ev.preventDefault();
+      say("Not sent: please move the slider to answer: " + missing.join("; "));
+      return;
+    }
     if (!window.fetch || !window.FormData) { return; }  // plain post
     ev.preventDefault();
     save();

@@ -10,7 +10,7 @@ only after a durable commit.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -35,7 +35,13 @@ from gutbrain.diary.crud.entries import (
 from gutbrain.diary.crud.participants import record_consent
 from gutbrain.diary.crud.prompts import mark_opened, prompt_opened
 from gutbrain.diary.crud.studies import item_specs, study_clock
-from gutbrain.diary.items import is_risky, validate_answers
+from gutbrain.diary.items import (
+    ANSWER_PREFIX,
+    UNANSWERED_PREFIX,
+    form_answers,
+    is_risky,
+    validate_answers,
+)
 from gutbrain.diary.plots import Series, line_chart
 from gutbrain.diary.questionnaires import (
     Questionnaire,
@@ -49,7 +55,6 @@ from gutbrain.errors import DataError
 
 router = APIRouter(tags=["diary"])
 
-ANSWER_PREFIX = "a_"
 COOKIE_DAYS = 400
 
 
@@ -106,6 +111,7 @@ async def diary_page(request: Request, auth: ParticipantDep) -> Response:
             "show_phase": study.design == "nof1" and not study.blinded,
             "next_window": next_window,
             "prefix": ANSWER_PREFIX,
+            "unanswered_prefix": UNANSWERED_PREFIX,
         },
         csrf_subject=auth.token_hash,
     )
@@ -142,10 +148,7 @@ async def post_entry(request: Request, auth: ParticipantDep) -> Response:
     state, now, form = auth.state, auth.now, auth.form
     _consented(auth)
     p, study = auth.participant, auth.study
-    raw: dict[str, Any] = {}
-    for key, value in form.multi_items():
-        if key.startswith(ANSWER_PREFIX) and isinstance(value, str):
-            raw[key[len(ANSWER_PREFIX) :]] = value
+    raw = form_answers(form.multi_items())
     client_id = str(form.get("client_id") or "")[:64] or None
     st = participant_state(study, p, now, set())  # visits do not matter here
     if st.window is None:
