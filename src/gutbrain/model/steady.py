@@ -9,29 +9,34 @@ The guilds live on the simplex: their replicator slopes sum to zero there, so th
 singular across it. The first guild's equation is replaced by the constraint ``sum(guilds) = 1``,
 which every Newton step then keeps (it is linear).
 
-The caller (:func:`gutbrain.model.simulate.steady_state`) starts Newton from a short
-integration, checks that the solution is inside the states' bounds and that the integration is
-heading to it (the branch of a bistable system the spin-up would reach), and spins up the rest
-the old way.
+The caller (:func:`gutbrain.model.simulate.steady_state`) starts Newton from an integration
+(day 180, then day 365) and keeps a solution only where it is certified: inside the states'
+bounds, linearly stable (:func:`growth_rate`) and already close to the integrated state, so it is
+where the spin-up goes, on its branch of a bistable system; it spins up the rest the old way.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
+from scipy.linalg import helmert
 
 from gutbrain.model._jit_cache import FASTMATH
 from gutbrain.model.derived import derived_constants
 from gutbrain.model.dynamics import rhs, rhs_c
 from gutbrain.model.states import FIRST_GUILD, N_AUX, N_GUILDS, N_STATES
 
-__all__ = ["RESIDUAL_TOL", "max_rates", "newton_steady_state"]
+__all__ = ["GAP_FLOOR", "RESIDUAL_TOL", "growth_rate", "max_rates", "newton_steady_state"]
 
 #: The largest ``|dy/dt|`` (per day, in each state's unit) a steady state may keep.
 RESIDUAL_TOL = 1e-12
 _MAX_ITERATIONS = 40
 _MAX_HALVINGS = 30
 _FD_STEP = 1e-8  # forward-difference step, relative to max(|y_j|, 1)
+#: Gaps between states are relative to ``max(|y|, GAP_FLOOR)``: absolute for states near zero.
+GAP_FLOOR = 1e-3
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -42,18 +47,44 @@ def _residual(
     c: np.ndarray,
     f: np.ndarray,
     aux: np.ndarray,
+    constrained: bool,
 ) -> float:
-    """``f`` = the right-hand side with the first guild's row replaced by ``sum(guilds) - 1``;
-    returns the sum of squares of ``f``."""
+    """``f`` = the right-hand side, with the first guild's row replaced by ``sum(guilds) - 1``
+    when ``constrained``; returns the sum of squares of ``f``."""
     rhs_c(0.0, y, e, p, c, f, aux)
-    total = 0.0
-    for j in range(FIRST_GUILD, FIRST_GUILD + N_GUILDS):
-        total += y[j]
-    f[FIRST_GUILD] = total - 1.0
+    if constrained:
+        total = 0.0
+        for j in range(FIRST_GUILD, FIRST_GUILD + N_GUILDS):
+            total += y[j]
+        f[FIRST_GUILD] = total - 1.0
     ss = 0.0
     for j in range(N_STATES):
         ss += f[j] * f[j]
     return ss
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def _jacobian(
+    y: np.ndarray,
+    e: np.ndarray,
+    p: np.ndarray,
+    c: np.ndarray,
+    f: np.ndarray,
+    f2: np.ndarray,
+    aux: np.ndarray,
+    jac: np.ndarray,
+    constrained: bool,
+) -> None:
+    """``jac`` = the forward-difference Jacobian of :func:`_residual` at ``y``, where it is
+    ``f``; ``f2`` and ``aux`` are work arrays."""
+    for k in range(N_STATES):
+        h = _FD_STEP * max(abs(y[k]), 1.0)
+        yk = y[k]
+        y[k] = yk + h
+        _residual(y, e, p, c, f2, aux, constrained)
+        y[k] = yk
+        for j in range(N_STATES):
+            jac[j, k] = (f2[j] - f[j]) / h
 
 
 @njit(cache=True, inline="always")
@@ -97,9 +128,12 @@ def _newton_batch(
     out: np.ndarray,
     ok: np.ndarray,
     residual: np.ndarray,
+    max_step: float,
 ) -> None:
     """Newton's method for each person from ``y_start``: ``out`` the solution, ``ok`` whether
-    it converged, ``residual`` the largest ``|dy/dt|`` there (and ``|sum(guilds) - 1|``)."""
+    it converged (without a full step larger than ``max_step``, relative to
+    ``max(|y|, GAP_FLOOR)``), ``residual`` the largest ``|dy/dt|`` there (and
+    ``|sum(guilds) - 1|``)."""
     n = y_start.shape[0]
     for i in prange(n):
         p = params[i]
@@ -111,7 +145,7 @@ def _newton_batch(
         jac = np.empty((N_STATES, N_STATES))
         step = np.empty(N_STATES)
         trial = np.empty(N_STATES)
-        ss = _residual(y, e, p, c, f, aux)
+        ss = _residual(y, e, p, c, f, aux, True)
         converged = False
         for _ in range(_MAX_ITERATIONS):
             worst = 0.0
@@ -122,17 +156,15 @@ def _newton_batch(
                 break
             if not np.isfinite(ss):
                 break
-            for k in range(N_STATES):
-                h = _FD_STEP * max(abs(y[k]), 1.0)
-                yk = y[k]
-                y[k] = yk + h
-                _residual(y, e, p, c, f2, aux)
-                y[k] = yk
-                for j in range(N_STATES):
-                    jac[j, k] = (f2[j] - f[j]) / h
+            _jacobian(y, e, p, c, f, f2, aux, jac, True)
             for j in range(N_STATES):
                 step[j] = -f[j]
             if not _solve(jac, step):
+                break
+            big = 0.0
+            for j in range(N_STATES):
+                big = max(big, abs(step[j]) / max(abs(y[j]), GAP_FLOOR))
+            if big > max_step:
                 break
             # backtracking on the sum of squares keeps a step from overshooting into another
             # basin or out of the states' domain
@@ -141,7 +173,7 @@ def _newton_batch(
             for _h in range(_MAX_HALVINGS):
                 for j in range(N_STATES):
                     trial[j] = y[j] + lam * step[j]
-                ss_new = _residual(trial, e, p, c, f2, aux)
+                ss_new = _residual(trial, e, p, c, f2, aux, True)
                 if ss_new < ss:
                     accepted = True
                     break
@@ -166,7 +198,7 @@ def _newton_batch(
 
 
 def newton_steady_state(
-    params: np.ndarray, exposures: np.ndarray, y_start: np.ndarray
+    params: np.ndarray, exposures: np.ndarray, y_start: np.ndarray, max_step: float = math.inf
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each person's steady state under constant ``exposures`` by Newton's method.
 
@@ -175,6 +207,9 @@ def newton_steady_state(
     params : (n, N_PARAMS) per-person parameters.
     exposures : (N_EXPOSURES,) the exposures lived throughout.
     y_start : (n, N_STATES) where Newton starts (e.g. after a short integration).
+    max_step : give up (not converged) when a full Newton step would move a state by more than
+        this, relative to ``max(|y|, GAP_FLOOR)``: saves the iterations of a person who must
+        be within that of the solution to be accepted.
 
     Returns
     -------
@@ -192,8 +227,64 @@ def newton_steady_state(
         out,
         ok,
         residual,
+        float(max_step),
     )
     return out, ok, residual
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH)
+def _flow_jacobians(y: np.ndarray, params: np.ndarray, e: np.ndarray, out: np.ndarray) -> None:
+    """``out[i]`` = the forward-difference Jacobian of the right-hand side at ``y[i]``."""
+    for i in prange(y.shape[0]):
+        yi, f, aux = y[i].copy(), np.empty(N_STATES), np.empty(N_AUX)
+        c = derived_constants(params[i])
+        _residual(yi, e, params[i], c, f, aux, False)
+        _jacobian(yi, e, params[i], c, f, np.empty(N_STATES), aux, out[i], False)
+
+
+_GUILD = np.zeros(N_STATES, dtype=np.bool_)
+_GUILD[FIRST_GUILD : FIRST_GUILD + N_GUILDS] = True
+
+
+def _free_directions(held: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (states x directions) of the moves that leave the ``held`` states
+    alone and keep ``sum(guilds)`` fixed: every other non-guild state's axis, and for the other
+    guilds the columns of Helmert's matrix (orthonormal, each summing to zero)."""
+    axes = np.eye(N_STATES)[:, ~held & ~_GUILD]
+    guilds = np.flatnonzero(~held & _GUILD)
+    within = np.zeros((N_STATES, max(guilds.size - 1, 0)))
+    if guilds.size > 1:
+        within[guilds] = helmert(guilds.size).T
+    return np.hstack([axes, within])
+
+
+def growth_rate(
+    y: np.ndarray, params: np.ndarray, exposures: np.ndarray, held: np.ndarray | None = None
+) -> np.ndarray:
+    """Per person, the largest real part of the eigenvalues of the right-hand side's Jacobian at
+    ``y`` (people x states) under one day's ``exposures``, for the moves the integration can
+    make: along the guilds' simplex (the direction off it is projected away) and leaving alone
+    the states ``held`` (people x states, e.g. a guild at exactly zero, which stays there, or a
+    state the projection keeps at a bound). Negative where ``y`` is a linearly stable fixed
+    point, so a trajectory close enough to it converges to it (per day)."""
+    n = y.shape[0]
+    held = np.zeros((n, N_STATES), dtype=np.bool_) if held is None else held
+    jac = np.empty((n, N_STATES, N_STATES))
+    out = np.empty(n)
+    if not n:
+        return out
+    _flow_jacobians(
+        np.ascontiguousarray(y, dtype=np.float64),
+        np.ascontiguousarray(params, dtype=np.float64),
+        np.ascontiguousarray(exposures, dtype=np.float64),
+        jac,
+    )
+    patterns, which = np.unique(held, axis=0, return_inverse=True)
+    for k, pattern in enumerate(patterns):
+        who = np.flatnonzero(which.ravel() == k)
+        q = _free_directions(pattern)
+        out[who] = np.linalg.eigvals(q.T @ jac[who] @ q).real.max(axis=1, initial=-np.inf)
+    return out
 
 
 def max_rates(y: np.ndarray, params: np.ndarray, exposures: np.ndarray) -> np.ndarray:
