@@ -1,4 +1,4 @@
-"""The steady state by Newton's method (the default) against the 730-day spin-up it replaces.
+"""The steady state by Newton's method (an option) against the 730-day spin-up it replaces.
 
 500 people of every population cohort (the people trials use) and of the healthy and vulnerable
 archetypes' parameter ensemble here; benchmarks/check_steady_state.py runs the check on 10,000 per
@@ -152,7 +152,8 @@ def test_bistable_people_keep_the_spin_up_branch() -> None:
 def test_the_method_can_be_chosen() -> None:
     p = draw_ensemble(np.random.default_rng(5), 3)
     base = Schedule.constant(1)
-    y, info = sim.steady_state(p, base)  # the default: Newton's method
+    assert sim.steady_state(p, base)[1].method == "spin_up"  # the default
+    y, info = sim.steady_state(p, base, method="newton")
     assert info.method == "newton" and sum(info.n_solved) + info.n_fallback == 3
     with sim.steady_state_method("spin_up"):
         y_spin, info = sim.steady_state(p, base)

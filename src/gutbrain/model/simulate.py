@@ -99,7 +99,7 @@ CLOSE = 1e-4
 _LOWER = np.array([s.lower for s in STATES])
 _UPPER = np.array([s.upper for s in STATES])
 _BOUND_SLACK = 1e-11  # Newton may end a rounding error outside a bound it rests on
-_method: ContextVar[str] = ContextVar("steady_state_method", default="newton")
+_method: ContextVar[str] = ContextVar("steady_state_method", default="spin_up")
 
 
 @contextmanager
@@ -195,7 +195,7 @@ def steady_state(
     """Each person's deterministic steady state under day 0 of ``baseline``, and how it was found.
 
     ``hints`` set some states of the reference state (e.g. low neuroplasticity for a depressed
-    person); they choose the basin of attraction. ``method`` (default: ``"newton"``, or what
+    person); they choose the basin of attraction. ``method`` (default: ``"spin_up"``, or what
     :func:`steady_state_method` set) is ``"spin_up"``: integrate ``spin_up_days`` days, or
     ``"newton"``: integrate to each of :data:`STAGE_DAYS` (those before ``spin_up_days``) in
     turn and solve ``dy/dt = 0`` from there with Newton's method, keeping the certified solutions
