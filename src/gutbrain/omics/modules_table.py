@@ -1,0 +1,154 @@
+"""Ortholog (KO) abundance tables for module profiling: the one place ``gutbrain profile`` reads
+its input.
+
+Accepted layouts (tab-separated, or comma-separated for ``.csv``):
+
+- **wide**: a header ``<any>  S1  S2 ...``, then one row per ortholog: its id and one abundance per
+  sample (Omixer-RPM's ``-a 1`` input);
+- **taxon-stratified**: a header ``<taxon>  <ortholog>  S1 ...``, then one row per taxon and
+  ortholog (Omixer-RPM's ``-a 2`` input); recognised by a non-numeric second column;
+- **HUMAnN 3** gene-family/KO tables: ``KO|taxon`` rows are stratified, bare ``KO`` rows are the
+  community totals, and the ``UNMAPPED``, ``UNGROUPED`` and ``UNINTEGRATED`` rows are left out.
+  A table with ``|`` rows is profiled per taxon, unless ``ignore_taxa``.
+
+With ``ignore_taxa`` a stratified table is profiled for the whole community: plain stratified
+tables are summed over taxa per ortholog, HUMAnN tables use their community rows.
+Abundances must be finite and non-negative; each problem raises a DataError naming the file, line,
+column and value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gutbrain.errors import DataError
+
+__all__ = ["HUMANN_SPECIAL", "KoTable", "read_ko_table"]
+
+HUMANN_SPECIAL = frozenset({"UNMAPPED", "UNGROUPED", "UNINTEGRATED"})
+"""HUMAnN rows that are not orthologs."""
+
+
+@dataclass(frozen=True)
+class KoTable:
+    """Ortholog abundances: ``values`` (rows, samples); ``taxa`` is None for a community table,
+    else the taxon of each row."""
+
+    values: np.ndarray
+    orthologs: tuple[str, ...]
+    samples: tuple[str, ...]
+    taxa: tuple[str, ...] | None = None
+    source: str = "<table>"
+
+    def __post_init__(self) -> None:
+        if self.values.shape != (len(self.orthologs), len(self.samples)):
+            raise ValueError(
+                f"{self.source}: values have shape {self.values.shape}, expected "
+                f"({len(self.orthologs)}, {len(self.samples)})"
+            )
+
+    @property
+    def stratified(self) -> bool:
+        """True when rows are taxon x ortholog."""
+        return self.taxa is not None
+
+
+def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
+    """Read a wide, taxon-stratified or HUMAnN ortholog table (see the module docstring).
+
+    Raises
+    ------
+    DataError
+        Unreadable file, too few columns, a duplicate sample, row or (taxon, ortholog), or a
+        value that is not a finite non-negative number.
+    """
+    path = Path(path)
+    sep = "," if path.suffix.lower() == ".csv" else "\t"
+    try:
+        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, header=None)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: cannot read the ortholog table ({exc})") from exc
+    if frame.shape[0] < 2 or frame.shape[1] < 2:
+        raise DataError(f"{path}: expected a header and rows of an id and per-sample abundances")
+    header = [str(h).strip() for h in frame.iloc[0]]
+    body = frame.iloc[1:].reset_index(drop=True)
+    ids = body.iloc[:, 0].str.strip()
+    humann = header[0].startswith("#") or bool(ids.str.contains("|", regex=False).any())
+    stratified_plain = not humann and frame.shape[1] >= 3 and not _is_number(body.iat[0, 1])
+    first = 2 if stratified_plain else 1
+    samples = tuple(header[first:])
+    _check_samples(path, samples, first)
+    values = _numbers(path, body.iloc[:, first:], first, samples)
+    taxa: np.ndarray | None
+    if humann:
+        parts = ids.str.split("|", n=1, expand=True).reindex(columns=[0, 1])
+        orthologs = parts[0].to_numpy(str)
+        has_taxon = parts[1].notna().to_numpy()
+        genes = ~np.isin(orthologs, list(HUMANN_SPECIAL))
+        community = genes & ~has_taxon
+        per_taxon = genes & has_taxon
+        keep = community if (ignore_taxa and community.any()) or not per_taxon.any() else per_taxon
+        taxa = parts[1].to_numpy(object)[keep].astype(str) if keep is per_taxon else None
+        orthologs, values, lines = orthologs[keep], values[keep], np.flatnonzero(keep) + 2
+    else:
+        orthologs = body.iloc[:, first - 1].str.strip().to_numpy(str)
+        taxa = body.iloc[:, 0].str.strip().to_numpy(str) if stratified_plain else None
+        lines = np.arange(len(body)) + 2
+    if taxa is not None and ignore_taxa:
+        summed = pd.DataFrame(values).groupby(orthologs, sort=False).sum()
+        return KoTable(summed.to_numpy(float), tuple(summed.index), samples, None, str(path))
+    _check_unique(path, orthologs, taxa, lines)
+    return KoTable(values, tuple(orthologs), samples, None if taxa is None else tuple(taxa), str(path))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_samples(path: Path, samples: tuple[str, ...], first: int) -> None:
+    if not samples:
+        raise DataError(f"{path}, line 1: no sample column after the id column(s)")
+    seen: dict[str, int] = {}
+    for column, name in enumerate(samples, start=first + 1):
+        if not name:
+            raise DataError(f"{path}, line 1, column {column}: empty sample name")
+        if name in seen:
+            raise DataError(
+                f"{path}, line 1, column {column}: sample {name!r} repeats column {seen[name]}"
+            )
+        seen[name] = column
+
+
+def _numbers(path: Path, cells: pd.DataFrame, first: int, samples: tuple[str, ...]) -> np.ndarray:
+    """The abundance block as floats; the first bad cell raises a DataError."""
+    numeric = cells.apply(lambda col: pd.to_numeric(col.str.strip(), errors="coerce"))
+    values = numeric.to_numpy(float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DataError(
+            f"{path}, line {row + 2}, column {col + first + 1} (sample {samples[col]!r}): "
+            f"{cells.iat[row, col]!r} is not a finite non-negative abundance"
+        )
+    return values
+
+
+def _check_unique(
+    path: Path, orthologs: np.ndarray, taxa: np.ndarray | None, lines: np.ndarray
+) -> None:
+    keys = pd.Series(orthologs) if taxa is None else pd.Series(taxa) + "|" + orthologs
+    repeated = keys.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        first, again = lines[repeated][:2]
+        what = "ortholog" if taxa is None else "taxon and ortholog"
+        raise DataError(
+            f"{path}, line {again}: {what} {keys[repeated].iloc[0]!r} already on line {first}"
+        )
