@@ -106,8 +106,9 @@ def test_matrix_input(tmp_path: Path) -> None:
     path = tmp_path / "matrix.tsv"
     path.write_text(MATRIX)
     table = read_ko_table(path)
-    on = profile_modules(table, SPEC_MODULES, coverage=0.66, estimator="average",
-                         normalize_by_length=True)
+    on = profile_modules(
+        table, SPEC_MODULES, coverage=0.66, estimator="average", normalize_by_length=True
+    )
     a, c = on.reported()
     s1 = a["S1"][a["S1"] > 0]
     assert s1.to_dict() == {"MF0001": (1 + 2 / 2) / 2, "MF0003": 12 / 3}
@@ -121,19 +122,30 @@ def test_matrix_input(tmp_path: Path) -> None:
 
 def test_taxon_matrix_input(tmp_path: Path) -> None:
     rows = [
-        ("Sp1", "K00001", 1, 0), ("Sp1", "K00002", 2, 0), ("Sp1", "K00003", 0, 0),
-        ("Sp2", "K00001", 1, 0), ("Sp2", "K00004", 0, 8), ("Sp2", "K00005", 2, 8),
-        ("Sp2", "K00006", 0, 0), ("Sp2", "K00007", 0, 0), ("Sp3", "K00008", 0, 0),
-        ("Sp3", "K00009", 0, 0), ("Sp2", "K00010", 8, 0), ("Sp2", "K00011", 2, 8),
-        ("Sp3", "K00012", 0, 8), ("Sp3", "K00013", 0, 2), ("Sp3", "K00014", 0, 3),
+        ("Sp1", "K00001", 1, 0),
+        ("Sp1", "K00002", 2, 0),
+        ("Sp1", "K00003", 0, 0),
+        ("Sp2", "K00001", 1, 0),
+        ("Sp2", "K00004", 0, 8),
+        ("Sp2", "K00005", 2, 8),
+        ("Sp2", "K00006", 0, 0),
+        ("Sp2", "K00007", 0, 0),
+        ("Sp3", "K00008", 0, 0),
+        ("Sp3", "K00009", 0, 0),
+        ("Sp2", "K00010", 8, 0),
+        ("Sp2", "K00011", 2, 8),
+        ("Sp3", "K00012", 0, 8),
+        ("Sp3", "K00013", 0, 2),
+        ("Sp3", "K00014", 0, 3),
         ("Sp3", "K00015", 0, 8),
     ]
     path = tmp_path / "taxon_matrix.tsv"
     path.write_text("Species\tKO\tS1\tS2\n" + "".join("\t".join(map(str, r)) + "\n" for r in rows))
     table = read_ko_table(path)
     assert table.stratified
-    profile = profile_modules(table, SPEC_MODULES, coverage=0.66, estimator="average",
-                              normalize_by_length=True)
+    profile = profile_modules(
+        table, SPEC_MODULES, coverage=0.66, estimator="average", normalize_by_length=True
+    )
     a, c = profile.reported()
     s1 = a["S1"][a["S1"] > 0]
     assert s1.to_dict() == {("Sp1", "MF0001"): (1 + 2 / 2) / 2, ("Sp2", "MF0003"): 12 / 3}
@@ -154,10 +166,20 @@ def test_readme_glycolysis_example() -> None:
         "K01810\tK06859\tK13810\tK15916\nK00850\tK16370\n"
         "K01622\tK01623\tK01624\tK11645\tK16305\tK16306\nK01803\n///\n"
     )
-    kos = {"K00844": 10, "K00845": 3, "K06859": 7, "K13810": 8, "K01804": 12, "K01622": 2,
-           "K16370": 5, "K00703": 12, "K00863": 15}
+    kos = {
+        "K00844": 10,
+        "K00845": 3,
+        "K06859": 7,
+        "K13810": 8,
+        "K01804": 12,
+        "K01622": 2,
+        "K16370": 5,
+        "K00703": 12,
+        "K00863": 15,
+    }
     table = KoTable(np.array([[float(v)] for v in kos.values()]), tuple(kos), ("S",))
-    profile = profile_modules(table, db, coverage=0.5, estimator="average",
-                              normalize_by_length=True)
+    profile = profile_modules(
+        table, db, coverage=0.5, estimator="average", normalize_by_length=True
+    )
     assert profile.coverage.loc["GLY", "S"] == 4 / 5
     assert profile.abundance.loc["GLY", "S"] == 5

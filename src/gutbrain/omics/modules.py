@@ -95,7 +95,7 @@ def parse_modules(text: str, *, source: str = "<text>") -> ModuleSet:
     """Parse module definitions from ``text`` (see the module docstring for the format)."""
     modules: list[Module] = []
     seen: dict[str, int] = {}
-    header: tuple[str, str, int] | None = None
+    header: tuple[str, str, int] | None = None  # id, name, line
     steps: list[tuple[Alternative, ...]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip("\r\n")
@@ -110,13 +110,13 @@ def parse_modules(text: str, *, source: str = "<text>") -> ModuleSet:
             modules.append(Module(header[0], header[1], tuple(steps)))
             header, steps = None, []
         elif header is None:
-            header = _header(line, where)
-            if header[0] in seen:
+            module_id, name = _header(line, where)
+            if module_id in seen:
                 raise DataError(
-                    f"{where}: module id {header[0]!r} already defined on line {seen[header[0]]}"
+                    f"{where}: module id {module_id!r} already defined on line {seen[module_id]}"
                 )
-            seen[header[0]] = number
-            header = (header[0], header[1], number)
+            seen[module_id] = number
+            header = (module_id, name, number)
         else:
             steps.append(_step(line, where))
     if header is not None:

@@ -77,12 +77,12 @@ class ModuleProfile:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """Options, cut-off and counts, for manifests."""
+        """Options, cut-off (None when no module was observed) and counts, for manifests."""
         abundance, _ = self.reported()
         return {
             "estimator": self.estimator,
             "normalize_by_length": self.normalize_by_length,
-            "cutoff": self.cutoff,
+            "cutoff": self.cutoff if np.isfinite(self.cutoff) else None,  # NaN: none observed
             "cutoff_learned": self.learned,
             "samples": int(self.abundance.shape[1]),
             "rows_reported": int(abundance.shape[0]),
@@ -128,9 +128,11 @@ def profile_modules(
         raise ParameterError(f"coverage {coverage}: expected a minimum coverage in [0, 1]")
     ids = list(modules.ids)
     samples = list(table.samples)
-    options = {"estimator": estimator, "normalize_by_length": normalize_by_length}
     if table.taxa is None:
-        abundance, cover = score_modules(table.values, table.orthologs, modules.modules, **options)
+        abundance, cover = score_modules(
+            table.values, table.orthologs, modules.modules, estimator=estimator,
+            normalize_by_length=normalize_by_length,
+        )  # fmt: skip
         index: pd.Index = pd.Index(ids, name="Module")
     else:
         taxa = pd.Index(table.taxa)
@@ -138,7 +140,10 @@ def profile_modules(
         for taxon, rows in pd.Series(np.arange(len(taxa))).groupby(taxa, sort=False):
             picked = rows.to_numpy()
             orthologs = [table.orthologs[i] for i in picked]
-            a, c = score_modules(table.values[picked], orthologs, modules.modules, **options)
+            a, c = score_modules(
+                table.values[picked], orthologs, modules.modules, estimator=estimator,
+                normalize_by_length=normalize_by_length,
+            )  # fmt: skip
             seen = (c > 0).any(axis=1)
             blocks.append((a[seen], c[seen]))
             keys += [(str(taxon), ids[i]) for i in np.flatnonzero(seen)]

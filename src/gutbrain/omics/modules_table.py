@@ -78,7 +78,7 @@ def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
     body = frame.iloc[1:].reset_index(drop=True)
     ids = body.iloc[:, 0].str.strip()
     humann = header[0].startswith("#") or bool(ids.str.contains("|", regex=False).any())
-    stratified_plain = not humann and frame.shape[1] >= 3 and not _is_number(body.iat[0, 1])
+    stratified_plain = not humann and frame.shape[1] >= 3 and not _is_number(str(body.iat[0, 1]))
     first = 2 if stratified_plain else 1
     samples = tuple(header[first:])
     _check_samples(path, samples, first)
@@ -102,7 +102,9 @@ def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
         summed = pd.DataFrame(values).groupby(orthologs, sort=False).sum()
         return KoTable(summed.to_numpy(float), tuple(summed.index), samples, None, str(path))
     _check_unique(path, orthologs, taxa, lines)
-    return KoTable(values, tuple(orthologs), samples, None if taxa is None else tuple(taxa), str(path))
+    return KoTable(
+        values, tuple(orthologs), samples, None if taxa is None else tuple(taxa), str(path)
+    )
 
 
 def _is_number(text: str) -> bool:
