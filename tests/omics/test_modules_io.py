@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gutbrain.cli import app
@@ -178,3 +180,14 @@ def test_a_user_gbm_or_gmm_file() -> None:
                     profile.coverage.loc[module.id, sample],
                 )
                 assert got == pytest.approx(want, rel=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("KM01,\t\n/ x|")), max_size=80))
+def test_any_text_parses_or_raises_a_data_error(text: str) -> None:
+    try:
+        db = parse_modules(text, source="f.txt")
+    except DataError as exc:
+        assert str(exc).startswith("f.txt")
+    else:
+        assert all(m.steps for m in db.modules)

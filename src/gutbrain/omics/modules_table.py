@@ -68,20 +68,21 @@ def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
     """
     path = Path(path)
     sep = "," if path.suffix.lower() == ".csv" else "\t"
-    try:
-        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, header=None)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: cannot read the ortholog table ({exc})") from exc
-    if frame.shape[0] < 2 or frame.shape[1] < 2:
-        raise DataError(f"{path}: expected a header and rows of an id and per-sample abundances")
-    header = [str(h).strip() for h in frame.iloc[0]]
-    body = frame.iloc[1:].reset_index(drop=True)
-    ids = body.iloc[:, 0].str.strip()
-    humann = header[0].startswith("#") or bool(ids.str.contains("|", regex=False).any())
-    stratified_plain = not humann and frame.shape[1] >= 3 and not _is_number(str(body.iat[0, 1]))
+    header, row = _first_lines(path, sep)
+    humann = header[0].startswith("#") or "|" in row[0]
+    stratified_plain = not humann and len(row) >= 3 and not _is_number(row[1])
     first = 2 if stratified_plain else 1
     samples = tuple(header[first:])
     _check_samples(path, samples, first)
+    try:  # ids as text, abundances parsed by pandas' C reader; bad cells leave a text column
+        body = pd.read_csv(
+            path, sep=sep, header=None, skiprows=1, na_filter=False,
+            dtype=dict.fromkeys(range(first), str), names=range(len(header)),
+        )  # fmt: skip
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path}: cannot read the ortholog table ({exc})") from exc
+    ids = body.iloc[:, 0].str.strip()
+    humann = humann or bool(ids.str.contains("|", regex=False).any())
     values = _numbers(path, body.iloc[:, first:], first, samples)
     taxa: np.ndarray | None
     if humann:
@@ -105,6 +106,19 @@ def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
     return KoTable(
         values, tuple(orthologs), samples, None if taxa is None else tuple(taxa), str(path)
     )
+
+
+def _first_lines(path: Path, sep: str) -> tuple[list[str], list[str]]:
+    """The header and first row, split, to tell the layout apart."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            header, row = fh.readline(), fh.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the ortholog table ({exc})") from exc
+    cells = [c.strip() for c in header.rstrip("\r\n").split(sep)], row.rstrip("\r\n").split(sep)
+    if len(cells[0]) < 2 or len(cells[1]) < 2:
+        raise DataError(f"{path}: expected a header and rows of an id and per-sample abundances")
+    return cells
 
 
 def _is_number(text: str) -> bool:
@@ -131,14 +145,17 @@ def _check_samples(path: Path, samples: tuple[str, ...], first: int) -> None:
 
 def _numbers(path: Path, cells: pd.DataFrame, first: int, samples: tuple[str, ...]) -> np.ndarray:
     """The abundance block as floats; the first bad cell raises a DataError."""
-    numeric = cells.apply(lambda col: pd.to_numeric(col.str.strip(), errors="coerce"))
+    text = [c for c in cells.columns if not pd.api.types.is_numeric_dtype(cells[c])]
+    numeric = cells.copy()
+    for c in text:  # only columns with a non-number in them are parsed again
+        numeric[c] = pd.to_numeric(cells[c].astype(str).str.strip(), errors="coerce")
     values = numeric.to_numpy(float)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise DataError(
             f"{path}, line {row + 2}, column {col + first + 1} (sample {samples[col]!r}): "
-            f"{cells.iat[row, col]!r} is not a finite non-negative abundance"
+            f"'{cells.iat[row, col]}' is not a finite non-negative abundance"
         )
     return values
 
