@@ -66,7 +66,8 @@ def main() -> None:
         path.write_text(lines[0] + "\n" + "\n".join(body) + "\n")
         start = time.perf_counter()
         read_ko_table(path)
-        print(f"read the {path.stat().st_size / 1e6:.0f} MB TSV: {time.perf_counter() - start:.2f} s")
+        seconds = time.perf_counter() - start
+        print(f"read the {path.stat().st_size / 1e6:.0f} MB TSV: {seconds:.2f} s")
 
 
 if __name__ == "__main__":
