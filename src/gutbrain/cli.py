@@ -414,7 +414,10 @@ def profile(
         ..., help="Ortholog (KO) x sample table: TSV/CSV, taxon-stratified, or HUMAnN 3."
     ),
     modules: str = typer.Option(
-        ..., "--modules", help="Module definitions (Omixer-RPM format), e.g. a GBM or GMM file."
+        ...,
+        "--modules",
+        help="Module definitions (Omixer-RPM format), e.g. a GBM or GMM file; 'gutbrain' for "
+        "gutbrain's own set.",
     ),
     out: str = typer.Option(..., "--out", help="Output folder (modules.tsv, report.html)."),
     coverage: float | None = typer.Option(

@@ -23,11 +23,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from gutbrain.errors import DataError
 
-__all__ = ["END", "Module", "ModuleSet", "parse_modules", "read_modules"]
+__all__ = [
+    "BUILTIN",
+    "END",
+    "Module",
+    "ModuleSet",
+    "builtin_modules_path",
+    "parse_modules",
+    "read_modules",
+]
+
+BUILTIN = "gutbrain"
+"""The name that :func:`read_modules` takes for gutbrain's own openly licensed module set."""
 
 END = "///"
 """The line that ends a module block."""
@@ -75,8 +87,15 @@ class ModuleSet:
         return f"ModuleSet({len(self)} modules from {self.source!r})"
 
 
+def builtin_modules_path() -> Path:
+    """gutbrain's own module set (``omics/data/gutbrain_modules.txt``; sources per module and step
+    in ``gutbrain_modules_sources.csv`` beside it)."""
+    return Path(str(files("gutbrain.omics") / "data" / "gutbrain_modules.txt"))
+
+
 def read_modules(path: str | Path) -> ModuleSet:
-    """Read a module definition file (GMM, GBM, KEGG-style or gutbrain's own set).
+    """Read a module definition file (GMM, GBM, KEGG-style); :data:`BUILTIN` (``"gutbrain"``),
+    when no such file exists, reads gutbrain's own set.
 
     Raises
     ------
@@ -84,6 +103,8 @@ def read_modules(path: str | Path) -> ModuleSet:
         The file cannot be read or is malformed; the message names file, line and value.
     """
     path = Path(path)
+    if str(path) == BUILTIN and not path.exists():
+        path = builtin_modules_path()
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -155,7 +155,7 @@ def _numbers(path: Path, cells: pd.DataFrame, first: int, samples: tuple[str, ..
         row, col = np.argwhere(bad)[0]
         raise DataError(
             f"{path}, line {row + 2}, column {col + first + 1} (sample {samples[col]!r}): "
-            f"'{cells.iat[row, col]}' is not a finite non-negative abundance"
+            f"{str(cells.iat[row, col])!r} is not a finite non-negative abundance"
         )
     return values
 
