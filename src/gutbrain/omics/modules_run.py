@@ -84,7 +84,7 @@ def run_profile(
         "algorithm": "Omixer-RPM (Darzi et al. 2016), reimplemented from its published rules",
         "inputs": [
             {"path": str(table), "sha256": _sha256(table)},
-            {"path": str(modules), "sha256": _sha256(modules), "modules": len(db)},
+            {"path": db.source, "sha256": _sha256(Path(db.source)), "modules": len(db)},
         ],
         "options": {"coverage": coverage, "ignore_taxa": ignore_taxa, **profile.to_dict()},
     }
