@@ -443,11 +443,12 @@ def profile(
     )  # fmt: skip
     info = run.profile.to_dict()
     how = "learned" if run.profile.learned else "given"
-    cutoff = "none (no module observed)" if info["cutoff"] is None else f"{info['cutoff']:.4g}"
-    typer.echo(
-        f"{info['rows_reported']} rows reported over {info['samples']} samples; "
-        f"minimum coverage {cutoff} ({how})"
+    cutoff = (
+        "no module observed"
+        if info["cutoff"] is None
+        else f"minimum coverage {info['cutoff']:.4g} ({how})"
     )
+    typer.echo(f"{info['rows_reported']} rows reported over {info['samples']} samples; {cutoff}")
     typer.echo(f"wrote {run.out}")
 
 

@@ -69,6 +69,21 @@ def test_wide_csv_and_errors(tmp_path: Path) -> None:
         read_ko_table(same)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("KO\tS1\nK1\t1\t2\n", "line 2: 3 fields, but the header has 2"),
+        ("KO\tS1\nK1\t1\nK2\t1\t2\n", "Expected 2 fields in line 3, saw 3"),
+        ("KO\tS1\tS2\nK1\t1\t2\nK2\t3\n", "line 3, column 3 (sample 'S2'): ''"),
+        ("KO\n", "expected a header and rows"),
+    ],
+)
+def test_ragged_tables_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(DataError, match=r"t\.tsv") as err:
+        read_ko_table(write(tmp_path, "t.tsv", text))
+    assert message in str(err.value)
+
+
 HUMANN = (
     "# Gene Family\ts1_Abundance-RPKs\ts2_Abundance-RPKs\n"
     "UNMAPPED\t100\t50\n"

@@ -77,10 +77,12 @@ def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
     try:  # ids as text, abundances parsed by pandas' C reader; bad cells leave a text column
         body = pd.read_csv(
             path, sep=sep, header=None, skiprows=1, na_filter=False,
-            dtype=dict.fromkeys(range(first), str), names=range(len(header)),
+            dtype=dict.fromkeys(range(first), str),
         )  # fmt: skip
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: cannot read the ortholog table ({exc})") from exc
+        raise DataError(f"{path}: cannot read the ortholog table ({str(exc).strip()})") from exc
+    if body.shape[1] != len(header):
+        raise DataError(f"{path}, line 2: {body.shape[1]} fields, but the header has {len(header)}")
     ids = body.iloc[:, 0].str.strip()
     humann = humann or bool(ids.str.contains("|", regex=False).any())
     values = _numbers(path, body.iloc[:, first:], first, samples)
@@ -114,7 +116,7 @@ def _first_lines(path: Path, sep: str) -> tuple[list[str], list[str]]:
         with path.open(encoding="utf-8") as fh:
             header, row = fh.readline(), fh.readline()
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the ortholog table ({exc})") from exc
+        raise DataError(f"{path}: cannot read the ortholog table ({str(exc).strip()})") from exc
     cells = [c.strip() for c in header.rstrip("\r\n").split(sep)], row.rstrip("\r\n").split(sep)
     if len(cells[0]) < 2 or len(cells[1]) < 2:
         raise DataError(f"{path}: expected a header and rows of an id and per-sample abundances")
