@@ -19,7 +19,8 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,8 @@ class ModuleProfile:
 
     ``abundance`` and ``coverage`` are indexed by ``Module`` (or ``Taxon``, ``Module`` for
     stratified input) with one column per sample; ``cutoff`` is the minimum coverage applied,
-    ``learned`` says whether it came from the coverage distribution.
+    ``learned`` says whether it came from the coverage distribution; ``names`` maps module ids to
+    their names.
     """
 
     abundance: pd.DataFrame
@@ -47,6 +49,7 @@ class ModuleProfile:
     learned: bool
     estimator: str
     normalize_by_length: bool
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> pd.DataFrame:
@@ -65,11 +68,13 @@ class ModuleProfile:
         )
 
     def summary(self) -> pd.DataFrame:
-        """One row per module (or taxon and module): samples passing, median coverage and
-        median abundance over the samples where it passes."""
+        """One row per module (or taxon and module): its name, samples passing, median coverage
+        and median abundance over the samples where it passes."""
         passed = self.passed
+        modules = passed.index.get_level_values("Module")
         return pd.DataFrame(
             {
+                "name": [self.names.get(m, "") for m in modules],
                 "samples_passing": passed.sum(axis=1),
                 "median_coverage": self.coverage.where(passed).median(axis=1),
                 "median_abundance": self.abundance.where(passed).median(axis=1),
@@ -159,4 +164,5 @@ def profile_modules(
         learned=learned,
         estimator=estimator,
         normalize_by_length=normalize_by_length,
+        names={m.id: m.name for m in modules.modules},
     )

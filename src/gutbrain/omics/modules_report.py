@@ -11,6 +11,7 @@ import base64
 import html
 import io
 import json
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -24,12 +25,14 @@ HEATMAP_ROWS = 60
 """The heatmap shows at most this many rows: those with the highest mean abundance."""
 
 
-def heatmap_figure(abundance: pd.DataFrame) -> Figure:
-    """log10(1 + abundance) of the reported rows (at most :data:`HEATMAP_ROWS`) x samples."""
+def heatmap_figure(abundance: pd.DataFrame, names: Mapping[str, str]) -> Figure:
+    """log10(1 + abundance) of the reported rows (at most :data:`HEATMAP_ROWS`) x samples,
+    labelled by (taxon,) module id and name."""
     top = abundance.loc[abundance.mean(axis=1).sort_values(ascending=False).index]
     top = top.iloc[:HEATMAP_ROWS]
-    labels = [" ".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in top.index]
-    fig = Figure(figsize=(min(4 + 0.25 * top.shape[1], 16), 1.5 + 0.22 * max(len(labels), 1)))
+    keys = [k if isinstance(k, tuple) else (k,) for k in top.index]
+    labels = [" ".join(map(str, k)) + " " + names.get(str(k[-1]), "")[:40] for k in keys]
+    fig = Figure(figsize=(min(7 + 0.25 * top.shape[1], 18), 1.5 + 0.22 * max(len(labels), 1)))
     ax = fig.add_subplot()
     image = ax.imshow(np.log10(1 + top.to_numpy(float)), aspect="auto", cmap="viridis")
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
@@ -82,9 +85,10 @@ def profile_page(profile: ModuleProfile, manifest: dict[str, object]) -> str:
     ]
     if abundance.shape[0]:
         shown = min(abundance.shape[0], HEATMAP_ROWS)
+        heatmap = _png(heatmap_figure(abundance, profile.names))
         parts += [
             f"<h2>Abundance heatmap (top {shown} rows by mean)</h2>",
-            f"<img alt='heatmap' src='data:image/png;base64,{_png(heatmap_figure(abundance))}'>",
+            f"<img alt='heatmap' src='data:image/png;base64,{heatmap}'>",
         ]
     else:
         parts.append("<p>No module reaches the minimum coverage in any sample.</p>")
