@@ -20,10 +20,11 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "gutbrain"
 ANYWHERE = {"errors", "_outdir", "_version", "_config", "instruments", "_runner"}
 ALLOWED = {
     "model": set(),
-    "population": {"model"},
+    "population": {"model", "omics"},
     "observe": {"model"},
     "trials": {"model", "population", "observe", "io"},
     "io": set(),
+    "omics": set(),
     "analysis": {"io"},
     "report": {"model", "population", "trials", "observe", "io", "analysis"},
     "diary": {"io"},

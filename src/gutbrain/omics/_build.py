@@ -9,8 +9,11 @@ that a taxon's share of a function is not counted twice.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
+import warnings
+from collections.abc import Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +26,7 @@ from gutbrain.errors import DataError
 if TYPE_CHECKING:
     from anndata import AnnData
 
-__all__ = ["check_values", "make_anndata", "require"]
+__all__ = ["check_values", "make_anndata", "quiet", "require"]
 
 #: The distribution that provides each optional module, for the install hint.
 _DISTRIBUTION = {
@@ -45,6 +48,17 @@ def require(module: str) -> ModuleType:
             f"gutbrain.omics needs the package {dist!r} for this; "
             "install it with: pip install 'gutbrain[omics]'"
         ) from None
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence the deprecation notices that anndata 0.12.6 and mudata 0.3 raise under pandas 3
+    (``mode.chained_assignment``, ``inplace=``; mudata's 0.4 ``pull_on_update`` notice): they
+    concern those packages' own code, not what gutbrain asks of them."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"(anndata|mudata)\.")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(anndata|mudata)\.")
+        yield
 
 
 def check_values(values: np.ndarray, samples: pd.Index, features: pd.Index, source: str) -> None:
@@ -98,10 +112,11 @@ def make_anndata(
     var = var.copy()
     var.index = pd.Index(var.index, name="feature")
     obs = pd.DataFrame(index=samples) if obs is None else obs.set_axis(samples)
-    return ad.AnnData(
-        X=values,
-        obs=obs,
-        var=var,
-        layers={"counts": layer, "relative": relative},
-        uns={"source": source, **(uns or {})},
-    )
+    with quiet():
+        return ad.AnnData(
+            X=values,
+            obs=obs,
+            var=var,
+            layers={"counts": layer, "relative": relative},
+            uns={"source": source, **(uns or {})},
+        )

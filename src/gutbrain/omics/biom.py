@@ -95,7 +95,9 @@ def write_biom(
     """Write ``adata``'s layer ``layer`` as a BIOM 2.1 HDF5 (default) or 1.0 JSON table.
 
     ``var`` and ``obs`` columns become observation and sample metadata (as text; ``taxonomy``
-    as a list split at ``"; "``). Returns the path written.
+    as a list split at ``"; "``). Returns the path written. HDF5 keeps every value exactly;
+    biom-format writes JSON values with six decimals (``%f``) and cannot read back a JSON table
+    without a non-zero value, so such a table is refused as JSON.
     """
     biom = require("biom")
     path = Path(path)
@@ -109,6 +111,11 @@ def write_biom(
         type=adata.uns.get("biom_type") or "OTU table",
     )
     if format == "json":
+        if not np.any(values):
+            raise DataError(
+                f"{path}: the table has no non-zero value, which BIOM 1.0 JSON cannot hold "
+                "(biom-format reads it back as malformed); write format='hdf5'"
+            )
         path.write_text(table.to_json("gutbrain"), encoding="utf-8")
     else:
         h5py = require("h5py")

@@ -175,7 +175,9 @@ def clr(
         values = composition.multi_replace(values)
     elif zeros == "pseudocount":
         values = values + pseudocount
-    return pd.DataFrame(composition.clr(values), index=frame.index, columns=frame.columns)
+    # scikit-bio squeezes a one-sample table to 1-D: restore samples x features
+    out = np.reshape(composition.clr(values), frame.shape)
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns)
 
 
 def rclr(data: AnnData | pd.DataFrame, *, layer: str = "counts") -> pd.DataFrame:
@@ -183,9 +185,8 @@ def rclr(data: AnnData | pd.DataFrame, *, layer: str = "counts") -> pd.DataFrame
     non-zero values; a zero stays missing (NaN), no value is imputed."""
     composition = require("skbio.stats.composition")
     frame = _frame(data, layer)
-    return pd.DataFrame(
-        composition.rclr(frame.to_numpy()), index=frame.index, columns=frame.columns
-    )
+    out = np.reshape(composition.rclr(frame.to_numpy()), frame.shape)
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns)
 
 
 def permanova(

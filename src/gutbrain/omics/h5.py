@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from gutbrain.errors import DataError
-from gutbrain.omics._build import require
+from gutbrain.omics._build import quiet, require
 
 if TYPE_CHECKING:
     from anndata import AnnData
@@ -49,7 +49,7 @@ def _writable(adata: AnnData) -> AnnData:
 def write_h5ad(adata: AnnData, path: str | Path) -> Path:
     """Write ``adata`` as ``.h5ad``; returns the path."""
     path = Path(path)
-    with pd.option_context("future.infer_string", False):
+    with quiet():
         _writable(adata).write_h5ad(path)
     return path
 
@@ -59,7 +59,7 @@ def write_h5mu(modalities: dict[str, AnnData], path: str | Path) -> Path:
     ``.h5mu``; returns the path."""
     md = require("mudata")
     path = Path(path)
-    with pd.option_context("future.infer_string", False), md.set_options(pull_on_update=False):
+    with md.set_options(pull_on_update=False), quiet():
         mdata = md.MuData({name: _writable(a) for name, a in modalities.items()})
         mdata.obs = _object_frame(mdata.obs)
         mdata.var = _object_frame(mdata.var)
@@ -72,7 +72,8 @@ def _read(path: str | Path, reader: Any, what: str) -> Any:
     if not path.is_file():
         raise DataError(f"{path}: no such file; expected an {what} file")
     try:
-        return reader(path)
+        with quiet():
+            return reader(path)
     # anndata and h5py signal a file that is not theirs by whatever they hit (OSError from HDF5,
     # KeyError for a missing group, ...): every one of them means "not a readable file".
     except Exception as err:
