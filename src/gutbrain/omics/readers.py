@@ -32,6 +32,8 @@ def detect(path: str | Path) -> Format:
     try:
         with path.open("rb") as f:
             head = f.read(512)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file; expected an omics table") from None
     except OSError as err:
         raise DataError(f"{path}: cannot be read ({err.strerror})") from None
     first, _, rest = head.partition(b"\n")
