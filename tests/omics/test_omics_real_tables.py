@@ -110,3 +110,9 @@ def test_features_as_rows_tsv(tmp_path: Path) -> None:
     a = read_table(path, samples="columns")
     assert list(a.obs_names) == ["S1", "S2"] and list(a.var_names) == ["A", "B"]
     np.testing.assert_array_equal(a.X, [[1, 2], [0, 5]])
+
+
+def test_docs_examples_run(doc_examples) -> None:  # type: ignore[no-untyped-def]
+    """docs/omics.md's writing and HITChip Atlas examples run and their figures hold."""
+    assert doc_examples.run("omics.md", "Writing") == 1
+    assert doc_examples.run("omics.md", "Diversity on the HITChip Atlas") == 1
