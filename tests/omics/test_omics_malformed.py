@@ -48,9 +48,10 @@ def _metaphlan(samples: list[str], features: list[str], values: list[list[str]])
 
 
 def _wide(samples: list[str], features: list[str], values: list[list[str]]) -> list[str]:
-    """Samples in rows, as CSV."""
+    """Samples in rows, as CSV (a value holding a comma quoted)."""
+    cell = [[f'"{v}"' if "," in v else v for v in row] for row in values]
     return ["sample," + ",".join(features)] + [
-        ",".join([s, *(values[j][i] for j in range(len(features)))]) for i, s in enumerate(samples)
+        ",".join([s, *(cell[j][i] for j in range(len(features)))]) for i, s in enumerate(samples)
     ]
 
 
