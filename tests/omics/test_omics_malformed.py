@@ -145,3 +145,10 @@ def test_headers_and_layouts_are_explained(tmp_path: Path) -> None:
         read_table(dup)
     with pytest.raises(DataError, match="no such file"):
         read(tmp_path / "missing.tsv")
+
+
+def test_a_missing_package_names_the_extra() -> None:
+    from gutbrain.omics._build import require
+
+    with pytest.raises(ImportError, match=r"'no_such_package_x'.*pip install 'gutbrain\[omics\]'"):
+        require("no_such_package_x")
