@@ -107,8 +107,7 @@ def make_anndata(
         check_values(layer, samples, var.index, source)
     community = ~var["stratified"].to_numpy(bool) if "stratified" in var else slice(None)
     totals = values[:, community].sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        relative = np.where(totals > 0, values / np.where(totals > 0, totals, 1.0), math.nan)
+    relative = np.where(totals > 0, values / np.where(totals > 0, totals, 1.0), math.nan)
     var = var.copy()
     var.index = pd.Index(var.index, name="feature")
     obs = pd.DataFrame(index=samples) if obs is None else obs.set_axis(samples)
