@@ -206,3 +206,17 @@ def test_any_text_parses_or_raises_a_data_error(text: str) -> None:
         assert str(exc).startswith("f.txt")
     else:
         assert all(m.steps for m in db.modules)
+
+
+def test_the_real_humann_ko_excerpt_is_profiled_per_taxon_and_as_a_community() -> None:
+    """HUMAnN's own KO test table (tests/omics/data/humann_ko.tsv, MIT; see its README): K01838
+    30/50 in the community, 15/25 from each of bug1 and bug2."""
+    path = Path(__file__).parent / "data" / "humann_ko.tsv"
+    db = parse_modules("M1\tone step\nK01838\n///\n")
+    per_taxon = profile_modules(read_ko_table(path), db, coverage=1.0)
+    assert per_taxon.abundance.to_dict("index") == {
+        ("bug1", "M1"): {"Sample1": 15.0, "Sample2": 25.0},
+        ("bug2", "M1"): {"Sample1": 15.0, "Sample2": 25.0},
+    }
+    whole = profile_modules(read_ko_table(path, ignore_taxa=True), db, coverage=1.0)
+    assert whole.abundance.loc["M1"].tolist() == [30.0, 50.0]

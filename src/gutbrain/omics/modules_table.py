@@ -7,9 +7,10 @@ Accepted layouts (tab-separated, or comma-separated for ``.csv``):
   sample (Omixer-RPM's ``-a 1`` input);
 - **taxon-stratified**: a header ``<taxon>  <ortholog>  S1 ...``, then one row per taxon and
   ortholog (Omixer-RPM's ``-a 2`` input); recognised by a non-numeric second column;
-- **HUMAnN 3** gene-family/KO tables: ``KO|taxon`` rows are stratified, bare ``KO`` rows are the
-  community totals, and the ``UNMAPPED``, ``UNGROUPED`` and ``UNINTEGRATED`` rows are left out.
-  A table with ``|`` rows is profiled per taxon, unless ``ignore_taxa``.
+- **HUMAnN 3** gene-family/KO tables (a header starting with ``#``), read by
+  :func:`gutbrain.omics.humann.read_humann`: ``KO|taxon`` rows are stratified, bare ``KO`` rows
+  are the community totals, and the ``UNMAPPED``, ``UNGROUPED`` and ``UNINTEGRATED`` rows are left
+  out. A table with ``|`` rows is profiled per taxon, unless ``ignore_taxa``.
 
 With ``ignore_taxa`` a stratified table is profiled for the whole community: plain stratified
 tables are summed over taxa per ortholog, HUMAnN tables use their community rows.
@@ -27,10 +28,7 @@ import pandas as pd
 
 from gutbrain.errors import DataError
 
-__all__ = ["HUMANN_SPECIAL", "KoTable", "read_ko_table"]
-
-HUMANN_SPECIAL = frozenset({"UNMAPPED", "UNGROUPED", "UNINTEGRATED"})
-"""HUMAnN rows that are not orthologs."""
+__all__ = ["KoTable", "read_ko_table"]
 
 
 @dataclass(frozen=True)
@@ -69,9 +67,10 @@ def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
     path = Path(path)
     sep = "," if path.suffix.lower() == ".csv" else "\t"
     header, row = _first_lines(path, sep)
-    humann = header[0].startswith("#") or "|" in row[0]
-    stratified_plain = not humann and len(row) >= 3 and not _is_number(row[1])
-    first = 2 if stratified_plain else 1
+    if header[0].startswith("#"):
+        return _from_humann(path, ignore_taxa=ignore_taxa)
+    stratified = len(row) >= 3 and not _is_number(row[1])
+    first = 2 if stratified else 1
     samples = tuple(header[first:])
     _check_samples(path, samples, first)
     try:  # ids as text, abundances parsed by pandas' C reader; bad cells leave a text column
@@ -83,31 +82,45 @@ def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
         raise DataError(f"{path}: cannot read the ortholog table ({str(exc).strip()})") from exc
     if body.shape[1] != len(header):
         raise DataError(f"{path}, line 2: {body.shape[1]} fields, but the header has {len(header)}")
-    ids = body.iloc[:, 0].str.strip()
-    humann = humann or bool(ids.str.contains("|", regex=False).any())
     values = _numbers(path, body.iloc[:, first:], first, samples)
-    taxa: np.ndarray | None
-    if humann:
-        parts = ids.str.split("|", n=1, expand=True).reindex(columns=[0, 1])
-        orthologs = parts[0].to_numpy(str)
-        has_taxon = parts[1].notna().to_numpy()
-        genes = ~np.isin(orthologs, list(HUMANN_SPECIAL))
-        community = genes & ~has_taxon
-        per_taxon = genes & has_taxon
-        keep = community if (ignore_taxa and community.any()) or not per_taxon.any() else per_taxon
-        taxa = parts[1].to_numpy(object)[keep].astype(str) if keep is per_taxon else None
-        orthologs, values, lines = orthologs[keep], values[keep], np.flatnonzero(keep) + 2
-    else:
-        orthologs = body.iloc[:, first - 1].str.strip().to_numpy(str)
-        taxa = body.iloc[:, 0].str.strip().to_numpy(str) if stratified_plain else None
-        lines = np.arange(len(body)) + 2
-    if taxa is not None and ignore_taxa:
-        summed = pd.DataFrame(values).groupby(orthologs, sort=False).sum()
-        return KoTable(summed.to_numpy(float), tuple(summed.index), samples, None, str(path))
-    _check_unique(path, orthologs, taxa, lines)
-    return KoTable(
+    orthologs = body.iloc[:, first - 1].str.strip().to_numpy(str)
+    taxa = body.iloc[:, 0].str.strip().to_numpy(str) if stratified else None
+    _check_unique(path, orthologs, taxa, np.arange(len(body)) + 2)
+    table = KoTable(
         values, tuple(orthologs), samples, None if taxa is None else tuple(taxa), str(path)
     )
+    return _community(table) if ignore_taxa else table
+
+
+def _from_humann(path: Path, *, ignore_taxa: bool) -> KoTable:
+    """A HUMAnN table through :func:`gutbrain.omics.humann.read_humann`: its ``KO|taxon`` rows,
+    or its community rows with ``ignore_taxa`` (or when it has no stratified rows)."""
+    from gutbrain.omics.humann import read_humann
+
+    data = read_humann(path)
+    var = data.var
+    genes = ~var["special"].to_numpy(bool)
+    has_taxon = var["stratified"].to_numpy(bool)
+    community, per_taxon = genes & ~has_taxon, genes & has_taxon
+    use_taxa = per_taxon.any() and not (ignore_taxa and community.any())
+    keep = per_taxon if use_taxa else community
+    values = np.asarray(data.layers["counts"], dtype=float).T[keep]
+    table = KoTable(
+        values,
+        tuple(str(f) for f in var["function"][keep]),
+        tuple(str(s) for s in data.obs_names),
+        tuple(str(t) for t in var["taxon"][keep]) if use_taxa else None,
+        str(path),
+    )
+    return _community(table) if ignore_taxa else table
+
+
+def _community(table: KoTable) -> KoTable:
+    """A stratified table summed over taxa per ortholog; a community table unchanged."""
+    if table.taxa is None:
+        return table
+    summed = pd.DataFrame(table.values).groupby(list(table.orthologs), sort=False).sum()
+    return KoTable(summed.to_numpy(float), tuple(summed.index), table.samples, None, table.source)
 
 
 def _first_lines(path: Path, sep: str) -> tuple[list[str], list[str]]:
