@@ -127,6 +127,11 @@ def test_cli_writes_omixer_layout_report_and_manifest(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["options"]["cutoff"] == 0.5 and manifest["options"]["rows_reported"] == 1
     assert "<img alt='heatmap'" in (out / "report.html").read_text()
+    anndata = pytest.importorskip("anndata")
+    h5 = anndata.read_h5ad(out / "modules.h5ad")
+    assert list(h5.obs_names) == ["S1", "S2"] and list(h5.var_names) == ["M1"]
+    assert h5.X[:, 0].tolist() == [3.0, 8.0] and h5.layers["coverage"][:, 0].tolist() == [1, 0.5]
+    assert h5.var.loc["M1", "name"] == "m one" and "modules.h5ad" in manifest["files"]
     again = CliRunner().invoke(app, [*args, "--estimator", "sum", "--overwrite"])
     assert again.exit_code == 0, again.output
     assert (out / "modules.tsv").read_text() == "Module\tS1\tS2\nM1\t6.0\t8.0\n"
@@ -141,6 +146,9 @@ def test_cli_stratified_layout(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert (out / "modules.tsv").read_text() == "Taxon\tModule\tS1\nx\tM1\t3.0\ny\tM1\t1.0\n"
+    anndata = pytest.importorskip("anndata")
+    h5 = anndata.read_h5ad(out / "modules.h5ad")
+    assert list(h5.var_names) == ["M1|x", "M1|y"] and h5.var["taxon"].tolist() == ["x", "y"]
 
 
 def test_bad_input_exits_2_with_a_one_line_message(tmp_path: Path) -> None:

@@ -21,14 +21,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from gutbrain.errors import ParameterError
+from gutbrain.omics._build import quiet, require
 from gutbrain.omics.modules import ModuleSet
 from gutbrain.omics.modules_score import learn_cutoff, score_modules
 from gutbrain.omics.modules_table import KoTable
+
+if TYPE_CHECKING:
+    from anndata import AnnData
 
 __all__ = ["ModuleProfile", "profile_modules"]
 
@@ -80,6 +85,32 @@ class ModuleProfile:
                 "median_abundance": self.abundance.where(passed).median(axis=1),
             }
         )
+
+    def to_anndata(self) -> AnnData:
+        """The reported matrices as AnnData: obs = samples, var = reported rows (``module``,
+        ``name``, and ``taxon`` for stratified input; stratified ids read ``module|taxon``),
+        ``X`` = abundance, layer ``coverage``; ``uns`` holds :meth:`to_dict`. Needs anndata (the
+        ``omics`` extra)."""
+        ad = require("anndata")
+        abundance, coverage = self.reported()
+        keys = [k if isinstance(k, tuple) else (None, k) for k in abundance.index]
+        var = pd.DataFrame(
+            {
+                "module": [m for _, m in keys],
+                "name": [self.names.get(m, "") for _, m in keys],
+                **({"taxon": [t for t, _ in keys]} if abundance.index.nlevels == 2 else {}),
+            },
+            index=pd.Index([m if t is None else f"{m}|{t}" for t, m in keys], dtype=object),
+        )
+        obs = pd.DataFrame(index=pd.Index([str(s) for s in abundance.columns], dtype=object))
+        with quiet():
+            return ad.AnnData(
+                X=abundance.to_numpy(float).T,
+                obs=obs,
+                var=var,
+                layers={"coverage": coverage.to_numpy(float).T},
+                uns={"profile": {k: v for k, v in self.to_dict().items() if v is not None}},
+            )
 
     def to_dict(self) -> dict[str, object]:
         """Options, cut-off (None when no module was observed) and counts, for manifests."""

@@ -8,9 +8,9 @@ output folder.
   order; rows in module-file order (taxa in input order); numbers as Python writes floats
   (``1.0``, ``0.6666666666666666``), which is Java's ``Double.toString`` for 1e-3 <= x < 1e7;
 - ``report.html``: heatmap and coverage distribution;
-- ``manifest.json``: gutbrain version, inputs with SHA-256, options, cut-off, counts.
-
-No ``.h5ad`` is written yet: AnnData output belongs to the omics readers (issue 19, item 1).
+- ``manifest.json``: gutbrain version, inputs with SHA-256, options, cut-off, counts;
+- ``modules.h5ad`` (:meth:`ModuleProfile.to_anndata`) when anndata (the ``omics`` extra) is
+  installed; the manifest's ``files`` lists what was written.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 from gutbrain._outdir import atomic_dir, check_out
+from gutbrain.omics.h5 import write_h5ad
 from gutbrain.omics.modules import read_modules
 from gutbrain.omics.modules_profile import ModuleProfile, profile_modules
 from gutbrain.omics.modules_report import profile_page
@@ -89,9 +91,13 @@ def run_profile(
         "options": {"coverage": coverage, "ignore_taxa": ignore_taxa, **profile.to_dict()},
     }
     abundance, cover = profile.reported()
+    h5ad = find_spec("anndata") is not None
+    manifest["files"] = [*OUTPUT_FILES, *(["modules.h5ad"] if h5ad else [])]
     with atomic_dir(out, "profile", overwrite=overwrite) as tmp:
         abundance.to_csv(tmp / "modules.tsv", sep="\t")
         cover.to_csv(tmp / "modules-coverage.tsv", sep="\t")
         (tmp / "report.html").write_text(profile_page(profile, manifest), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        if h5ad:
+            write_h5ad(profile.to_anndata(), tmp / "modules.h5ad")
     return ProfileRun(out, profile, manifest)
