@@ -405,5 +405,52 @@ def nof1(
     typer.echo(f"wrote {run.out}. Research software, not medical advice.")
 
 
+# --- module profiling (gutbrain.omics): Omixer-RPM's algorithm ------------------------------------
+
+
+@app.command()
+def profile(
+    table: str = typer.Argument(
+        ..., help="Ortholog (KO) x sample table: TSV/CSV, taxon-stratified, or HUMAnN 3."
+    ),
+    modules: str = typer.Option(
+        ...,
+        "--modules",
+        help="Module definitions (Omixer-RPM format), e.g. a GBM or GMM file; 'gutbrain' for "
+        "gutbrain's own set.",
+    ),
+    out: str = typer.Option(..., "--out", help="Output folder (modules.tsv, report.html)."),
+    coverage: float | None = typer.Option(
+        None, "--coverage", help="Minimum coverage in [0, 1]; default: learned from the data."
+    ),
+    estimator: Literal["median", "average", "sum", "min"] = typer.Option(
+        "median", "--estimator", help="Module abundance from its step scores."
+    ),
+    normalize_by_length: bool = typer.Option(
+        False, "--normalize-by-length", help="Count missing steps (Omixer-RPM's -n)."
+    ),
+    ignore_taxa: bool = typer.Option(
+        False, "--ignore-taxa", help="Profile a stratified table for the whole community."
+    ),
+    overwrite: Overwrite = False,
+) -> None:
+    """Profile a KO table into module abundances and coverages (Omixer-RPM's algorithm)."""
+    from gutbrain.omics.modules_run import run_profile
+
+    run = run_profile(
+        table, modules, out, coverage=coverage, estimator=estimator,
+        normalize_by_length=normalize_by_length, ignore_taxa=ignore_taxa, overwrite=overwrite,
+    )  # fmt: skip
+    info = run.profile.to_dict()
+    how = "learned" if run.profile.learned else "given"
+    cutoff = (
+        "no module observed"
+        if info["cutoff"] is None
+        else f"minimum coverage {info['cutoff']:.4g} ({how})"
+    )
+    typer.echo(f"{info['rows_reported']} rows reported over {info['samples']} samples; {cutoff}")
+    typer.echo(f"wrote {run.out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
