@@ -134,11 +134,11 @@ def simulate_ensemble(
         title = f"{scenario.name} ({len(ensemble)} members)"
         plot_axis(
             EnsembleBands(summary, arms, days, "param_"), tmp / files[2], title,
-            inner=True, across="ensemble members of each member's mean (parameter uncertainty)",
+            inner=True, across="members' means (parameter uncertainty)",
         )  # fmt: skip
         plot_axis(
             EnsembleBands(summary, arms, days, "within_"), tmp / files[3], title,
-            inner=True, across="people within a member (sampling; median over members)",
+            inner=True, across="people in a member (sampling; median member)",
         )  # fmt: skip
         manifest = {
             "gutbrain_version": __version__,
