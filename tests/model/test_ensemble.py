@@ -110,7 +110,7 @@ def test_ensemble_n_takes_the_packaged_posterior_when_it_exists(tmp_path, monkey
     assert got.source == str(path) and got.members == ("m1", "m2") and "posterior" in got.label
     assert resolve_ensemble(2, "prior").source == "prior"
     assert resolve_ensemble(1, str(path)).members == ("m1",)
-    with pytest.raises(ParameterError, match="--ensemble 4: .* holds 3 members"):
+    with pytest.raises(ParameterError, match=r"--ensemble 4: .* holds 3 members"):
         resolve_ensemble(4)
 
 
@@ -141,7 +141,9 @@ def test_validate_over_an_ensemble_counts_each_members_results(tmp_path) -> None
     for j, c in enumerate(result.checks):
         passed = [rs[j].passed for _, rs in result.results]
         assert c.passed == sum(passed) and c.members == 2
-        assert c.failed_members == tuple(m for m, ok in zip(ens.members, passed) if not ok)
+        assert c.failed_members == tuple(
+            m for m, ok in zip(ens.members, passed, strict=True) if not ok
+        )
 
 
 def test_validate_cli_reports_shares_and_says_where_members_come_from() -> None:

@@ -179,7 +179,9 @@ def _read_info(path: Path) -> dict[str, Any]:
         raise ParameterError(f"{meta}: cannot read ({exc})") from exc
     missing = [k for k in _TOML_KEYS if k not in info]
     if missing:
-        raise ParameterError(f"{meta}: missing key(s) {', '.join(missing)}; expected {', '.join(_TOML_KEYS)}")
+        raise ParameterError(
+            f"{meta}: missing key(s) {', '.join(missing)}; expected {', '.join(_TOML_KEYS)}"
+        )
     return info
 
 
