@@ -37,12 +37,11 @@ from gutbrain.model.ensemble import Ensemble, bands
 from gutbrain.model.run import iter_units, plan_scenario
 from gutbrain.model.scenario import Scenario, load_scenario
 from gutbrain.model.summary import QUANTILES, DailySummary
-from gutbrain.report._output import sha256
-from gutbrain.report.axis_plot import PANELS, plot_axis
+from gutbrain.report.axis_plot import plot_axis
+from gutbrain.report.simulate_output import _PLOTTED, run_manifest
 
 __all__ = ["EnsembleBands", "simulate_ensemble"]
 
-_PLOTTED = tuple(dict.fromkeys(n for _, names in PANELS for n in names))
 _KEYS = ["arm", "day", "quantity"]
 
 
@@ -113,8 +112,6 @@ def simulate_ensemble(
 ) -> dict[str, object]:
     """Run a scenario file under every member of ``ensemble`` and write the files above into
     ``out`` (atomically). ``progress`` is called with (members done, members)."""
-    from gutbrain._version import __version__
-
     scenario = load_scenario(path)
     out = Path(out)
     check_out(out, "simulate", overwrite=overwrite)
@@ -141,15 +138,7 @@ def simulate_ensemble(
             inner=True, across="people in a member (sampling; median member)",
         )  # fmt: skip
         manifest = {
-            "gutbrain_version": __version__,
-            "scenario": str(path),
-            "scenario_sha256": sha256(Path(path)),
-            "name": scenario.name,
-            "people": people,
-            "seed": seed,
-            "noise": noise,
-            "days": days,
-            "arms": list(arms),
+            **run_manifest(path, scenario, people, seed, noise),
             "states": list(_PLOTTED),
             "ensemble": ensemble.to_dict(),
             "files": files,
