@@ -49,6 +49,7 @@ def main() -> None:
         )
         line += f", largest worker {worker / 1024:.0f} MB"
         client.close()
+        cluster.close()
     print(line)
     held = sum(c.holds for c in result.checks)
     print(f"{held} of {len(result.checks)} checks hold in >= 90 % of the {a.members} prior members")
