@@ -460,6 +460,12 @@ def analyze(
     onset_shape: Literal["step", "ramp", "auto"] = typer.Option(
         "step", "--onset-shape", help="Onset: step, ramp or auto."
     ),
+    primary: str | None = typer.Option(
+        None,
+        "--primary",
+        help="Primary outcome of a parallel trial (default: study.toml's primary, else "
+        "negative_affect with a diary, the first instrument without).",
+    ),
     overwrite: Overwrite = False,
 ) -> None:
     """Analyse a study bundle: diary-trial effects and onset, pre/post, MMRM and responders of a
@@ -476,6 +482,7 @@ def analyze(
         alpha=alpha,
         mid=mid,
         onset_shape=onset_shape,
+        primary=primary,
         overwrite=overwrite,
     )
     if run.trial is not None:
@@ -496,6 +503,15 @@ def analyze(
                 f"{inst} ({role}): MMRM change at {last['visit']} {last['estimate']:.2f} "
                 f"({format_ci(last['ci_low'], last['ci_high'], 2)})"
             )
+    if run.tables is not None:
+        prim = run.tables.endpoints[0]
+        sec = [e for e in run.tables.endpoints if e.role == "secondary"]
+        typer.echo(
+            f"primary outcome {prim.outcome} ({run.tables.primary_source}): {prim.estimate:.2f} "
+            f"({format_ci(prim.ci_low, prim.ci_high, 2)}), p = {prim.p:.3g}; "
+            f"{sum(e.significant for e in sec)} of {len(sec)} secondary outcomes significant "
+            f"after Holm's adjustment"
+        )
     if run.crossover is not None:
         for name, e in run.crossover.outcomes.items():
             typer.echo(f"{name}: {e.estimate:.2f} ({format_ci(e.ci_low, e.ci_high, 2)})")
