@@ -38,6 +38,17 @@ def test_every_module_and_step_has_a_source_matching_the_definition() -> None:
     assert all(r["step_source"].strip() and r["module_source"].strip() for r in rows)
 
 
+def test_every_step_says_where_its_ids_and_sources_were_checked() -> None:
+    with SOURCES.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        checked = dict(part.split(": ", 1) for part in r["checked_at"].split(" | "))
+        assert set(checked) == {"ko", "step_source", "module_source"}, r["checked_at"]
+        assert all(value.strip() for value in checked.values()), r
+        if r["orthologs"].startswith("K"):
+            assert "ko_list" in checked["ko"], r
+
+
 def test_a_full_community_covers_every_module() -> None:
     db = read_modules(BUILTIN)
     kos = sorted(set().union(*(m.orthologs for m in db.modules)))
