@@ -184,6 +184,9 @@ class TrialDesign:
     dropout: Dropout = field(default_factory=Dropout)
     block_size: int = 256
     source: str = "design"
+    #: Parameter-table overrides for every participant (set in code, e.g. by a calibration;
+    #: not read from design files).
+    parameters: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -108,6 +108,7 @@ def _population(design: TrialDesign, seed: int, idx: np.ndarray) -> Population:
         cohort_spec(design.cohort),
         idx,
         [seed, 0],
+        parameters=dict(design.parameters),
         baseline=dict(design.cohort_baseline),
     )
 
@@ -205,10 +206,13 @@ class TrialPlan:
         return -(-self.design.n // self.design.block_size)
 
 
-def plan_trial(design: TrialDesign, seed: int | None = None) -> TrialPlan:
-    """Recruit and allocate (the sequential part of a trial)."""
+def plan_trial(
+    design: TrialDesign, seed: int | None = None, max_screened: int | None = None
+) -> TrialPlan:
+    """Recruit and allocate (the sequential part of a trial); ``max_screened`` as in
+    :func:`recruit`."""
     s = design.seed if seed is None else int(seed)
-    cand = recruit(design, s)
+    cand = recruit(design, s, max_screened)
     width = max(4, len(str(design.n)))
     ids = tuple(f"P{j + 1:0{width}d}" for j in range(design.n))
     return TrialPlan(design, s, cand, ids, tuple(allocate(design, s)))
