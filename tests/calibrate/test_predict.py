@@ -14,7 +14,7 @@ from gutbrain.calibrate.predict import (
     predictable_keys,
     unpredicted,
 )
-from gutbrain.errors import DataError, ParameterError
+from gutbrain.errors import DataError, DesignError, ParameterError
 from gutbrain.model.targets import load_targets
 
 # Rows answered by the model alone (no trial): fast enough for make test.
@@ -57,3 +57,18 @@ def test_same_overrides_same_prediction_and_a_parameter_moves_its_row() -> None:
     assert strong["DOW2010_IL6"] < base["DOW2010_IL6"]
     # an SSRI parameter cannot touch an experiment without an SSRI
     assert predict({"e_ssri_serotonergic": 1.0}, MODEL_KEYS) == base
+
+
+def test_a_trial_that_cannot_recruit_gives_nan_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parameter set whose cohort fails the inclusion criteria cannot run the trial: its rows
+    are NaN (never a number from an empty arm), and the model rows are unaffected."""
+    from gutbrain.calibrate import trial_rows
+
+    def no_recruits(*args: object, **kwargs: object) -> None:
+        raise DesignError("inclusion criteria passed 2 of 1600 screened candidates")
+
+    monkeypatch.setattr(trial_rows, "plan_trial", no_recruits)
+    keys = ["PLAC2003_RESPONSE_PP", "JAKOBSEN2017_SSRI_HDRS", "NIK2021_ADJUNCT", "DOW2010_IL6"]
+    out = predict({}, keys)
+    assert all(math.isnan(out[k]) for k in keys[:3])
+    assert math.isfinite(out["DOW2010_IL6"])
