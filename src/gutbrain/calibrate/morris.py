@@ -124,7 +124,13 @@ def screen(
         "names": names,
         "bounds": [[PARAMETER_TABLE[n].low, PARAMETER_TABLE[n].high] for n in names],
     }
-    x = morris_sample.sample(problem, trajectories, num_levels=LEVELS, seed=seed)
+    bounds = np.array(problem["bounds"])
+    # the grid's top level can land a rounding error past the declared high end: clip it back
+    x = np.clip(
+        morris_sample.sample(problem, trajectories, num_levels=LEVELS, seed=seed),
+        bounds[:, 0],
+        bounds[:, 1],
+    )
     by_key = {t.key: t for t in load_targets()}
     sets = [dict(zip(names, map(float, row), strict=True)) for row in x]
     y = np.empty((len(x), len(keys)))
