@@ -28,6 +28,7 @@ ALLOWED = {
     "omics": set(),
     "analysis": {"io"},
     "report": {"model", "population", "trials", "observe", "io", "analysis"},
+    "calibrate": {"model", "population", "trials", "observe", "io", "analysis"},
     "diary": {"io"},
 }
 

@@ -219,13 +219,16 @@ class TrialPlan:
 
 
 def plan_trial(
-    design: TrialDesign, seed: int | None = None, member: Mapping[str, float] | None = None
+    design: TrialDesign,
+    seed: int | None = None,
+    member: Mapping[str, float] | None = None,
+    max_screened: int | None = None,
 ) -> TrialPlan:
     """Recruit and allocate (the sequential part of a trial), with an ensemble ``member``'s
-    parameter values (default: the table's)."""
+    parameter values (default: the table's); ``max_screened`` as in :func:`recruit`."""
     s = design.seed if seed is None else int(seed)
     over = tuple((member or {}).items())
-    cand = recruit(design, s, member=over)
+    cand = recruit(design, s, max_screened, member=over)
     width = max(4, len(str(design.n)))
     ids = tuple(f"P{j + 1:0{width}d}" for j in range(design.n))
     return TrialPlan(design, s, cand, ids, tuple(allocate(design, s)), over)

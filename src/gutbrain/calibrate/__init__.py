@@ -1,0 +1,7 @@
+"""Calibration: the model's predictions of the targets table, sensitivity screening and fitting.
+
+A layer above ``trials/`` and ``observe/``: :mod:`gutbrain.calibrate.predict` turns a parameter
+set into a prediction of every target row through small in-silico experiments and trials;
+:mod:`gutbrain.calibrate.morris` screens the assumed parameters for influence on those
+predictions (SALib); the shortlist it writes is what a calibration fits.
+"""
