@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from _synthetic_bundles import nof1_bundle, parallel_bundle
 
-from gutbrain.analysis.diary_trial import DiaryTrialResult, _spline_basis, diary_trial
+from gutbrain.analysis.diary_trial import DiaryTrialResult, diary_trial
+from gutbrain.analysis.onset import spline_basis
 from gutbrain.analysis.prepost import ancova
 from gutbrain.errors import DataError, DesignError, ParameterError
 from gutbrain.io import StudyBundle
@@ -106,7 +107,7 @@ def test_curve_is_the_smooth_model_contrast(result: DiaryTrialResult) -> None:
     na = result.outcomes["negative_affect"]
     fit = na.smooth_fit
     b = dict(zip(fit.coef_names, fit.beta, strict=True))
-    basis = _spline_basis(np.arange(28), 27)
+    basis = spline_basis(np.arange(28), 27)
     for day in (0, 10, 27):
         expect = b["trt"] + sum(b[f"trt:{k}"] * v[day] for k, v in basis.items())
         assert na.curve.estimate[day] == pytest.approx(expect, rel=1e-10)
