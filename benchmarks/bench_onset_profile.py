@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.analysis.diary_trial import diary_trial
-from gutbrain.analysis.onset import spline_basis
 from gutbrain.analysis.lmm import LMMResult, lmm
+from gutbrain.analysis.onset import spline_basis
 from gutbrain.io import StudyBundle
 from gutbrain.trials.design import load_design
 from gutbrain.trials.run import run_trial

@@ -16,9 +16,9 @@ per participant and day, ``trt`` 0/1, day >= 0). Two steps:
 
    .. math:: m(\tau) \propto |X_\tau' R^{-1} X_\tau|^{-1/2}\,\mathrm{RSS}_\tau^{-(n - p)/2}
 
-   (the normal linear model's marginal likelihood under the reference prior, Gelman et al.,
-   *Bayesian Data Analysis*, 3rd ed., section 14.2; used for change points by Smith 1975,
-   Biometrika 62:407), with ``R`` the fixed correlation matrix and ``RSS_tau`` the generalised
+   (integrate the fixed effects, then sigma^2, out of the normal likelihood; the posterior over
+   change points from normalised marginal likelihoods is Smith 1975, Biometrika 62:407: see
+   docs/analysis.md), with ``R`` the fixed correlation matrix and ``RSS_tau`` the generalised
    residual sum of squares. Every tau (and both shapes) has the same number of fixed effects,
    so the flat-prior constants cancel. With a uniform prior over the candidate days (and, for
    ``shape="auto"``, equal prior weight on step and ramp), the posterior of the onset day is
@@ -270,8 +270,8 @@ def estimate_onset(
     )
     cdf = np.cumsum(marginal)
     tail = (1.0 - conf_level) / 2.0
-    lo = int(taus[np.searchsorted(cdf, tail - 1e-12)])
-    hi = int(taus[min(np.searchsorted(cdf, 1.0 - tail - 1e-12), taus.size - 1)])
+    lo = int(taus[int(np.searchsorted(cdf, tail - 1e-12))])
+    hi = int(taus[min(int(np.searchsorted(cdf, 1.0 - tail - 1e-12)), taus.size - 1)])
     note = ""
     if test.p >= alpha:
         note = f"no arm effect (LRT of arm x week, {format_p(test.p, label='p')})"
