@@ -97,5 +97,10 @@ def test_not_placed_and_the_result_object() -> None:
     d = step.to_dict()
     assert {"log_evidence_step", "posterior_ramp", "posterior"} <= set(d["profile"])
     assert d["note"] == "" and d["conf_level"] == 0.95
+    # a difference constant from day 0: an arm effect, but no change point to date (seed 2)
+    const = oc.Generator("const", -6.0, 0, 0, "step")
+    flat = estimate_onset(oc.simulate(const, 2))
+    assert flat.effect_test["p"] < 0.05 and flat.day is None
+    assert flat.note.startswith("the 95% interval spans every candidate day (1 to 25)")
     with pytest.raises(ParameterError, match="onset_shape 'sigmoid'"):
         estimate_onset(oc.simulate(oc.GENERATORS["null"], 3), shape="sigmoid")

@@ -276,7 +276,10 @@ def estimate_onset(
     if test.p >= alpha:
         note = f"no arm effect (LRT of arm x week, {format_p(test.p, label='p')})"
     elif lo == taus[0] and hi == taus[-1]:
-        note = f"the {conf_level:.0%} interval spans every candidate day ({lo} to {hi})"
+        note = (
+            f"the {conf_level:.0%} interval spans every candidate day ({lo} to {hi}), although "
+            f"the arm-effect LRT finds an effect ({format_p(test.p, label='p')})"
+        )
     if note:
         return Onset(outcome, None, None, None, None, None, None, None, detection_day,
                      effect_test, profile, conf_level, note)  # fmt: skip
