@@ -1,9 +1,10 @@
-"""The diary-trial onset profile with and without warm starts, side by side in one run.
+"""A change-point likelihood profile with and without warm starts, side by side in one run.
 
-``diary_trial`` locates the onset of an arm effect by fitting the change-point model
-``y ~ trt + s(day) + trt:after(tau)`` by ML for every candidate day ``tau`` (26 fits per affect
-column on a 28-day diary). Adjacent change points give nearly the same covariance parameters, so
-each fit now starts from its neighbour's optimum (``lmm(..., start=previous)``). This benchmark
+The profile fits the change-point model ``y ~ trt + s(day) + trt:after(tau)`` by ML for every
+candidate day ``tau`` (26 fits per affect column on a 28-day diary; ``diary_trial`` dated the
+onset this way before it moved to the posterior of :mod:`gutbrain.analysis.onset`, which needs
+no refit per day). Adjacent change points give nearly the same covariance parameters, so each
+fit can start from its neighbour's optimum (``lmm(..., start=previous)``). This benchmark
 fits the negative-affect profile of simulated JS2025 bundles both ways, checks that the two agree
 (largest log-likelihood difference, same best change point), and prints fits per second and the
 ratio cold / warm; then the whole ``diary_trial`` per bundle.
@@ -19,8 +20,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from gutbrain.analysis.diary_trial import _spline_basis, diary_trial
+from gutbrain.analysis.diary_trial import diary_trial
 from gutbrain.analysis.lmm import LMMResult, lmm
+from gutbrain.analysis.onset import spline_basis
 from gutbrain.io import StudyBundle
 from gutbrain.trials.design import load_design
 from gutbrain.trials.run import run_trial
@@ -34,7 +36,7 @@ def _profile_data(bundle: StudyBundle) -> tuple[pd.DataFrame, str]:
     d = d[d["day"] >= 0]
     d["trt"] = (arms.loc[d["participant"]].to_numpy() == "probiotic").astype(float)
     # diary_trial's piecewise-linear time trend (knots every 7 days)
-    basis = _spline_basis(d["day"].to_numpy(), int(d["day"].max()))
+    basis = spline_basis(d["day"].to_numpy(), int(d["day"].max()))
     for name, col in basis.items():
         d[name] = col
     return d, " + ".join(basis)

@@ -491,7 +491,7 @@ def analyze(
             when = (
                 f"onset day {on.day} ({format_ci(on.ci_low, on.ci_high, 0)})"
                 if on.day is not None
-                else ("no arm effect")
+                else f"onset not placed: {on.note}"
             )
             typer.echo(f"{name}: overall {eff.overall['estimate']:.2f}, {when}")
     if run.questionnaire is not None:

@@ -113,7 +113,8 @@ def test_cli_analyze_and_nof1(parallel_dir: Path, nof1_dir: Path, tmp_path: Path
     res = json.loads((tmp_path / "a" / "results.json").read_text())
     assert res["manifest"]["options"]["onset_shape"] == "ramp"
     profile = res["diary_trial"]["outcomes"]["negative_affect"]["onset"]["profile"]
-    assert set(profile) == {"tau", "loglik_ramp"}
+    assert set(profile) == {"tau", "log_evidence_ramp", "posterior_ramp", "posterior"}
+    assert abs(sum(profile["posterior"]) - 1) < 1e-9
     r = CliRunner().invoke(app, ["nof1", str(nof1_dir), "--out", str(tmp_path / "n"), "--mid", "3"])
     assert r.exit_code == 0, r.output
     assert "pooled" in r.output

@@ -4,7 +4,7 @@ The issue asks that ``gutbrain analyze`` on the JS2025 bundle report (1) an NA e
 onset of about two weeks, (2) a null result for PA and (3) a null result for pre/post. One bundle
 is one random draw, so these are tested as what a JS2025 bundle reports across the 200
 replicates of the trial tests' batch (seed 1), each analysed exactly as ``gutbrain analyze`` does
-(likelihood-ratio test of the arm terms, profile-likelihood step onset, pre/post ANCOVA).
+(likelihood-ratio test of the arm terms, step onset (posterior mode), pre/post ANCOVA).
 
 Thresholds, set before running (2026-11-24), not tuned:
 (1) NA effect test p < 0.05 with the onset on day 7-21 in >= 50 % of bundles;

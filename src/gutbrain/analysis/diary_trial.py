@@ -11,15 +11,14 @@ without a singular covariance) and continuous-time AR(1) residuals in ``day``
 * **smooth**: ``y ~ trt * s(day)`` with ``s`` a piecewise-linear spline (truncated-power basis
   ``day, (day - k)_+`` with knots every 7 days); the arm difference on each day *d* is
   ``trt + sum_k trt:s_k(d) s_k(d)``, with pointwise intervals;
-* **onset**: a change-point model ``y ~ trt + s(day) + trt:g_tau(day)`` fitted by ML for every
-  candidate day tau, with ``g_tau`` a step ``1[day >= tau]`` (the difference appears at tau) or a
-  ramp ``(day - tau)_+`` (it grows linearly from tau); the step is the default
-  (``onset_shape``). The onset estimate is the tau of greatest likelihood, and its interval the
-  days whose profile likelihood-ratio statistic ``2 (l_max - l(tau))`` is below the
-  chi-square(1) quantile (a profile-likelihood interval; the change point is a non-regular
-  parameter, so the nominal level is approximate: see docs/analysis.md for a coverage check).
-  The onset is reported only if an arm effect exists at all: the likelihood-ratio test of
-  ``y ~ week`` against ``y ~ trt * week`` (ML) must reject at ``alpha``. Also reported: the
+* **onset** (:func:`gutbrain.analysis.onset.estimate_onset`): the posterior over the day the
+  difference begins, from the change-point model ``y ~ trt + s(day) + trt:g_tau(day)`` with
+  ``g_tau`` a step ``1[day >= tau]`` (the difference appears at tau, the default) or a ramp
+  ``(day - tau)_+`` (it grows linearly from tau) (``onset_shape``); the estimate is the
+  posterior mode and the interval the equal-tailed credible interval, whose coverage
+  ``benchmarks/onset_coverage.py`` measures. The onset is placed only if an arm effect exists at
+  all (the likelihood-ratio test of ``y ~ week`` against ``y ~ trt * week``, ML, rejects at
+  ``alpha``) and the interval does not span every candidate day. Also reported: the
   *detection day*, the first day on which the smooth curve's pointwise interval excludes zero
   (pointwise, without multiplicity adjustment: descriptive, it can fire early by chance);
 * **effect sizes**: each difference divided by the model-based SD of a single daily rating
@@ -43,12 +42,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gutbrain.analysis._arms import check_arms
 from gutbrain.analysis._levels import check_level
 from gutbrain.analysis.format import format_ci, format_p
-from gutbrain.analysis.lmm import LMMResult, lmm, lrt
+from gutbrain.analysis.lmm import LMMResult, lmm
+from gutbrain.analysis.onset import SHAPES, Onset, estimate_onset, spline_basis
 from gutbrain.analysis.prepost import PrePostResult, prepost
 from gutbrain.errors import DataError, DesignError, ParameterError
 from gutbrain.io import StudyBundle
@@ -69,7 +68,6 @@ CONSTRUCTS = {
     "negative_affect": ("PANAS-NA", "STAI-state", "PSWQ", "PHQ-9", "GAD-7", "PSS-10"),
     "positive_affect": ("PANAS-PA",),
 }
-KNOT_SPACING = 7
 
 
 @dataclass(frozen=True, repr=False)
@@ -101,73 +99,6 @@ class EffectCurve:
 
     def __repr__(self) -> str:
         return f"EffectCurve({self.outcome}: days {self.day[0]}..{self.day[-1]})"
-
-
-@dataclass(frozen=True, repr=False)
-class Onset:
-    """When the arm difference begins (see the module docstring for the method).
-
-    Attributes
-    ----------
-    day, ci_low, ci_high
-        Change-point estimate and profile-likelihood interval (None when no arm effect).
-    shape
-        ``"step"`` (the difference jumps at ``day``) or ``"ramp"`` (it grows linearly from
-        ``day``), as asked (``onset_shape``; ``"auto"`` takes the better-fitting one).
-    change, change_ci_low, change_ci_high
-        Step: the difference after the onset; ramp: its change per day after the onset (ML fit
-        at ``day``).
-    detection_day
-        First day on which the smooth curve's pointwise interval excludes zero (None if never);
-        pointwise, so descriptive only.
-    effect_test
-        LRT of any arm effect (``y ~ week`` against ``y ~ trt * week``, ML): statistic, df, p.
-    profile
-        DataFrame of tau and the ML log-likelihood of the step and ramp models.
-    """
-
-    outcome: str
-    day: int | None
-    ci_low: int | None
-    ci_high: int | None
-    shape: str | None
-    change: float | None
-    change_ci_low: float | None
-    change_ci_high: float | None
-    detection_day: int | None
-    effect_test: dict[str, float]
-    profile: pd.DataFrame
-    conf_level: float
-    method: str = (
-        "change point: y ~ trt + s(day) + trt:1[day >= tau] (step) or trt:(day - tau)_+ (ramp) "
-        "by ML for every candidate day; interval: profile likelihood ratio < chi2(1) quantile"
-    )
-
-    def summary(self) -> pd.DataFrame:
-        keys = ("outcome", "day", "ci_low", "ci_high", "shape", "change", "detection_day")
-        row = {k: getattr(self, k) for k in keys}
-        row["effect_p"] = self.effect_test["p"]
-        return pd.DataFrame([row])
-
-    def to_dict(self) -> dict[str, Any]:
-        d = {
-            k: getattr(self, k)
-            for k in (
-                "outcome", "day", "ci_low", "ci_high", "shape", "change", "change_ci_low",
-                "change_ci_high", "detection_day", "effect_test", "conf_level", "method",
-            )
-        }  # fmt: skip
-        d["profile"] = {str(c): list(self.profile[c]) for c in self.profile.columns}
-        return d
-
-    def __repr__(self) -> str:
-        if self.day is None:
-            p = format_p(self.effect_test["p"], label="p")
-            return f"Onset({self.outcome}: no arm effect ({p}))"
-        return (
-            f"Onset({self.outcome}: day {self.day} ({self.ci_low} to {self.ci_high}), "
-            f"{self.shape} {self.change:.3g}; first detected on day {self.detection_day})"
-        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -272,20 +203,10 @@ class DiaryTrialResult:
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _spline_basis(day: np.ndarray, last_day: int) -> dict[str, np.ndarray]:
-    knots = [k for k in range(KNOT_SPACING, last_day, KNOT_SPACING) if last_day - k >= 3]
-    basis = {"s0": day.astype(float)}
-    for i, k in enumerate(knots, start=1):
-        basis[f"s{i}"] = np.clip(day - k, 0, None).astype(float)
-    return basis
-
-
-def _fit(
-    formula: str, d: pd.DataFrame, method: str, slope: bool, start: LMMResult | None = None
-) -> LMMResult:
+def _fit(formula: str, d: pd.DataFrame, method: str, slope: bool) -> LMMResult:
     return lmm(
         formula, d, groups="participant", re="~ 1 + day" if slope else "~ 1", ar1_time="day",
-        method=method, start=start,
+        method=method,
     )  # fmt: skip
 
 
@@ -361,14 +282,14 @@ def _analyse_outcome(
     overall = _with_smd(_contrast_row(weekly_fit, avg, conf_level), sd_daily)
 
     last_day = int(d["day"].max())
-    basis = _spline_basis(d["day"].to_numpy(), last_day)
+    basis = spline_basis(d["day"].to_numpy(), last_day)
     for k, v in basis.items():
         d[k] = v
     sterms = " + ".join(basis)
     f_smooth = f"y ~ trt + {sterms} + " + " + ".join(f"trt:{k}" for k in basis)
     smooth_fit, _ = _fit_re(f_smooth, d, "REML", slope)
     days = np.arange(0, last_day + 1)
-    grid = _spline_basis(days, last_day)
+    grid = spline_basis(days, last_day)
     cur = [
         _contrast_row(
             smooth_fit,
@@ -386,7 +307,11 @@ def _analyse_outcome(
         ci_low=np.array([c["ci_low"] for c in cur]),
         ci_high=np.array([c["ci_high"] for c in cur]),
     )
-    onset = _onset(d, outcome, wcols, sterms, slope, curve, conf_level, alpha, onset_shape)
+    onset = estimate_onset(
+        d[["participant", "day", "trt", "y"]].rename(columns={"y": outcome}), outcome,
+        shape=onset_shape, conf_level=conf_level, alpha=alpha, random_slope=slope,
+        detection_day=_detection_day(curve),
+    )  # fmt: skip
     return OutcomeEffects(
         outcome=outcome,
         weekly=weekly,
@@ -404,63 +329,6 @@ def _detection_day(curve: EffectCurve) -> int | None:
     """First day on which the pointwise interval excludes zero."""
     excl = np.flatnonzero((curve.ci_low > 0) | (curve.ci_high < 0))
     return int(curve.day[excl[0]]) if excl.size else None
-
-
-def _onset(
-    d: pd.DataFrame,
-    outcome: str,
-    wcols: list[str],
-    sterms: str,
-    slope: bool,
-    curve: EffectCurve,
-    conf_level: float,
-    alpha: float,
-    shape: str,
-) -> Onset:
-    wterms = " + ".join(wcols)
-    inter = " + ".join(f"trt:{c}" for c in wcols)
-    m0 = _fit("y ~ " + (wterms if wcols else "1"), d, "ML", slope)
-    m1 = _fit("y ~ trt" + (f" + {wterms} + {inter}" if wcols else ""), d, "ML", slope)
-    test = lrt(m0, m1)
-    effect_test = {"statistic": test.statistic, "df": float(test.df), "p": test.p}
-    detection = _detection_day(curve)
-    last_day = int(d["day"].max())
-    taus = np.arange(1, last_day - 1)
-    shapes = ("step", "ramp") if shape == "auto" else (shape,)
-    ll = {s: np.empty(taus.size) for s in shapes}
-    fits: dict[str, list[LMMResult]] = {s: [] for s in shapes}
-    day = d["day"].to_numpy(dtype=float)
-    for sh in shapes:
-        prev = m1  # each change point's fit starts from its neighbour's optimum
-        for i, tau in enumerate(taus):
-            d["after"] = (day >= tau).astype(float) if sh == "step" else np.clip(day - tau, 0, None)
-            prev = _fit(f"y ~ trt + {sterms} + trt:after", d, "ML", slope, start=prev)
-            ll[sh][i] = prev.loglik
-            fits[sh].append(prev)
-    profile = pd.DataFrame({"tau": taus, **{f"loglik_{sh}": v for sh, v in ll.items()}})
-    if test.p >= alpha:
-        return Onset(outcome, None, None, None, None, None, None, None, detection, effect_test,
-                     profile, conf_level)  # fmt: skip
-    best_shape = max(shapes, key=lambda sh: float(ll[sh].max()))
-    prof = ll[best_shape]
-    best = int(np.argmax(prof))
-    crit = float(stats.chi2.ppf(conf_level, 1))
-    inside = taus[2.0 * (prof[best] - prof) <= crit]
-    change = _contrast_row(fits[best_shape][best], {"trt:after": 1.0}, conf_level)
-    return Onset(
-        outcome=outcome,
-        day=int(taus[best]),
-        ci_low=int(inside.min()),
-        ci_high=int(inside.max()),
-        shape=best_shape,
-        change=change["estimate"],
-        change_ci_low=change["ci_low"],
-        change_ci_high=change["ci_high"],
-        detection_day=detection,
-        effect_test=effect_test,
-        profile=profile,
-        conf_level=conf_level,
-    )
 
 
 def _comparison(
@@ -549,7 +417,7 @@ def diary_trial(
             f'study {bundle.study.name!r}: diary_trial needs design = "parallel", not '
             f"{bundle.study.design!r} (use gutbrain.analysis.nof1 for N-of-1 series)"
         )
-    if onset_shape not in ("auto", "step", "ramp"):
+    if onset_shape not in SHAPES:
         raise ParameterError(f"onset_shape {onset_shape!r}: expected 'auto', 'step' or 'ramp'")
     check_level(conf_level)
     check_level(alpha, "alpha", "a significance level", 0.05)
