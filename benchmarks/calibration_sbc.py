@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -91,17 +92,29 @@ def coverage(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def study(truths: int, population: int, generations: int, seed: int, workers: int) -> pd.DataFrame:
-    """One row per truth (see :func:`one_truth`)."""
-    return pd.DataFrame(
-        [one_truth(i, seed, population, generations, workers) for i in range(truths)]
-    )
+def study(
+    truths: int,
+    population: int,
+    generations: int,
+    seed: int,
+    workers: int,
+    out: Path | None = None,
+) -> pd.DataFrame:
+    """One row per truth (see :func:`one_truth`); with ``out``, the rows so far are written
+    there after each truth, so an interrupted study keeps what it finished."""
+    rows = []
+    for i in range(truths):
+        rows.append(one_truth(i, seed, population, generations, workers))
+        if out is not None:
+            pd.DataFrame(rows).to_csv(out, index=False)
+            print(f"truth {i + 1} of {truths} done", file=sys.stderr, flush=True)
+    return pd.DataFrame(rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--truths", type=int, default=15)
-    parser.add_argument("--population", type=int, default=60)
+    parser.add_argument("--truths", type=int, default=8)
+    parser.add_argument("--population", type=int, default=40)
     parser.add_argument("--generations", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workers", type=int, default=2)
@@ -109,8 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("ABC").setLevel(logging.WARNING)
     start = time.perf_counter()
-    rows = study(args.truths, args.population, args.generations, args.seed, args.workers)
-    rows.to_csv(args.out, index=False)
+    rows = study(args.truths, args.population, args.generations, args.seed, args.workers, args.out)
     print(
         f"calibration SBC: {args.truths} truths, population {args.population}, "
         f"{args.generations} generations, seed {args.seed}, {args.workers} workers"

@@ -29,6 +29,7 @@ Example
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import time
 import tomllib
@@ -157,7 +158,9 @@ def make_prior(shortlist: Sequence[str], kind: PriorKind = "uniform") -> pyabc.D
             raise DataError(f"shortlist: parameter {name!r} is not in parameters.csv")
         width = spec.high - spec.low
         if not width > 0:
-            raise DataError(f"shortlist: parameter {name!r} has an empty range; expected low < high")
+            raise DataError(
+                f"shortlist: parameter {name!r} has an empty range; expected low < high"
+            )
         if kind == "uniform":
             rvs[name] = pyabc.RV("uniform", spec.low, width)
         elif kind == "pert":
@@ -253,7 +256,9 @@ def _check_resume(path: Path, settings: dict[str, Any]) -> dict[str, Any]:
     try:
         stored = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"{path}: cannot be read ({exc}); expected a calibration checkpoint")
+        raise DataError(
+            f"{path}: cannot be read ({exc}); expected a calibration checkpoint"
+        ) from None
     for key, value in settings.items():
         if stored.get(key) != value:
             raise DataError(
@@ -352,7 +357,9 @@ def calibrate(
                 stack.callback(client.close)
             n_workers = max(sum(client.nthreads().values()), 1)
         elif n_workers > 1:
-            executor = stack.enter_context(ProcessPoolExecutor(n_workers))
+            # spawn, not fork: the model's numba kernel may already run OpenMP threads here
+            spawn = multiprocessing.get_context("spawn")
+            executor = stack.enter_context(ProcessPoolExecutor(n_workers, mp_context=spawn))
         sampler = OrderedSampler(
             seed,
             workers=n_workers,
@@ -367,7 +374,9 @@ def calibrate(
             t0 = float(stored["start_temperature"])
         else:
             folder.mkdir(parents=True, exist_ok=True)
-            draws = sampler.run(_PriorLogKernel(model, distribution, observed), -1, budget.population)
+            draws = sampler.run(
+                _PriorLogKernel(model, distribution, observed), -1, budget.population
+            )
             t0 = start_temperature(np.array(draws, dtype=float))
             toml.write_text(tomli_w.dumps({**settings, "start_temperature": t0}), encoding="utf-8")
         ladder = temperature_ladder(t0, budget.generations)

@@ -4,7 +4,8 @@
 parameter; every member is an equally weighted draw from the posterior (systematic resampling of
 the last ABC generation by weight). ``ensemble.toml`` records how it was made: the format version,
 the method, library versions, seed, shortlist, target keys with the sha256 of the targets table,
-generations, final temperature, simulations, simulated person-days and wall time (the manifest of ``gutbrain calibrate``).
+generations, final temperature, simulations, simulated person-days and wall time: the
+manifest of ``gutbrain calibrate``.
 :func:`gutbrain.model.ensemble.load_ensemble` reads this layout.
 """
 
@@ -74,4 +75,3 @@ def ensemble_files(
         "ensemble.csv": drawn.to_csv(index=False),
         "ensemble.toml": tomli_w.dumps(info),
     }
-

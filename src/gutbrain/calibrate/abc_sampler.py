@@ -47,7 +47,7 @@ def evaluate_chunk(
         simulate_one = cloudpickle.loads(simulate_one)
     out = []
     for i in range(start, stop):
-        np.random.seed(_seed(seed, t, i))
+        np.random.seed(_seed(seed, t, i))  # noqa: NPY002 (pyabc draws from the global one)
         out.append(simulate_one())
     return out
 
@@ -120,8 +120,8 @@ class OrderedSampler(Sampler):
         t: int,
         *,
         max_eval: float = np.inf,
-        all_accepted: bool = False,  # noqa: ARG002 (pyabc's interface)
-        ana_vars: Any = None,  # noqa: ARG002
+        all_accepted: bool = False,  # pyabc's interface; unused
+        ana_vars: Any = None,
     ) -> Any:
         """A sample with exactly ``n`` accepted particles (pyabc's contract)."""
         sample = self._create_empty_sample()
