@@ -43,12 +43,11 @@ def evaluate_chunk(
     import it.
     """
     seed, t, start, stop = chunk
-    if isinstance(simulate_one, bytes):
-        simulate_one = cloudpickle.loads(simulate_one)
+    run = cloudpickle.loads(simulate_one) if isinstance(simulate_one, bytes) else simulate_one
     out = []
     for i in range(start, stop):
         np.random.seed(_seed(seed, t, i))  # noqa: NPY002 (pyabc draws from the global one)
-        out.append(simulate_one())
+        out.append(run())
     return out
 
 
