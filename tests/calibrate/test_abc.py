@@ -62,8 +62,8 @@ def _rows(values: list[float], sd: float):
     ]
 
 
-def _run(tmp_path, name="ck", simulator=linear, budget=Budget(40, 3), **kw):
-    rows = _rows([30.0, 50.0, 70.0], 4.0)
+def _run(tmp_path, name="ck", simulator=linear, budget=Budget(40, 3), sd=4.0, **kw):
+    rows = _rows([30.0, 50.0, 70.0], sd)
     return calibrate(simulator, rows, FITTED, "uniform", budget, 7, tmp_path / name, **kw)
 
 
@@ -155,12 +155,12 @@ def test_an_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path):
 
 
 def test_ensemble_files_layout(tmp_path):
-    post = _run(tmp_path, budget=Budget(20, 2))
+    post = _run(tmp_path, budget=Budget(20, 2), sd=40.0)  # a wide error: quick
     texts = ensemble_files(post, timing_targets(), members=25, seed=3, person_days_per_call=171)
     table = list(csv.reader(io.StringIO(texts["ensemble.csv"])))
     assert table[0] == ["member", *FITTED]
     assert [r[0] for r in table[1:]] == [f"posterior-{i:03d}" for i in range(1, 26)]
-    for spec, column in zip(SPECS, zip(*table[1:], strict=True)[1:], strict=True):
+    for spec, column in zip(SPECS, list(zip(*table[1:], strict=True))[1:], strict=True):
         assert all(spec.low <= float(x) <= spec.high for x in column)
     info = tomllib.loads(texts["ensemble.toml"])
     assert info["version"] == 1 and info["seed"] == 3 and "pyabc" in info["libraries"]
