@@ -62,7 +62,10 @@ def _rows(values: list[float], sd: float):
     ]
 
 
-def _run(tmp_path, name="ck", simulator=linear, budget=Budget(40, 3), sd=4.0, **kw):
+SMALL = Budget(40, 3)
+
+
+def _run(tmp_path, name="ck", simulator=linear, budget=SMALL, sd=4.0, **kw):
     rows = _rows([30.0, 50.0, 70.0], sd)
     return calibrate(simulator, rows, FITTED, "uniform", budget, 7, tmp_path / name, **kw)
 
@@ -84,7 +87,7 @@ def test_refuses_holdout_rows_unknown_parameters_and_a_used_checkpoint(tmp_path)
     held = next(t for t in load_targets() if t.held_out)
     with pytest.raises(DataError, match=rf"row '{held.key}' is a holdout row"):
         calibrate(linear, [held], FITTED, checkpoint_dir=tmp_path / "a")
-    with pytest.raises(DataError, match="parameter 'no_such' is not in parameters.csv"):
+    with pytest.raises(DataError, match=r"parameter 'no_such' is not in parameters\.csv"):
         make_prior(["no_such"])
     with pytest.raises(DataError, match="population = 1; expected at least 2"):
         Budget(1, 3)

@@ -8,9 +8,9 @@ method whose posterior misses the truth fails the test.
 
 from __future__ import annotations
 
+from calibration_sbc import LEVEL, coverage, study
 from scipy.stats import binom
 
-from calibration_sbc import LEVEL, coverage, study
 from gutbrain.calibrate.abc_timing import FITTED
 
 
