@@ -26,6 +26,7 @@ ALLOWED = {
     "io": set(),
     "analysis": {"io"},
     "report": {"model", "population", "trials", "observe", "io", "analysis"},
+    "calibrate": {"model", "population", "trials", "observe", "io", "analysis"},
     "diary": {"io"},
 }
 
