@@ -15,6 +15,7 @@ Proposals are evaluated in batches (chunks of a few per task); proposals evaluat
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from typing import Any
@@ -27,6 +28,8 @@ __all__ = ["OrderedSampler", "evaluate_chunk"]
 
 #: Proposals per task: enough to amortise unpickling ``simulate_one`` in a worker.
 CHUNK = 8
+# numpy's global generator is one per process: threads of one Dask worker take turns with it
+_GLOBAL_RNG = threading.Lock()
 
 
 def _seed(seed: int, t: int, i: int) -> int:
@@ -46,8 +49,9 @@ def evaluate_chunk(
     run = cloudpickle.loads(simulate_one) if isinstance(simulate_one, bytes) else simulate_one
     out = []
     for i in range(start, stop):
-        np.random.seed(_seed(seed, t, i))  # noqa: NPY002 (pyabc draws from the global one)
-        out.append(run())
+        with _GLOBAL_RNG:
+            np.random.seed(_seed(seed, t, i))  # noqa: NPY002 (pyabc draws from the global one)
+            out.append(run())
     return out
 
 
