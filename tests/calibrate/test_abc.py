@@ -174,3 +174,14 @@ def test_ensemble_files_layout(tmp_path):
 
 def test_guide_example_runs(doc_examples):
     assert doc_examples.run("calibration.md") == 1
+
+
+def test_a_dask_run_gives_the_local_result(tmp_path):
+    """Two threads in one Dask worker: they share numpy's global generator and must take turns."""
+    from dask.distributed import Client
+
+    local = _run(tmp_path, "local", workers=1, sd=20.0)
+    with Client(processes=False, n_workers=1, threads_per_worker=2) as client:
+        remote = _run(tmp_path, "dask", scheduler=client, sd=20.0)
+    assert remote.members.equals(local.members)
+    assert np.array_equal(remote.weights, local.weights)
