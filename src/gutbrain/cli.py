@@ -294,13 +294,62 @@ def _validate_ensemble(ens, ids: list[str] | None, json_out: bool, scheduler: st
 
 
 @app.command()
-def calibrate() -> None:
-    """Fit the parameters whose role is "calibrated" to their targets and print the fit."""
-    from gutbrain.model.calibration import calibrate as run_calibration
+def calibrate(
+    out: str = typer.Option(..., "--out", "-o", help="Folder: checkpoint/, ensemble.csv/.toml."),
+    budget_minutes: float | None = typer.Option(
+        None, "--budget-minutes", help="Stop after this wall time (the posterior stays tempered)."
+    ),
+    population: int = typer.Option(200, "--population", help="Particles per generation."),
+    generations: int = typer.Option(8, "--generations", help="Generations (the last at T = 1)."),
+    members: int = typer.Option(
+        200, "--members", help="Ensemble members drawn from the posterior."
+    ),
+    seed: int = typer.Option(0, "--seed", callback=_seed, help="Random seed."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address; default local worker processes."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Local worker processes (default: the CPU count)."
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue the run in --out from its last completed generation."
+    ),
+    overwrite: Overwrite = False,
+) -> None:
+    """Calibrate by ABC-SMC (pyabc) and write the posterior ensemble, with checkpoints."""
+    import logging
 
-    result = run_calibration()
-    typer.echo(result.summary().to_string(index=False))
-    typer.echo(result.targets().to_string(index=False))
+    from gutbrain.calibrate.abc import Budget
+    from gutbrain.calibrate.abc_run import run_calibration
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc logs every generation
+    _compile_notice()
+    prog, update = _progress_bar("calibrating")
+
+    def progress(t: int, total: int, accepted: int, n: int) -> None:
+        prog.update(prog.task_ids[0], description=f"generation {t + 1} of {total}")
+        update(accepted, n)
+
+    with prog:
+        post, _ = run_calibration(
+            out,
+            Budget(population, generations, budget_minutes),
+            seed=seed,
+            members=members,
+            scheduler=scheduler,
+            resume=resume,
+            overwrite=overwrite,
+            workers=workers,
+            progress=progress,
+        )
+    exact = (
+        "exact posterior" if post.temperature == 1.0 else f"tempered, T = {post.temperature:.3g}"
+    )
+    typer.echo(
+        f"{post.generations} generations ({exact}), {post.simulations} simulations; "
+        f"{members} members -> {out}/ensemble.csv, ensemble.toml"
+    )
+    typer.echo(post.members.describe().loc[["mean", "std", "min", "max"]].to_string())
 
 
 @app.command()
