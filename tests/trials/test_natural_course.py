@@ -33,7 +33,8 @@ N = 160
 def _committed() -> dict[str, tuple[float, int]]:
     """Share and n of each figure in the committed benchmark output."""
     text = (ROOT / "benchmarks" / "natural_course.txt").read_text()
-    pat = r"(placebo response|month3|month6|month12)[^:]*: ([0-9.]+) \(MC SE [0-9.]+, n = (\d+)\)"
+    pat = r"  (placebo response|month3|month6|month12)(?: \(>= 50% fall\))?: ([0-9.]+) \(MC SE"
+    pat += r" [0-9.]+, n = (\d+)\)"
     return {k: (float(p), int(n)) for k, p, n in re.findall(pat, text)}
 
 
