@@ -8,7 +8,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # the import name where it differs from the distribution's
-IMPORT_NAME = {"tomli-w": "tomli_w", "distributed": "dask.distributed"}
+IMPORT_NAME = {
+    "tomli-w": "tomli_w",
+    "distributed": "dask.distributed",
+    "biom-format": "biom",
+    "scikit-bio": "skbio",
+}
 # extras whose packages are used by other packages (a database driver, the web stack's parts)
 # or by tools, not imported by name
 INDIRECT = {"diary", "postgres", "dev", "all"}

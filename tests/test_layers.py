@@ -1,7 +1,8 @@
 """The package layers (ARCHITECTURE.md) import only downwards-allowed layers.
 
 Data flow: model -> population -> trials (which calls observe for what a study sees) -> the
-study bundle (io) -> analysis -> report. The diary app writes bundles too. ``errors``,
+study bundle (io) -> analysis -> report. The diary app writes bundles too; omics (omics tables,
+diversity) sits beside io and imports no layer, and population may use it. ``errors``,
 ``_outdir``, ``_version``, ``_config`` (the validation kit every file reader uses),
 ``instruments`` (the instrument registry) and ``_runner`` (chunked work, locally or on Dask) sit
 outside the layers and may be used by any of them. Imports inside functions count as well: a late
@@ -20,10 +21,11 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "gutbrain"
 ANYWHERE = {"errors", "_outdir", "_version", "_config", "instruments", "_runner"}
 ALLOWED = {
     "model": set(),
-    "population": {"model"},
+    "population": {"model", "omics"},
     "observe": {"model"},
     "trials": {"model", "population", "observe", "io"},
     "io": set(),
+    "omics": set(),
     "analysis": {"io"},
     "report": {"model", "population", "trials", "observe", "io", "analysis"},
     "diary": {"io"},

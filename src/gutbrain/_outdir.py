@@ -1,10 +1,10 @@
 """Output folders: one rule for every command, and folders written all at once.
 
 Every command that writes a folder (``gutbrain simulate``, ``trial``, ``demo``, ``analyze``,
-``nof1``, ``meta``) follows one rule, :func:`check_out`: a new or empty folder is written; a
-non-empty one is refused unless ``--overwrite`` is given *and* the folder holds an earlier output
-of the same command, known by the marker file :data:`MARKER` naming that command. So a folder of
-other files, or another command's output, is never replaced.
+``nof1``, ``meta``, ``profile``) follows one rule, :func:`check_out`: a new or empty folder is
+written; a non-empty one is refused unless ``--overwrite`` is given *and* the folder holds an
+earlier output of the same command, known by the marker file :data:`MARKER` naming that command.
+So a folder of other files, or another command's output, is never replaced.
 
 Writing goes into a temporary folder beside ``out`` that is swapped into place once complete
 (:func:`atomic_dir`, :func:`swap_dir`): a failed run leaves nothing half-written, and an existing

@@ -70,6 +70,39 @@ Overwrite = Annotated[
 
 
 # --- model ---------------------------------------------------------------------------------
+# The --ensemble options of simulate, trial and validate (gutbrain.model.ensemble).
+EnsembleSize = Annotated[
+    int | None,
+    typer.Option(
+        "--ensemble",
+        help="Run under N parameter sets: the packaged calibrated posterior, or the prior "
+        "while none is packaged (the output says which); report medians with 50 % and 90 % "
+        "bands.",
+    ),
+]
+EnsembleSource = Annotated[
+    str | None,
+    typer.Option(
+        "--ensemble-source",
+        help="Where --ensemble's members come from: posterior, prior (draws across the "
+        "declared ranges from --seed) or an ensemble.csv FILE.",
+    ),
+]
+
+
+def _ensemble(n: int | None, source: str | None, seed: int):
+    """The ensemble asked for (None without --ensemble); says on stderr where it comes from."""
+    if n is None:
+        if source is not None:
+            raise ParameterError("--ensemble-source needs --ensemble N")
+        return None
+    from gutbrain.model.ensemble import resolve_ensemble
+
+    ens = resolve_ensemble(n, source, seed)
+    typer.echo(ens.label, err=True)
+    return ens
+
+
 def _progress_bar(label: str):
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
@@ -118,11 +151,35 @@ def simulate(
         None, "--scheduler", help="Dask scheduler address; default a local run."
     ),
     overwrite: Overwrite = False,
+    ensemble: EnsembleSize = None,
+    ensemble_source: EnsembleSource = None,
 ) -> None:
     """Simulate a scenario: trajectories (Parquet), an axis plot and a manifest (identical
-    locally and on Dask)."""
+    locally and on Dask). With --ensemble: per-member summaries and parameter and sampling
+    bands instead of trajectories."""
     from gutbrain.report.simulate_output import simulate_scenario
 
+    ens = _ensemble(ensemble, ensemble_source, seed)
+    if ens is not None:
+        from gutbrain.report.simulate_ensemble import simulate_ensemble
+
+        if states is not None or summary or csv:
+            raise ParameterError(
+                "--ensemble writes its own summaries: drop --states/--summary/--csv"
+            )
+        _compile_notice()
+        prog, update = _progress_bar(f"simulating {len(ens)} members")
+        with prog:
+            manifest = simulate_ensemble(
+                scenario, out, ens, people=people, seed=seed, noise=not no_noise,
+                scheduler=scheduler, overwrite=overwrite, progress=update,
+            )  # fmt: skip
+        typer.echo(
+            f"{manifest['name']}: {len(ens)} members x {people} people x {manifest['days']} "
+            f"days -> {out}/ ({', '.join(map(str, manifest['files']))}). "
+            "Research simulation, not medical advice."
+        )
+        return
     chosen = None if states is None else [s.strip() for s in states.split(",") if s.strip()]
     _compile_notice()
     prog, update = _progress_bar("simulating")
@@ -153,8 +210,15 @@ def simulate(
 def validate(
     json_out: bool = typer.Option(False, "--json", help="print a JSON list instead of a table"),
     check: list[str] = typer.Option(None, "--check", help="run only these check ids"),
+    ensemble: EnsembleSize = None,
+    ensemble_source: EnsembleSource = None,
+    seed: int = typer.Option(0, "--seed", callback=_seed, help="seed of prior ensemble draws"),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address for --ensemble; default a local run."
+    ),
 ) -> None:
-    """Run the model's credibility checks (B1-B12 and the evidence targets)."""
+    """Run the model's credibility checks (B1-B12 and the evidence targets); with --ensemble,
+    as the share of members that pass each."""
     import json
 
     from gutbrain.model.validation import CHECKS, run_checks
@@ -163,6 +227,10 @@ def validate(
     for k in ids or []:
         if k not in CHECKS:
             raise GutbrainError(f"unknown check {k!r}; known: {', '.join(CHECKS)}")
+    ens = _ensemble(ensemble, ensemble_source, seed)
+    if ens is not None:
+        _validate_ensemble(ens, ids, json_out, scheduler)
+        return
     results = run_checks(ids)
     if json_out:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
@@ -184,6 +252,44 @@ def validate(
         n_ok = sum(r.passed for r in results)
         typer.echo(f"{n_ok} of {len(results)} checks pass")
     if not all(r.passed for r in results):
+        raise typer.Exit(1)
+
+
+def _validate_ensemble(ens, ids: list[str] | None, json_out: bool, scheduler: str | None) -> None:
+    """validate --ensemble: each check's share of passing members; exit 1 when a check holds
+    in fewer than PASS_SHARE of them."""
+    import json
+
+    from gutbrain.model.ensemble_validation import PASS_SHARE, validate_ensemble
+
+    _compile_notice()
+    prog, update = _progress_bar(f"checking {len(ens)} members")
+    with prog:
+        result = validate_ensemble(ens, ids, scheduler=scheduler, progress=update)
+    if json_out:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"gutbrain credibility table over the {result.label}")
+        for col in ("check", "expected", "members passing", "failing members", "holds"):
+            table.add_column(col, overflow="fold")
+        for c in result.checks:
+            shown = ", ".join(c.failed_members[:5]) + (" ..." if len(c.failed_members) > 5 else "")
+            table.add_row(
+                f"{c.id}: {c.description}",
+                c.expected,
+                f"{c.passed} of {c.members} ({c.share:.0%})",
+                shown,
+                "[green]yes[/green]" if c.holds else "[red]NO[/red]",
+            )
+        Console(width=160).print(table)
+        n_ok = sum(c.holds for c in result.checks)
+        typer.echo(
+            f"{n_ok} of {len(result.checks)} checks hold in at least {PASS_SHARE:.0%} of members"
+        )
+    if not all(c.holds for c in result.checks):
         raise typer.Exit(1)
 
 
@@ -305,10 +411,31 @@ def trial(
         None, "--scheduler", help="Dask scheduler address; default a local run."
     ),
     overwrite: Overwrite = False,
+    ensemble: EnsembleSize = None,
+    ensemble_source: EnsembleSource = None,
 ) -> None:
-    """Run a trial design and write its study bundle (identical locally and on Dask)."""
+    """Run a trial design and write its study bundle (identical locally and on Dask). With
+    --ensemble: one bundle per member and a summary of parameter and sampling bands."""
     _compile_notice()
     from gutbrain.trials.output import write_trial
+
+    if ensemble is not None:
+        from gutbrain.trials.design import load_design
+        from gutbrain.trials.ensemble import write_trial_ensemble
+
+        d = load_design(design)
+        ens = _ensemble(ensemble, ensemble_source, d.seed if seed is None else seed)
+        assert ens is not None
+        prog, update = _progress_bar(f"running the trial for {len(ens)} members")
+        with prog:
+            erun = write_trial_ensemble(
+                design, out, ens, seed, scheduler=scheduler, overwrite=overwrite, progress=update
+            )
+        for line in erun.lines():
+            typer.echo(line)
+        typer.echo(f"{erun.name}: {len(ens)} member bundles; wrote {erun.out}")
+        return
+    _ensemble(None, ensemble_source, 0)
 
     prog, update = _progress_bar("simulating the trial")
     with prog:
@@ -333,6 +460,12 @@ def analyze(
     onset_shape: Literal["step", "ramp", "auto"] = typer.Option(
         "step", "--onset-shape", help="Onset: step, ramp or auto."
     ),
+    primary: str | None = typer.Option(
+        None,
+        "--primary",
+        help="Primary outcome of a parallel trial (default: study.toml's primary, else "
+        "negative_affect with a diary, the first instrument without).",
+    ),
     overwrite: Overwrite = False,
 ) -> None:
     """Analyse a study bundle: diary-trial effects and onset, pre/post, MMRM and responders of a
@@ -349,6 +482,7 @@ def analyze(
         alpha=alpha,
         mid=mid,
         onset_shape=onset_shape,
+        primary=primary,
         overwrite=overwrite,
     )
     if run.trial is not None:
@@ -369,6 +503,15 @@ def analyze(
                 f"{inst} ({role}): MMRM change at {last['visit']} {last['estimate']:.2f} "
                 f"({format_ci(last['ci_low'], last['ci_high'], 2)})"
             )
+    if run.tables is not None:
+        prim = run.tables.endpoints[0]
+        sec = [e for e in run.tables.endpoints if e.role == "secondary"]
+        typer.echo(
+            f"primary outcome {prim.outcome} ({run.tables.primary_source}): {prim.estimate:.2f} "
+            f"({format_ci(prim.ci_low, prim.ci_high, 2)}), p = {prim.p:.3g}; "
+            f"{sum(e.significant for e in sec)} of {len(sec)} secondary outcomes significant "
+            f"after Holm's adjustment"
+        )
     if run.crossover is not None:
         for name, e in run.crossover.outcomes.items():
             typer.echo(f"{name}: {e.estimate:.2f} ({format_ci(e.ci_low, e.ci_high, 2)})")
@@ -403,6 +546,53 @@ def nof1(
             f"({format_ci(pooled['ci_low'], pooled['ci_high'])})"
         )
     typer.echo(f"wrote {run.out}. Research software, not medical advice.")
+
+
+# --- module profiling (gutbrain.omics): Omixer-RPM's algorithm ------------------------------------
+
+
+@app.command()
+def profile(
+    table: str = typer.Argument(
+        ..., help="Ortholog (KO) x sample table: TSV/CSV, taxon-stratified, or HUMAnN 3."
+    ),
+    modules: str = typer.Option(
+        ...,
+        "--modules",
+        help="Module definitions (Omixer-RPM format), e.g. a GBM or GMM file; 'gutbrain' for "
+        "gutbrain's own set.",
+    ),
+    out: str = typer.Option(..., "--out", help="Output folder (modules.tsv, report.html)."),
+    coverage: float | None = typer.Option(
+        None, "--coverage", help="Minimum coverage in [0, 1]; default: learned from the data."
+    ),
+    estimator: Literal["median", "average", "sum", "min"] = typer.Option(
+        "median", "--estimator", help="Module abundance from its step scores."
+    ),
+    normalize_by_length: bool = typer.Option(
+        False, "--normalize-by-length", help="Count missing steps (Omixer-RPM's -n)."
+    ),
+    ignore_taxa: bool = typer.Option(
+        False, "--ignore-taxa", help="Profile a stratified table for the whole community."
+    ),
+    overwrite: Overwrite = False,
+) -> None:
+    """Profile a KO table into module abundances and coverages (Omixer-RPM's algorithm)."""
+    from gutbrain.omics.modules_run import run_profile
+
+    run = run_profile(
+        table, modules, out, coverage=coverage, estimator=estimator,
+        normalize_by_length=normalize_by_length, ignore_taxa=ignore_taxa, overwrite=overwrite,
+    )  # fmt: skip
+    info = run.profile.to_dict()
+    how = "learned" if run.profile.learned else "given"
+    cutoff = (
+        "no module observed"
+        if info["cutoff"] is None
+        else f"minimum coverage {info['cutoff']:.4g} ({how})"
+    )
+    typer.echo(f"{info['rows_reported']} rows reported over {info['samples']} samples; {cutoff}")
+    typer.echo(f"wrote {run.out}")
 
 
 if __name__ == "__main__":  # pragma: no cover

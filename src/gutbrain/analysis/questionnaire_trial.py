@@ -8,8 +8,9 @@
   instrument's cut-off) analyses at the last visit (:mod:`gutbrain.analysis.responder`), for
   the instruments with a published remission cut-off.
 
-Instruments scored at a single visit are skipped. The primary instrument is the first instrument
-``study.toml`` lists (after the diary); the others are secondary.
+Instruments scored at a single visit are skipped. The primary instrument is the one ``study.toml``
+declares (``primary``), else the first instrument it lists (after the diary); the others are
+secondary.
 """
 
 from __future__ import annotations
@@ -111,8 +112,12 @@ def questionnaire_trial(
     control: str | None = None,
     treatment: str | None = None,
     conf_level: float = 0.95,
+    primary: str | None = None,
 ) -> QuestionnaireTrialResult:
     """Analyse a parallel trial from its visits alone (see the module docstring).
+
+    ``primary``: the primary instrument (default: the study's declared ``primary``, else the
+    first instrument listed in ``study.toml`` that was measured twice).
 
     Raises
     ------
@@ -149,7 +154,12 @@ def questionnaire_trial(
         fits[inst] = mmrm(scores, control=control, treatment=treatment, conf_level=conf_level)
         if inst in REMISSION_CUTOFFS:
             binary[inst] = _binary(scores, REMISSION_CUTOFFS[inst][0], conf_level)
-    primary = order[0]
+    primary = primary or bundle.study.primary or order[0]
+    if primary not in fits:
+        raise DataError(
+            f"primary outcome {primary!r}: not an instrument of study {bundle.study.name!r} "
+            f"scored at a baseline and a later visit; expected one of: {', '.join(order)}"
+        )
     per = fits[primary].n_control, fits[primary].n_treatment
     return QuestionnaireTrialResult(
         study=bundle.study.name,

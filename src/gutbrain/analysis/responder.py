@@ -39,6 +39,7 @@ REMISSION_CUTOFFS: dict[str, tuple[float, str]] = {
     "HAMA": (7.0, "Matza et al. 2010, Int J Methods Psychiatr Res 19:223"),
     "PHQ-9": (4.0, "Kroenke, Spitzer & Williams 2001, J Gen Intern Med 16:606 (0-4: minimal)"),
     "GAD-7": (4.0, "Spitzer et al. 2006, Arch Intern Med 166:1092 (0-4: minimal)"),
+    "MADRS": (9.0, "Hawley, Gale & Sivakumaran 2002, J Affect Disord 72:177 (MADRS < 10)"),
 }
 """Instrument -> (remission cut-off: score <= cut-off, its source)."""
 

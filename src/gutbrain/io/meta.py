@@ -25,6 +25,11 @@ being the study's day 0 (negative days are run-in). The readers then refuse a ro
 dated outside them. The trial engine and the diary app's export write it; a bundle without it
 (older bundles, users' own files) is read as before, without a range check.
 
+``primary = "negative_affect"`` (optional) declares the trial's primary outcome before the data
+are seen: ``negative_affect`` or ``positive_affect`` (the diary) or one of the visit instruments.
+``gutbrain analyze`` tests it at the full alpha and adjusts the secondary outcomes for
+multiplicity (Holm); without it, the analysis uses a documented default and says so.
+
 ``[columns.<table>]`` declares the kind of extra columns (ones the bundle specification does not
 define), so that a CSV cell is read as what it is: ``notes = "text"`` keeps ``007`` as the text
 "007"; ``"int"`` and ``"float"`` make the reader convert, and report a cell that is not a number.
@@ -88,7 +93,10 @@ KEY_HELP = {
     "day0": 'what day 0 is, e.g. day0 = "first intervention day"',
     "instruments": 'what is measured, e.g. instruments = ["diary", "PHQ-9"]',
 }
-_TOP_KEYS = (*KEY_HELP, "days", "arms", "phases", "nof1", "provenance", "columns")
+#: The diary outcomes a study may declare as its primary outcome.
+DIARY_OUTCOMES = ("negative_affect", "positive_affect")
+PRIMARY_HELP = 'the primary outcome, e.g. primary = "negative_affect" or a visit instrument'
+_TOP_KEYS = (*KEY_HELP, "days", "primary", "arms", "phases", "nof1", "provenance", "columns")
 _ARM_KEYS = ("label", "description")
 #: The ``[nof1]`` block structure: each key and its smallest allowed value.
 NOF1_MIN = {"block_days": 1, "wash_in_days": 0}
@@ -241,6 +249,9 @@ class StudyMeta:
     days
         Optional planned study days ``(first, last)``, inclusive: every table's ``day`` must lie
         within them. ``None`` (older bundles) leaves days unchecked.
+    primary
+        Optional declared primary outcome: ``"negative_affect"`` or ``"positive_affect"`` (with
+        a diary) or a listed visit instrument.
 
     Raises
     ------
@@ -259,6 +270,7 @@ class StudyMeta:
     provenance: dict[str, Any] | None = field(default=None)
     columns: dict[str, dict[str, ExtraKind]] | None = None
     days: tuple[int, int] | None = None
+    primary: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "instruments", tuple(self.instruments))
@@ -304,6 +316,7 @@ class StudyMeta:
             day0=d["day0"],
             instruments=tuple(insts),
             days=_days(at, d),
+            primary=at.get(d, "primary", str, PRIMARY_HELP, None),
             arms=_groups(at, d, "arms"),
             phases=_groups(at, d, "phases"),
             nof1=_copy(at.get(d, "nof1", dict, "a table: [nof1] block_days = 14", None)),
@@ -328,6 +341,8 @@ class StudyMeta:
         }
         if self.days is not None:
             out["days"] = list(self.days)
+        if self.primary is not None:
+            out["primary"] = self.primary
         if self.arms:
             out["arms"] = [a.to_dict() for a in self.arms]
         if self.phases:
@@ -415,6 +430,11 @@ def _check(meta: StudyMeta, at: Where) -> None:
         check_nof1(at.key("nof1"), meta.nof1)
     if meta.days is not None:
         _check_days(meta.days, at.key("days"))
+    if meta.primary is not None:
+        allowed = [i for i in meta.instruments if i != "diary"]
+        if "diary" in meta.instruments:
+            allowed = [*DIARY_OUTCOMES, *allowed]
+        at.key("primary").among(meta.primary, tuple(allowed))
     _check_provenance(meta, at.key("provenance"))
     _check_declared_columns(meta, at.key("columns"))
 

@@ -79,15 +79,20 @@ def plan_scenario(
     *,
     noise: bool = True,
     chunk_people: int | None = None,
+    member: Parameters | None = None,
 ) -> ScenarioPlan:
     """Draw the people's parameters and split them into chunks of ``chunk_people`` (default:
-    :data:`CHUNK_PERSON_DAYS` person-days per unit). Results do not depend on the chunking."""
+    :data:`CHUNK_PERSON_DAYS` person-days per unit). Results do not depend on the chunking.
+
+    ``member`` (one person's parameters, an ensemble member's,
+    :meth:`gutbrain.model.ensemble.Ensemble.parameters`) replaces the table values as the
+    reference person's: people are drawn around it, with the same random numbers."""
     if people < 1:
         raise ScenarioError(f"--people must be at least 1, got {people}")
     size = max(1, CHUNK_PERSON_DAYS // scenario.days) if chunk_people is None else chunk_people
     if size < 1:
         raise ScenarioError(f"chunk_people must be at least 1, got {size}")
-    ens = draw_ensemble(np.random.default_rng(seed), people) if people > 1 else None
+    ens = draw_ensemble(np.random.default_rng(seed), people, base=member) if people > 1 else member
     bounds = tuple((lo, min(lo + size, people)) for lo in range(0, people, size))
     return ScenarioPlan(scenario, people, seed, noise, ens, bounds)
 

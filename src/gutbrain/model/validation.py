@@ -9,18 +9,20 @@ reported as failing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from gutbrain.model.parameters import draw_ensemble
+from gutbrain.model.parameters import Parameters, draw_ensemble
 from gutbrain.model.person import Cohort, cohort
 from gutbrain.model.schedule import Schedule
 from gutbrain.model.simulate import simulate
 from gutbrain.model.trajectory import Trajectory
 
-__all__ = ["CHECKS", "CheckResult", "effect_onset", "run_checks"]
+__all__ = ["CHECKS", "CheckResult", "effect_onset", "member_parameters", "run_checks"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,45 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+#: The parameter set the checks' people start from (an ensemble member), or None: table values.
+_MEMBER: ContextVar[Parameters | None] = ContextVar("validation_member", default=None)
+
+
+@contextmanager
+def member_parameters(params: Parameters | None) -> Iterator[None]:
+    """Within the block, every check's people start from ``params`` (one person's parameters,
+    e.g. :meth:`gutbrain.model.ensemble.Ensemble.parameters`) instead of the table values; the
+    archetypes still set their traits."""
+    token = _MEMBER.set(params)
+    try:
+        yield
+    finally:
+        _MEMBER.reset(token)
+
+
+#: Within :func:`run_checks`: the cohorts built so far, by archetype and size (a cohort is
+#: deterministic, and several checks start from the same one).
+_COHORTS: ContextVar[dict[tuple[str, int], Cohort] | None] = ContextVar(
+    "validation_cohorts", default=None
+)
+
+
+def _cohort(archetype: str, n: int = 1, params: Parameters | None = None) -> Cohort:
+    """:func:`cohort` from the current member's parameters (:func:`member_parameters`), built
+    once per :func:`run_checks` call."""
+    if params is not None:
+        return cohort(archetype, n=n, params=params)
+    cache, key = _COHORTS.get(), (archetype, n)
+    if cache is not None and key in cache:
+        return cache[key]
+    member = _MEMBER.get()
+    base = None if member is None else member.take(np.zeros(n, dtype=np.int64))
+    made = cohort(archetype, n=n, params=base)
+    if cache is not None:
+        cache[key] = made
+    return made
 
 
 def _run(c: Cohort, build: Callable[[Schedule], Schedule], days: int) -> Trajectory:
@@ -62,7 +103,7 @@ def effect_onset(effect: np.ndarray, ref_day: int, fraction: float = 0.5) -> int
 
 # ----------------------------------------------------------------------------------------------
 def b1_homeostasis() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
     tr = _run(c, lambda s: s, 731)
     drift = float(np.max(np.abs(tr.states[0, -1] - tr.states[0, 0])))
     return CheckResult(
@@ -75,7 +116,7 @@ def b1_homeostasis() -> CheckResult:
 
 
 def _stress(arch: str, days: int = 260) -> Trajectory:
-    return _run(cohort(arch), lambda s: s.set("stress", 0.6, 0, 56), days)
+    return _run(_cohort(arch), lambda s: s.set("stress", 0.6, 0, 56), days)
 
 
 def b2_vicious_circle() -> CheckResult:
@@ -132,7 +173,7 @@ def b2_vulnerable_hysteresis() -> CheckResult:
 
 
 def b3_antibiotics() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
     ctl, tr = _pair(c, lambda s: s.with_antibiotic("broad", 0, 7), 60)
     div7 = tr["diversity"][0, 7] / ctl["diversity"][0, 7]
     but7 = tr["butyrate_producers"][0, 7] / ctl["butyrate_producers"][0, 7]
@@ -149,7 +190,7 @@ def b3_antibiotics() -> CheckResult:
 
 
 def b3_antibiotic_mood() -> CheckResult:
-    c = cohort("vulnerable")
+    c = _cohort("vulnerable")
     ctl, tr = _pair(c, lambda s: s.with_antibiotic("broad", 0, 7), 120)
     d = tr["negative_affect"][0] - ctl["negative_affect"][0]
     peak_day = int(np.argmax(d[:60]))
@@ -179,7 +220,7 @@ def _diet(s: Schedule) -> Schedule:
 
 
 def b4_diet_gut() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
     ctl, tr = _pair(c, _diet, 57)
     d = {
         k: tr[k][0, 56] - ctl[k][0, 56] for k in ("butyrate_producers", "butyrate", "inflammation")
@@ -195,7 +236,7 @@ def b4_diet_gut() -> CheckResult:
 
 
 def b4_diet_depression() -> CheckResult:
-    c = cohort("depressed")
+    c = _cohort("depressed")
     ctl, tr = _pair(c, _diet, 85)
     d = tr["depression_severity"][0, 84] - ctl["depression_severity"][0, 84]
     return CheckResult(
@@ -208,7 +249,7 @@ def b4_diet_depression() -> CheckResult:
 
 
 def _probiotic_healthy() -> tuple[Trajectory, Trajectory]:
-    c = cohort("healthy")
+    c = _cohort("healthy")
     return _pair(c, lambda s: s.with_probiotic("ecologic_barrier", 5e9, 0, 28), 57)
 
 
@@ -261,7 +302,7 @@ def b5_probiotic_offset() -> CheckResult:
 def _depression_arms(
     arms: dict[str, Callable[[Schedule], Schedule]], arch: str = "depressed", days: int = 57
 ) -> dict[str, Trajectory]:
-    c = cohort(arch)
+    c = _cohort(arch)
     return {k: _run(c, f, days) for k, f in arms.items()}
 
 
@@ -296,7 +337,7 @@ def b6_adjunct() -> CheckResult:
 
 
 def b6_ssri_blunting() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
     ctl, tr = _pair(c, _ssri, 57)
     dna = tr["negative_affect"][0] - ctl["negative_affect"][0]
     dpa = tr["positive_affect"][0] - ctl["positive_affect"][0]
@@ -331,14 +372,14 @@ def b7_complementarity() -> CheckResult:
 
 
 def _fmt_benefit(arch: str, n: int = 1, rng: np.random.Generator | None = None) -> np.ndarray:
-    params = draw_ensemble(rng, n) if rng is not None else None
-    c = cohort(arch, n=n, params=params)
+    params = draw_ensemble(rng, n, base=_MEMBER.get()) if rng is not None else None
+    c = _cohort(arch, n=n, params=params)
     ctl, tr = _pair(c, lambda s: s.with_fmt(0, "healthy", 0.5), 29)
     return ctl["negative_affect"][:, 28] - tr["negative_affect"][:, 28]
 
 
 def b8_fmt() -> CheckResult:
-    c = cohort("dysbiotic")
+    c = _cohort("dysbiotic")
     tr = _run(c, lambda s: s.with_fmt(0, "healthy", 0.5), 2)
     from gutbrain.model.catalogues import donors
 
@@ -361,7 +402,7 @@ def b8_fmt() -> CheckResult:
 
 
 def b9_leaky_gut() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
     ctl, tr = _pair(c, lambda s: s.set("barrier_insult", 0.2, 0, 28), 29)
     d = {
         k: tr[k][0, 28] - ctl[k][0, 28]
@@ -377,7 +418,7 @@ def b9_leaky_gut() -> CheckResult:
 
 
 def b10_lifestyle() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
 
     def stressed(sleep: float) -> Callable[[Schedule], Schedule]:
         return lambda s: s.set("sleep_hours", sleep).set("stress", 0.6, 14, 28)
@@ -404,7 +445,7 @@ def b10_lifestyle() -> CheckResult:
 
 
 def b11_vagus() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
 
     def effect(vag: float) -> tuple[float, float]:
         ctl, tr = _pair(
@@ -430,7 +471,7 @@ def b11_vagus() -> CheckResult:
 
 
 def b12_transfer() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
     base = lambda s: s.with_antibiotic("broad", 0, 7)  # noqa: E731 - mouse protocols deplete first
     ctl = _run(c, lambda s: base(s).with_fmt(7, "healthy", 0.7), 43)
     tr = _run(c, lambda s: base(s).with_fmt(7, "depressed_dysbiotic", 0.7), 43)
@@ -446,7 +487,7 @@ def b12_transfer() -> CheckResult:
 
 
 def karin_cortisol_set_by_u() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
     y0 = c.y0.copy()
     from gutbrain.model.states import S
 
@@ -465,7 +506,7 @@ def karin_cortisol_set_by_u() -> CheckResult:
 
 
 def miz_prolonged_vs_acute() -> CheckResult:
-    c = cohort("vulnerable")
+    c = _cohort("vulnerable")
     acute = _run(c, lambda s: s.set("stress", 0.6, 0, 7), 200)
     long = _run(c, lambda s: s.set("stress", 0.6, 0, 56), 200)
     n_a, n_l = acute["neuroplasticity"][0, 199], long["neuroplasticity"][0, 199]
@@ -480,7 +521,7 @@ def miz_prolonged_vs_acute() -> CheckResult:
 
 
 def mes2011_cortisol() -> CheckResult:
-    c = cohort("healthy")
+    c = _cohort("healthy")
     ctl, tr = _pair(c, lambda s: s.with_probiotic("helveticus_r0052_longum_r0175", 3e9, 0, 30), 31)
     dc = tr["cortisol"][0, 30] / ctl["cortisol"][0, 30] - 1.0
     dna = tr["negative_affect"][0, 30] - ctl["negative_affect"][0, 30]
@@ -521,4 +562,8 @@ CHECKS: dict[str, Callable[[], CheckResult]] = {
 
 def run_checks(ids: list[str] | None = None) -> list[CheckResult]:
     """Run the named checks (default: all) and return their results in order."""
-    return [CHECKS[k]() for k in (ids or list(CHECKS))]
+    token = _COHORTS.set({})
+    try:
+        return [CHECKS[k]() for k in (ids or list(CHECKS))]
+    finally:
+        _COHORTS.reset(token)

@@ -31,6 +31,7 @@ from gutbrain.analysis.diary_trial import DiaryTrialResult, diary_trial
 from gutbrain.analysis.nof1 import Nof1SeriesResult, nof1_series
 from gutbrain.analysis.questionnaire_trial import QuestionnaireTrialResult, questionnaire_trial
 from gutbrain.analysis.responder import REMISSION_CUTOFFS
+from gutbrain.analysis.trial_tables import TrialTables, trial_tables
 from gutbrain.errors import DesignError
 from gutbrain.io import StudyBundle, read_bundle
 from gutbrain.report._output import check_out, jsonable, manifest_for, write_atomic
@@ -53,6 +54,7 @@ class AnalyzeRun:
     results: dict[str, Any]
     crossover: CrossoverResult | None = None
     questionnaire: QuestionnaireTrialResult | None = None
+    tables: TrialTables | None = None
 
     def __repr__(self) -> str:
         inner = next(
@@ -97,6 +99,46 @@ def _questionnaire_context(res: QuestionnaireTrialResult) -> dict[str, Any]:
     return {"qt": res, "mmrm_rows": rows, "cutoffs": cutoffs}
 
 
+# The default primary outcome of a daily-diary trial when none is declared (JS2025's diary outcome).
+DEFAULT_DIARY_PRIMARY = "negative_affect"
+
+
+def _primary(option: str | None, declared: str | None, default: str) -> tuple[str, str]:
+    """The primary outcome and where it was declared: option, study.toml, or the default."""
+    if option is not None:
+        return option, "declared by the --primary option"
+    if declared is not None:
+        return declared, "declared in study.toml"
+    return default, "not declared; the default"
+
+
+def _diary_tests(res: DiaryTrialResult) -> list[dict[str, Any]]:
+    """The diary trial's outcome tests: each diary outcome over the intervention weeks, and
+    each questionnaire's pre/post ANCOVA."""
+    keys = ("estimate", "ci_low", "ci_high", "p")
+    tests = [
+        {"outcome": o, "analysis": "mixed model: mean difference over the intervention weeks",
+         **{k: e.overall[k] for k in keys}}
+        for o, e in res.outcomes.items()
+    ]  # fmt: skip
+    if res.prepost is not None:
+        tests += [
+            {"outcome": i, "analysis": "pre/post ANCOVA", **{k: getattr(r, k) for k in keys}}
+            for i, r in res.prepost.results.items()
+        ]
+    return tests
+
+
+def _questionnaire_tests(res: QuestionnaireTrialResult) -> list[dict[str, Any]]:
+    """Each instrument's MMRM difference at its last visit."""
+    out = []
+    for inst, m in res.mmrm.items():
+        e = m.last()
+        out.append({"outcome": inst, "analysis": f"MMRM: change from baseline at {e['visit']}",
+                    **{k: e[k] for k in ("estimate", "ci_low", "ci_high", "p")}})  # fmt: skip
+    return out
+
+
 def run_analyze(
     bundle: str | Path,
     out: str | Path,
@@ -107,13 +149,17 @@ def run_analyze(
     alpha: float = 0.05,
     mid: float = 5.0,
     onset_shape: str = "step",
+    primary: str | None = None,
     overwrite: bool = False,
 ) -> AnalyzeRun:
     """Analyse a bundle by its design and write results.json and report.html into ``out``.
 
     ``control``, ``treatment``: arms (parallel) or phases (nof1); ``level``: interval level;
     ``alpha`` and ``onset_shape``: see :func:`gutbrain.analysis.diary_trial.diary_trial`;
-    ``mid``: see :func:`gutbrain.analysis.nof1.nof1_series`.
+    ``mid``: see :func:`gutbrain.analysis.nof1.nof1_series`; ``primary``: the primary outcome
+    of a parallel trial (default: ``study.toml``'s ``primary``, else daily negative affect for a
+    diary trial and the first instrument for a questionnaire-only trial), tested at ``alpha``
+    while the secondary outcomes are Holm-adjusted (:mod:`gutbrain.analysis.trial_tables`).
 
     Raises
     ------
@@ -127,20 +173,37 @@ def run_analyze(
     b = read_bundle(path)
     design = b.study.design
     options = {"control": control, "treatment": treatment, "level": level, "alpha": alpha,
-               "mid": mid, "onset_shape": onset_shape}  # fmt: skip
+               "mid": mid, "onset_shape": onset_shape, "primary": primary}  # fmt: skip
     manifest = manifest_for("analyze", path, options, b)
-    trial = series = cross = quest = None
+    trial = series = cross = quest = tables = None
     if design == "parallel" and not len(b.diary) and b.visits is not None and len(b.visits):
-        quest = questionnaire_trial(b, control=control, treatment=treatment, conf_level=level)
+        first = next((i for i in b.study.instruments if i != "diary"), "")
+        prim, source = _primary(primary, b.study.primary, first)
+        quest = questionnaire_trial(
+            b, control=control, treatment=treatment, conf_level=level, primary=prim
+        )
+        if source.startswith("not declared"):
+            source += " (the first instrument in study.toml)"
+        tables = trial_tables(
+            b, control=quest.control, treatment=quest.treatment, tests=_questionnaire_tests(quest),
+            primary=quest.primary, primary_source=source, alpha=alpha, conf_level=level,
+        )  # fmt: skip
         context = {"trial": None, "crossover": None, **_questionnaire_context(quest)}
-        analysis = {"questionnaire_trial": quest.to_dict()}
+        analysis = {"questionnaire_trial": quest.to_dict(), "trial_tables": tables.to_dict()}
     elif design == "parallel":
         trial = diary_trial(
             b, control=control, treatment=treatment, onset_shape=onset_shape, conf_level=level,
             alpha=alpha,
         )  # fmt: skip
+        prim, source = _primary(primary, b.study.primary, DEFAULT_DIARY_PRIMARY)
+        if source.startswith("not declared"):
+            source += " (daily negative affect)"
+        tables = trial_tables(
+            b, control=trial.control, treatment=trial.treatment, tests=_diary_tests(trial),
+            primary=prim, primary_source=source, alpha=alpha, conf_level=level,
+        )  # fmt: skip
         context = {"crossover": None, "qt": None, **_trial_context(trial, b)}
-        analysis = {"diary_trial": trial.to_dict()}
+        analysis = {"diary_trial": trial.to_dict(), "trial_tables": tables.to_dict()}
     elif design == "nof1":
         series = nof1_series(b, control=control, treatment=treatment, mid=mid, conf_level=level)
         context = {"trial": None, "crossover": None, "qt": None, **nof1_context(series, b)}
@@ -155,7 +218,9 @@ def run_analyze(
             "handles parallel, crossover and nof1 designs"
         )
     results: dict[str, Any] = jsonable({"manifest": manifest, "design": design, **analysis})  # type: ignore[assignment]
-    page = render_page("analyze.html", manifest, study=b.study.name, design=design, **context)
+    page = render_page(
+        "analyze.html", manifest, study=b.study.name, design=design, tables=tables, **context
+    )
     write_atomic(
         out,
         {
@@ -167,5 +232,5 @@ def run_analyze(
     )
     return AnalyzeRun(
         out=out, design=design, trial=trial, nof1=series, results=results, crossover=cross,
-        questionnaire=quest,
+        questionnaire=quest, tables=tables,
     )  # fmt: skip

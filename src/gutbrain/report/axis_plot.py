@@ -39,8 +39,16 @@ class Bands(Protocol):
     ) -> np.ndarray: ...
 
 
-def axis_figure(traj: Bands, title: str = "", day0: int = 0) -> Figure:
-    """Each panel's quantities as median lines with 5-95 % bands.
+def axis_figure(
+    traj: Bands,
+    title: str = "",
+    day0: int = 0,
+    *,
+    inner: bool = False,
+    across: str = "virtual people",
+) -> Figure:
+    """Each panel's quantities as median lines with 5-95 % bands (and, with ``inner``, darker
+    25-75 % bands); ``across`` names what the bands are taken across, for the title.
 
     One or two arms share each panel, one colour per arm. Three or more arms get small
     multiples instead, one column per arm with a shared scale per row, so bands never overlap
@@ -72,6 +80,9 @@ def axis_figure(traj: Bands, title: str = "", day0: int = 0) -> Figure:
                 lo, mid, hi = traj.quantiles(name, group=g)
                 c = colours[(k if facets else g) % len(colours)]
                 ax.fill_between(days, lo, hi, color=c, alpha=0.15, linewidth=0)
+                if inner:
+                    q25, q75 = traj.quantiles(name, (0.25, 0.75), group=g)
+                    ax.fill_between(days, q25, q75, color=c, alpha=0.25, linewidth=0)
                 lab = name if facets or len(arms) == 1 else f"{arms[g]}: {name}"
                 ax.plot(days, mid, color=c, linestyle=styles[k % 3], label=lab)
         if facets:
@@ -86,15 +97,24 @@ def axis_figure(traj: Bands, title: str = "", day0: int = 0) -> Figure:
     for ax in axes[-1]:
         ax.set_xlabel(xlabel)
     fig.suptitle(
-        f"{title}: median and 90 % band across virtual people\n"
+        f"{title}: median{', 50 %' if inner else ''} and 90 % band{'s' if inner else ''} "
+        f"across {across}\n"
         "gutbrain simulation for research and teaching; not medical advice",
         fontsize=11,
     )
     return fig
 
 
-def plot_axis(traj: Bands, path: str | Path, title: str = "", day0: int = 0) -> Path:
+def plot_axis(
+    traj: Bands,
+    path: str | Path,
+    title: str = "",
+    day0: int = 0,
+    *,
+    inner: bool = False,
+    across: str = "virtual people",
+) -> Path:
     """Write :func:`axis_figure` as a PNG."""
     out = Path(path)
-    axis_figure(traj, title, day0).savefig(out, dpi=110)
+    axis_figure(traj, title, day0, inner=inner, across=across).savefig(out, dpi=110)
     return out

@@ -37,6 +37,8 @@ class FullDemo:
                 f"points ({format_p(p, label='Welch p')})"
                 for row, p in zip(weekly.itertuples(), weekly["p"].to_numpy(float), strict=True)
             ),
+            "  (each person's weekly mean compared by Welch's t-test, unadjusted; the report's "
+            "mixed-model differences use every daily rating and so differ a little)",
             f"axis plot -> {self.axis_plot}",
             f"analysis -> {self.report_dir / 'report.html'}",
         ]

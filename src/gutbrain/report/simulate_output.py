@@ -27,13 +27,13 @@ import pyarrow.parquet as pq
 
 from gutbrain._outdir import atomic_dir, check_out
 from gutbrain.model.run import ScenarioPlan, iter_units, plan_scenario
-from gutbrain.model.scenario import load_scenario
+from gutbrain.model.scenario import Scenario, load_scenario
 from gutbrain.model.summary import DailySummary, check_quantities, values
 from gutbrain.model.trajectory import Trajectory
 from gutbrain.report._output import sha256
 from gutbrain.report.axis_plot import PANELS, plot_axis
 
-__all__ = ["simulate_scenario"]
+__all__ = ["run_manifest", "simulate_scenario"]
 
 _PLOTTED = tuple(dict.fromkeys(n for _, names in PANELS for n in names))
 
@@ -119,6 +119,26 @@ def _write_units(
     return acc
 
 
+def run_manifest(
+    path: str | Path, scenario: Scenario, people: int, seed: int, noise: bool
+) -> dict[str, object]:
+    """The entries every ``gutbrain simulate`` manifest starts with: version, scenario file
+    and its SHA-256, name, people, seed, noise, days and arms."""
+    from gutbrain._version import __version__
+
+    return {
+        "gutbrain_version": __version__,
+        "scenario": str(path),
+        "scenario_sha256": sha256(Path(path)),
+        "name": scenario.name,
+        "people": people,
+        "seed": seed,
+        "noise": noise,
+        "days": scenario.days,
+        "arms": list(scenario.arm_names),
+    }
+
+
 def simulate_scenario(
     path: str | Path,
     out: str | Path,
@@ -155,8 +175,6 @@ def simulate_scenario(
         Called with (steps done, steps) after each chunk's set-up and after each unit is
         simulated and written.
     """
-    from gutbrain._version import __version__
-
     chosen = None if states is None else check_quantities(states, "--states")
     scenario = load_scenario(path)
     out = Path(out)
@@ -177,15 +195,7 @@ def simulate_scenario(
         plot_axis(acc, tmp / "axis.png", title=scenario.name)
         written.append("axis.png")
         manifest = {
-            "gutbrain_version": __version__,
-            "scenario": str(path),
-            "scenario_sha256": sha256(Path(path)),
-            "name": scenario.name,
-            "people": people,
-            "seed": seed,
-            "noise": noise,
-            "days": scenario.days,
-            "arms": list(scenario.arm_names),
+            **run_manifest(path, scenario, people, seed, noise),
             "states": "all" if chosen is None and not summary else list(chosen or _PLOTTED),
             "summary": summary,
             "files": written,

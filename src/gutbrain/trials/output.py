@@ -7,6 +7,7 @@ Parquet row group to ``<table>.parquet``; memory holds one chunk at a time, what
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -109,18 +110,22 @@ def write_trial(
     scheduler: Any = None,
     overwrite: bool = False,
     progress: ProgressFn | None = None,
+    member: Mapping[str, float] | None = None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> TrialRun:
     """Run a design and write its bundle to ``out`` (Parquet, one row group per chunk).
 
     Same randomness as :func:`gutbrain.trials.run.run_trial`: the tables equal those of an
-    in-memory run with the same seed, locally or on Dask.
+    in-memory run with the same seed, locally or on Dask. ``member``: an ensemble member's
+    parameter values (:func:`gutbrain.trials.run.plan_trial`); ``provenance``: extra entries
+    for ``study.toml``'s ``[provenance]`` (the member's name and source).
     """
     path = None if isinstance(design, TrialDesign) else str(design)
     d = design if isinstance(design, TrialDesign) else load_design(design)
     target = Path(out)
     check_out(target, "trial", overwrite=overwrite)  # before any work
-    plan = plan_trial(d, seed)
-    meta = study_meta(plan, path)
+    plan = plan_trial(d, seed, member)
+    meta = study_meta(plan, path, provenance)
     tmp = target.with_name(target.name + ".partial")
     try:
         if tmp.exists():

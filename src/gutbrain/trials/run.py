@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,9 @@ LATENT_COLUMNS = (
     "probiotic",
 )
 ProgressFn = Callable[[int, int], None]
+#: An ensemble member's parameter values, ``(name, value)`` pairs
+#: (:meth:`gutbrain.model.ensemble.Ensemble.overrides`).
+Overrides = tuple[tuple[str, float], ...]
 _DIARY_COLUMNS = ("participant", "day", "negative_affect", "positive_affect")
 
 
@@ -103,11 +106,16 @@ def _criteria(design: TrialDesign) -> tuple[Criterion, ...]:
     return tuple(Criterion(c["instrument"], c.get("min"), c.get("max")) for c in spec.inclusion)
 
 
-def _population(design: TrialDesign, seed: int, idx: np.ndarray) -> Population:
+def _population(
+    design: TrialDesign, seed: int, idx: np.ndarray, member: Overrides = ()
+) -> Population:
+    """Candidates ``idx``; ``member``'s parameter values replace the table's (the cohort still
+    sets the traits and the reference composition, which no member sets)."""
     return sample_population(
         cohort_spec(design.cohort),
         idx,
         [seed, 0],
+        parameters=dict(member),
         baseline=dict(design.cohort_baseline),
     )
 
@@ -163,8 +171,11 @@ def build_schedule_baseline(pop: Population, days: int) -> Any:
     return Schedule.constant(days, "screening", **pop.baseline)
 
 
-def recruit(design: TrialDesign, seed: int, max_screened: int | None = None) -> np.ndarray:
-    """Candidate indices of the ``n`` enrolled people: the first who pass screening.
+def recruit(
+    design: TrialDesign, seed: int, max_screened: int | None = None, member: Overrides = ()
+) -> np.ndarray:
+    """Candidate indices of the ``n`` enrolled people: the first who pass screening (with
+    ``member``'s parameters, :func:`_population`).
 
     Candidates are screened in batches (oversampling by the pass rate seen so far) until ``n``
     pass; the result does not depend on the batch sizes.
@@ -178,7 +189,7 @@ def recruit(design: TrialDesign, seed: int, max_screened: int | None = None) -> 
         rate = max(got / nxt, 0.05) if nxt else 0.5
         size = min(max(int((design.n - got) / rate * 1.2) + 8, 32), 4 * design.block_size + 64)
         idx = np.arange(nxt, nxt + size)
-        ok, _ = _screen(design, seed, _population(design, seed, idx))
+        ok, _ = _screen(design, seed, _population(design, seed, idx, member))
         passed.append(idx[ok])
         got += int(ok.sum())
         nxt += size
@@ -192,26 +203,32 @@ def recruit(design: TrialDesign, seed: int, max_screened: int | None = None) -> 
 
 @dataclass(frozen=True)
 class TrialPlan:
-    """Everything fixed before the blocks run: enrolled candidates, ids and allocation."""
+    """Everything fixed before the blocks run: enrolled candidates, ids and allocation, and the
+    ensemble member's parameter values (none: the table's)."""
 
     design: TrialDesign
     seed: int
     candidates: np.ndarray
     ids: tuple[str, ...]
     allocation: tuple[str, ...]
+    member: Overrides = ()
 
     @property
     def n_blocks(self) -> int:
         return -(-self.design.n // self.design.block_size)
 
 
-def plan_trial(design: TrialDesign, seed: int | None = None) -> TrialPlan:
-    """Recruit and allocate (the sequential part of a trial)."""
+def plan_trial(
+    design: TrialDesign, seed: int | None = None, member: Mapping[str, float] | None = None
+) -> TrialPlan:
+    """Recruit and allocate (the sequential part of a trial), with an ensemble ``member``'s
+    parameter values (default: the table's)."""
     s = design.seed if seed is None else int(seed)
-    cand = recruit(design, s)
+    over = tuple((member or {}).items())
+    cand = recruit(design, s, member=over)
     width = max(4, len(str(design.n)))
     ids = tuple(f"P{j + 1:0{width}d}" for j in range(design.n))
-    return TrialPlan(design, s, cand, ids, tuple(allocate(design, s)))
+    return TrialPlan(design, s, cand, ids, tuple(allocate(design, s)), over)
 
 
 def _phase_column(
@@ -243,7 +260,7 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
     idx = plan.candidates[lo:hi]
     ids = list(plan.ids[lo:hi])
     alloc = list(plan.allocation[lo:hi])
-    pop = _population(d, seed, idx)
+    pop = _population(d, seed, idx, plan.member)
     _, y0 = _screen(d, seed, pop)
     groups = sorted(set(alloc))
     schedules = [build_schedule(d, g, pop.baseline) for g in groups]
@@ -327,9 +344,12 @@ def _run_block(plan: TrialPlan, b: int) -> dict[str, pd.DataFrame]:
     return out
 
 
-def study_meta(plan: TrialPlan, design_file: str | None = None) -> StudyMeta:
+def study_meta(
+    plan: TrialPlan, design_file: str | None = None, extra: Mapping[str, Any] | None = None
+) -> StudyMeta:
     """The bundle's ``study.toml`` for a planned trial, with provenance (the design file and
-    the SHA-256 of its bytes, when run from a file)."""
+    the SHA-256 of its bytes, when run from a file, and the ``extra`` entries, e.g. the
+    ensemble member's)."""
     from gutbrain._version import __version__
 
     d = plan.design
@@ -344,6 +364,7 @@ def study_meta(plan: TrialPlan, design_file: str | None = None) -> StudyMeta:
     if design_file:
         prov["design_file"] = design_file
         prov["design_sha256"] = hashlib.sha256(Path(design_file).read_bytes()).hexdigest()
+    prov.update(extra or {})
     kw: dict[str, Any] = {"arms": items} if d.design == "parallel" else {"phases": items}
     if d.design == "nof1":
         kw["nof1"] = {"block_days": d.block_days, "wash_in_days": d.wash_in_days}
