@@ -421,16 +421,22 @@ def cortisol_qss(s: float, c: np.ndarray) -> float:
 @njit(cache=True, inline="always", fastmath=FASTMATH)
 def perceived_stress(y: np.ndarray, e: np.ndarray, p: np.ndarray) -> float:
     r"""Perceived stress: stressors amplified by NA, trait threat sensitivity and sleep debt,
-    damped by mindfulness and psychotherapy skills.
+    damped by mindfulness and psychotherapy skills and by the expectancy of getting better
+    (hope recasts the episode's difficulties as passing: the placebo response's route to the
+    HPA axis). The stressors are the day's external ones ``s``, life's hassles ``h`` and the
+    load of a depressive episode ``e_ep L`` (rumination and the difficulties that hold the
+    episode; see :func:`behaviour`).
 
-    .. math:: PS = \max(0, s + h)\,\theta\,(1 + e_{sl} d)(1 + e_{NA}(\eta_{NA} - \eta_0)^+)
-              (1 - c_m m)(1 - c_c c)
+    .. math:: PS = \max(0, s + h + e_{ep} L)\,\theta\,(1 + e_{sl} d)
+              (1 + e_{NA}(\eta_{NA} - \eta_0)^+)(1 - c_m m)(1 - c_c c)(1 - c_x x)
     """
-    stressors = _pos(e[E.stress] + y[S.hassles])
+    stressors = _pos(e[E.stress] + y[S.hassles] + p[P.episode_stress] * y[S.episode])
     amp_na = 1.0 + _sat(p[P.e_na_stress] * _pos(y[S.eta_na] - p[P.eta_na_ref]), 1.0)
     react = 1.0 + p[P.e_sleep_reactivity] * y[S.sleep_debt]
-    damp = (1.0 - p[P.mindfulness_stress_damping] * y[S.mindfulness_skill]) * (
-        1.0 - p[P.cbt_stress_damping] * y[S.cbt_skill]
+    damp = (
+        (1.0 - p[P.mindfulness_stress_damping] * y[S.mindfulness_skill])
+        * (1.0 - p[P.cbt_stress_damping] * y[S.cbt_skill])
+        * (1.0 - p[P.expectancy_stress_damping] * y[S.expectancy])
     )
     return stressors * p[P.threat_sensitivity] * react * amp_na * damp
 
@@ -695,7 +701,11 @@ def mood(
 
 @njit(cache=True, inline="always", fastmath=FASTMATH)
 def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, c: np.ndarray, dydt: np.ndarray) -> None:
-    """Slow behavioural states: mindfulness and CBT skills, expectancy, sleep debt, training."""
+    """Slow behavioural states: mindfulness and CBT skills, expectancy, sleep debt, training,
+    and the episode load ``L``, which follows its exposure at the person's own rate
+    ``gamma_episode`` (a cohort trait): held while the exposure is held, waning once it is
+    lifted. Its spread between people gives the decelerating remission hazard of untreated
+    depression (WHIT2013)."""
     m = e[E.mindfulness_min]
     m_t = m / (m + p[P.k_mindfulness])
     dydt[S.mindfulness_skill] = p[P.gamma_mindfulness] * (m_t - y[S.mindfulness_skill])
@@ -712,6 +722,7 @@ def behaviour(y: np.ndarray, e: np.ndarray, p: np.ndarray, c: np.ndarray, dydt: 
     fit_t = x / (x + p[P.k_exercise]) * c[C.exercise_ref_inv_fill]
     dydt[S.fitness] = p[P.gamma_fitness] * (fit_t - y[S.fitness])
     dydt[S.hassles] = -p[P.gamma_hassles] * y[S.hassles]
+    dydt[S.episode] = p[P.gamma_episode] * (e[E.episode] - y[S.episode])
 
 
 @njit(cache=True, fastmath=FASTMATH)

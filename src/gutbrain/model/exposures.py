@@ -66,6 +66,7 @@ class E(IntEnum):
     donor_pathobionts = 38
     donor_akkermansia = 39
     donor_diversity = 40
+    episode = 41
 
 
 N_EXPOSURES = len(E)
@@ -216,6 +217,15 @@ EXPOSURES: dict[str, ExposureInfo] = {
             for g in RESIDENT_GUILDS
         ),
         ExposureInfo("donor_diversity", 1, "relative", 0, 3, False, "FMT donor diversity"),
+        ExposureInfo(
+            "episode",
+            0,
+            "0-1",
+            0,
+            1,
+            True,
+            "sustained load of a depressive episode (cohorts hold it; trials lift it at enrolment)",
+        ),
     )
 }
 

@@ -223,6 +223,7 @@ class S(_Indexed):
     probiotic_response_3 = _transit(3)
     probiotic_response_4 = _transit(4)
     probiotic_response_5 = _transit(5)
+    episode = _unit_interval("0-1", "load holding a depressive episode (wanes at a person's rate)")
 
 
 #: Every integrated state's declaration, in the order of the state vector.

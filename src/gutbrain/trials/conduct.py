@@ -52,11 +52,18 @@ def phase_days(design: TrialDesign, sequence: str) -> list[tuple[int, int, str]]
 
 
 def _expectancy(design: TrialDesign, t: Treatment) -> float:
+    """The arm's expectancy level while treated.
+
+    Blinded (single or double) arms all get the design's ``expectancy``: nobody knows what they
+    take. Open label: a no-treatment arm gets 0, an open-label placebo the blinded level, and a
+    known active treatment the design's ``open_expectancy`` (a participant sure of receiving
+    the treatment, not one with an even chance).
+    """
     if t.expectancy is not None:
         return t.expectancy
-    if design.blinding == "open" and not t.active and not t.placebo:
-        return 0.0
-    return design.expectancy
+    if design.blinding != "open" or t.placebo:
+        return design.expectancy
+    return design.open_expectancy if t.active else 0.0
 
 
 def build_schedule(design: TrialDesign, sequence: str, baseline: dict[str, float]) -> Schedule:
@@ -67,6 +74,10 @@ def build_schedule(design: TrialDesign, sequence: str, baseline: dict[str, float
     by_label = {t.label: t for t in design.treatments}
     off = design.run_in_days
     s = Schedule.constant(design.total_days, design.source, **baseline)
+    if baseline.get("episode", 0.0) > 0.0:
+        # enrolment starts the episode's natural course: its load is lifted and wanes at each
+        # person's own rate (gamma_episode); screening saw it held
+        s = s.set("episode", 0.0, 0, design.total_days, f"{design.source}: natural course")
     for start, end, label in phase_days(design, sequence):
         t = by_label[label]
         lo, hi = start + off, end + off

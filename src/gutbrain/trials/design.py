@@ -76,7 +76,7 @@ _TREATMENT_KEYS = (
     "fmt",
     "expectancy",
 )
-_TREATMENT_EXPOSURES = tuple(e for e in PUBLIC_EXPOSURES if e != "expectancy")
+_TREATMENT_EXPOSURES = tuple(e for e in PUBLIC_EXPOSURES if e not in ("expectancy", "episode"))
 _DIARY_MODEL = ("compliance_mean", "compliance_sd", "mnar_log_odds_per_10", "item_skip_prob")
 _START = dt.date(2026, 1, 5)
 
@@ -172,6 +172,7 @@ class TrialDesign:
     allocation_block: int = 4
     blinding: str = "double"
     expectancy: float = 0.3
+    open_expectancy: float = 0.6
     sequences: tuple[str, ...] = ()
     period_days: int = 0
     washout_days: int = 0
@@ -467,7 +468,8 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
         treat_days, kw = _nof1(at, d, labels)
     last = treat_days + follow - 1
     bl = at.get(d, "blinding", dict, "a table [blinding]", {})
-    at.key("blinding").keys(bl, ("level", "expectancy"))
+    at.key("blinding").keys(bl, ("level", "expectancy", "open_expectancy"))
+    expectancy = float(at.key("blinding").number(bl, "expectancy", 0.0, 1.0, 0.3))
     do = at.get(d, "dropout", dict, "a table [dropout]", {})
     at.key("dropout").keys(do, ("rate_per_week",))
     return TrialDesign(
@@ -487,7 +489,10 @@ def parse_design(d: Mapping[str, Any], source: str = "design") -> TrialDesign:
         screening_days=at.number(d, "screening_days", 1, 365, 14, integer=True),
         cohort_baseline=_cohort_baseline(at, d),
         blinding=at.key("blinding").choice(bl, "level", BLINDING, "double"),
-        expectancy=float(at.key("blinding").number(bl, "expectancy", 0.0, 1.0, 0.3)),
+        expectancy=expectancy,
+        open_expectancy=float(
+            at.key("blinding").number(bl, "open_expectancy", 0.0, 1.0, min(1.0, 2 * expectancy))
+        ),
         adherence=_adherence(at, d),
         dropout=Dropout(float(at.key("dropout").number(do, "rate_per_week", 0.0, 1.0, 0.0))),
         block_size=at.number(d, "block_size", 1, 10**6, 256, integer=True),
