@@ -27,6 +27,7 @@ ALLOWED = {
     "analysis": {"io"},
     "report": {"model", "population", "trials", "observe", "io", "analysis"},
     "diary": {"io"},
+    "power": {"io", "analysis"},
 }
 
 

@@ -318,6 +318,38 @@ def trial(
     typer.echo(f"{run.name}: {run.arms}; wrote {run.out}")
 
 
+# --- power analysis (gutbrain.power) --------------------------------------------------------------
+
+
+@app.command()
+def power(
+    design: str = typer.Argument(..., help="Power DESIGN.toml (see examples/power/)."),
+    out: str = typer.Option(..., "--out", "-o", help="Output folder (results.json, report.html)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address; default a local run."
+    ),
+    overwrite: Overwrite = False,
+) -> None:
+    """Power by simulation over participants, days, effect, compliance, dropout and alpha
+    (identical locally and on Dask)."""
+    from gutbrain.power import read_design, run_power
+    from gutbrain.power.output import write_power
+
+    spec = read_design(design)
+    prog, update = _progress_bar("simulating replicates")
+    with prog:
+        result = run_power(spec, scheduler=scheduler, progress=update)
+    path = write_power(result, out, overwrite=overwrite)
+    for s in result.smallest:
+        reached = (
+            f"{s['participants']} participants x {s['days']} days"
+            if s["participants"] is not None
+            else "not reached on this grid"
+        )
+        typer.echo(f"power >= {spec.target} at alpha {s['alpha']}, effect {s['effect']}: {reached}")
+    typer.echo(f"wrote {path}")
+
+
 # --- diary-trial and N-of-1 analysis (gutbrain.analysis.diary_trial, .nof1; gutbrain.report) ------
 
 
