@@ -30,7 +30,7 @@ from gutbrain.analysis.lmm.scale import InternalScale, back_transform
 from gutbrain.errors import DesignError, GutbrainError
 from gutbrain.power.generator import Generator
 
-__all__ = ["Analysis", "Outcome", "UnknownTest", "analyse", "containment_df"]
+__all__ = ["Analysis", "Outcome", "analyse", "containment_df"]
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,11 @@ def _lmm_p(an: Analysis, data: pd.DataFrame, gen: Generator) -> tuple[float, boo
 def _ols_p(an: Analysis, data: pd.DataFrame) -> float:
     parsed = parse_formula(an.formula)
     design = build_design(parsed, data, what=f"power: analysis formula {an.formula!r}")
-    y = response_values(parsed, data, what=f"power: analysis formula {an.formula!r}")
+    y = (
+        data[str(parsed.response)].to_numpy(dtype=float)
+        if parsed.lhs is None
+        else response_values(parsed, data, what=f"power: analysis formula {an.formula!r}")
+    )
     x = design.matrix
     k = _column(design.columns, an.test)
     coef, _, rank, _ = np.linalg.lstsq(x, y, rcond=None)
@@ -131,29 +135,29 @@ def _ols_p(an: Analysis, data: pd.DataFrame) -> float:
     return float(wald_t(float(coef[k]), se, float(dfree), 0.95)[1])
 
 
-class UnknownTest(DesignError):
-    """The tested coefficient is not in the analysis model: every replicate would fail."""
-
-
 def _column(columns: tuple[str, ...], test: str) -> int:
     if test not in columns:
-        raise UnknownTest(
+        raise DesignError(
             f"power: [analysis] test = {test!r} is not a coefficient of the analysis model; "
             f"expected one of {', '.join(columns)}"
         )
     return columns.index(test)
 
 
-def analyse(an: Analysis, data: pd.DataFrame, gen: Generator) -> Outcome:
-    """The tested coefficient's p value in one replicate. A fit that raises (a singular
-    matrix, too few rows left after dropout) is counted as failed, not dropped silently; a
-    design error that every replicate would hit (an unknown test coefficient) propagates."""
+def analyse(an: Analysis, data: pd.DataFrame, gen: Generator, *, strict: bool = False) -> Outcome:
+    """The tested coefficient's p value in one replicate.
+
+    A fit that raises (a singular matrix, too few rows left after dropout) is counted as
+    failed, not dropped silently; with ``strict`` (the check of the analysis on a first
+    replicate, :func:`gutbrain.power.run.run_power`) it raises, so that a mistake in the design
+    (an unknown column or test coefficient) stops the run at once.
+    """
     try:
         if an.kind == "ols":
             return Outcome(_ols_p(an, data), True, False)
         p, converged = _lmm_p(an, data, gen)
-    except UnknownTest:
-        raise
-    except (GutbrainError, np.linalg.LinAlgError, ValueError, FloatingPointError):
+    except (GutbrainError, np.linalg.LinAlgError, FloatingPointError):
+        if strict:
+            raise
         return Outcome(float("nan"), False, True)
     return Outcome(p, converged, False)

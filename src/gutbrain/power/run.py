@@ -62,6 +62,16 @@ def _run_chunk(design: PowerDesign, item: _Item) -> _Chunk:
     return _Chunk(ps, conv)
 
 
+def _check_analysis(design: PowerDesign) -> None:
+    """Analyse one replicate of the first design point, raising on any error: a formula naming
+    an unknown column, or an unknown test coefficient, fails here and not in every replicate.
+    Its random numbers are its own, so the run's replicates do not depend on it."""
+    g = design.grid
+    rng = np.random.default_rng(np.random.SeedSequence(design.seed, spawn_key=(2**32,)))
+    data = simulate(design.generator, max(g.participants), max(g.days), rng)
+    analyse(design.analysis, data, design.generator, strict=True)
+
+
 @dataclass(frozen=True)
 class PowerResult:
     """The power curve: one row per design point and alpha (see :meth:`rows`)."""
@@ -152,6 +162,7 @@ def run_power(
     progress
         Called as ``progress(done, total)`` replicates after each chunk.
     """
+    _check_analysis(design)
     items = _items(design)
     total = sum(it.reps for it in items)
     done = 0
