@@ -18,9 +18,10 @@ import numpy as np
 from scipy import stats
 
 from gutbrain._runner import run_ordered
+from gutbrain.errors import DesignError, GutbrainError
 from gutbrain.power.design import PowerDesign
 from gutbrain.power.fitting import analyse
-from gutbrain.power.generator import simulate
+from gutbrain.power.generator import COLUMNS, simulate
 
 __all__ = ["PowerResult", "run_power"]
 
@@ -69,7 +70,13 @@ def _check_analysis(design: PowerDesign) -> None:
     g = design.grid
     rng = np.random.default_rng(np.random.SeedSequence(design.seed, spawn_key=(2**32,)))
     data = simulate(design.generator, max(g.participants), max(g.days), rng)
-    analyse(design.analysis, data, design.generator, strict=True)
+    try:
+        analyse(design.analysis, data, design.generator, strict=True)
+    except GutbrainError as exc:
+        raise DesignError(
+            f"power design {design.name!r}: [analysis] fails on a simulated replicate "
+            f"(columns {', '.join(COLUMNS)}): {exc}"
+        ) from exc
 
 
 @dataclass(frozen=True)
