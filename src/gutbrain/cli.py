@@ -326,19 +326,26 @@ def power(
     design: str = typer.Argument(..., help="Power DESIGN.toml (see examples/power/)."),
     out: str = typer.Option(..., "--out", "-o", help="Output folder (results.json, report.html)."),
     scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Dask scheduler address; default a local run."
+        None, "--scheduler", help="Dask scheduler address; default a local Dask cluster."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Local cluster's processes (default: the cores; 1: none)."
     ),
     overwrite: Overwrite = False,
 ) -> None:
     """Power by simulation over participants, days, effect, compliance, dropout and alpha
     (identical locally and on Dask)."""
+    import os
+
     from gutbrain.power import read_design, run_power
     from gutbrain.power.output import write_power
+    from gutbrain.power.run import local_scheduler
 
     spec = read_design(design)
     prog, update = _progress_bar("simulating replicates")
-    with prog:
-        result = run_power(spec, scheduler=scheduler, progress=update)
+    local = 1 if scheduler is not None else (workers or os.cpu_count() or 1)
+    with local_scheduler(local) as client, prog:
+        result = run_power(spec, scheduler=scheduler or client, progress=update)
     path = write_power(result, out, overwrite=overwrite)
     for s in result.smallest:
         reached = (

@@ -68,7 +68,9 @@ def test_dask_run_equals_local_run(tmp_path: Path) -> None:
 
 
 def test_cli_writes_results_and_report(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["power", str(_small(tmp_path)), "--out", str(tmp_path / "o")])
+    res = CliRunner().invoke(
+        app, ["power", str(_small(tmp_path)), "--out", str(tmp_path / "o"), "--workers", "1"]
+    )
     assert res.exit_code == 0, res.output
     out = json.loads((tmp_path / "o" / "results.json").read_text())
     assert {"participants", "days", "power", "ci_low", "ci_high", "reps"} <= set(out["curve"][0])

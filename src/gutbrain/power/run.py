@@ -9,8 +9,9 @@ applied to the same replicates' p values.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from gutbrain.power.design import PowerDesign
 from gutbrain.power.fitting import analyse
 from gutbrain.power.generator import COLUMNS, simulate
 
-__all__ = ["PowerResult", "run_power"]
+__all__ = ["PowerResult", "local_scheduler", "run_power"]
 
 ProgressFn = Callable[[int, int], None]
 
@@ -189,3 +190,23 @@ def run_power(
         for alpha in design.grid.alpha
     ]
     return PowerResult(design, curve, _smallest(curve, design.target))
+
+
+@contextlib.contextmanager
+def local_scheduler(workers: int) -> Iterator[Any]:
+    """A Dask client of a local cluster of ``workers`` one-thread processes (the default of
+    ``gutbrain power``: the replicates' fits are single-threaded), or None (work in this
+    process) for one worker or where Dask is not installed (the ``scale`` extra)."""
+    if workers <= 1:
+        yield None
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        yield None
+        return
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
