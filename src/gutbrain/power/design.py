@@ -1,7 +1,8 @@
 """Reading a power design (DESIGN.toml; see docs/power.md and examples/power/).
 
 A design has a name, a seed, the replicates per design point, the target power, a
-``[generator]`` (the statistical generator's parameters, :mod:`gutbrain.power.generator`), an
+``[generator]`` (the statistical generator's parameters, :mod:`gutbrain.power.generator`, given
+or estimated from a pilot bundle, :mod:`gutbrain.power.pilot`), an
 ``[analysis]`` (:mod:`gutbrain.power.fitting`) and a ``[grid]`` whose lists are crossed:
 participants, days, effect (of the tested term), compliance, dropout and alpha.
 """
@@ -17,6 +18,7 @@ from gutbrain._config import Where, read_toml
 from gutbrain.errors import DesignError
 from gutbrain.power.fitting import Analysis
 from gutbrain.power.generator import EFFECT_TERMS, Generator
+from gutbrain.power.pilot import pilot_parameters
 
 __all__ = ["Grid", "PowerDesign", "read_design"]
 
@@ -61,10 +63,12 @@ def _numbers(
     return tuple(at.key(key).item(i).within(v, lo, hi, integer) for i, v in enumerate(values, 1))
 
 
-def _generator(at: Where, t: dict[str, Any]) -> Generator:
+def _generator(at: Where, t: dict[str, Any], folder: Path) -> Generator:
     at.keys(
         t,
         (
+            "pilot",
+            "pilot_outcome",
             "intercept",
             "sd_within",
             "ar1",
@@ -79,8 +83,12 @@ def _generator(at: Where, t: dict[str, Any]) -> Generator:
             "mood_effect",
             "dropout",
         ),
-        {"sd_within": "the within-person (residual) SD, a positive number"},
+        {} if "pilot" in t else {"sd_within": "the within-person SD, or a pilot bundle"},
     )
+    if "pilot" in t:  # estimated from a pilot bundle; keys given in the design win
+        pilot = folder / at.key("pilot").text(t["pilot"])
+        outcome = at.key("pilot_outcome").text(t.get("pilot_outcome", "negative_affect"))
+        t = pilot_parameters(pilot, outcome) | t
     effects_at = at.key("effects")
     effects = effects_at.table(t.get("effects", {}))
     for k, v in effects.items():
@@ -146,8 +154,9 @@ def _grid(at: Where, t: dict[str, Any]) -> Grid:
     )
 
 
-def parse_design(data: dict[str, Any], source: str) -> PowerDesign:
-    """A design from parsed TOML ``data``; errors name ``source`` and the key.
+def parse_design(data: dict[str, Any], source: str, folder: Path | None = None) -> PowerDesign:
+    """A design from parsed TOML ``data``; errors name ``source`` and the key. A pilot bundle
+    is looked for relative to ``folder`` (default: the working directory).
 
     Raises
     ------
@@ -170,7 +179,9 @@ def parse_design(data: dict[str, Any], source: str) -> PowerDesign:
         seed=at.number(data, "seed", 0, 2**63 - 1, default=1, integer=True),
         reps=at.number(data, "reps", 1, 10**7, default=1000, integer=True),
         target=at.number(data, "target", 0.01, 0.999, default=0.8),
-        generator=_generator(at.key("generator"), at.key("generator").table(data["generator"])),
+        generator=_generator(
+            at.key("generator"), at.key("generator").table(data["generator"]), folder or Path()
+        ),
         analysis=analysis,
         grid=_grid(at.key("grid"), at.key("grid").table(data["grid"])),
         chunk=at.number(data, "chunk", 1, 10**6, default=50, integer=True),
@@ -180,4 +191,4 @@ def parse_design(data: dict[str, Any], source: str) -> PowerDesign:
 def read_design(path: str | Path) -> PowerDesign:
     """Read and check DESIGN.toml (see :func:`parse_design`)."""
     p = Path(path)
-    return parse_design(read_toml(p, DesignError, if_missing=" (a power design)"), p.name)
+    return parse_design(read_toml(p, DesignError, if_missing=" (a power design)"), p.name, p.parent)
