@@ -74,3 +74,18 @@ def test_generator_dropout_and_compliance_remove_days() -> None:
     assert kept == pytest.approx(0.525, abs=0.02)
     days = data.groupby("participant").day.max()
     assert (days < 20).mean() > 0.4  # dropouts are monotone: their last day is early
+
+
+def test_mood_dependent_compliance_misses_bad_days() -> None:
+    """With missing = "mood", days with a high (bad) outcome are entered less often: the kept
+    days' mean is lower than the all-days mean, which it is not when missing at random."""
+    base = {"intercept": 50.0, "sd_within": 10.0, "compliance": 0.7}
+    full = simulate(Generator(**{**base, "compliance": 1.0}), 200, 20, np.random.default_rng(6))
+    mood = simulate(
+        Generator(**base, missing="mood", mood_effect=1.0), 200, 20, np.random.default_rng(6)
+    )
+    rand = simulate(Generator(**base), 200, 20, np.random.default_rng(6))
+    # SE of a mean of ~2,800 days with SD 10: ~0.2.
+    assert mood.y.mean() < full.y.mean() - 1.5  # expected about -2.5 (logistic selection)
+    assert abs(rand.y.mean() - full.y.mean()) < 1.0
+    assert len(mood) / 4000 == pytest.approx(0.7, abs=0.05)
