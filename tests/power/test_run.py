@@ -129,3 +129,9 @@ def test_pail_model2_matches_nlme_at_small_n() -> None:
             np.sqrt(ref.loc[n, "power"] * (1 - ref.loc[n, "power"]) / r["reps"]),
         )
         assert abs(r["power"] - ref.loc[n, "power"]) <= 3 * se, (n, r["power"], ref.loc[n, "power"])
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples" / "power").glob("*.toml")))
+def test_examples_read(path: Path) -> None:
+    design = read_design(path)
+    assert design.reps >= 500 and design.grid.participants
