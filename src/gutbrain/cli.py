@@ -353,7 +353,8 @@ def power(
             if s["participants"] is not None
             else "not reached on this grid"
         )
-        typer.echo(f"power >= {spec.target} at alpha {s['alpha']}, effect {s['effect']}: {reached}")
+        setting = ", ".join(f"{k} {s[k]}" for k in ("alpha", "effect", "compliance", "dropout"))
+        typer.echo(f"power >= {spec.target} ({setting}): {reached}")
     typer.echo(f"wrote {path}")
 
 

@@ -108,7 +108,8 @@ def report_html(result: PowerResult) -> str:
         "<tr>" + "".join(f"<td>{cell(r[c])}</td>" for c in cols) + "</tr>" for r in result.curve
     )
     smallest = "; ".join(
-        f"alpha {s['alpha']}, effect {s['effect']}: "
+        f"alpha {s['alpha']}, effect {s['effect']}, compliance {s['compliance']}, "
+        f"dropout {s['dropout']}: "
         + (
             f"{s['participants']} participants x {s['days']} days (power {s['power']:.3f})"
             if s["participants"] is not None
