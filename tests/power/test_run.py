@@ -135,3 +135,11 @@ def test_pail_model2_matches_nlme_at_small_n() -> None:
 def test_examples_read(path: Path) -> None:
     design = read_design(path)
     assert design.reps >= 500 and design.grid.participants
+
+
+def test_an_effect_grid_needs_a_generator_term() -> None:
+    text = SMALL.replace('test = "Z"', 'test = "Intercept"').replace(
+        "alpha = [0.05, 0.2]", "effect = [1.0]"
+    )
+    with pytest.raises(DesignError, match=re.escape("analysis.test = 'Intercept'; expected a")):
+        parse_design(tomllib.loads(text), "d.toml")

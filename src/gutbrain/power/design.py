@@ -174,6 +174,17 @@ def parse_design(data: dict[str, Any], source: str, folder: Path | None = None) 
         },
     )
     analysis = _analysis(at.key("analysis"), at.key("analysis").table(data["analysis"]))
+    grid = _grid(at.key("grid"), at.key("grid").table(data["grid"]))
+    if grid.effect != (None,) and analysis.test not in EFFECT_TERMS:
+        raise (
+            at.key("analysis")
+            .key("test")
+            .bad(
+                analysis.test,
+                f"a generator effect term ({', '.join(EFFECT_TERMS)}) when grid.effect is given, "
+                "so that the grid's effects are the tested term's",
+            )
+        )
     return PowerDesign(
         name=at.get(data, "name", str, "a string", Path(source).stem),
         seed=at.number(data, "seed", 0, 2**63 - 1, default=1, integer=True),
@@ -183,7 +194,7 @@ def parse_design(data: dict[str, Any], source: str, folder: Path | None = None) 
             at.key("generator"), at.key("generator").table(data["generator"]), folder or Path()
         ),
         analysis=analysis,
-        grid=_grid(at.key("grid"), at.key("grid").table(data["grid"])),
+        grid=grid,
         chunk=at.number(data, "chunk", 1, 10**6, default=50, integer=True),
     )
 
