@@ -89,3 +89,16 @@ def test_mood_dependent_compliance_misses_bad_days() -> None:
     assert mood.y.mean() < full.y.mean() - 1.5  # expected about -2.5 (logistic selection)
     assert abs(rand.y.mean() - full.y.mean()) < 1.0
     assert len(mood) / 4000 == pytest.approx(0.7, abs=0.05)
+
+
+def test_satterthwaite_p_is_the_lmm_summarys() -> None:
+    from gutbrain.analysis.lmm import lmm
+
+    gen = Generator(
+        intercept=5.0, effects={"X": 0.3}, sd_within=1.0, sd_intercept=1.0, sd_slope=0.4
+    )
+    data = simulate(gen, 15, 12, np.random.default_rng(9))
+    an = Analysis("lmm", "y ~ X", "X", re="~ 1 + X", ar1=False, df="satterthwaite")
+    out = analyse(an, data, gen)
+    fit = lmm("y ~ X", data, groups="participant", re="~ 1 + X")
+    assert out.p == pytest.approx(fit.p[1], rel=1e-4)
