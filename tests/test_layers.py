@@ -30,6 +30,7 @@ ALLOWED = {
     "report": {"model", "population", "trials", "observe", "io", "analysis"},
     "calibrate": {"model", "population", "trials", "observe", "io", "analysis"},
     "diary": {"io"},
+    "power": {"io", "analysis"},
 }
 
 

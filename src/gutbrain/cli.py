@@ -494,6 +494,46 @@ def trial(
     typer.echo(f"{run.name}: {run.arms}; wrote {run.out}")
 
 
+# --- power analysis (gutbrain.power) --------------------------------------------------------------
+
+
+@app.command()
+def power(
+    design: str = typer.Argument(..., help="Power DESIGN.toml (see examples/power/)."),
+    out: str = typer.Option(..., "--out", "-o", help="Output folder (results.json, report.html)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address; default a local Dask cluster."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Local cluster's processes (default: the cores; 1: none)."
+    ),
+    overwrite: Overwrite = False,
+) -> None:
+    """Power by simulation over participants, days, effect, compliance, dropout and alpha
+    (identical locally and on Dask)."""
+    import os
+
+    from gutbrain.power import read_design, run_power
+    from gutbrain.power.output import write_power
+    from gutbrain.power.run import local_scheduler
+
+    spec = read_design(design)
+    prog, update = _progress_bar("simulating replicates")
+    local = 1 if scheduler is not None else (workers or os.cpu_count() or 1)
+    with local_scheduler(local) as client, prog:
+        result = run_power(spec, scheduler=scheduler or client, progress=update)
+    path = write_power(result, out, overwrite=overwrite)
+    for s in result.smallest:
+        reached = (
+            f"{s['participants']} participants x {s['days']} days"
+            if s["participants"] is not None
+            else "not reached on this grid"
+        )
+        setting = ", ".join(f"{k} {s[k]}" for k in ("alpha", "effect", "compliance", "dropout"))
+        typer.echo(f"power >= {spec.target} ({setting}): {reached}")
+    typer.echo(f"wrote {path}")
+
+
 # --- diary-trial and N-of-1 analysis (gutbrain.analysis.diary_trial, .nof1; gutbrain.report) ------
 
 
