@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "analysis"))
 from _synthetic_bundles import nof1_bundle, parallel_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
-WRITERS = ("simulate", "trial", "demo", "analyze", "nof1", "meta", "profile", "calibrate")
+WRITERS = ("simulate", "trial", "demo", "analyze", "nof1", "meta", "profile", "calibrate", "power")
 
 
 def _main(*args: str) -> subprocess.CompletedProcess[str]:
