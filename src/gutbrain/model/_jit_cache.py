@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 
 import numba
+import numpy as np
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # src/gutbrain
 
@@ -59,6 +60,18 @@ def configure() -> Path:
 
 
 CACHE_DIR = configure()
+
+
+def read_only(a: np.ndarray) -> np.ndarray:
+    """``a`` as a C-contiguous float64 array that cannot be written (a view when it already is).
+
+    numba compiles one specialisation per argument type, and an array's read-only flag is part
+    of its type: the kernels get their parameter arrays through this, so a writable copy (e.g.
+    from fancy indexing) does not compile the whole kernel a second time (minutes).
+    """
+    v = np.ascontiguousarray(a, dtype=np.float64).view()
+    v.flags.writeable = False
+    return v
 
 # LLVM fast-math flags for the model kernel: reassociation and reciprocals let loop-invariant
 # divisions by parameters become multiplications. No NaNs or infinities arise in the model (a

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gutbrain.errors import ParameterError, ScenarioError
+from gutbrain.model._jit_cache import read_only
 from gutbrain.model.exposures import E
 from gutbrain.model.kernel import fill_by_person, integrate_batch
 from gutbrain.model.parameters import P, Parameters
@@ -151,7 +152,7 @@ def _last_states(
             extra, eps = _person_randomness(children[lo:hi], params[lo:hi], days + 1, 2, True, True)
         integrate_batch(
             np.ascontiguousarray(y0[lo:hi]),
-            np.ascontiguousarray(params[lo:hi]),
+            read_only(params[lo:hi]),
             sched,
             np.zeros(k, dtype=np.int64),
             extra,
@@ -392,7 +393,7 @@ def simulate(
     fill_by_person(out_a, np.nan)
     for lo in range(0, n, chunk_size):
         hi = min(lo + chunk_size, n)
-        pv = np.ascontiguousarray(params.values[lo:hi])
+        pv = read_only(params.values[lo:hi])
         if children is not None:
             extra, eps = _person_randomness(
                 children[lo:hi], pv, n_days, substeps, life_events, noise=True

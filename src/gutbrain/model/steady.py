@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit, prange
 from scipy.linalg import helmert
 
-from gutbrain.model._jit_cache import FASTMATH
+from gutbrain.model._jit_cache import FASTMATH, read_only
 from gutbrain.model.derived import derived_constants
 from gutbrain.model.dynamics import rhs, rhs_c
 from gutbrain.model.states import FIRST_GUILD, N_AUX, N_GUILDS, N_STATES
@@ -222,7 +222,7 @@ def newton_steady_state(
     residual = np.empty(n)
     _newton_batch(
         np.ascontiguousarray(y_start, dtype=np.float64),
-        np.ascontiguousarray(params, dtype=np.float64),
+        read_only(params),
         np.ascontiguousarray(exposures, dtype=np.float64),
         out,
         ok,
@@ -275,7 +275,7 @@ def growth_rate(
         return out
     _flow_jacobians(
         np.ascontiguousarray(y, dtype=np.float64),
-        np.ascontiguousarray(params, dtype=np.float64),
+        read_only(params),
         np.ascontiguousarray(exposures, dtype=np.float64),
         jac,
     )
