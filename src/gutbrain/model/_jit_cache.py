@@ -73,6 +73,7 @@ def read_only(a: np.ndarray) -> np.ndarray:
     v.flags.writeable = False
     return v
 
+
 # LLVM fast-math flags for the model kernel: reassociation and reciprocals let loop-invariant
 # divisions by parameters become multiplications. No NaNs or infinities arise in the model (a
 # test checks finiteness over the whole parameter space), so "nnan"/"ninf" are safe; results
