@@ -103,13 +103,14 @@ def _questionnaire_context(res: QuestionnaireTrialResult) -> dict[str, Any]:
 DEFAULT_DIARY_PRIMARY = "negative_affect"
 
 
-def _primary(option: str | None, declared: str | None, default: str) -> tuple[str, str]:
-    """The primary outcome and where it was declared: option, study.toml, or the default."""
+def _primary(option: str | None, declared: str | None, default: str, what: str) -> tuple[str, str]:
+    """The primary outcome and where it was declared: option, study.toml, or the default
+    (``what`` says what the default is)."""
     if option is not None:
         return option, "declared by the --primary option"
     if declared is not None:
         return declared, "declared in study.toml"
-    return default, "not declared; the default"
+    return default, f"not declared; the default ({what})"
 
 
 def _diary_tests(res: DiaryTrialResult) -> list[dict[str, Any]]:
@@ -178,12 +179,12 @@ def run_analyze(
     trial = series = cross = quest = tables = None
     if design == "parallel" and not len(b.diary) and b.visits is not None and len(b.visits):
         first = next((i for i in b.study.instruments if i != "diary"), "")
-        prim, source = _primary(primary, b.study.primary, first)
+        prim, source = _primary(
+            primary, b.study.primary, first, "the first instrument in study.toml"
+        )
         quest = questionnaire_trial(
             b, control=control, treatment=treatment, conf_level=level, primary=prim
         )
-        if source.startswith("not declared"):
-            source += " (the first instrument in study.toml)"
         tables = trial_tables(
             b, control=quest.control, treatment=quest.treatment, tests=_questionnaire_tests(quest),
             primary=quest.primary, primary_source=source, alpha=alpha, conf_level=level,
@@ -195,9 +196,9 @@ def run_analyze(
             b, control=control, treatment=treatment, onset_shape=onset_shape, conf_level=level,
             alpha=alpha,
         )  # fmt: skip
-        prim, source = _primary(primary, b.study.primary, DEFAULT_DIARY_PRIMARY)
-        if source.startswith("not declared"):
-            source += " (daily negative affect)"
+        prim, source = _primary(
+            primary, b.study.primary, DEFAULT_DIARY_PRIMARY, "daily negative affect"
+        )
         tables = trial_tables(
             b, control=trial.control, treatment=trial.treatment, tests=_diary_tests(trial),
             primary=prim, primary_source=source, alpha=alpha, conf_level=level,
