@@ -116,7 +116,8 @@ def test_parallel_with_every_form_item_visits_withdrawn_and_deleted(diary, tmp_p
     diary.clock.advance(days=1)
     entry(*p1, negative_affect="25", positive_affect="65")  # optional items skipped
     r = diary.client.post(
-        f"/studies/{sid}/participants/{pid_of(diary, 'P002')}/withdraw", data={"csrf": csrf}
+        f"/studies/{sid}/participants/{pid_of(diary, 'P002')}/withdraw",
+        data={"csrf": csrf, "reason": "too busy, said on the phone", "confirm": "yes"},
     )
     assert r.status_code == 200
     r = diary.client.post(

@@ -101,9 +101,18 @@ class StudyClock:
         raise AssertionError("unreachable: a window opens every day")  # pragma: no cover
 
 
-def phase_for_day(sequence: str | None, block_days: int | None, day: int) -> str | None:
-    """The N-of-1 phase label on ``day``: ``sequence[day // block_days]``; None outside blocks."""
+def period_for_day(
+    sequence: str | None, block_days: int | None, day: int
+) -> tuple[int, int] | None:
+    """The N-of-1 period on ``day`` and the number of periods, ``(day // block_days + 1,
+    len(sequence))``: the neutral label a blinded participant sees; None outside blocks."""
     if not sequence or not block_days or day < 0:
         return None
     block = day // block_days
-    return sequence[block] if block < len(sequence) else None
+    return (block + 1, len(sequence)) if block < len(sequence) else None
+
+
+def phase_for_day(sequence: str | None, block_days: int | None, day: int) -> str | None:
+    """The N-of-1 phase label on ``day``: ``sequence[day // block_days]``; None outside blocks."""
+    period = period_for_day(sequence, block_days, day)
+    return None if period is None or sequence is None else sequence[period[0] - 1]

@@ -16,7 +16,7 @@ from pydantic import BeforeValidator
 
 from gutbrain.diary.numbers import INT64_MAX
 
-__all__ = ["ParticipantId", "StudyId", "Token", "VisitName"]
+__all__ = ["ParticipantId", "ResearcherId", "StudyId", "Token", "VisitName"]
 
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -34,6 +34,7 @@ def _id(what: str) -> object:
 
 StudyId = Annotated[int, _id("study"), BeforeValidator(_ascii_digits)]
 ParticipantId = Annotated[int, _id("participant"), BeforeValidator(_ascii_digits)]
+ResearcherId = Annotated[int, _id("researcher account"), BeforeValidator(_ascii_digits)]
 #: A personal-link token: 43 URL-safe characters as issued (``secrets.token_urlsafe(32)``).
 Token = Annotated[str, Path(min_length=1, max_length=128, description="The personal-link token.")]
 #: A visit or instrument name in a questionnaire's path (both at most 40 characters).

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -13,10 +15,25 @@ from fastapi.templating import Jinja2Templates
 from gutbrain.diary.core.security import csrf_token
 from gutbrain.diary.schemas import ErrorBody, ErrorItem
 
-__all__ = ["error_response", "render", "templates", "wants_json"]
+__all__ = ["error_response", "local_time", "render", "templates", "wants_json"]
 
 templates = Jinja2Templates(directory=str(resources.files("gutbrain.diary") / "templates"))
 templates.env.globals["disclaimer"] = "Research and teaching only. Not medical advice."
+
+
+def local_time(
+    value: dt.datetime, study: Any, *, seconds: bool = False, fmt: str | None = None
+) -> str:
+    """``value`` (an aware UTC time) in the study's time zone, labelled with the zone's
+    abbreviation: ``2026-03-02 04:00 PST``. Every time a page shows goes through this (the
+    ``local`` template filter), so people see their study's local time, never bare UTC.
+    ``fmt`` replaces the date-and-time format (``strftime``); the label is always added."""
+    local = value.astimezone(ZoneInfo(study.timezone))
+    pattern = fmt or ("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{local.strftime(pattern)} {local.strftime('%Z')}"
+
+
+templates.env.filters["local"] = local_time
 
 
 def wants_json(request: Request) -> bool:

@@ -109,6 +109,7 @@ async def diary_page(request: Request, auth: ParticipantDep) -> Response:
             "entry": entry,
             "values": entry.values if entry else {},
             "show_phase": study.design == "nof1" and not study.blinded,
+            "period": st.period if study.design == "nof1" else None,
             "next_window": next_window,
             "prefix": ANSWER_PREFIX,
             "unanswered_prefix": UNANSWERED_PREFIX,
