@@ -165,9 +165,11 @@ def test_password_change(diary):
         data = {"csrf": csrf, "current": current, "new": new, "repeat": repeat}
         return diary.client.post("/account/password", data=data, headers=JSON)
 
-    assert change("wrong password", "a new long password", "a new long password").json()[
-        "detail"
-    ].startswith("current:")
+    assert (
+        change("wrong password", "a new long password", "a new long password")
+        .json()["detail"]
+        .startswith("current:")
+    )
     assert change(PASSWORD, "a new long password", "another").json()["detail"].startswith("repeat")
     assert "at least 10" in change(PASSWORD, "short", "short").json()["detail"]
     r = change(PASSWORD, "a new long password", "a new long password")

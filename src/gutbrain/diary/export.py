@@ -8,7 +8,8 @@ reader's message (a :class:`~gutbrain.errors.DataError` naming the table, row, c
 
 The bundle holds pseudonymous codes only: no e-mail addresses, tokens or consent texts leave the
 database this way. App records that are not part of the bundle contract (prompt log, edit
-history, risk flags, withdrawal reasons) go in an ``app/`` folder beside the bundle's files; bundle readers ignore it.
+history, risk flags, withdrawal reasons) go in an ``app/`` folder beside the bundle's files;
+bundle readers ignore it.
 
 Columns follow the bundle specification (ARCHITECTURE.md, :data:`gutbrain.io.TABLES`):
 ``participants`` (participant, arm or sequence, enrolled, withdrawn_day), ``diary``

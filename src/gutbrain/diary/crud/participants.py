@@ -171,7 +171,9 @@ def withdraw(
     if not reason:
         raise DataError("withdrawal: give a reason (what the participant said, or why)")
     if len(reason) > REASON_MAX:
-        raise DataError(f"withdrawal: the reason has {len(reason)} characters; at most {REASON_MAX}")
+        raise DataError(
+            f"withdrawal: the reason has {len(reason)} characters; at most {REASON_MAX}"
+        )
     if participant.withdrawn_day is None:
         participant.withdrawn_day = day
         participant.withdrawn_at = now
