@@ -58,6 +58,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/diary/consent"): PARTICIPANT_ONLY,
     ("POST", "/diary/entry"): PARTICIPANT_ONLY,
     ("GET", "/diary/history"): PARTICIPANT_ONLY,
+    ("GET", "/diary/saved"): PARTICIPANT_ONLY,
     ("GET", "/diary/visit/{visit}/{instrument}"): PARTICIPANT_ONLY,
     ("POST", "/diary/visit/{visit}/{instrument}"): PARTICIPANT_ONLY,
 }
@@ -135,7 +136,7 @@ def _world(diary: Diary, role: str):
 
 def _body(method: str, path: str, csrf: str) -> dict:
     if method == "GET":
-        return {}
+        return {"params": {"day": 0}} if path == "/diary/saved" else {}
     data = {"csrf": csrf}
     if path == "/studies":
         data |= {

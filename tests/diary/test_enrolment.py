@@ -9,10 +9,10 @@ import re
 from sqlalchemy import func, select
 
 from gutbrain.diary.api.deps import LINK_REFUSED
-from gutbrain.diary.core.db import Database, migrate
 from gutbrain.diary.models import Participant, ResearcherSession
 
 from .conftest import BASE, LINK, PASSWORD, Diary, csrf_of
+from .test_not_answered import _alembic
 
 JSON = {"Accept": "application/json"}
 HTML = {"Accept": "text/html"}
@@ -262,18 +262,40 @@ def test_times_are_in_the_study_zone(diary):
     assert "Times in the study's zone, America/Los_Angeles" in page
 
 
-def test_migration_0003_upgrades_an_old_database(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    migrate(db.engine, "0002")
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO researcher (id, email, password_hash, is_admin, created_at) "
-            "VALUES (1, 'a@example.org', 'x', 0, '2026-01-01 00:00:00')"
-        )
-    migrate(db.engine)
-    with db.engine.connect() as conn:
-        cols = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(participant)")}
-        email = conn.exec_driver_sql("SELECT email FROM researcher").scalar()
-    db.dispose()
-    assert {"enrol_key", "link_issued_at", "withdrawn_at", "withdrawn_reason"} <= cols
-    assert email == "a@example.org"
+def test_migration_0003_keeps_the_data_of_an_old_database(diary):
+    """Upgrading (and downgrading) adds and drops columns in place: on SQLite, copying the
+    participant table would drop the old one and cascade to every entry."""
+    csrf, sid = _study(diary)
+    pc, pcsrf = diary.participant(diary.enrol(diary.client, csrf, sid))
+    pc.post(
+        "/diary/entry", data={"csrf": pcsrf, "a_negative_affect": "20", "a_positive_affect": "70"}
+    )
+    engine = diary.app.state.diary.db.engine
+    migrate_to = {"down": "0002", "up": "head"}
+    for direction, revision in migrate_to.items():
+        _alembic(engine, "downgrade" if direction == "down" else "upgrade", revision)
+        with engine.connect() as conn:
+            cols = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(participant)")}
+            entries = conn.exec_driver_sql("SELECT count(*) FROM entry").scalar()
+            revisions = conn.exec_driver_sql("SELECT count(*) FROM entry_revision").scalar()
+        assert (entries, revisions) == (1, 1), direction
+        new = {"enrol_key", "link_issued_at", "withdrawn_at", "withdrawn_reason"}
+        assert (new <= cols) == (direction == "up"), direction
+
+
+def test_participant_form_posts_redirect_to_a_confirmation(diary):
+    csrf, sid = _study(diary, visits="baseline 0 PHQ-9")
+    pc, pcsrf = diary.participant(diary.enrol(diary.client, csrf, sid))
+    data = {"csrf": pcsrf, "a_negative_affect": "20", "a_positive_affect": "70"}
+    r = pc.post("/diary/entry", data=data, headers=HTML, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/diary/saved?day=0"
+    for _reload in range(2):  # a reload of the confirmation posts nothing
+        page = pc.get("/diary/saved?day=0", headers=HTML)
+        assert "Your answers for day 0 are saved (version 1)" in page.text
+        assert "Support is available now" not in page.text
+    assert pc.get("/diary/saved?day=1", headers=JSON).status_code == 404  # nothing on day 1
+    answers = {f"item_{i}": "0" for i in range(1, 10)}
+    r = pc.post("/diary/visit/baseline/PHQ-9", data={"csrf": pcsrf, **answers}, headers=HTML)
+    assert str(r.url).endswith("/diary/saved?instrument=PHQ-9")
+    assert "Your PHQ-9 answers are saved." in r.text
+    assert pc.get("/diary/saved?instrument=GAD-7", headers=JSON).status_code == 404

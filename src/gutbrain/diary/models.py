@@ -37,6 +37,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -192,7 +193,7 @@ class Participant(Base):
     __tablename__ = "participant"
     __table_args__ = (
         UniqueConstraint("study_id", "code"),
-        UniqueConstraint("study_id", "enrol_key", name="uq_participant_enrol_key"),
+        Index("uq_participant_enrol_key", "study_id", "enrol_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

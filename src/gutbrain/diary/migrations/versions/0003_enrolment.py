@@ -25,18 +25,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("participant") as batch:
-        batch.add_column(sa.Column("enrol_key", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("link_issued_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("withdrawn_reason", sa.Text(), nullable=True))
-        batch.create_unique_constraint("uq_participant_enrol_key", ["study_id", "enrol_key"])
+    # Plain ADD COLUMN and CREATE INDEX, no batch mode: on SQLite a batch operation copies the
+    # table and drops the old one, and dropping ``participant`` would cascade to its entries.
+    op.add_column("participant", sa.Column("enrol_key", sa.String(64), nullable=True))
+    op.add_column("participant", sa.Column("link_issued_at", sa.DateTime(timezone=True)))
+    op.add_column("participant", sa.Column("withdrawn_at", sa.DateTime(timezone=True)))
+    op.add_column("participant", sa.Column("withdrawn_reason", sa.Text(), nullable=True))
+    op.create_index(
+        "uq_participant_enrol_key", "participant", ["study_id", "enrol_key"], unique=True
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("participant") as batch:
-        batch.drop_constraint("uq_participant_enrol_key", type_="unique")
-        batch.drop_column("withdrawn_reason")
-        batch.drop_column("withdrawn_at")
-        batch.drop_column("link_issued_at")
-        batch.drop_column("enrol_key")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35 or later), again without copying the table.
+    op.drop_index("uq_participant_enrol_key", table_name="participant")
+    for column in ("withdrawn_reason", "withdrawn_at", "link_issued_at", "enrol_key"):
+        op.drop_column("participant", column)
