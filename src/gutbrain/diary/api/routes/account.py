@@ -21,7 +21,7 @@ router = APIRouter(prefix="/account", tags=["account"])
 DONE = {"password": "Your password is changed; your other log-in sessions are ended."}
 
 
-@router.get("", response_class=HTMLResponse, responses=errors(401) | LOGIN_REDIRECT)
+@router.get("", response_class=HTMLResponse, responses=errors(401, 422) | LOGIN_REDIRECT)
 def account_page(request: Request, auth: ResearcherAuthDep, done: str = "") -> Response:
     return render(
         request,

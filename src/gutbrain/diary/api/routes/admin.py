@@ -55,7 +55,7 @@ def _page(
 
 
 @router.get(
-    "/researchers", response_class=HTMLResponse, responses=errors(401, 403) | LOGIN_REDIRECT
+    "/researchers", response_class=HTMLResponse, responses=errors(401, 403, 422) | LOGIN_REDIRECT
 )
 def researchers_page(
     request: Request, admin: AdminDep, auth: ResearcherAuthDep, session: SessionDep, done: str = ""
