@@ -371,6 +371,7 @@ def test_prompt_log_sweep_expires_and_reminds(diary):
     with db.session() as s, s.begin():
         record_reminders(s, prompt_ids=ids, now=diary.clock())
     assert sent[0][0] == "p@example.org" and "/p/" not in sent[0][1]
+    assert "open until Thursday 05 March at 00:00 UTC" in sent[0][1]  # the study's zone: UTC
     with db.session() as s, s.begin():  # a second sweep: nothing new, no second reminder
         again = sweep_prompts(s, now=diary.clock())
     assert (again.scheduled, again.expired, again.due) == (0, 0, ())

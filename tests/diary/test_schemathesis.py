@@ -36,7 +36,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 #: Requests sent; each is drawn with or without authentication (about a third with).
-EXAMPLES = 1200
+EXAMPLES = 1300
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -101,6 +101,14 @@ class StudyClock:
         raise AssertionError("unreachable: a window opens every day")  # pragma: no cover
 
 
+def local_time(value: dt.datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """``value`` (an aware time) in ``timezone`` as ``fmt`` (``strftime``), labelled with the
+    zone's abbreviation: ``2026-03-02 04:00 PST``. Pages and reminders show every time so, in the
+    study's zone, never bare UTC."""
+    local = value.astimezone(ZoneInfo(timezone))
+    return f"{local.strftime(fmt)} {local.strftime('%Z')}"
+
+
 def period_for_day(
     sequence: str | None, block_days: int | None, day: int
 ) -> tuple[int, int] | None:

@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gutbrain.diary.core.security import csrf_token
+from gutbrain.diary.schedule import local_time as _local_time
 from gutbrain.diary.schemas import ErrorBody, ErrorItem
 
 __all__ = ["error_response", "local_time", "render", "templates", "wants_json"]
@@ -24,13 +24,11 @@ templates.env.globals["disclaimer"] = "Research and teaching only. Not medical a
 def local_time(
     value: dt.datetime, study: Any, *, seconds: bool = False, fmt: str | None = None
 ) -> str:
-    """``value`` (an aware UTC time) in the study's time zone, labelled with the zone's
-    abbreviation: ``2026-03-02 04:00 PST``. Every time a page shows goes through this (the
-    ``local`` template filter), so people see their study's local time, never bare UTC.
-    ``fmt`` replaces the date-and-time format (``strftime``); the label is always added."""
-    local = value.astimezone(ZoneInfo(study.timezone))
-    pattern = fmt or ("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-    return f"{local.strftime(pattern)} {local.strftime('%Z')}"
+    """The ``local`` template filter: ``value`` in the study's time zone, labelled (see
+    :func:`gutbrain.diary.schedule.local_time`); ``fmt`` replaces the date-and-time format."""
+    return _local_time(
+        value, study.timezone, fmt or ("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    )
 
 
 templates.env.filters["local"] = local_time
