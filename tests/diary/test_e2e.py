@@ -15,6 +15,7 @@ changes the working tree by itself)::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -23,7 +24,9 @@ import shutil
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -92,6 +95,27 @@ def _send(page, na: int, pa: int) -> None:
     page.wait_for_selector("#confirm-box:not([hidden])")
 
 
+@contextlib.contextmanager
+def _chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright; closed afterwards."""
+    with playwright_sync.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _consented_phone(browser, link: str, wait_for: str):
+    """A participant's phone page that opened ``link`` and consented; waits for ``wait_for``."""
+    p = browser.new_context(**PHONE).new_page()
+    p.goto(link)
+    p.check("input[name=agree]")
+    p.click("button:has-text('I agree')")
+    p.wait_for_selector(wait_for)
+    return p
+
+
 @pytest.fixture
 def shots(tmp_path) -> Path:
     """Where screenshots go: ``docs/img`` with GUTBRAIN_UPDATE_SCREENSHOTS=1, else a tmp dir."""
@@ -105,12 +129,8 @@ def shots(tmp_path) -> Path:
 
 def test_nof1_study_end_to_end(server, tmp_path, shots):
     base, clock = server
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            _scenario(browser, base, clock, tmp_path, shots)
-        finally:
-            browser.close()
+    with _chromium() as browser:
+        _scenario(browser, base, clock, tmp_path, shots)
     assert {"participant-form.png", "researcher-dashboard.png"} <= {
         p.name for p in shots.glob("*.png")
     }
@@ -294,41 +314,33 @@ def test_untouched_slider_is_not_answered_and_exported_missing(server, tmp_path)
     sent; an optional one is stored and exported as missing. Touching a slider where it rests
     is an answer (50), not a missing value."""
     base, _clock = server
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            r = _researcher(browser, base)
-            _url, link = _new_study(r, "Not answered pilot", ("item_stress",))
-            p = browser.new_context(**PHONE).new_page()
-            p.goto(link)
-            p.check("input[name=agree]")
-            p.click("button:has-text('I agree')")
-            p.wait_for_selector("#entry-form")
-            outputs = p.locator("output[data-for]")
-            assert outputs.all_inner_texts() == ["not answered"] * 3
+    with _chromium() as browser:
+        r = _researcher(browser, base)
+        _url, link = _new_study(r, "Not answered pilot", ("item_stress",))
+        p = _consented_phone(browser, link, "#entry-form")
+        outputs = p.locator("output[data-for]")
+        assert outputs.all_inner_texts() == ["not answered"] * 3
 
-            p.click("button[type=submit]")  # nothing moved: refused before it is sent
-            p.wait_for_selector("#draft-status:has-text('please move the slider')")
-            status = p.inner_text("#draft-status")
-            assert "How negative" in status and "How positive" in status
-            assert "stressed" not in status  # stress is optional
+        p.click("button[type=submit]")  # nothing moved: refused before it is sent
+        p.wait_for_selector("#draft-status:has-text('please move the slider')")
+        status = p.inner_text("#draft-status")
+        assert "How negative" in status and "How positive" in status
+        assert "stressed" not in status  # stress is optional
 
-            p.fill("#a_negative_affect", "30")
-            p.click("#a_positive_affect")  # a tap where the thumb rests answers it too
-            assert not p.is_checked("#unanswered_negative_affect")
-            assert not p.is_checked("#unanswered_positive_affect")
-            assert p.is_checked("#unanswered_stress")
-            pa = int(p.input_value("#a_positive_affect"))
-            assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
-            p.click("button[type=submit]")
-            p.wait_for_selector("#confirm-box:not([hidden])")
+        p.fill("#a_negative_affect", "30")
+        p.click("#a_positive_affect")  # a tap where the thumb rests answers it too
+        assert not p.is_checked("#unanswered_negative_affect")
+        assert not p.is_checked("#unanswered_positive_affect")
+        assert p.is_checked("#unanswered_stress")
+        pa = int(p.input_value("#a_positive_affect"))
+        assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
+        p.click("button[type=submit]")
+        p.wait_for_selector("#confirm-box:not([hidden])")
 
-            p.goto(f"{base}/diary")  # today's answers again: stress still not answered
-            assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
-            r.reload()
-            bundle = read_bundle(_export(r, tmp_path / "export"))
-        finally:
-            browser.close()
+        p.goto(f"{base}/diary")  # today's answers again: stress still not answered
+        assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
+        r.reload()
+        bundle = read_bundle(_export(r, tmp_path / "export"))
     d = bundle.diary
     assert d["negative_affect"].tolist() == [30.0]
     assert d["positive_affect"].tolist() == [float(pa)]
@@ -343,43 +355,39 @@ def test_enrolment_reload_and_a_blinded_participant(server):
     """A reload of the enrolment's link page adds no participant; a participant of a blinded
     N-of-1 study sees "Period n of 4" and never the product or the phase on any page."""
     base, _clock = server
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            r = _researcher(browser, base)
-            study_url, link = _new_study(
-                r, "Blinded pilot", (), visits="baseline 0 PHQ-9", blinded=True
-            )
-            r.click("text=Enrol and show the personal link")
-            r.wait_for_selector("#personal-link")
-            second = r.inner_text("#personal-link").strip()
-            assert r.is_visible("svg.qr")
-            r.reload()
-            assert r.inner_text("#personal-link").strip() == second  # shown again, no new post
-            r.reload()
-            r.goto(study_url)
-            assert "<strong>2</strong> enrolled" in r.content()
-            assert r.is_visible("text=blinded")
+    with _chromium() as browser:
+        r = _researcher(browser, base)
+        study_url, link = _new_study(
+            r, "Blinded pilot", (), visits="baseline 0 PHQ-9", blinded=True
+        )
+        r.click("text=Enrol and show the personal link")
+        r.wait_for_selector("#personal-link")
+        second = r.inner_text("#personal-link").strip()
+        assert r.is_visible("svg.qr")
+        r.reload()
+        assert r.inner_text("#personal-link").strip() == second  # shown again, no new post
+        r.reload()
+        r.goto(study_url)
+        assert "<strong>2</strong> enrolled" in r.content()
+        assert r.is_visible("text=blinded")
 
-            p = browser.new_context(**PHONE).new_page()
-            pages = []
-            p.goto(link)
-            pages.append(p.content())  # the consent page
-            p.check("input[name=agree]")
-            p.click("button:has-text('I agree')")
-            p.wait_for_selector("#entry-form")
-            assert p.is_visible("text=Period 1 of 4")
+        p = browser.new_context(**PHONE).new_page()
+        pages = []
+        p.goto(link)
+        pages.append(p.content())  # the consent page
+        p.check("input[name=agree]")
+        p.click("button:has-text('I agree')")
+        p.wait_for_selector("#entry-form")
+        assert p.is_visible("text=Period 1 of 4")
+        pages.append(p.content())
+        p.fill("#a_negative_affect", "30")
+        p.fill("#a_positive_affect", "60")
+        p.click("button[type=submit]")
+        p.wait_for_selector("#confirm-box:not([hidden])")
+        pages.append(p.content())
+        for path in ("/diary/history", "/diary/visit/baseline/PHQ-9"):
+            p.goto(f"{base}{path}")
             pages.append(p.content())
-            p.fill("#a_negative_affect", "30")
-            p.fill("#a_positive_affect", "60")
-            p.click("button[type=submit]")
-            p.wait_for_selector("#confirm-box:not([hidden])")
-            pages.append(p.content())
-            for path in ("/diary/history", "/diary/visit/baseline/PHQ-9"):
-                p.goto(f"{base}{path}")
-                pages.append(p.content())
-        finally:
-            browser.close()
     for html in pages:
         assert not [w for w in PRODUCT_WORDS if w in html.lower()]
 
@@ -387,25 +395,17 @@ def test_enrolment_reload_and_a_blinded_participant(server):
 def test_a_los_angeles_study_shows_los_angeles_times(server):
     """Participant and researcher pages show times in the study's zone, labelled."""
     base, clock = server  # 17:00 UTC on Monday 2 March 2026 is 09:00 PST in Los Angeles
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            r = _researcher(browser, base)
-            study_url, link = _new_study(r, "LA pilot", (), timezone="America/Los_Angeles")
-            p = browser.new_context(**PHONE).new_page()
-            p.goto(link)
-            p.check("input[name=agree]")
-            p.click("button:has-text('I agree')")
-            p.wait_for_selector("text=Today's diary is not open right now")
-            closed = p.inner_text("main")
-            clock.advance(hours=8)  # 17:00 PST: the window (16:00-24:00 PST) is open
-            p.goto(f"{base}/diary")
-            p.wait_for_selector("#entry-form")
-            r.goto(study_url)
-            r.click("text=P001")
-            researcher = r.inner_text("main")
-        finally:
-            browser.close()
+    with _chromium() as browser:
+        r = _researcher(browser, base)
+        study_url, link = _new_study(r, "LA pilot", (), timezone="America/Los_Angeles")
+        p = _consented_phone(browser, link, "text=Today's diary is not open right now")
+        closed = p.inner_text("main")
+        clock.advance(hours=8)  # 17:00 PST: the window (16:00-24:00 PST) is open
+        p.goto(f"{base}/diary")
+        p.wait_for_selector("#entry-form")
+        r.goto(study_url)
+        r.click("text=P001")
+        researcher = r.inner_text("main")
     assert "The next one opens on Monday 02 March at 16:00 PST (America/Los_Angeles time)" in (
         closed
     )

@@ -155,6 +155,12 @@ def _sessions(diary: Diary, email: str) -> int:
     return n
 
 
+def _log_in(client, email: str, password: str):
+    page = client.get("/login")
+    data = {"email": email, "password": password, "csrf": csrf_of(page.text)}
+    return client.post("/login", data=data)
+
+
 def test_password_change(diary):
     csrf = diary.login(diary.client, "owner@example.org")
     elsewhere = diary.new_client()
@@ -178,20 +184,8 @@ def test_password_change(diary):
     assert _sessions(diary, "owner@example.org") == 1  # the other session is ended
     assert elsewhere.get("/studies", headers=JSON).status_code == 401
     fresh = diary.new_client()
-    page = fresh.get("/login")
-    r = fresh.post(
-        "/login",
-        data={"email": "owner@example.org", "password": PASSWORD, "csrf": csrf_of(page.text)},
-    )
-    assert r.status_code == 401
-    r = fresh.post(
-        "/login",
-        data={
-            "email": "owner@example.org",
-            "password": "a new long password",
-            "csrf": csrf_of(page.text),
-        },
-    )
+    assert _log_in(fresh, "owner@example.org", PASSWORD).status_code == 401
+    r = _log_in(fresh, "owner@example.org", "a new long password")
     assert r.status_code == 200 and str(r.url).endswith("/studies")
 
 
@@ -218,16 +212,7 @@ def test_admin_resets_a_password(diary):
     assert r.status_code == 200 and "The password is reset" in r.text
     assert _sessions(diary, "other@example.org") == 0
     assert victim.get("/studies", headers=JSON).status_code == 401
-    page = victim.get("/login")
-    r = victim.post(
-        "/login",
-        data={
-            "email": "other@example.org",
-            "password": "reset password 1",
-            "csrf": csrf_of(page.text),
-        },
-    )
-    assert r.status_code == 200
+    assert _log_in(victim, "other@example.org", "reset password 1").status_code == 200
 
 
 def test_blinded_nof1_participant_sees_period_numbers_only(diary):
@@ -299,3 +284,26 @@ def test_participant_form_posts_redirect_to_a_confirmation(diary):
     assert str(r.url).endswith("/diary/saved?instrument=PHQ-9")
     assert "Your PHQ-9 answers are saved." in r.text
     assert pc.get("/diary/saved?instrument=GAD-7", headers=JSON).status_code == 404
+
+
+def test_the_same_form_posted_at_once_adds_one_participant(diary, monkeypatch):
+    """Two posts of one form racing (PostgreSQL): the look-up of the second misses the first,
+    whose row then stops the second at the unique index; the second leads to the first's page."""
+    from gutbrain.diary.api.routes import participants as routes
+
+    csrf, sid = _study(diary)
+    data = {"csrf": csrf, "enrol_key": "race-key", "code": "R-1"}
+    assert diary.client.post(f"/studies/{sid}/participants", data=data).status_code == 200
+    found = routes.participant_by_enrol_key
+    misses = [1]  # the next look-up misses, as the racing post's did
+
+    def lookup(session, **kw):
+        return None if misses and misses.pop() else found(session, **kw)
+
+    monkeypatch.setattr(routes, "participant_by_enrol_key", lookup)
+    r = diary.client.post(
+        f"/studies/{sid}/participants", data=data | {"code": "R-2"}, follow_redirects=False
+    )
+    assert r.status_code == 303 and "set-cookie" not in r.headers
+    assert r.headers["location"] == f"/studies/{sid}/participants/{_pid(diary, 'R-1')}/link"
+    assert _count(diary) == 1

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gutbrain.diary.api.deps import NowDep, ResearcherAuthDep, SessionDep
@@ -47,11 +48,15 @@ def _own_study(session: Session, auth: ResearcherAuthDep, study_id: int) -> Stud
     return study
 
 
-def _own_participant(session: Session, study: Study, participant_id: int) -> Participant:
+def _owned(
+    session: Session, auth: ResearcherAuthDep, study_id: int, participant_id: int
+) -> tuple[Study, Participant]:
+    """The researcher's study and its participant (404 unless both exist and are theirs)."""
+    study = _own_study(session, auth, study_id)
     participant = get_participant(session, study=study, participant_id=participant_id)
     if participant is None:
         raise HTTPException(status_code=404, detail="no such participant in this study")
-    return participant
+    return study, participant
 
 
 #: The cookie that carries a just-issued personal link from the enrolment (or re-issue) post to
@@ -130,6 +135,12 @@ def enrol(
             enrol_key=key,
             now=now,
         )
+    except IntegrityError:  # the same form posted at the same instant (PostgreSQL): it won
+        session.rollback()
+        done = participant_by_enrol_key(session, study=study, key=key) if key else None
+        if done is None:
+            raise
+        return _show_link(request, study, done, None)
     except DataError as exc:
         session.rollback()
         if wants_json(request):
@@ -162,8 +173,7 @@ def link_page(
 ) -> Response:
     """The just-issued personal link with a copy button and a QR code; once the short-lived
     cookie is gone (or holds another link) the page says so and offers a re-issue."""
-    study = _own_study(session, auth, study_id)
-    participant = _own_participant(session, study, participant_id)
+    study, participant = _owned(session, auth, study_id, participant_id)
     token = request.cookies.get(LINK_COOKIE)
     link = qr = None
     if token and hash_token(token) == participant.token_hash:
@@ -188,8 +198,7 @@ def reissue(
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Issue a new personal link (``confirm=yes``); the old one stops working at once."""
-    study = _own_study(session, auth, study_id)
-    participant = _own_participant(session, study, participant_id)
+    study, participant = _owned(session, auth, study_id, participant_id)
     if confirm != YES:
         raise HTTPException(
             status_code=422,
@@ -212,8 +221,7 @@ def participant_page(
     auth: ResearcherAuthDep,
     session: SessionDep,
 ) -> Response:
-    study = _own_study(session, auth, study_id)
-    participant = _own_participant(session, study, participant_id)
+    study, participant = _owned(session, auth, study_id, participant_id)
     ids = [participant.id]
     return render(
         request,
@@ -242,8 +250,7 @@ def withdraw_participant(
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Withdraw from today on, with a ``reason`` (kept and exported) and ``confirm=yes``."""
-    study = _own_study(session, auth, study_id)
-    participant = _own_participant(session, study, participant_id)
+    study, participant = _owned(session, auth, study_id, participant_id)
     if confirm != YES:
         raise HTTPException(
             status_code=422, detail="confirm: tick the box to confirm the withdrawal"
@@ -262,8 +269,7 @@ def delete(
     session: SessionDep,
     confirm: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    study = _own_study(session, auth, study_id)
-    participant = _own_participant(session, study, participant_id)
+    study, participant = _owned(session, auth, study_id, participant_id)
     if confirm != participant.code:
         raise HTTPException(
             status_code=422,
