@@ -3,7 +3,7 @@
 The public entry points:
 
 - :func:`rma` fits a fixed-effect (``"FE"``) or random-effects model (tau^2 by ``"REML"``,
-  ``"DL"`` or ``"PM"``), optionally with moderators (meta-regression) and the Knapp-Hartung
+  ``"ML"``, ``"DL"``, ``"HE"``, ``"SJ"``, ``"PM"`` or ``"EB"``), optionally with moderators (meta-regression) and the Knapp-Hartung
   adjustment; the result has ``confint()`` (Q-profile) and ``predict()`` (prediction interval).
 - :func:`subgroup_analysis` pools within subgroups and tests the differences.
 - :func:`regtest` is Egger's regression test for funnel-plot asymmetry.

@@ -33,8 +33,8 @@ Heterogeneity is summarised by Cochran's :math:`Q_E = y^\top P_0 y \sim \chi^2_{
 is the share of heterogeneity accounted for (Raudenbush 2009), exactly as metafor reports it.
 
 Validated against metafor 3.8-1 ``rma()`` (with ``control=list(threshold=1e-12, tol=1e-12)``)
-on dat.bcg (FE, DL, REML, PM, each with and without ``test="knha"``; meta-regressions on
-``ablat``, ``ablat + year`` and ``factor(alloc)``), dat.normand1999 (SMD and MD) and
+on dat.bcg (FE, DL, REML, PM, ML, HE, SJ, EB, each with and without ``test="knha"``;
+meta-regressions on ``ablat``, ``ablat + year`` and ``factor(alloc)``), dat.normand1999 (SMD and MD) and
 dat.molloy2014 (ZCOR, meta-regression on ``meanage + quality``): every reported number agrees
 to a relative error below 1e-8. See ``tests/reference/meta_metafor.R``.
 """
@@ -225,7 +225,7 @@ class MetaResult:
         """
         if not self.random:
             raise ParameterError(
-                "confint: the FE model has no tau^2; fit method='REML', 'DL' or 'PM'"
+                "confint: the FE model has no tau^2; fit a random-effects method such as 'REML'"
             )
         lvl = check_level(self.level if level is None else level)
         return q_profile_ci(self.yi, self.vi, self.X, self.tau2, self.vt, lvl)
@@ -609,7 +609,9 @@ def rma(
         dummy-coded against their first sorted level), a Series, or an array. An intercept is
         always included.
     method
-        ``"REML"`` (default), ``"DL"``, ``"PM"`` or ``"FE"``.
+        The tau^2 estimator: ``"REML"`` (default), ``"ML"``, ``"DL"``, ``"HE"``, ``"SJ"``,
+        ``"PM"``, ``"EB"``, or ``"FE"`` for the fixed-effect model (see
+        :mod:`gutbrain.analysis.meta.tau2`).
     knha
         Knapp-Hartung adjustment (metafor's ``test="knha"``).
     level
