@@ -7,8 +7,9 @@ The public entry points:
   adjustment; the result has ``confint()`` (Q-profile) and ``predict()`` (prediction interval).
 - :func:`subgroup_analysis` pools within subgroups and tests the differences.
 - :func:`regtest` is Egger's regression test for funnel-plot asymmetry.
-- :func:`smd`, :func:`mean_difference`, :func:`log_risk_ratio` and :func:`fisher_z` compute
-  effect sizes as metafor's ``escalc``; :func:`read_effects` reads an EFFECTS.csv file.
+- :func:`smd`, :func:`mean_difference`, :func:`log_odds_ratio`, :func:`log_risk_ratio`,
+  :func:`risk_difference` and :func:`fisher_z` compute effect sizes as metafor's ``escalc``;
+  :func:`read_effects` reads an EFFECTS.csv file.
 
 Every number is validated against metafor 3.8-1 (see ``tests/reference/meta_metafor.R``).
 """
@@ -19,8 +20,10 @@ from gutbrain.analysis.meta.bias import EggerTest as EggerTest
 from gutbrain.analysis.meta.bias import regtest as regtest
 from gutbrain.analysis.meta.effects import EffectSizes as EffectSizes
 from gutbrain.analysis.meta.effects import fisher_z as fisher_z
+from gutbrain.analysis.meta.effects import log_odds_ratio as log_odds_ratio
 from gutbrain.analysis.meta.effects import log_risk_ratio as log_risk_ratio
 from gutbrain.analysis.meta.effects import mean_difference as mean_difference
+from gutbrain.analysis.meta.effects import risk_difference as risk_difference
 from gutbrain.analysis.meta.effects import smd as smd
 from gutbrain.analysis.meta.model import FitStatistics as FitStatistics
 from gutbrain.analysis.meta.model import MetaResult as MetaResult
@@ -42,10 +45,12 @@ __all__ = [
     "Prediction",
     "SubgroupResult",
     "fisher_z",
+    "log_odds_ratio",
     "log_risk_ratio",
     "mean_difference",
     "read_effects",
     "regtest",
+    "risk_difference",
     "rma",
     "smd",
     "subgroup_analysis",

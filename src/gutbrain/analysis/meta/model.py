@@ -56,6 +56,7 @@ from gutbrain.analysis.meta.design import ModelMatrix, model_matrix
 from gutbrain.analysis.meta.effects import EffectSizes, as_effects, check_scale
 from gutbrain.analysis.meta.qprofile import HeterogeneityCI, q_profile_ci
 from gutbrain.analysis.meta.tau2 import METHODS, estimate_tau2
+from gutbrain.analysis.meta.transform import BackTransformed, back_transform
 from gutbrain.errors import DataError, ParameterError
 
 __all__ = ["FitStatistics", "MetaResult", "Prediction", "rma"]
@@ -276,6 +277,17 @@ class MetaResult:
             df=self.df,
         )
 
+    def back_transformed(
+        self, newmods: ArrayLike | None = None, level: float | None = None
+    ) -> BackTransformed | None:
+        """:meth:`predict` on the ratio scale (exp) for log odds/risk ratios; else None.
+
+        metafor: ``predict(res, transf=exp)``.
+        """
+        pr = self.predict(newmods, level)
+        pi = None if pr.pi_lb is None or pr.pi_ub is None else (pr.pi_lb, pr.pi_ub)
+        return back_transform(self.measure, pr.pred, (pr.ci_lb, pr.ci_ub), pi, pr.level)
+
     # ---- reporting -------------------------------------------------------------------------
     def coef_table(self) -> pd.DataFrame:
         """Coefficient table: estimate, se, zval (or tval and df), pval, ci_lb, ci_ub."""
@@ -348,6 +360,8 @@ class MetaResult:
             ci = self.confint()
             out["heterogeneity_ci"] = ci.to_dict()
         out["prediction"] = self.predict().to_dict() if not self.has_mods else None
+        bt = None if self.has_mods else self.back_transformed()
+        out["back_transformed"] = None if bt is None else bt.to_dict()
         return out
 
     def __repr__(self) -> str:
