@@ -319,7 +319,7 @@ inf_summary <- function(x) {
   list(rstudent = num(i$rstudent), dffits = num(i$dffits), cook_d = num(i$cook.d),
        cov_r = num(i$cov.r), tau2_del = num(i$tau2.del), QE_del = num(i$QE.del),
        hat = num(i$hat), weight = num(i$weight), inf = x$is.infl,
-       dfbetas = lapply(x$dfbs[names(x$dfbs) != "slab" & names(x$dfbs) != "digits"], num))
+       dfbetas = lapply(unclass(x$dfbs)[setdiff(names(x$dfbs), c("slab", "digits"))], num))
 }
 infl <- list()
 infl_fits <- list(

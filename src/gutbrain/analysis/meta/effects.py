@@ -6,7 +6,8 @@ metafor user can translate a call one to one. Group 1 is the treatment (e.g. pro
 group 2 the control (placebo) group; a positive SMD or MD means a larger mean under treatment.
 
 Validated against metafor 3.8-1 ``escalc()`` on dat.normand1999 (SMD, MD), dat.bcg and
-dat.nielweise2007 (OR, RR, RD, with zero cells) and dat.molloy2014 (ZCOR); see ``tests/reference/meta_metafor.R``.
+dat.nielweise2007 (OR, RR, RD, with zero cells) and dat.molloy2014 (ZCOR); see
+``tests/reference/meta_metafor.R``.
 """
 
 from __future__ import annotations
@@ -273,9 +274,7 @@ def risk_difference(
     a, b, c, d = _two_by_two(ai, bi, ci, di, add)
     n1, n2 = a + b, c + d
     p1, p2 = a / n1, c / n2
-    return EffectSizes(
-        yi=p1 - p2, vi=p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2, measure="RD"
-    )
+    return EffectSizes(yi=p1 - p2, vi=p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2, measure="RD")
 
 
 def fisher_z(ri: ArrayLike, ni: ArrayLike) -> EffectSizes:

@@ -34,9 +34,9 @@ is the share of heterogeneity accounted for (Raudenbush 2009), exactly as metafo
 
 Validated against metafor 3.8-1 ``rma()`` (with ``control=list(threshold=1e-12, tol=1e-12)``)
 on dat.bcg (FE, DL, REML, PM, ML, HE, SJ, EB, each with and without ``test="knha"``;
-meta-regressions on ``ablat``, ``ablat + year`` and ``factor(alloc)``), dat.normand1999 (SMD and MD) and
-dat.molloy2014 (ZCOR, meta-regression on ``meanage + quality``): every reported number agrees
-to a relative error below 1e-8. See ``tests/reference/meta_metafor.R``.
+meta-regressions on ``ablat``, ``ablat + year`` and ``factor(alloc)``), dat.normand1999 (SMD
+and MD) and dat.molloy2014 (ZCOR, meta-regression on ``meanage + quality``): every reported
+number agrees to a relative error below 1e-8. See ``tests/reference/meta_metafor.R``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["BackTransformed", "LOG_SCALE", "back_transform"]
+__all__ = ["LOG_SCALE", "BackTransformed", "back_transform"]
 
 FloatArray = NDArray[np.float64]
 
