@@ -24,7 +24,8 @@ level. For study :math:`i`, with :math:`\hat\beta_{(-i)}`, :math:`\hat\tau^2_{(-
   :math:`P(\chi^2_p \le \mathrm{cook\_d}) > 0.5`, :math:`h_i > 3p/k` or any
   :math:`|\mathrm{dfbetas}| > 1`.
 
-A deletion whose refit fails (e.g. too few studies left) gives NaN for that study, as metafor's.
+A deletion whose refit fails gives NaN for that study, as in metafor; unlike metafor, which
+fits a single remaining study with the FE model, a random-effects refit of one study fails.
 
 Validated against metafor 3.8-1 ``leave1out(res)`` and ``influence(res)`` on dat.bcg (REML, ML,
 FE, DL with Knapp-Hartung, REML on ``ablat``) and dat.molloy2014 (PM; REML on ``meanage +
