@@ -89,7 +89,7 @@ def test_reads_parquet(tmp_path):
         ),
         (
             "study,yi,vi,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,0.1,0.01,1,1,10,0,1,10\n",
-            "has both 'yi' and raw columns",
+            "has 'yi' (measure GEN) and means columns",
         ),
     ],
 )
@@ -113,8 +113,8 @@ def test_missing_file_and_unknown_columns(tmp_path):
         table.column("region")
     with pytest.raises(DataError, match="row 3 \\(study 'B'\\), column 'alloc': empty cell"):
         table.column("alloc")
-    with pytest.raises(DataError, match="measure = 'OR'"):
-        read_effects(tmp_path / "effects.csv", measure="OR")
+    with pytest.raises(DataError, match="measure = 'LOR'"):
+        read_effects(tmp_path / "effects.csv", measure="LOR")
 
 
 @settings(max_examples=40, deadline=None)
