@@ -16,9 +16,10 @@ so a failed run leaves nothing half-written.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from gutbrain.analysis.meta.bias import EggerTest, RankTest, ranktest, regtest
 from gutbrain.analysis.meta.influence import Influence, LeaveOneOut, influence, leave1out
@@ -60,6 +61,17 @@ class MetaRun:
 
     def __repr__(self) -> str:
         return f"MetaRun(out={str(self.out)!r}, k={self.model.k}, method={self.model.method!r})"
+
+
+_T = TypeVar("_T")
+
+
+def _attempt(test: Callable[[MetaResult], _T], model: MetaResult) -> tuple[_T | None, str | None]:
+    """Run a funnel-asymmetry test; (None, the reason) when the data do not allow it."""
+    try:
+        return test(model), None
+    except DataError as exc:
+        return None, str(exc)
 
 
 def run_meta(
@@ -141,18 +153,8 @@ def run_meta(
             level=level,
             labels=labels,
         )
-    egger: EggerTest | None = None
-    egger_skipped: str | None = None
-    try:
-        egger = regtest(model)
-    except DataError as exc:
-        egger_skipped = str(exc)
-    rank: RankTest | None = None
-    rank_skipped: str | None = None
-    try:
-        rank = ranktest(model)
-    except DataError as exc:
-        rank_skipped = str(exc)
+    egger, egger_skipped = _attempt(regtest, model)
+    rank, rank_skipped = _attempt(ranktest, model)
     filled = None if fill is None else trimfill(model, estimator=fill, side=fill_side)
     infl = influence(model) if diagnostics else None
     l1o = leave1out(model) if diagnostics else None
