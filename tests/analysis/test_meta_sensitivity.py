@@ -194,3 +194,15 @@ def test_leave1out_refuses_moderators_and_marks_failed_refits() -> None:
     # back to a fixed-effect fit of the single study; see docs/analysis.md).
     l1o = leave1out(rma([0.1, 0.5], [0.1, 0.2], method="DL")).table
     assert l1o["estimate"].isna().all()
+
+
+def test_trimfill_is_mirror_symmetric_and_explains_an_undecidable_side() -> None:
+    """Negating the effects swaps the side and mirrors the filled studies, k0 unchanged."""
+    es = _effects("hackshaw")
+    left = trimfill(rma(es), side="left")
+    right = trimfill(rma(-es.yi, es.vi), side="right")
+    assert left.k0 == right.k0 == 7
+    np.testing.assert_allclose(right.fit.yi, -left.fit.yi, rtol=1e-12)
+    np.testing.assert_allclose(right.fit.beta, -left.fit.beta, rtol=1e-10)
+    with pytest.raises(DataError, match="give side='left' or 'right'"):
+        trimfill(rma([0.1, 0.5, 0.3, 0.9], [0.01] * 4))

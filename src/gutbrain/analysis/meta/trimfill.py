@@ -102,7 +102,13 @@ class TrimFill:
 
 def _auto_side(res: MetaResult) -> str:
     # metafor: the slope of yi on sqrt(vi) with the same estimator; negative -> right.
-    slope = rma(res.yi, res.vi, mods=np.sqrt(res.vi), method=res.method).beta[1]
+    try:
+        slope = rma(res.yi, res.vi, mods=np.sqrt(res.vi), method=res.method).beta[1]
+    except DataError as exc:
+        raise DataError(
+            f"trim-and-fill cannot choose the side from Egger's regression ({exc}); "
+            "give side='left' or 'right'"
+        ) from exc
     return "right" if slope < 0 else "left"
 
 
