@@ -3,8 +3,8 @@
 The files are written by ``Rscript tests/reference/meta_metafor.R`` (metafor 3.8-1, R 4.2.2).
 The data sets are from the R package metadat (GPL >= 2): dat.bcg (Colditz et al. 1994),
 dat.normand1999 (Normand 1999), dat.molloy2014 (Molloy et al. 2014), dat.nielweise2007
-(Niel-Weise et al. 2007), dat.hackshaw1998 (Hackshaw et al. 1997) and dat.curtis1998 (Curtis &
-Wang 1998; escalc("SMD") yi and vi only).
+(Niel-Weise et al. 2007), dat.hackshaw1998 (Hackshaw et al. 1997) and dat.curtis1998 (Hedges et
+al. 1999; escalc("SMD") yi and vi only).
 """
 
 from __future__ import annotations

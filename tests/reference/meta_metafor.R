@@ -3,7 +3,8 @@
 # Run from the repository root:
 #     Rscript tests/reference/meta_metafor.R
 # It writes, next to this script:
-#     meta_dat_bcg.csv, meta_dat_normand1999.csv, meta_dat_molloy2014.csv  (the data sets)
+#     meta_dat_bcg.csv, meta_dat_normand1999.csv, meta_dat_molloy2014.csv,
+#     meta_dat_nielweise2007.csv, meta_dat_hackshaw1998.csv, meta_dat_curtis1998.csv (the data)
 #     meta_metafor.json                                                    (every reference number)
 #
 # The data sets come from the R package metadat (loaded by metafor), GPL (>= 2):
@@ -11,6 +12,13 @@
 #   dat.normand1999  Normand (1999), Stat Med 18:321 -- stroke length of stay (9 studies)
 #   dat.molloy2014   Molloy et al. (2014), Ann Behav Med 47:92 -- conscientiousness and
 #                    medication adherence (16 studies)
+#   dat.nielweise2007  Niel-Weise et al. (2007), Intensive Care Med 33:2058 -- anti-infective
+#                    catheters and bloodstream infections, 2x2 counts with zero cells (18 studies)
+#   dat.hackshaw1998 Hackshaw et al. (1997), BMJ 315:980 -- passive smoking and lung cancer,
+#                    log odds ratios (37 studies)
+#   dat.curtis1998   Hedges, Gurevitch & Curtis (1999), Ecology 80:1150 (data of Curtis & Wang
+#                    1998) -- elevated CO2 and woody plant mass; only escalc("SMD") yi and vi are
+#                    stored (102 studies)
 #
 # Every model is fitted twice: with metafor's default convergence settings ("default") and with
 # tight ones ("tight": threshold = tol = 1e-12), so that the tests can tell a disagreement in the
