@@ -71,7 +71,7 @@ def login(
     if not pre or not check_csrf(state.secret_key, "pre:" + pre, csrf):
         raise HTTPException(status_code=403, detail=CSRF_REFUSED)
     account = email.strip().lower()
-    address = client_address(request, state)
+    address = client_address(request)
     device = device_of(
         state.secret_key,
         request.cookies.get(DEVICE_COOKIE),
