@@ -217,6 +217,11 @@ def create_app(
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
 
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback and re-raises after this answer is sent.
+        return error_response(request, 500, "an unexpected error stopped this request")
+
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> Response:
         return error_response(request, 422, str(exc))
