@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from gutbrain.diary.api.deps import PARTICIPANT_COOKIE, RESEARCHER_COOKIE, StateDep
 
@@ -29,7 +29,11 @@ def home(request: Request) -> RedirectResponse:
     return RedirectResponse("/studies", status_code=303)
 
 
-@router.get("/favicon.ico", include_in_schema=False)
+@router.get(
+    "/favicon.ico",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}},
+)
 def favicon() -> FileResponse:
     """The icon browsers ask for by this name; pages also link to it as an SVG."""
     return FileResponse(str(FAVICON), media_type="image/svg+xml")
