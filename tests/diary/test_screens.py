@@ -173,3 +173,12 @@ def test_first_run_page_tells_how_to_create_the_first_researcher(tmp_path, diary
     assert "First run: no researcher account yet" in page
     assert "gutbrain diary create-admin --email you@example.org" in page
     assert "First run" not in diary.new_client().get("/login").text  # accounts exist
+
+
+def test_the_start_page_sends_a_participant_to_the_diary(diary):
+    csrf = diary.login(diary.client, "owner@example.org")
+    sid = diary.create_study(diary.client, csrf)
+    pc, _pcsrf = diary.participant(diary.enrol(diary.client, csrf, sid))
+    assert pc.get("/").url.path == "/diary"  # not the researcher log-in
+    assert diary.new_client().get("/", headers=HTML).url.path == "/login"
+    assert diary.client.get("/").url.path == "/studies"
