@@ -1,5 +1,6 @@
 """Screens people understand (issue 24, "What to build" item 7): error pages, charts, Bristol
-pictures, the favicon and the first-run hint. The phone-width checks in a real browser are in test_e2e.py."""
+pictures, the favicon and the first-run hint. The phone-width checks in a real browser are in
+test_e2e.py."""
 
 from __future__ import annotations
 
