@@ -95,27 +95,6 @@ def _send(page, na: int, pa: int) -> None:
     page.wait_for_selector("#confirm-box:not([hidden])")
 
 
-@contextlib.contextmanager
-def _chromium() -> Iterator[Any]:
-    """Debian's chromium, headless, driven by Playwright; closed afterwards."""
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _consented_phone(browser, link: str, wait_for: str):
-    """A participant's phone page that opened ``link`` and consented; waits for ``wait_for``."""
-    p = browser.new_context(**PHONE).new_page()
-    p.goto(link)
-    p.check("input[name=agree]")
-    p.click("button:has-text('I agree')")
-    p.wait_for_selector(wait_for)
-    return p
-
-
 @pytest.fixture
 def shots(tmp_path) -> Path:
     """Where screenshots go: ``docs/img`` with GUTBRAIN_UPDATE_SCREENSHOTS=1, else a tmp dir."""
@@ -129,8 +108,12 @@ def shots(tmp_path) -> Path:
 
 def test_nof1_study_end_to_end(server, tmp_path, shots):
     base, clock = server
-    with _chromium() as browser:
-        _scenario(browser, base, clock, tmp_path, shots)
+    with playwright_sync.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            _scenario(browser, base, clock, tmp_path, shots)
+        finally:
+            browser.close()
     assert {"participant-form.png", "researcher-dashboard.png"} <= {
         p.name for p in shots.glob("*.png")
     }
@@ -181,6 +164,28 @@ def _new_study(
     link = r.inner_text("#personal-link").strip()
     r.goto(study_url)
     return study_url, link
+
+
+@contextlib.contextmanager
+def _chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, closed afterwards."""
+    with playwright_sync.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _consented_phone(browser, link: str, wait_for: str = "#entry-form"):
+    """A participant's phone page: the personal link opened, consent given, ``wait_for`` shown
+    (today's form)."""
+    p = browser.new_context(**PHONE).new_page()
+    p.goto(link)
+    p.check("input[name=agree]")
+    p.click("button:has-text('I agree')")
+    p.wait_for_selector(wait_for)
+    return p
 
 
 def _export(r, folder: Path) -> Path:
@@ -314,37 +319,83 @@ def test_untouched_slider_is_not_answered_and_exported_missing(server, tmp_path)
     sent; an optional one is stored and exported as missing. Touching a slider where it rests
     is an answer (50), not a missing value."""
     base, _clock = server
-    with _chromium() as browser:
-        r = _researcher(browser, base)
-        _url, link = _new_study(r, "Not answered pilot", ("item_stress",))
-        p = _consented_phone(browser, link, "#entry-form")
-        outputs = p.locator("output[data-for]")
-        assert outputs.all_inner_texts() == ["not answered"] * 3
+    with playwright_sync.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            r = _researcher(browser, base)
+            _url, link = _new_study(r, "Not answered pilot", ("item_stress",))
+            p = _consented_phone(browser, link)
+            outputs = p.locator("output[data-for]")
+            assert outputs.all_inner_texts() == ["not answered"] * 3
 
-        p.click("button[type=submit]")  # nothing moved: refused before it is sent
-        p.wait_for_selector("#draft-status:has-text('please move the slider')")
-        status = p.inner_text("#draft-status")
-        assert "How negative" in status and "How positive" in status
-        assert "stressed" not in status  # stress is optional
+            p.click("button[type=submit]")  # nothing moved: refused before it is sent
+            p.wait_for_selector("#draft-status:has-text('please move the slider')")
+            status = p.inner_text("#draft-status")
+            assert "How negative" in status and "How positive" in status
+            assert "stressed" not in status  # stress is optional
 
-        p.fill("#a_negative_affect", "30")
-        p.click("#a_positive_affect")  # a tap where the thumb rests answers it too
-        assert not p.is_checked("#unanswered_negative_affect")
-        assert not p.is_checked("#unanswered_positive_affect")
-        assert p.is_checked("#unanswered_stress")
-        pa = int(p.input_value("#a_positive_affect"))
-        assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
-        p.click("button[type=submit]")
-        p.wait_for_selector("#confirm-box:not([hidden])")
+            p.fill("#a_negative_affect", "30")
+            p.click("#a_positive_affect")  # a tap where the thumb rests answers it too
+            assert not p.is_checked("#unanswered_negative_affect")
+            assert not p.is_checked("#unanswered_positive_affect")
+            assert p.is_checked("#unanswered_stress")
+            pa = int(p.input_value("#a_positive_affect"))
+            assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
+            p.click("button[type=submit]")
+            p.wait_for_selector("#confirm-box:not([hidden])")
 
-        p.goto(f"{base}/diary")  # today's answers again: stress still not answered
-        assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
-        r.reload()
-        bundle = read_bundle(_export(r, tmp_path / "export"))
+            p.goto(f"{base}/diary")  # today's answers again: stress still not answered
+            assert outputs.all_inner_texts() == ["30", str(pa), "not answered"]
+            r.reload()
+            bundle = read_bundle(_export(r, tmp_path / "export"))
+        finally:
+            browser.close()
     d = bundle.diary
     assert d["negative_affect"].tolist() == [30.0]
     assert d["positive_affect"].tolist() == [float(pa)]
     assert d["stress"].isna().tolist() == [True]
+
+
+def test_screens_on_a_phone(server):
+    """Issue 24's screens on a 390-px phone: the Bristol pictures load; one day of data gives a
+    sentence, not a lone dot with a "B" legend; two days give a chart that fits the screen with
+    readable text; a bad link explains itself without pointing to the researcher log-in."""
+    base, clock = server
+    with _chromium() as browser:
+        r = _researcher(browser, base)
+        study_url, link = _new_study(r, "Screens pilot", ("item_stool_form",))
+        p = _consented_phone(browser, link)
+        widths = p.eval_on_selector_all("img.bristol", "els => els.map(e => e.naturalWidth)")
+        assert len(widths) == 7 and all(w > 0 for w in widths)  # all loaded (CSP allows)
+        _send(p, 35, 60)
+
+        r.set_viewport_size({"width": 390, "height": 844})
+        r.goto(study_url)
+        assert r.locator("svg.chart").count() == 0
+        assert r.locator("text=The chart appears once there are entries on 2 days").count() == 2
+        no_overflow = "document.documentElement.scrollWidth <= window.innerWidth"
+        assert r.evaluate(no_overflow)
+
+        clock.advance(days=1)
+        p.goto(f"{base}/diary")
+        _send(p, 30, 62)
+        r.reload()
+        charts = r.locator("svg.chart")
+        assert charts.count() == 2 and r.evaluate(no_overflow)
+        for i in range(2):
+            box = charts.nth(i).bounding_box()
+            assert box is not None and box["width"] <= 390 and box["height"] <= 300
+        label = charts.first.locator("text").first.bounding_box()
+        assert label is not None and label["height"] >= 9  # readable on the phone
+        legend = charts.first.locator("text[fill='#222']")
+        assert legend.count() == 0  # one phase so far: no legend
+
+        bad = browser.new_context(**PHONE).new_page()
+        bad.goto(f"{base}/p/not-a-real-link")
+        assert bad.is_visible("h1:has-text('Page not found')")
+        assert bad.locator("main a[href='/login'], main a[href='/']").count() == 0
+        icon = bad.evaluate("fetch('/favicon.ico').then(r => r.headers.get('content-type'))")
+        assert icon.startswith("image/svg+xml")
 
 
 #: What a blinded participant must never see: the phase labels' meanings and the word "phase".
