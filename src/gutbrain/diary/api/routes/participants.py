@@ -9,7 +9,7 @@ the server keeps only the link's digest.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -39,6 +39,11 @@ from gutbrain.diary.qrcode import qr_svg
 from gutbrain.errors import DataError
 
 router = APIRouter(prefix="/studies/{study_id}/participants", tags=["participants"])
+#: The route arguments of a researcher's page about one participant.
+_PAGE: dict[str, Any] = {
+    "response_class": HTMLResponse,
+    "responses": errors(401, 404, 422) | LOGIN_REDIRECT,
+}
 
 
 def _own_study(session: Session, auth: ResearcherAuthDep, study_id: int) -> Study:
@@ -159,11 +164,7 @@ def enrol(
     return _show_link(request, study, participant, token)
 
 
-@router.get(
-    "/{participant_id}/link",
-    response_class=HTMLResponse,
-    responses=errors(401, 404, 422) | LOGIN_REDIRECT,
-)
+@router.get("/{participant_id}/link", **_PAGE)
 def link_page(
     study_id: StudyId,
     participant_id: ParticipantId,
@@ -209,11 +210,7 @@ def reissue(
     return _show_link(request, study, participant, token)
 
 
-@router.get(
-    "/{participant_id}",
-    response_class=HTMLResponse,
-    responses=errors(401, 404, 422) | LOGIN_REDIRECT,
-)
+@router.get("/{participant_id}", **_PAGE)
 def participant_page(
     study_id: StudyId,
     participant_id: ParticipantId,
