@@ -23,10 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from diary.server_proc import free_port  # tests/diary (tests/ is on the path)
 from gutbrain.diary.core.settings import Settings
 from gutbrain.webapp import create_app
-
-from diary.server_proc import free_port  # tests/diary (tests/ is on the path)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
