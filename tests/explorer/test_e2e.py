@@ -15,34 +15,19 @@ to ``docs/img/`` (otherwise to a temporary folder)::
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from diary.server_proc import free_port  # tests/diary (tests/ is on the path)
+# Debian's chromium, its flags, the phone's screen, the skips and the screenshot folder are the
+# diary's end-to-end test's (tests/ is on the path).
+from diary.server_proc import free_port
+from diary.test_e2e import ARGS, CHROMIUM, PHONE, playwright_sync, pytestmark, shots
 from gutbrain.diary.core.settings import Settings
 from gutbrain.webapp import create_app
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="Debian's chromium is not installed (apt-get install -y chromium; .ci/run does it)",
-    ),
-]
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}  # fmt: skip
+__all__ = ["pytestmark", "shots"]  # a marker and a fixture used by pytest
 COURSE_START, COURSE_DAYS = 10, 7
 
 
@@ -63,14 +48,6 @@ def base(tmp_path):
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    if os.environ.get("GUTBRAIN_UPDATE_SCREENSHOTS") == "1":
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        return DOCS_IMG
-    return tmp_path
 
 
 def _watched(page, errors: list[str]):

@@ -8,9 +8,10 @@ same people, so every plot compares the timeline with no intervention.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from gutbrain.model.catalogues import antibiotics, archetypes, strains
 
@@ -41,11 +42,16 @@ ARMS = ("timeline", "no intervention")
 _FORBID = ConfigDict(extra="forbid")
 
 
-def _known(key: str, catalogue: dict[str, Any], what: str) -> str:
-    """``key`` if the catalogue has it; else a ValueError listing the known keys."""
-    if key not in catalogue:
-        raise ValueError(f"unknown {what} {key!r}; known: {', '.join(sorted(catalogue))}")
-    return key
+def _in(catalogue: Callable[[], dict[str, Any]], what: str) -> AfterValidator:
+    """A check that a key is in a model catalogue; else a message listing the known keys."""
+
+    def check(key: str) -> str:
+        known = catalogue()
+        if key not in known:
+            raise ValueError(f"unknown {what} {key!r}; known: {', '.join(sorted(known))}")
+        return key
+
+    return AfterValidator(check)
 
 
 class _Span(BaseModel):
@@ -66,26 +72,20 @@ class Antibiotic(BaseModel):
     """An antibiotic course from the model's catalogue (``model/data/antibiotics.toml``)."""
 
     model_config = _FORBID
-    spectrum: str = Field("broad", max_length=40, description="A catalogue spectrum.")
+    spectrum: Annotated[str, _in(antibiotics, "antibiotic spectrum")] = Field(
+        "broad", max_length=40, description="A catalogue spectrum."
+    )
     start: int = Field(0, ge=0, le=MAX_DAYS - 1, description="First day of the course.")
     days: int = Field(7, ge=1, le=90, description="Length of the course (days).")
-
-    @field_validator("spectrum")
-    @classmethod
-    def _spectrum(cls, v: str) -> str:
-        return _known(v, antibiotics(), "antibiotic spectrum")
 
 
 class Probiotic(_Span):
     """A probiotic product from the strain catalogue (``model/data/strains.toml``)."""
 
-    product: str = Field(..., max_length=60, description="A catalogue product key.")
+    product: Annotated[str, _in(strains, "probiotic product")] = Field(
+        ..., max_length=60, description="A catalogue product key."
+    )
     cfu_per_day: float = Field(5e9, gt=0, le=1e13, description="Dose (CFU/day).")
-
-    @field_validator("product")
-    @classmethod
-    def _product(cls, v: str) -> str:
-        return _known(v, strains(), "probiotic product")
 
 
 class Diet(_Span):
@@ -106,7 +106,9 @@ class ExplorerRequest(BaseModel):
     """One explorer run: a person (or a small noisy cohort) living a timeline."""
 
     model_config = _FORBID
-    archetype: str = Field("healthy", max_length=40, description="A person archetype.")
+    archetype: Annotated[str, _in(archetypes, "archetype")] = Field(
+        "healthy", max_length=40, description="A person archetype."
+    )
     days: int = Field(365, ge=14, le=MAX_DAYS, description="Days to simulate.")
     people: int = Field(
         1, ge=1, le=MAX_PEOPLE, description="1: the archetype's reference person, deterministic; "
@@ -117,11 +119,6 @@ class ExplorerRequest(BaseModel):
     probiotic: list[Probiotic] = Field(default_factory=list, max_length=MAX_ENTRIES)
     diet: list[Diet] = Field(default_factory=list, max_length=MAX_ENTRIES)
     stress: list[Stress] = Field(default_factory=list, max_length=MAX_ENTRIES)
-
-    @field_validator("archetype")
-    @classmethod
-    def _archetype(cls, v: str) -> str:
-        return _known(v, archetypes(), "archetype")
 
     @model_validator(mode="after")
     def _bounded(self) -> ExplorerRequest:
