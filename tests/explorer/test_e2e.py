@@ -15,14 +15,11 @@ to ``docs/img/`` (otherwise to a temporary folder)::
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
 # Debian's chromium, its flags, the phone's screen, the skips and the screenshot folder are the
 # diary's end-to-end test's (tests/ is on the path).
-from diary.server_proc import free_port
+from diary.server_proc import serve_in_thread
 from diary.test_e2e import ARGS, CHROMIUM, PHONE, playwright_sync, pytestmark, shots
 from gutbrain.diary.core.settings import Settings
 from gutbrain.webapp import create_app
@@ -33,21 +30,9 @@ COURSE_START, COURSE_DAYS = 10, 7
 
 @pytest.fixture
 def base(tmp_path):
-    import uvicorn
-
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'e2e.sqlite3'}", secret_key="e2e")
-    app = create_app(settings, background=False)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(settings, background=False)) as address:
+        yield address
 
 
 def _watched(page, errors: list[str]):
