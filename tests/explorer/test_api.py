@@ -4,6 +4,7 @@ diary's error shape, the bounds, the rate limit, the assets and the evidence pag
 from __future__ import annotations
 
 import re
+import urllib.request
 from pathlib import Path
 
 import plotly
@@ -11,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from diary.server_proc import free_port, start_server  # tests/ is on the path
 from gutbrain.explorer import add_explorer
 from gutbrain.explorer.evidence import QUANTITIES, citations, evidence
 from gutbrain.explorer.request import MAX_PERSON_DAYS, ExplorerRequest
@@ -145,3 +147,27 @@ def test_the_diarys_api_description_stays_the_diarys(client: TestClient) -> None
     paths = client.get("/openapi.json").json()["paths"]
     assert "/healthz" in paths
     assert [p for p in paths if p.startswith("/explorer")] == []
+
+
+def test_a_cohort_has_bands_around_its_median_and_repeats_with_its_seed(client: TestClient) -> None:
+    body = {"days": 14, "people": 4, "seed": 3, "stress": [{"level": 0.6, "start": 2, "end": 14}]}
+    first = client.post("/explorer/api/run", json=body).json()
+    na = first["series"]["negative_affect"]["arms"]["timeline"]
+    assert all(lo <= m <= hi for lo, m, hi in zip(na["low"], na["median"], na["high"], strict=True))
+    assert max(h - lo for lo, h in zip(na["low"], na["high"], strict=True)) > 0  # people differ
+    assert client.post("/explorer/api/run", json=body).json() == first
+    other = client.post("/explorer/api/run", json={**body, "seed": 4}).json()
+    assert other["series"]["negative_affect"] != first["series"]["negative_affect"]
+
+
+def test_gutbrain_serve_serves_the_explorer(tmp_path: Path) -> None:
+    """The command line's server is the app factory's: the diary and the explorer."""
+    port = free_port()
+    proc = start_server(f"sqlite:///{tmp_path / 's.sqlite3'}", port, "s", tmp_path / "log")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/explorer", timeout=30) as r:
+            assert r.status == 200
+            assert "gutbrain model explorer" in r.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
