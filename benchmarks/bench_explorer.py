@@ -6,9 +6,10 @@ and the JSON answer), on the app of ``gutbrain serve`` in process (Starlette's t
 network; the rate limit raised so that one client may send every request). After one warm-up
 request (which loads the compiled kernel) it times ``--repeats`` requests and prints the median
 and the slowest, with throughput in simulated person-days per second (each request simulates
-both arms). The goal (issue 25) is under 1 s. With ``--people`` it times a noisy cohort too.
+both arms). The goal (issue 25) is under 1 s. It times a noisy cohort of ``--people`` and an
+ensemble band of ``--members`` prior parameter draws as well (5 requests each).
 
-Usage: python benchmarks/bench_explorer.py [--repeats 20] [--people 20]
+Usage: python benchmarks/bench_explorer.py [--repeats 20] [--people 20] [--members 20]
 """
 
 from __future__ import annotations
@@ -52,12 +53,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--people", type=int, default=20, help="cohort size (0: skip the cohort)")
+    ap.add_argument("--members", type=int, default=20, help="ensemble size (0: skip it)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'b.sqlite3'}", secret_key="b")
         # gutbrain.webapp.create_app, with a rate limit that lets one client send them all
         app = create_app(settings, background=False)
-        add_explorer(app, runs_per_minute=args.repeats + 10)
+        add_explorer(app, runs_per_minute=args.repeats + 20)
         with TestClient(app) as client:
             one = {"days": YEAR, "people": 1, "antibiotic": [COURSE]}
             t = time.perf_counter()
@@ -67,6 +69,10 @@ def main() -> None:
             if args.people:
                 cohort = {**one, "people": args.people}
                 _report(f"{args.people} people, one year", _time(client, cohort, 5), args.people)
+            if args.members:
+                band = {**one, "ensemble": args.members}
+                what = f"one person under {args.members} prior draws, one year"
+                _report(what, _time(client, band, 5), args.members)
 
 
 if __name__ == "__main__":

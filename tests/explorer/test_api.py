@@ -42,6 +42,7 @@ def _error(r, status: int) -> str:
         ({"stress": [{"start": 9, "end": 3}]}, "stress.0: end (3) must be after start (9)"),
         ({"people": 50, "days": 730}, f"people x days = 36500 exceeds {MAX_PERSON_DAYS}"),
         ({"doze": 1}, "doze: Extra inputs are not permitted"),
+        ({"people": 2, "ensemble": 3}, "an ensemble band is for one person"),
     ],
 )
 def test_invalid_requests_get_the_diarys_error_shape(client: TestClient, body, says) -> None:
@@ -171,3 +172,15 @@ def test_gutbrain_serve_serves_the_explorer(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_an_ensemble_shows_parameter_uncertainty_for_one_person(client: TestClient) -> None:
+    body = {"days": 14, "ensemble": 4, "antibiotic": [{"start": 2, "days": 5}]}
+    data = client.post("/explorer/api/run", json=body).json()
+    assert data["people"] == 1 and data["ensemble"] == 4
+    assert data["ensemble_label"].startswith("ensemble: 4 ")  # says prior or posterior
+    div = data["series"]["diversity"]["arms"]["timeline"]
+    assert all(
+        lo <= m <= hi for lo, m, hi in zip(div["low"], div["median"], div["high"], strict=True)
+    )
+    assert div["high"][7] - div["low"][7] > 0.01  # the draws disagree on the antibiotic's effect

@@ -19,6 +19,7 @@ __all__ = [
     "ARMS",
     "MAX_DAYS",
     "MAX_ENTRIES",
+    "MAX_MEMBERS",
     "MAX_PEOPLE",
     "MAX_PERSON_DAYS",
     "Antibiotic",
@@ -34,6 +35,8 @@ MAX_DAYS = 730
 MAX_PEOPLE = 50
 #: The most people x days one request may simulate (each in both arms): 50 people for a year.
 MAX_PERSON_DAYS = 50 * 365
+#: The most members of a parameter-uncertainty band (prior draws, one deterministic run each).
+MAX_MEMBERS = 30
 #: The most entries of each kind on one timeline.
 MAX_ENTRIES = 8
 #: The two arms every request runs: the timeline, and the same people without it.
@@ -114,7 +117,13 @@ class ExplorerRequest(BaseModel):
         1, ge=1, le=MAX_PEOPLE, description="1: the archetype's reference person, deterministic; "
         "more: a cohort drawn around it, with daily noise and life events."
     )  # fmt: skip
-    seed: int = Field(1, ge=0, le=2**32 - 1, description="Seed of the cohort's draws.")
+    ensemble: int = Field(
+        0, ge=0, le=MAX_MEMBERS, description="For one person: this many parameter sets (the "
+        "packaged posterior's, or prior draws while none is shipped), shown as a band; 0: none."
+    )  # fmt: skip
+    seed: int = Field(
+        1, ge=0, le=2**32 - 1, description="Seed of the cohort's or ensemble's draws."
+    )
     antibiotic: list[Antibiotic] = Field(default_factory=list, max_length=MAX_ENTRIES)
     probiotic: list[Probiotic] = Field(default_factory=list, max_length=MAX_ENTRIES)
     diet: list[Diet] = Field(default_factory=list, max_length=MAX_ENTRIES)
@@ -122,6 +131,8 @@ class ExplorerRequest(BaseModel):
 
     @model_validator(mode="after")
     def _bounded(self) -> ExplorerRequest:
+        if self.ensemble and self.people > 1:
+            raise ValueError("an ensemble band is for one person: set people to 1 or ensemble to 0")
         if self.people * self.days > MAX_PERSON_DAYS:
             raise ValueError(
                 f"people x days = {self.people * self.days} exceeds {MAX_PERSON_DAYS}; "

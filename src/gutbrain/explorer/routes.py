@@ -31,10 +31,11 @@ from starlette.routing import Mount, Route
 
 from gutbrain.diary.api.deps import client_address
 from gutbrain.diary.core.ratelimit import RateLimiter
-from gutbrain.errors import ScenarioError
+from gutbrain.errors import GutbrainError
 from gutbrain.explorer.evidence import QUANTITIES, evidence, strain_evidence
 from gutbrain.explorer.request import (
     MAX_DAYS,
+    MAX_MEMBERS,
     MAX_PEOPLE,
     MAX_PERSON_DAYS,
     ExplorerRequest,
@@ -101,7 +102,12 @@ def _page_context() -> dict[str, Any]:
         "antibiotics": {k: a.label for k, a in antibiotics().items()},
         "strains": {k: s.label for k, s in strains().items()},
         "quantities": QUANTITIES,
-        "limits": {"days": MAX_DAYS, "people": MAX_PEOPLE, "person_days": MAX_PERSON_DAYS},
+        "limits": {
+            "days": MAX_DAYS,
+            "people": MAX_PEOPLE,
+            "person_days": MAX_PERSON_DAYS,
+            "members": MAX_MEMBERS,
+        },
         "plotly_version": get_plotlyjs_version(),
     }
 
@@ -140,7 +146,7 @@ def _router(limiter: RateLimiter, one_at_a_time: asyncio.Semaphore) -> APIRouter
         async with one_at_a_time:
             try:
                 data = await run_in_threadpool(run_request, req)
-            except ScenarioError as exc:
+            except GutbrainError as exc:
                 raise HTTPException(422, str(exc)) from None
         return JSONResponse(data)
 

@@ -40,6 +40,7 @@
       archetype: archetype.value,
       days: Number(form.days.value),
       people: Number(form.people.value),
+      ensemble: Number(form.ensemble.value),
       antibiotic: [], probiotic: [], diet: [], stress: [],
     };
     entries.querySelectorAll("li.entry").forEach(function (li) {
@@ -110,7 +111,7 @@
   }
 
   function draw(result, body) {
-    const cohort = result.people > 1;
+    const cohort = result.people > 1 || result.ensemble > 0;
     const layoutShapes = shapes(body);
     const plots = document.getElementById("plots");
     plots.result = result;
@@ -152,7 +153,8 @@
         return;
       }
       draw(answer.data, body);
-      const who = answer.data.people > 1 ? answer.data.people + " people" : "one person";
+      const who = answer.data.people > 1 ? answer.data.people + " people" :
+        answer.data.ensemble > 0 ? "one person under an " + answer.data.ensemble_label : "one person";
       status.textContent = "Simulated " + who + " for " + answer.data.days + " days in " +
         ((performance.now() - started) / 1000).toFixed(1) + " s.";
     }).catch(function () {
