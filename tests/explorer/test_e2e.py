@@ -4,7 +4,8 @@ served by the app of ``gutbrain serve``.
 Someone adds a 7-day antibiotic course with the keyboard and runs the model; the test reads the
 plotted diversity from the plot itself (plotly's traces on the element) and checks that it equals
 the server's answer, falls during the course and recovers afterwards. On a phone-sized screen the
-page does not scroll sideways; an invalid request shows the server's message. No console error
+page does not scroll sideways, a probiotic, a diet change and a stress period run and are shaded
+on the plots, and an invalid request shows the server's message. No console error
 (a blocked script or style would be one) is allowed.
 
 The screenshot in ``docs/explorer.md`` is taken here; ``GUTBRAIN_UPDATE_SCREENSHOTS=1`` writes it
@@ -76,6 +77,12 @@ def test_an_antibiotic_course_lowers_diversity_which_recovers(base, shots):
             phone = _watched(browser.new_page(**PHONE), errors)
             phone.goto(f"{base}/explorer")
             assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            for kind in ("probiotic", "diet", "stress"):  # the other kinds, at their defaults
+                phone.click(f"[data-add={kind}]")
+            phone.click("#run")
+            phone.wait_for_selector("#plots[data-state=ready]", timeout=60_000)
+            shaded = phone.evaluate("document.getElementById('plot-diversity').layout.shapes")
+            assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             phone.fill("#days", "5000")
             phone.click("#run")
             phone.wait_for_selector("#status.error")
@@ -84,6 +91,7 @@ def test_an_antibiotic_course_lowers_diversity_which_recovers(base, shots):
             browser.close()
 
     assert [e for e in errors if "422" not in e] == []  # the refused request logs its 422 only
+    assert [(r["x0"], r["x1"]) for r in shaded] == [(30, 58), (30, 114), (30, 86)]
     assert drawn == {k: v["median"] for k, v in served.items()}
     y, control = drawn["timeline"], drawn["no intervention"]
     assert len(y) == 365
