@@ -11,6 +11,11 @@
   const archetype = document.getElementById("archetype");
   const hint = document.getElementById("archetype-hint");
   const BLUE = "#0072B2", GREY = "#555555";
+  // Small plots: hover shows the values; no tool bar over the data (and no links off this
+  // server). On touch screens dragging scrolls the page instead of zooming; elsewhere a drag
+  // zooms and a double click resets.
+  const TOUCH = window.matchMedia("(pointer: coarse)").matches;
+  const PLOT_CONFIG = { responsive: true, displayModeBar: false, showLink: false, scrollZoom: false };
 
   archetype.addEventListener("change", function () {
     hint.textContent = archetype.selectedOptions[0].dataset.description;
@@ -122,10 +127,10 @@
         margin: { l: 48, r: 8, t: 8, b: 36 }, height: 220, showlegend: false,
         xaxis: { title: { text: "day" }, range: [0, result.days - 1] },
         yaxis: { automargin: true }, shapes: layoutShapes,
+        dragmode: TOUCH ? false : "zoom",
         font: { family: "system-ui, sans-serif", size: 12, color: "#1a1a1a" },
       };
-      Plotly.react(el, traces(kv[1], result.days, cohort), layout,
-                   { responsive: true, displaylogo: false });
+      Plotly.react(el, traces(kv[1], result.days, cohort), layout, PLOT_CONFIG);
     });
     summary(result);
     plots.dataset.state = "ready";
