@@ -377,14 +377,25 @@ def demo(
 def meta(
     effects: str = typer.Argument(..., help="EFFECTS.csv: study, yi, vi|sei (or m1i..n2i)."),
     out: str = typer.Option(..., "--out", help="Output folder (results.json, report.html)."),
-    method: str = typer.Option("REML", "--method", help="Tau^2 estimator: REML, DL, PM or FE."),
+    method: str = typer.Option(
+        "REML", "--method", help="Tau^2 estimator: REML, ML, DL, HE, SJ, PM, EB, or FE."
+    ),
     knha: bool = typer.Option(False, "--knha", help="Knapp-Hartung adjustment (t/F tests)."),
     subgroup: str | None = typer.Option(None, "--subgroup", help="Column for subgroups."),
     mods: str | None = typer.Option(None, "--mods", help="Moderator columns, comma-separated."),
     measure: str | None = typer.Option(
-        None, "--measure", help="From raw means: SMD (default) or MD; GEN to use yi."
+        None,
+        "--measure",
+        help="From means: SMD (default) or MD; from 2x2 counts: OR (default), RR or RD; "
+        "GEN to use yi.",
     ),
     level: float = typer.Option(0.95, "--level", help="Confidence level."),
+    trimfill: bool = typer.Option(False, "--trimfill", help="Trim-and-fill (Duval-Tweedie)."),
+    trimfill_estimator: str = typer.Option("L0", "--trimfill-estimator", help="L0 or R0."),
+    trimfill_side: str = typer.Option("auto", "--trimfill-side", help="auto, left or right."),
+    influence: bool = typer.Option(
+        False, "--influence", help="Influence diagnostics and leave-one-out estimates."
+    ),
     overwrite: Overwrite = False,
 ) -> None:
     """Meta-analyse an EFFECTS table: pooled effect, heterogeneity, subgroups, meta-regression."""
@@ -402,12 +413,27 @@ def meta(
         measure=measure.upper() if measure else None,
         level=level,
         overwrite=overwrite,
+        fill=trimfill_estimator.upper() if trimfill else None,
+        fill_side=trimfill_side.lower(),
+        diagnostics=influence,
     )
     res = run.model
     typer.echo(
         f"k = {res.k}; pooled {res.beta[0]:.4f} ({format_ci(res.ci_lb[0], res.ci_ub[0], 4)}); "
         f"tau^2 = {res.tau2:.4f}, I^2 = {res.I2:.1f}%"
     )
+    back = res.back_transformed()
+    if back is not None:
+        ratio = "odds" if back.measure == "OR" else "risk"
+        typer.echo(
+            f"{ratio} ratio {back.pred[0]:.4f} ({format_ci(back.ci_lb[0], back.ci_ub[0], 4)})"
+        )
+    if run.trimfill is not None:
+        tf = run.trimfill
+        typer.echo(
+            f"trim-and-fill: {tf.k0} missing on the {tf.side} side; with them "
+            f"{tf.fit.beta[0]:.4f} ({format_ci(tf.fit.ci_lb[0], tf.fit.ci_ub[0], 4)})"
+        )
     typer.echo(f"wrote {run.out}")
 
 

@@ -2,7 +2,9 @@
 
 The files are written by ``Rscript tests/reference/meta_metafor.R`` (metafor 3.8-1, R 4.2.2).
 The data sets are from the R package metadat (GPL >= 2): dat.bcg (Colditz et al. 1994),
-dat.normand1999 (Normand 1999) and dat.molloy2014 (Molloy et al. 2014).
+dat.normand1999 (Normand 1999), dat.molloy2014 (Molloy et al. 2014), dat.nielweise2007
+(Niel-Weise et al. 2007), dat.hackshaw1998 (Hackshaw et al. 1997) and dat.curtis1998 (Hedges et
+al. 1999; escalc("SMD") yi and vi only).
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ def normand() -> pd.DataFrame:
 def molloy() -> pd.DataFrame:
     """dat.molloy2014 with metafor's escalc("ZCOR") yi and vi."""
     return pd.read_csv(REFERENCE / "meta_dat_molloy2014.csv")
+
+
+@cache
+def table(name: str) -> pd.DataFrame:
+    """Another data set written by the R script: nielweise2007, hackshaw1998 or curtis1998."""
+    return pd.read_csv(REFERENCE / f"meta_dat_{name}.csv")
 
 
 def effects_for(name: str) -> EffectSizes:

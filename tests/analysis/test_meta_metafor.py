@@ -13,6 +13,7 @@ Source of every reference number: ``tests/reference/meta_metafor.json``, written
     dat <- escalc(measure="SMD", m1i, sd1i, n1i, m2i, sd2i, n2i, data=dat.normand1999)  # and "MD"
     dat <- escalc(measure="ZCOR", ri=ri, ni=ni, data=dat.molloy2014)
     res <- rma(yi, vi, mods=~meanage+quality, data=dat, method="REML")
+    # and, for M in ML, HE, SJ, EB: the same data without and with moderators (and knha)
 
 Each model was fitted twice in R: with metafor's defaults and with
 ``control=list(threshold=1e-12, tol=1e-12)`` (and ``confint(res, control=list(tol=1e-12))``).
@@ -65,6 +66,18 @@ CASES: dict[str, tuple[list[str] | None, str, bool, list[float] | None]] = {
     "molloy_REML_knha": (None, "REML", True, None),
     "molloy_REML_meanage_quality": (["meanage", "quality"], "REML", False, None),
 }
+# Issue 23: the estimators ML, HE, SJ and EB on the same data, with and without moderators.
+for _m in ("ML", "HE", "SJ", "EB"):
+    CASES.update(
+        {
+            f"bcg_{_m}": (None, _m, False, None),
+            f"bcg_{_m}_knha": (None, _m, True, None),
+            f"bcg_{_m}_ablat": (["ablat"], _m, False, [10.0, 30.0, 50.0]),
+            f"normand_smd_{_m}": (None, _m, False, None),
+            f"molloy_{_m}": (None, _m, False, None),
+            f"molloy_{_m}_meanage_quality": (["meanage", "quality"], _m, False, None),
+        }
+    )
 
 
 def fit_case(name: str) -> MetaResult:

@@ -158,7 +158,7 @@ def test_single_study_fe_model():
 @pytest.mark.parametrize(
     ("call", "error", "fragment"),
     [
-        (lambda: rma([0.1, 0.2], [0.1, 0.1], method="ML"), ParameterError, "method = 'ML'"),
+        (lambda: rma([0.1, 0.2], [0.1, 0.1], method="MLE"), ParameterError, "method = 'MLE'"),
         (lambda: rma([0.1, 0.2], [0.1, 0.1], level=95), ParameterError, "level = 95"),
         (lambda: rma([0.1, 0.2], [0.1, 0.0]), DataError, r"vi\[1\] = 0: expected a sampling"),
         (lambda: rma([0.1, 0.2], [0.1]), DataError, "vi: has 1 values"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _meta_reference import bcg, normand
+from _meta_reference import bcg, metafor, normand, table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,7 +89,7 @@ def test_reads_parquet(tmp_path):
         ),
         (
             "study,yi,vi,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,0.1,0.01,1,1,10,0,1,10\n",
-            "has both 'yi' and raw columns",
+            "has 'yi' (measure GEN) and means columns",
         ),
     ],
 )
@@ -113,8 +113,8 @@ def test_missing_file_and_unknown_columns(tmp_path):
         table.column("region")
     with pytest.raises(DataError, match="row 3 \\(study 'B'\\), column 'alloc': empty cell"):
         table.column("alloc")
-    with pytest.raises(DataError, match="measure = 'OR'"):
-        read_effects(tmp_path / "effects.csv", measure="OR")
+    with pytest.raises(DataError, match="measure = 'LOR'"):
+        read_effects(tmp_path / "effects.csv", measure="LOR")
 
 
 @settings(max_examples=40, deadline=None)
@@ -154,3 +154,44 @@ def test_effects_out_of_double_precision_range_name_the_row(tmp_path):
         read_effects(write(tmp_path, "study,yi,vi\nA,0.1,0.01\nB,1e200,0.02\n"))
     with pytest.raises(DataError, match=r"row 2 \(study 'A'\), column 'sei squared' = 1e-120"):
         read_effects(write(tmp_path, "study,yi,sei\nA,0.1,1e-60\nB,0.2,0.02\n"))
+
+
+def test_trial_label_and_count_columns_are_read_like_escalc(tmp_path):
+    """metafor's dat.bcg layout (trial, tpos, tneg, cpos, cneg) and ai/n1i/ci/n2i counts.
+
+    R: escalc("OR"/"RR"/"RD", ai=ai, n1i=n1i, ci=ci, n2i=n2i, data=dat.nielweise2007)."""
+    d = table("nielweise2007")
+    path = tmp_path / "nw.csv"
+    d.rename(columns={"study": "trial"}).to_csv(path, index=False)
+    ref = metafor()["cases"]["escalc"]
+    t = read_effects(path)
+    assert t.label == "trial" and t.source == "OR from counts (ai, n1i, ci, n2i)"
+    np.testing.assert_allclose(t.effects.yi, ref["nielweise_OR"]["yi"], rtol=1e-12, atol=1e-15)
+    for measure in ("RR", "RD"):
+        t = read_effects(path, measure=measure)
+        np.testing.assert_allclose(t.effects.vi, ref[f"nielweise_{measure}"]["vi"], rtol=1e-12)
+    assert t.column("year").tolist() == d.year.tolist()
+    with pytest.raises(DataError, match="column 'trial'"):
+        t.column("trial")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("trial,ai,n1i,ci,n2i\nA,5,4,1,10\n", "row 2 (study 'A'), column 'n1i' = 4"),
+        ("trial,ai,bi,ci,di\nA,1,2,x,4\n", "row 2 (study 'A'), column 'ci' = 'x'"),
+        ("trial,ai,bi,ci,di\nA,1,2,1.5,4\n", "column 'ci' = 1.5; expected a whole number >= 0"),
+        ("trial,ai,bi,ci,di\nA,0,0,1,4\n", "column 'bi' = 0"),
+        ("study,yi,vi,ai,bi,ci,di\nA,1,1,1,2,1,4\n", "choose one with measure"),
+        ("name,yi,vi\nA,1,1\n", "missing column 'study' or 'trial'"),
+    ],
+)
+def test_bad_count_tables_name_row_column_and_value(tmp_path, text, fragment):
+    with pytest.raises(DataError) as info:
+        read_effects(write(tmp_path, text))
+    assert fragment in str(info.value)
+
+
+def test_count_measure_without_counts_is_refused(tmp_path):
+    with pytest.raises(DataError, match="measure RR needs 2x2 count columns"):
+        read_effects(write(tmp_path, "study,yi,vi\nA,1,1\n"), measure="RR")

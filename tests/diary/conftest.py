@@ -25,6 +25,8 @@ from gutbrain.diary.crud.researchers import create_researcher
 from gutbrain.diary.main import create_app
 
 BASE = "https://testserver"
+#: The test clients' address: a loopback one, so a test can name it as the trusted proxy.
+CLIENT = ("127.0.0.1", 50000)
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 LINK = re.compile(r'<code id="personal-link">([^<]+)</code>')
@@ -63,7 +65,7 @@ class Diary:
     clock: FakeClock
 
     def new_client(self) -> TestClient:
-        return TestClient(self.app, base_url=BASE, follow_redirects=True)
+        return TestClient(self.app, base_url=BASE, follow_redirects=True, client=CLIENT)
 
     def add_researcher(self, email: str, *, admin: bool = False) -> None:
         db = self.app.state.diary.db
@@ -150,7 +152,7 @@ def make_app(tmp_path: Path, clock: FakeClock, template_db: Path) -> Iterator[Ca
             **({"secret_key": "test-secret-key", "session_hours": 24 * 365} | settings),  # type: ignore[arg-type]
         )
         app = create_app(s, clock=clock, background=False)
-        client = TestClient(app, base_url=BASE, follow_redirects=True)
+        client = TestClient(app, base_url=BASE, follow_redirects=True, client=CLIENT)
         client.__enter__()
         clients.append(client)
         return Diary(app, client, clock)

@@ -33,6 +33,7 @@ PARTICIPANT_ONLY = _roles(401, OK, 401, 401, 401)
 MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): _roles(403, 403, 403, 403, 403),  # no pre-login CSRF pair: refused
     ("POST", "/logout"): RESEARCHERS,

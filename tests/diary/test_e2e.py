@@ -15,13 +15,16 @@ changes the working tree by itself)::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
 import os
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -137,6 +140,27 @@ def _new_study(r, name: str, items: tuple[str, ...], visits: str = "") -> tuple[
     link = r.inner_text("#personal-link").strip()
     r.goto(study_url)
     return study_url, link
+
+
+@contextlib.contextmanager
+def _chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, closed afterwards."""
+    with playwright_sync.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _consented_phone(browser, link: str):
+    """A participant's phone page: the personal link opened, consent given, today's form shown."""
+    p = browser.new_context(**PHONE).new_page()
+    p.goto(link)
+    p.check("input[name=agree]")
+    p.click("button:has-text('I agree')")
+    p.wait_for_selector("#entry-form")
+    return p
 
 
 def _export(r, folder: Path) -> Path:
@@ -275,11 +299,7 @@ def test_untouched_slider_is_not_answered_and_exported_missing(server, tmp_path)
         try:
             r = _researcher(browser, base)
             _url, link = _new_study(r, "Not answered pilot", ("item_stress",))
-            p = browser.new_context(**PHONE).new_page()
-            p.goto(link)
-            p.check("input[name=agree]")
-            p.click("button:has-text('I agree')")
-            p.wait_for_selector("#entry-form")
+            p = _consented_phone(browser, link)
             outputs = p.locator("output[data-for]")
             assert outputs.all_inner_texts() == ["not answered"] * 3
 
@@ -309,3 +329,45 @@ def test_untouched_slider_is_not_answered_and_exported_missing(server, tmp_path)
     assert d["negative_affect"].tolist() == [30.0]
     assert d["positive_affect"].tolist() == [float(pa)]
     assert d["stress"].isna().tolist() == [True]
+
+
+def test_screens_on_a_phone(server):
+    """Issue 24's screens on a 390-px phone: the Bristol pictures load; one day of data gives a
+    sentence, not a lone dot with a "B" legend; two days give a chart that fits the screen with
+    readable text; a bad link explains itself without pointing to the researcher log-in."""
+    base, clock = server
+    with _chromium() as browser:
+        r = _researcher(browser, base)
+        study_url, link = _new_study(r, "Screens pilot", ("item_stool_form",))
+        p = _consented_phone(browser, link)
+        widths = p.eval_on_selector_all("img.bristol", "els => els.map(e => e.naturalWidth)")
+        assert len(widths) == 7 and all(w > 0 for w in widths)  # all loaded (CSP allows)
+        _send(p, 35, 60)
+
+        r.set_viewport_size({"width": 390, "height": 844})
+        r.goto(study_url)
+        assert r.locator("svg.chart").count() == 0
+        assert r.locator("text=The chart appears once there are entries on 2 days").count() == 2
+        no_overflow = "document.documentElement.scrollWidth <= window.innerWidth"
+        assert r.evaluate(no_overflow)
+
+        clock.advance(days=1)
+        p.goto(f"{base}/diary")
+        _send(p, 30, 62)
+        r.reload()
+        charts = r.locator("svg.chart")
+        assert charts.count() == 2 and r.evaluate(no_overflow)
+        for i in range(2):
+            box = charts.nth(i).bounding_box()
+            assert box is not None and box["width"] <= 390 and box["height"] <= 300
+        label = charts.first.locator("text").first.bounding_box()
+        assert label is not None and label["height"] >= 9  # readable on the phone
+        legend = charts.first.locator("text[fill='#222']")
+        assert legend.count() == 0  # one phase so far: no legend
+
+        bad = browser.new_context(**PHONE).new_page()
+        bad.goto(f"{base}/p/not-a-real-link")
+        assert bad.is_visible("h1:has-text('Page not found')")
+        assert bad.locator("main a[href='/login'], main a[href='/']").count() == 0
+        icon = bad.evaluate("fetch('/favicon.ico').then(r => r.headers.get('content-type'))")
+        assert icon.startswith("image/svg+xml")

@@ -12,9 +12,10 @@ import pytest
 from gutbrain.diary.core.ratelimit import Backoff, RateLimiter
 from gutbrain.diary.core.settings import Settings
 
-from .conftest import PASSWORD, Diary, csrf_of
+from .conftest import CLIENT, PASSWORD, Diary, csrf_of
 
 DEFAULTS = Settings()
+PROXY = CLIENT[0]  # the test clients connect from the trusted proxy's address
 
 
 def _attempt(diary: Diary, email: str, password: str, *, address: str, client=None):
@@ -38,7 +39,7 @@ def test_defaults_are_the_issues():
 def test_password_spraying_is_limited_per_client(make_app):
     """One password against many accounts: the 21st failure in 10 minutes is refused, with the
     right password too; another client is unaffected; after 10 minutes the client may try again."""
-    d = make_app(trust_proxy=True)
+    d = make_app(trusted_proxies=PROXY)
     for i in range(DEFAULTS.login_client_attempts):
         r = _attempt(d, f"user{i}@example.org", "Summer2026!", address="203.0.113.9")
         assert r.status_code == 401, (i, r.text)
@@ -53,7 +54,7 @@ def test_password_spraying_is_limited_per_client(make_app):
 
 def test_account_delays_grow_after_five_failures(make_app):
     """Guesses at one account from ever new addresses: free for 5 failures, then 1 s, 2 s, ..."""
-    d = make_app(trust_proxy=True)
+    d = make_app(trusted_proxies=PROXY)
     addresses = (f"192.0.2.{i}" for i in range(1, 100))
     for _ in range(DEFAULTS.login_account_free):
         assert _attempt(d, "owner@example.org", "guess", address=next(addresses)).status_code == 401
@@ -72,7 +73,7 @@ def test_account_delays_grow_after_five_failures(make_app):
 def test_a_known_device_logs_in_while_the_account_is_delayed(make_app):
     """The owner logged in from a browser before (a signed device cookie): an attacker's
     failures delay everyone else, not that browser; a forged or foreign cookie does not help."""
-    d = make_app(trust_proxy=True)
+    d = make_app(trusted_proxies=PROXY)
     owner = d.new_client()
     assert (
         _attempt(d, "owner@example.org", PASSWORD, address="10.0.0.1", client=owner).status_code
@@ -126,7 +127,7 @@ def test_bad_links_from_one_client_do_not_lock_out_another_participant(diary):
         assert guesser.get(f"/p/bogus-{i}").status_code == 404
     r = guesser.get("/p/bogus-more")
     assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 60
-    pc, pcsrf = diary.participant(link)  # the same address ("testclient")
+    pc, pcsrf = diary.participant(link)  # the same address (CLIENT)
     r = pc.post(
         "/diary/entry",
         data={"csrf": pcsrf, "a_negative_affect": "20", "a_positive_affect": "70"},

@@ -83,6 +83,8 @@ def test_run_meta_writes_all_outputs_with_metafor_numbers(bcg_csv: Path, tmp_pat
         "mods": ["ablat"],
         "measure": None,
         "level": 0.95,
+        "trimfill": None,
+        "influence": False,
     }
 
     page = (out / "report.html").read_text()
@@ -215,3 +217,63 @@ def test_report_html_escapes_what_it_shows(bcg_csv: Path, tmp_path: Path) -> Non
     run_meta(odd, tmp_path / "out")
     page = (tmp_path / "out" / "report.html").read_text()
     assert "<code>a&lt;b&gt;&amp;c.csv</code>" in page and "<b>" not in page
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "meta" / "dat_bcg.csv"
+
+
+def test_cli_runs_metafors_dat_bcg_as_is_with_trimfill_and_influence(tmp_path: Path) -> None:
+    """examples/meta/dat_bcg.csv (metafor's dat.bcg, label column ``trial``, counts tpos/tneg/
+    cpos/cneg) gives metafor's numbers. R::
+
+        dat <- escalc("RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)
+        res <- rma(yi, vi, data=dat, method="ML"); predict(res, transf=exp)
+        trimfill(res); influence(res); leave1out(res); ranktest(res)
+    """
+    out = tmp_path / "bcg"
+    result = CliRunner().invoke(
+        app,
+        ["meta", str(EXAMPLE), "--out", str(out), "--measure", "rr", "--method", "ml",
+         "--trimfill", "--influence"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "risk ratio" in result.output and "trim-and-fill" in result.output
+    results = json.loads((out / "results.json").read_text())
+    cases = json.loads((REFERENCE / "meta_metafor.json").read_text())["cases"]
+    fit = cases["bcg_ML"]["tight"]["fit"]
+    model = results["model"]
+    assert results["manifest"]["effect_source"] == "RR from counts (tpos, tneg, cpos, cneg)"
+    assert model["studies"][0]["study"] == "1"
+    assert model["coefficients"][0]["estimate"] == pytest.approx(fit["beta"], rel=1e-8)
+    assert model["tau2"] == pytest.approx(fit["tau2"], rel=1e-8)
+    bt = model["back_transformed"]
+    assert bt["pred"][0] == pytest.approx(2.718281828459045 ** fit["beta"], rel=1e-12)
+    infl = cases["influence"]["bcg_ML"]
+    assert [s["cook_d"] for s in results["influence"]["studies"]] == pytest.approx(
+        infl["influence"]["cook_d"], rel=1e-8
+    )
+    assert [s["estimate"] for s in results["leave1out"]["studies"]] == pytest.approx(
+        infl["leave1out"]["estimate"], rel=1e-8
+    )
+    assert results["ranktest"]["tau"] == pytest.approx(cases["ranktest"]["bcg"]["tau"], rel=1e-12)
+    assert results["trimfill"]["k0"] >= 0
+    page = (out / "report.html").read_text()
+    assert "Trim-and-fill" in page and "Influence diagnostics" in page and "As a risk ratio" in page
+
+
+def test_cli_trimfill_matches_metafor_and_refuses_a_bad_side(tmp_path: Path) -> None:
+    """R: trimfill(rma(yi, vi, data=escalc("RR", ...dat.bcg), method="REML"))."""
+    ref = json.loads((REFERENCE / "meta_metafor.json").read_text())["cases"]["trimfill"]
+    run = run_meta(EXAMPLE, tmp_path / "tf", measure="RR", fill="L0")
+    tf = run.results["trimfill"]
+    expected = ref["bcg_REML_L0_auto"]
+    assert (tf["k0"], tf["side"]) == (expected["k0"], expected["side"])
+    assert tf["fit"]["coefficients"][0]["estimate"] == pytest.approx(
+        expected["fit"]["beta"], rel=1e-8
+    )
+    result = CliRunner().invoke(
+        app,
+        ["meta", str(EXAMPLE), "--out", str(tmp_path / "x"), "--trimfill", "--trimfill-side", "up"],
+    )
+    assert result.exit_code != 0
+    assert "--trimfill-side 'up'" in str(result.exception)

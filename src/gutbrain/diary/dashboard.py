@@ -153,10 +153,14 @@ def build_dashboard(session: Session, *, study: Study, now: dt.datetime) -> Dash
         for f in reversed(risk_flags_of(session, participant_ids=ids))
     ]
 
+    names = {
+        a.label: f"{a.label} ({a.description})" if a.description else a.label for a in study.arms
+    }
+
     def chart(data: dict[str, dict[int, list[float]]], what: str) -> Markup:
         series = [
             Series(
-                label=group or "all",
+                label=names.get(group, group) or "all",
                 points=[(d, sum(v) / len(v)) for d, v in sorted(days.items())],
             )
             for group, days in sorted(data.items())

@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gutbrain.diary.api.deps import AppState, LoginRequired
 from gutbrain.diary.api.openapi import build_openapi
@@ -31,7 +32,7 @@ from gutbrain.diary.api.render import error_response, wants_json
 from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
 from gutbrain.diary.core.db import Database, migrate
 from gutbrain.diary.core.ratelimit import Backoff, RateLimiter
-from gutbrain.diary.core.settings import Settings, resolve_secret_key
+from gutbrain.diary.core.settings import Settings, proxy_entries, resolve_secret_key
 from gutbrain.diary.core.studycache import StudyCache
 from gutbrain.diary.core.tokenlookup import ParticipantReader
 from gutbrain.diary.core.writer import Writer
@@ -188,6 +189,12 @@ def create_app(
         **_TELEMETRY_OFF,
     )
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxies:
+        # Added last, so it runs first: the security headers (HSTS) and every route see the
+        # client's scheme and address as the trusted proxy forwarded them.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=proxy_entries(settings.trusted_proxies)
+        )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -209,6 +216,11 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback and re-raises after this answer is sent.
+        return error_response(request, 500, "an unexpected error stopped this request")
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> Response:

@@ -24,6 +24,14 @@ class Series:
     points: Sequence[tuple[float, float]]
 
 
+#: Fewer days than this give a sentence instead of a chart (one day is one dot per series).
+MIN_CHART_DAYS = 2
+#: Text sizes in SVG units; the charts are drawn 480 units wide, so on a phone (about 360 px
+#: of content width) 13 units show as about 10 px, and on a wide screen (at most 36rem wide)
+#: as about 14 px.
+FONT, FONT_SMALL = 13, 12
+
+
 def line_chart(
     series: Sequence[Series],
     *,
@@ -31,17 +39,23 @@ def line_chart(
     y_range: tuple[float, float] = (0.0, 100.0),
     x_label: str = "study day",
     y_label: str = "",
-    width: int = 640,
-    height: int = 260,
+    width: int = 480,
+    plot_height: int = 170,
 ) -> Markup:
-    """An SVG line chart of ``series`` as markup safe to put in a template."""
-    left, right, top, bottom = 44, 12, 12, 56
-    pts = [x for s in series for x, _ in s.points]
-    x0, x1 = (min(pts), max(pts)) if pts else (0.0, 1.0)
-    if x1 == x0:
-        x1 = x0 + 1
+    """An SVG line chart of ``series`` as markup safe to put in a template.
+
+    With data on fewer than :data:`MIN_CHART_DAYS` days it returns a sentence with the values
+    instead. A legend, in as many rows as its labels need, is drawn only for two or more series.
+    """
+    days = sorted({x for s in series for x, _ in s.points})
+    if len(days) < MIN_CHART_DAYS:
+        return _too_few_days(series, title, days)
+    left, right, top = 44, 12, 12
+    x0, x1 = days[0], days[-1]
     y0, y1 = y_range
-    pw, ph = width - left - right, height - top - bottom
+    pw, ph = width - left - right, plot_height
+    legend = _legend_rows(series, width - left) if len(series) > 1 else []
+    height = top + ph + 42 + 18 * len(legend)
 
     def sx(x: float) -> float:
         return left + (x - x0) / (x1 - x0) * pw
@@ -49,13 +63,10 @@ def line_chart(
     def sy(y: float) -> float:
         return top + (1 - (y - y0) / (y1 - y0)) * ph
 
-    desc = (
-        "; ".join(
-            f"{s.label}: {len(s.points)} points"
-            + (f", last {s.points[-1][1]:.0f} on day {s.points[-1][0]:.0f}" if s.points else "")
-            for s in series
-        )
-        or "no data yet"
+    desc = "; ".join(
+        f"{s.label}: {len(s.points)} points"
+        + (f", last {s.points[-1][1]:.0f} on day {s.points[-1][0]:.0f}" if s.points else "")
+        for s in series
     )
     out = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
@@ -68,27 +79,26 @@ def line_chart(
         out.append(
             f'<line x1="{left}" x2="{left + pw}" y1="{sy(yv):.1f}" y2="{sy(yv):.1f}" '
             'stroke="#ddd"/>'
-            f'<text x="{left - 6}" y="{sy(yv) + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="#333">{yv:g}</text>'
+            f'<text x="{left - 6}" y="{sy(yv) + 4:.1f}" font-size="{FONT_SMALL}" '
+            f'text-anchor="end" fill="#333">{yv:g}</text>'
         )
-    step = max(1, round((x1 - x0) / 8))
+    step = max(1, round((x1 - x0) / 6))
     xv = x0
     while xv <= x1:
         out.append(
-            f'<text x="{sx(xv):.1f}" y="{top + ph + 16}" font-size="11" text-anchor="middle" '
-            f'fill="#333">{xv:g}</text>'
+            f'<text x="{sx(xv):.1f}" y="{top + ph + 16}" font-size="{FONT_SMALL}" '
+            f'text-anchor="middle" fill="#333">{xv:g}</text>'
         )
         xv += step
     out.append(
-        f'<text x="{left + pw / 2:.1f}" y="{top + ph + 32}" font-size="12" text-anchor="middle" '
-        f'fill="#333">{escape(x_label)}</text>'
+        f'<text x="{left + pw / 2:.1f}" y="{top + ph + 34}" font-size="{FONT}" '
+        f'text-anchor="middle" fill="#333">{escape(x_label)}</text>'
     )
     if y_label:
         out.append(
-            f'<text x="12" y="{top + ph / 2:.1f}" font-size="12" text-anchor="middle" fill="#333" '
-            f'transform="rotate(-90 12 {top + ph / 2:.1f})">{escape(y_label)}</text>'
+            f'<text x="12" y="{top + ph / 2:.1f}" font-size="{FONT_SMALL}" text-anchor="middle" '
+            f'fill="#333" transform="rotate(-90 12 {top + ph / 2:.1f})">{escape(y_label)}</text>'
         )
-    lx = left
     for i, s in enumerate(series):
         color, dash = PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
@@ -107,12 +117,40 @@ def line_chart(
             )
         for x, y in s.points:
             out.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.5" fill="{color}"/>')
-        ly = height - 10
-        out.append(
-            f'<line x1="{lx}" x2="{lx + 22}" y1="{ly - 4}" y2="{ly - 4}" stroke="{color}" '
-            f'stroke-width="2"{dash_attr}/>'
-            f'<text x="{lx + 26}" y="{ly}" font-size="12" fill="#222">{escape(s.label)}</text>'
-        )
-        lx += 34 + 7 * len(s.label)
+    for row, entries in enumerate(legend):
+        ly = top + ph + 58 + 18 * row
+        for i, lx in entries:
+            color, dash = PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(
+                f'<line x1="{left + lx}" x2="{left + lx + 22}" y1="{ly - 4}" y2="{ly - 4}" '
+                f'stroke="{color}" stroke-width="2"{dash_attr}/>'
+                f'<text x="{left + lx + 26}" y="{ly}" font-size="{FONT_SMALL}" '
+                f'fill="#222">{escape(series[i].label)}</text>'
+            )
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _legend_rows(series: Sequence[Series], room: float) -> list[list[tuple[int, float]]]:
+    """Legend entries ``(series index, x offset)`` in rows no wider than ``room`` units."""
+    rows: list[list[tuple[int, float]]] = [[]]
+    x = 0.0
+    for i, s in enumerate(series):
+        need = 34 + 0.6 * FONT_SMALL * len(s.label)  # a line sample and the label's rough width
+        if rows[-1] and x + need > room:
+            rows.append([])
+            x = 0.0
+        rows[-1].append((i, x))
+        x += need
+    return rows
+
+
+def _too_few_days(series: Sequence[Series], title: str, days: list[float]) -> Markup:
+    if not days:
+        return Markup(f'<p class="muted chart-note">{escape(title)}: no entries yet.</p>')
+    values = ", ".join(f"{s.label} {s.points[0][1]:.0f}" for s in series if s.points)
+    return Markup(
+        f'<p class="muted chart-note">{escape(title)}, day {days[0]:g}: {escape(values)}. '
+        f"The chart appears once there are entries on {MIN_CHART_DAYS} days.</p>"
+    )

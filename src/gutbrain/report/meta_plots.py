@@ -26,6 +26,8 @@ _MEASURE_LABELS = {
     "SMD": "Standardised mean difference (Hedges' g)",
     "MD": "Mean difference",
     "RR": "Log risk ratio",
+    "OR": "Log odds ratio",
+    "RD": "Risk difference",
     "ZCOR": "Fisher's z-transformed correlation",
     "GEN": "Effect size",
 }

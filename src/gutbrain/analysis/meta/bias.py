@@ -1,4 +1,5 @@
-r"""Egger's regression test for funnel-plot asymmetry (small-study effects).
+r"""Tests for funnel-plot asymmetry (small-study effects): Egger's regression test and
+Begg and Mazumdar's rank-correlation test.
 
 metafor's ``regtest()`` default (``model="rma"``, ``predictor="sei"``): the fitted model is
 refitted with the standard error as an added moderator,
@@ -10,8 +11,17 @@ with the same :math:`\tau^2` estimator and test as the original model (Egger et 
 Knapp-Hartung) is the asymmetry test; for a model without moderators, :math:`\hat\beta_0` is the
 "limit estimate" as the standard error goes to 0, with its confidence interval.
 
+The rank-correlation test (Begg & Mazumdar 1994, Biometrics 50:1088), metafor's ``ranktest``,
+is Kendall's tau between the standardised deviates
+:math:`(y_i - \hat\theta)/\sqrt{v_i - v_\theta}` (:math:`\hat\theta` the fixed-effect estimate,
+:math:`v_\theta = 1/\sum_i v_i^{-1}` its variance) and the variances :math:`v_i`, with R's
+``cor.test(method="kendall", exact=TRUE)`` p-value: exact when there are no ties (for any k),
+otherwise the normal approximation with the variance corrected for ties.
+
 Validated against metafor 3.8-1 ``regtest(res)`` on dat.bcg (FE, DL, REML, PM, with and without
-Knapp-Hartung), dat.normand1999 and dat.molloy2014; see ``tests/reference/meta_metafor.R``.
+Knapp-Hartung), dat.normand1999 and dat.molloy2014, and ``ranktest(res)`` on dat.bcg,
+dat.hackshaw1998, dat.molloy2014 (ties: normal approximation), dat.normand1999 and
+dat.curtis1998 (k = 102); see ``tests/reference/meta_metafor.R``.
 """
 
 from __future__ import annotations
@@ -20,12 +30,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import kendalltau
 
 from gutbrain.analysis.format import format_ci, format_p
 from gutbrain.analysis.meta.model import MetaResult, rma
 from gutbrain.errors import DataError
 
-__all__ = ["EggerTest", "regtest"]
+__all__ = ["EggerTest", "RankTest", "ranktest", "regtest"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -134,3 +145,58 @@ def regtest(res: MetaResult) -> EggerTest:
         limit_ci_ub=hi,
         fit=fit,
     )
+
+
+@dataclass(frozen=True, repr=False)
+class RankTest:
+    """Result of :func:`ranktest`: Kendall's tau and its two-sided p-value."""
+
+    tau: float
+    pval: float
+    exact: bool
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-Python form, for JSON."""
+        return {
+            "test": "rank correlation test (Begg and Mazumdar), Kendall's tau",
+            "tau": self.tau,
+            "pval": self.pval,
+            "exact": self.exact,
+        }
+
+    def __repr__(self) -> str:
+        return "\n".join(
+            [
+                "Rank Correlation Test for Funnel Plot Asymmetry",
+                "",
+                f"Kendall's tau = {self.tau:.4f}, "
+                + format_p(self.pval, label="p", style="metafor"),
+            ]
+        )
+
+
+def ranktest(res: MetaResult) -> RankTest:
+    """Begg and Mazumdar's rank-correlation test on a fitted model (metafor ``ranktest(res)``).
+
+    Uses only the model's effects and variances (the fixed-effect weights), as metafor does.
+
+    Raises
+    ------
+    DataError
+        Fewer than 3 studies, or Kendall's tau is undefined (all effects or all variances equal).
+    """
+    if res.k < 3:
+        raise DataError(f"the rank correlation test needs at least 3 studies; got k = {res.k}")
+    wi = 1.0 / res.vi
+    theta = float(np.sum(wi * res.yi) / np.sum(wi))
+    vstar = res.vi - 1.0 / np.sum(wi)
+    ystar = (res.yi - theta) / np.sqrt(vstar)
+    ties = np.unique(ystar).size < res.k or np.unique(res.vi).size < res.k
+    exact = not ties  # metafor calls cor.test(..., exact=TRUE): exact for any k without ties
+    tau, pval = kendalltau(ystar, res.vi, method="exact" if exact else "asymptotic")
+    if not np.isfinite(tau):
+        raise DataError(
+            "the rank correlation test is undefined: all standardised effects or all sampling "
+            "variances are equal"
+        )
+    return RankTest(tau=float(tau), pval=float(pval), exact=exact)

@@ -5,8 +5,9 @@ meta.rma`. Names of arguments follow metafor (``m1i``, ``sd1i``, ``n1i``, ``ai``
 metafor user can translate a call one to one. Group 1 is the treatment (e.g. probiotic) group and
 group 2 the control (placebo) group; a positive SMD or MD means a larger mean under treatment.
 
-Validated against metafor 3.8-1 ``escalc()`` on dat.normand1999 (SMD, MD), dat.bcg (RR) and
-dat.molloy2014 (ZCOR); see ``tests/reference/meta_metafor.R``.
+Validated against metafor 3.8-1 ``escalc()`` on dat.normand1999 (SMD, MD), dat.bcg and
+dat.nielweise2007 (OR, RR, RD, with zero cells) and dat.molloy2014 (ZCOR); see
+``tests/reference/meta_metafor.R``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ __all__ = [
     "EffectSizes",
     "fisher_z",
     "hedges_correction",
+    "log_odds_ratio",
     "log_risk_ratio",
     "mean_difference",
+    "risk_difference",
     "smd",
 ]
 
@@ -42,7 +45,8 @@ class EffectSizes:
     yi, vi : ndarray
         Effect sizes and their sampling variances (``vi > 0``), one per study.
     measure : str
-        ``"SMD"``, ``"MD"``, ``"RR"`` (log risk ratio), ``"ZCOR"`` or ``"GEN"`` (given directly).
+        ``"SMD"``, ``"MD"``, ``"RR"`` (log risk ratio), ``"OR"`` (log odds ratio), ``"RD"``
+        (risk difference), ``"ZCOR"`` or ``"GEN"`` (given directly).
     """
 
     yi: FloatArray
@@ -180,6 +184,29 @@ def mean_difference(
     return EffectSizes(yi=m1 - m2, vi=sd1**2 / n1 + sd2**2 / n2, measure="MD")
 
 
+def _two_by_two(
+    ai: ArrayLike, bi: ArrayLike, ci: ArrayLike, di: ArrayLike, add: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Checked 2x2 counts, with ``add`` added to every cell of a study that has a zero cell.
+
+    This is metafor's ``escalc`` default ``add=1/2, to="only0", drop00=FALSE``.
+    """
+    a = _as_float("ai", ai)
+    k = a.shape[0]
+    b = _as_float("bi", bi, k)
+    c = _as_float("ci", ci, k)
+    d = _as_float("di", di, k)
+    for name, arr in (("ai", a), ("bi", b), ("ci", c), ("di", d)):
+        _check(name, arr, arr >= 0, "a count >= 0")
+    if not (np.isfinite(add) and add >= 0):
+        raise DataError(f"add = {add}: expected a number >= 0 to add to zero cells")
+    zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
+    a, b, c, d = (np.where(zero, x + add, x) for x in (a, b, c, d))
+    _check("ai + bi", a + b, a + b > 0, "a group size > 0")
+    _check("ci + di", c + d, c + d > 0, "a group size > 0")
+    return a, b, c, d
+
+
 def log_risk_ratio(
     ai: ArrayLike, bi: ArrayLike, ci: ArrayLike, di: ArrayLike, add: float = 0.5
 ) -> EffectSizes:
@@ -194,23 +221,60 @@ def log_risk_ratio(
     A study with a zero cell gets ``add`` (default 1/2) added to all four cells (metafor's
     ``add=1/2, to="only0"``).
 
-    Validated against metafor 3.8-1 ``escalc("RR", ...)`` on dat.bcg (rtol 1e-12).
+    Validated against metafor 3.8-1 ``escalc("RR", ...)`` on dat.bcg, dat.nielweise2007 and
+    tables with zero cells (rtol 1e-12).
     """
-    a = _as_float("ai", ai)
-    k = a.shape[0]
-    b = _as_float("bi", bi, k)
-    c = _as_float("ci", ci, k)
-    d = _as_float("di", di, k)
-    for name, arr in (("ai", a), ("bi", b), ("ci", c), ("di", d)):
-        _check(name, arr, arr >= 0, "a count >= 0")
-    zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
-    a, b, c, d = (np.where(zero, x + add, x) for x in (a, b, c, d))
-    _check("ai + bi", a + b, a + b > 0, "a group size > 0")
-    _check("ci + di", c + d, c + d > 0, "a group size > 0")
+    a, b, c, d = _two_by_two(ai, bi, ci, di, add)
+    if np.any(a == 0) or np.any(c == 0):
+        i = int(np.flatnonzero((a == 0) | (c == 0))[0])
+        raise DataError(f"ai[{i}] or ci[{i}] is 0 with add = 0: the log risk ratio is undefined")
     n1, n2 = a + b, c + d
     yi = np.log(a / n1) - np.log(c / n2)
     vi = 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2
     return EffectSizes(yi=yi, vi=vi, measure="RR")
+
+
+def log_odds_ratio(
+    ai: ArrayLike, bi: ArrayLike, ci: ArrayLike, di: ArrayLike, add: float = 0.5
+) -> EffectSizes:
+    r"""Log odds ratio from 2x2 tables, as ``escalc(measure="OR", ai, bi, ci, di)``.
+
+    .. math:: y = \ln\frac{a\,d}{b\,c}, \qquad v = \frac1a + \frac1b + \frac1c + \frac1d
+
+    (Woolf's variance), with metafor's zero-cell rule (see :func:`log_risk_ratio`).
+
+    Validated against metafor 3.8-1 ``escalc("OR", ...)`` on dat.bcg, dat.nielweise2007 and
+    tables with zero cells (rtol 1e-12).
+    """
+    a, b, c, d = _two_by_two(ai, bi, ci, di, add)
+    cells = np.column_stack([a, b, c, d])
+    if np.any(cells == 0):
+        i = int(np.flatnonzero(np.any(cells == 0, axis=1))[0])
+        raise DataError(f"study {i} has a zero cell with add = 0: the log odds ratio is undefined")
+    yi = np.log(a / b) - np.log(c / d)
+    return EffectSizes(yi=yi, vi=np.sum(1.0 / cells, axis=1), measure="OR")
+
+
+def risk_difference(
+    ai: ArrayLike, bi: ArrayLike, ci: ArrayLike, di: ArrayLike, add: float = 0.5
+) -> EffectSizes:
+    r"""Risk difference from 2x2 tables, as ``escalc(measure="RD", ai, bi, ci, di)``.
+
+    .. math::
+
+        p_1 = \frac{a}{a+b},\; p_2 = \frac{c}{c+d}, \qquad y = p_1 - p_2, \qquad
+        v = \frac{p_1(1-p_1)}{a+b} + \frac{p_2(1-p_2)}{c+d}
+
+    with metafor's zero-cell rule (see :func:`log_risk_ratio`), which metafor applies to the
+    risk difference too.
+
+    Validated against metafor 3.8-1 ``escalc("RD", ...)`` on dat.bcg, dat.nielweise2007 and
+    tables with zero cells (rtol 1e-12).
+    """
+    a, b, c, d = _two_by_two(ai, bi, ci, di, add)
+    n1, n2 = a + b, c + d
+    p1, p2 = a / n1, c / n2
+    return EffectSizes(yi=p1 - p2, vi=p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2, measure="RD")
 
 
 def fisher_z(ri: ArrayLike, ni: ArrayLike) -> EffectSizes:

@@ -33,10 +33,10 @@ Heterogeneity is summarised by Cochran's :math:`Q_E = y^\top P_0 y \sim \chi^2_{
 is the share of heterogeneity accounted for (Raudenbush 2009), exactly as metafor reports it.
 
 Validated against metafor 3.8-1 ``rma()`` (with ``control=list(threshold=1e-12, tol=1e-12)``)
-on dat.bcg (FE, DL, REML, PM, each with and without ``test="knha"``; meta-regressions on
-``ablat``, ``ablat + year`` and ``factor(alloc)``), dat.normand1999 (SMD and MD) and
-dat.molloy2014 (ZCOR, meta-regression on ``meanage + quality``): every reported number agrees
-to a relative error below 1e-8. See ``tests/reference/meta_metafor.R``.
+on dat.bcg (FE, DL, REML, PM, ML, HE, SJ, EB, each with and without ``test="knha"``;
+meta-regressions on ``ablat``, ``ablat + year`` and ``factor(alloc)``), dat.normand1999 (SMD
+and MD) and dat.molloy2014 (ZCOR, meta-regression on ``meanage + quality``): every reported
+number agrees to a relative error below 1e-8. See ``tests/reference/meta_metafor.R``.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from gutbrain.analysis.meta.design import ModelMatrix, model_matrix
 from gutbrain.analysis.meta.effects import EffectSizes, as_effects, check_scale
 from gutbrain.analysis.meta.qprofile import HeterogeneityCI, q_profile_ci
 from gutbrain.analysis.meta.tau2 import METHODS, estimate_tau2
+from gutbrain.analysis.meta.transform import BackTransformed, back_transform
 from gutbrain.errors import DataError, ParameterError
 
 __all__ = ["FitStatistics", "MetaResult", "Prediction", "rma"]
@@ -225,7 +226,7 @@ class MetaResult:
         """
         if not self.random:
             raise ParameterError(
-                "confint: the FE model has no tau^2; fit method='REML', 'DL' or 'PM'"
+                "confint: the FE model has no tau^2; fit a random-effects method such as 'REML'"
             )
         lvl = check_level(self.level if level is None else level)
         return q_profile_ci(self.yi, self.vi, self.X, self.tau2, self.vt, lvl)
@@ -275,6 +276,17 @@ class MetaResult:
             dist="t" if self.df is not None else "z",
             df=self.df,
         )
+
+    def back_transformed(
+        self, newmods: ArrayLike | None = None, level: float | None = None
+    ) -> BackTransformed | None:
+        """:meth:`predict` on the ratio scale (exp) for log odds/risk ratios; else None.
+
+        metafor: ``predict(res, transf=exp)``.
+        """
+        pr = self.predict(newmods, level)
+        pi = None if pr.pi_lb is None or pr.pi_ub is None else (pr.pi_lb, pr.pi_ub)
+        return back_transform(self.measure, pr.pred, (pr.ci_lb, pr.ci_ub), pi, pr.level)
 
     # ---- reporting -------------------------------------------------------------------------
     def coef_table(self) -> pd.DataFrame:
@@ -348,6 +360,8 @@ class MetaResult:
             ci = self.confint()
             out["heterogeneity_ci"] = ci.to_dict()
         out["prediction"] = self.predict().to_dict() if not self.has_mods else None
+        bt = None if self.has_mods else self.back_transformed()
+        out["back_transformed"] = None if bt is None else bt.to_dict()
         return out
 
     def __repr__(self) -> str:
@@ -609,7 +623,9 @@ def rma(
         dummy-coded against their first sorted level), a Series, or an array. An intercept is
         always included.
     method
-        ``"REML"`` (default), ``"DL"``, ``"PM"`` or ``"FE"``.
+        The tau^2 estimator: ``"REML"`` (default), ``"ML"``, ``"DL"``, ``"HE"``, ``"SJ"``,
+        ``"PM"``, ``"EB"``, or ``"FE"`` for the fixed-effect model (see
+        :mod:`gutbrain.analysis.meta.tau2`).
     knha
         Knapp-Hartung adjustment (metafor's ``test="knha"``).
     level

@@ -2,13 +2,17 @@
 
 Columns
 -------
-``study``
+``study`` (or ``trial``, as in metafor's dat.bcg)
     Study label (text, unique). Required.
 ``yi`` with ``vi`` or ``sei``
     Effect size and its sampling variance or standard error, or instead
 ``m1i, sd1i, n1i, m2i, sd2i, n2i``
     Means, standard deviations and sizes of group 1 (treatment) and group 2 (control), from which
-    the SMD (Hedges' g, default) or the MD is computed as metafor's ``escalc`` does.
+    the SMD (Hedges' g, default) or the MD is computed as metafor's ``escalc`` does, or
+``ai, bi, ci, di`` (or ``ai, n1i, ci, n2i``, or dat.bcg's ``tpos, tneg, cpos, cneg``)
+    2x2 counts: events and non-events (or group sizes) in group 1 and group 2, from which the
+    log odds ratio (``OR``, default), log risk ratio (``RR``) or risk difference (``RD``) is
+    computed as ``escalc`` does (1/2 added to every cell of a study with a zero cell).
 any other column
     Available as a subgroup variable or a moderator, by name.
 
@@ -29,14 +33,36 @@ import numpy as np
 import pandas as pd
 
 from gutbrain._config import Where
-from gutbrain.analysis.meta.effects import EffectSizes, mean_difference, scale_checks, smd
+from gutbrain.analysis.meta.effects import (
+    EffectSizes,
+    log_odds_ratio,
+    log_risk_ratio,
+    mean_difference,
+    risk_difference,
+    scale_checks,
+    smd,
+)
 from gutbrain.errors import DataError
 
-__all__ = ["MEASURES", "RAW_COLUMNS", "EffectsTable", "read_effects"]
+__all__ = [
+    "COUNT_COLUMNS",
+    "COUNT_MEASURES",
+    "LABEL_COLUMNS",
+    "MEASURES",
+    "RAW_COLUMNS",
+    "EffectsTable",
+    "read_effects",
+]
 
 RAW_COLUMNS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
-MEASURES = ("GEN", "SMD", "MD")
-_RESERVED = {"study", "yi", "vi", "sei", *RAW_COLUMNS}
+# 2x2 counts: (events 1, non-events or size 1, events 2, non-events or size 2), in metafor's
+# names, and dat.bcg's (tpos/tneg: tuberculosis cases / non-cases among vaccinated).
+COUNT_COLUMNS = (("ai", "bi", "ci", "di"), ("ai", "n1i", "ci", "n2i"),
+                 ("tpos", "tneg", "cpos", "cneg"))  # fmt: skip
+COUNT_MEASURES = {"OR": log_odds_ratio, "RR": log_risk_ratio, "RD": risk_difference}
+MEASURES = ("GEN", "SMD", "MD", *COUNT_MEASURES)
+LABEL_COLUMNS = ("study", "trial")
+_RESERVED = {"yi", "vi", "sei", *RAW_COLUMNS, *(c for cols in COUNT_COLUMNS for c in cols)}
 
 
 @dataclass(frozen=True)
@@ -52,11 +78,13 @@ class EffectsTable:
     effects : EffectSizes
         ``yi`` and ``vi`` (given, or computed from the raw columns).
     source : str
-        How ``yi``/``vi`` were obtained: ``"yi/vi"``, ``"yi/sei"``, ``"SMD from means"`` or
-        ``"MD from means"``.
+        How ``yi``/``vi`` were obtained: ``"yi/vi"``, ``"yi/sei"``, ``"SMD from means"``,
+        ``"MD from means"`` or, e.g., ``"OR from counts (ai, bi, ci, di)"``.
     data : DataFrame
         The table as read (text columns as text, numeric columns as numbers), with ``yi`` and
         ``vi`` filled in.
+    label : str
+        The label column: ``"study"`` or ``"trial"``.
     """
 
     path: Path
@@ -64,6 +92,7 @@ class EffectsTable:
     effects: EffectSizes
     source: str
     data: pd.DataFrame
+    label: str = "study"
 
     @property
     def k(self) -> int:
@@ -73,12 +102,16 @@ class EffectsTable:
     def column(self, name: str) -> pd.Series:
         """A subgroup or moderator column, checked to exist and to have no missing value."""
         at = Where(str(self.path), DataError)
-        if name in _RESERVED:
+        if name in _RESERVED or name in ("study", self.label):
             raise at.column(name).problem(
                 "holds the effects or their inputs; a subgroup or moderator must be another column"
             )
         if name not in self.data.columns:
-            extra = [c for c in self.data.columns if c not in _RESERVED]
+            extra = [
+                c
+                for c in self.data.columns
+                if c not in _RESERVED and c not in ("study", self.label)
+            ]
             raise at.problem(
                 f"no column {name!r}; columns available as subgroup or moderator: {extra or 'none'}"
             )
@@ -167,16 +200,17 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
     path
         A ``.csv`` (or ``.parquet``) file, one row per study.
     measure
-        ``None`` (default): use ``yi`` with ``vi``/``sei`` if present, else compute the SMD from
-        the raw columns. ``"SMD"`` or ``"MD"``: compute from the raw columns. ``"GEN"``: use
-        ``yi`` with ``vi``/``sei``.
+        ``None`` (default): use ``yi`` with ``vi``/``sei`` if present, else the log odds ratio
+        from 2x2 count columns if present, else the SMD from the means columns. ``"SMD"`` or
+        ``"MD"``: compute from the means columns. ``"OR"``, ``"RR"`` or ``"RD"``: compute from
+        the count columns. ``"GEN"``: use ``yi`` with ``vi``/``sei``.
 
     Raises
     ------
     DataError
         Missing file or column, a non-numeric or out-of-range value (row and column named),
-        duplicate study labels, or ambiguous input (both ``vi`` and ``sei``; or both ``yi`` and
-        the raw columns without ``measure``).
+        duplicate study labels, or ambiguous input (both ``vi`` and ``sei``; or more than one of
+        ``yi``, the means columns and the count columns without ``measure``).
     """
     path = Path(path)
     at = Where(str(path), DataError)
@@ -189,18 +223,14 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
     dupcols = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
     if dupcols:
         raise at.problem(f"column(s) {dupcols} appear more than once")
-    studies = _studies(raw, at)
-    has_yi = "yi" in raw.columns
-    raw_present = [c for c in RAW_COLUMNS if c in raw.columns]
+    label = _label_column(raw, at)
+    studies = _studies(raw, at, label)
     if measure is None:
-        if has_yi and raw_present:
-            raise at.problem(
-                f"has both 'yi' and raw columns {raw_present}; choose with measure='GEN' (use "
-                "yi) or measure='SMD'/'MD' (compute from the raw columns)"
-            )
-        measure = "GEN" if has_yi else "SMD"
+        measure = _default_measure(raw, at)
     if measure == "GEN":
         effects, source = _given(raw, at, studies)
+    elif measure in COUNT_MEASURES:
+        effects, source = _from_counts(raw, at, studies, measure)
     else:
         effects, source = _from_means(raw, at, studies, measure)
     given = {"yi/vi": {"yi": "yi", "vi": "vi"}, "yi/sei": {"yi": "yi", "vi": "sei squared"}}
@@ -215,19 +245,53 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectsTabl
     data["vi"] = effects.vi
     if not all(math.isfinite(v) for v in effects.vi) or np.any(effects.vi <= 0):
         raise at.problem("computed sampling variances are not all positive")
-    return EffectsTable(path=path, studies=studies, effects=effects, source=source, data=data)
+    return EffectsTable(
+        path=path, studies=studies, effects=effects, source=source, data=data, label=label
+    )
 
 
-def _studies(raw: pd.DataFrame, at: Where) -> tuple[str, ...]:
+def _label_column(raw: pd.DataFrame, at: Where) -> str:
+    """``study`` if present, else ``trial`` (metafor's dat.bcg)."""
+    for name in LABEL_COLUMNS:
+        if name in raw.columns:
+            return name
+    raise at.problem(
+        f"missing column 'study' or 'trial' (a label per study); columns are {list(raw.columns)}"
+    )
+
+
+def _count_columns(raw: pd.DataFrame) -> tuple[str, str, str, str] | None:
+    """The first complete set of 2x2 count columns in the table, if any."""
+    for cols in COUNT_COLUMNS:
+        if all(c in raw.columns for c in cols):
+            return cols
+    return None
+
+
+def _default_measure(raw: pd.DataFrame, at: Where) -> str:
+    """GEN with ``yi``; else OR with count columns; else SMD (means). Ambiguity is an error."""
+    found = []
+    if "yi" in raw.columns:
+        found.append("'yi' (measure GEN)")
+    means = [c for c in RAW_COLUMNS if c in raw.columns and c not in ("n1i", "n2i")]
+    if means:
+        found.append(f"means columns {means} (measure SMD or MD)")
+    counts = _count_columns(raw)
+    if counts is not None:
+        found.append(f"count columns {list(counts)} (measure OR, RR or RD)")
+    if len(found) > 1:
+        raise at.problem(f"has {' and '.join(found)}; choose one with measure (--measure)")
+    if "yi" in raw.columns:
+        return "GEN"
+    return "OR" if counts is not None else "SMD"
+
+
+def _studies(raw: pd.DataFrame, at: Where, label: str) -> tuple[str, ...]:
     """The study labels: present, not empty, unique."""
-    if "study" not in raw.columns:
-        raise at.problem(
-            f"missing column 'study' (a label per study); columns are {list(raw.columns)}"
-        )
-    studies = tuple(raw["study"].astype(str).str.strip())
+    studies = tuple(raw[label].astype(str).str.strip())
     seen: dict[str, int] = {}
     for i, s in enumerate(studies):
-        cell = at.row(i + 2).column("study")
+        cell = at.row(i + 2).column(label)
         if s in ("", "nan"):
             raise cell.missing("a label; every study needs one")
         if s in seen:
@@ -278,3 +342,29 @@ def _from_means(
         _require(total, total >= 4, "n1i + n2i", "at least 4 participants in all", at, studies)
     fn = smd if measure == "SMD" else mean_difference
     return fn(*(vals[c] for c in RAW_COLUMNS)), f"{measure} from means"
+
+
+def _from_counts(
+    raw: pd.DataFrame, at: Where, studies: Sequence[str], measure: str
+) -> tuple[EffectSizes, str]:
+    """The log odds ratio, log risk ratio or risk difference from 2x2 counts."""
+    cols = _count_columns(raw)
+    if cols is None:
+        sets = "; ".join(", ".join(c) for c in COUNT_COLUMNS)
+        raise at.problem(f"measure {measure} needs 2x2 count columns: one of {sets}")
+    vals = {col: _numeric(raw, col, at, studies) for col in cols}
+    for col in cols:
+        ok = (vals[col] >= 0) & (vals[col] == np.round(vals[col]))
+        _require(vals[col], ok, col, "a whole number >= 0", at, studies)
+    a, b, c, d = (vals[col] for col in cols)
+    if cols[1] == "n1i":
+        for events, size, col in ((a, b, "n1i"), (c, d, "n2i")):
+            ok = (size >= events) & (size >= 1)
+            _require(size, ok, col, "a group size >= 1 and >= its number of events", at, studies)
+        b, d = b - a, d - c
+    else:
+        for events, others, col in ((a, b, cols[1]), (c, d, cols[3])):
+            ok = events + others >= 1
+            _require(others, ok, col, "a count that makes the group size >= 1", at, studies)
+    effects = COUNT_MEASURES[measure](a, b, c, d)
+    return effects, f"{measure} from counts ({', '.join(cols)})"

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from gutbrain.diary.api.errorpage import error_page
 from gutbrain.diary.core.security import csrf_token
 from gutbrain.diary.schemas import ErrorBody, ErrorItem
 
@@ -50,8 +51,12 @@ def error_response(
     if wants_json(request):
         body = ErrorBody(detail=detail, errors=list(errors))
         return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
+    page = error_page(request.url.path, status_code)
     response = render(
-        request, "error.html", {"status": status_code, "detail": detail}, status_code=status_code
+        request,
+        "error.html",
+        {"status": status_code, "detail": detail, "page": page},
+        status_code=status_code,
     )
     response.headers.update(headers or {})
     return response

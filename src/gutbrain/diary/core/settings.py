@@ -8,10 +8,11 @@ in the current directory, so ``gutbrain serve`` works on a fresh clone.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///gutbrain-diary.sqlite3"
@@ -55,8 +56,10 @@ class Settings(BaseSettings):
     #: not lock each other out; only further unknown links from that address get 429.
     token_attempts: int = 20
     token_window_s: float = 60.0
-    #: Trust ``X-Forwarded-For`` for the client address (only behind a reverse proxy you run).
-    trust_proxy: bool = False
+    #: Reverse proxies whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` headers are honoured:
+    #: comma-separated addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``). Requests
+    #: from anyone else keep their own address and scheme. Default: none trusted.
+    trusted_proxies: str = ""
     #: Most submissions committed together by the group-commit writer (1 disables grouping).
     writer_max_batch: int = Field(default=256, ge=1, le=10_000)
     #: How often the background job writes scheduled/expired prompt-log rows and sends reminders.
@@ -77,6 +80,24 @@ class Settings(BaseSettings):
         "a crisis line such as 988 (US), 116 123 (Samaritans, UK and Ireland), 113 (Netherlands), "
         "or findahelpline.com for other countries. The study team has been notified."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for entry in proxy_entries(value):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"GUTBRAIN_DIARY_TRUSTED_PROXIES: {entry!r} is not an IP address or network; "
+                    "expected e.g. 127.0.0.1,10.0.0.0/8"
+                ) from None
+        return value
+
+
+def proxy_entries(value: str) -> list[str]:
+    """The addresses and networks of a ``trusted_proxies`` setting, blanks dropped."""
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
 
 
 def resolve_secret_key(settings: Settings) -> str:

@@ -47,6 +47,11 @@ def list_researchers(session: Session) -> list[Researcher]:
     return list(session.scalars(select(Researcher).order_by(Researcher.email)))
 
 
+def any_researcher(session: Session) -> bool:
+    """Whether any account exists (a fresh server has none until ``create-admin``)."""
+    return session.scalar(select(Researcher.id).limit(1)) is not None
+
+
 def authenticate(session: Session, *, email: str, password: str) -> Researcher | None:
     """The researcher if the password matches, else None (in constant-ish time)."""
     researcher = session.scalar(select(Researcher).where(Researcher.email == email.strip().lower()))

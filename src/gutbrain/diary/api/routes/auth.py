@@ -22,6 +22,7 @@ from gutbrain.diary.api.deps import (
     RESEARCHER_COOKIE,
     AppState,
     NowDep,
+    ReadSessionDep,
     ResearcherAuthDep,
     SessionDep,
     StateDep,
@@ -30,7 +31,12 @@ from gutbrain.diary.api.deps import (
 from gutbrain.diary.api.openapi import errors, researcher_form
 from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.core.security import check_csrf, device_cookie, device_of, new_token
-from gutbrain.diary.crud.researchers import authenticate, close_session, open_session
+from gutbrain.diary.crud.researchers import (
+    any_researcher,
+    authenticate,
+    close_session,
+    open_session,
+)
 
 router = APIRouter(tags=["auth"])
 
@@ -38,9 +44,10 @@ WRONG_PASSWORD = "wrong e-mail or password"
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, state: StateDep) -> Response:
+def login_page(request: Request, state: StateDep, session: ReadSessionDep) -> Response:
     pre = request.cookies.get(PRELOGIN_COOKIE) or new_token()
-    response = render(request, "login.html", {}, csrf_subject="pre:" + pre)
+    first_run = not any_researcher(session)
+    response = render(request, "login.html", {"first_run": first_run}, csrf_subject="pre:" + pre)
     response.set_cookie(
         PRELOGIN_COOKIE,
         pre,
@@ -71,7 +78,7 @@ def login(
     if not pre or not check_csrf(state.secret_key, "pre:" + pre, csrf):
         raise HTTPException(status_code=403, detail=CSRF_REFUSED)
     account = email.strip().lower()
-    address = client_address(request, state)
+    address = client_address(request)
     device = device_of(
         state.secret_key,
         request.cookies.get(DEVICE_COOKIE),
