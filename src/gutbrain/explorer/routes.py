@@ -63,14 +63,6 @@ templates.env.globals["disclaimer"] = (
 )
 
 
-def _client(request: Request) -> str:
-    """The client's address, as the diary sees it (its proxy setting) when mounted there."""
-    state = getattr(request.app.state, "diary", None)
-    if state is not None:
-        return client_address(request, state)
-    return request.client.host if request.client else "unknown"
-
-
 async def _body(request: Request) -> bytes:
     """The request body, refused with 413 once it exceeds :data:`MAX_BODY` bytes."""
     declared = request.headers.get("content-length", "")
@@ -131,7 +123,7 @@ def _router(limiter: RateLimiter, one_at_a_time: asyncio.Semaphore) -> APIRouter
 
     @router.post("/api/run", include_in_schema=False)
     async def run(request: Request) -> JSONResponse:
-        client = _client(request)
+        client = client_address(request)  # as forwarded by a trusted proxy (the diary's rule)
         wait = limiter.retry_after(client)
         if wait > 0:
             raise HTTPException(
