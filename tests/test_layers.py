@@ -1,7 +1,9 @@
 """The package layers (ARCHITECTURE.md) import only downwards-allowed layers.
 
 Data flow: model -> population -> trials (which calls observe for what a study sees) -> the
-study bundle (io) -> analysis -> report. The diary app writes bundles too; omics (omics tables,
+study bundle (io) -> analysis -> report. The diary app writes bundles too and never imports the
+model: the model explorer (``explorer``) sits above both, and the top-level app factory
+``webapp`` joins them for ``gutbrain serve``; omics (omics tables,
 diversity) sits beside io and imports no layer, and population may use it. ``errors``,
 ``_outdir``, ``_version``, ``_config`` (the validation kit every file reader uses),
 ``instruments`` (the instrument registry) and ``_runner`` (chunked work, locally or on Dask) sit
@@ -31,6 +33,9 @@ ALLOWED = {
     "calibrate": {"model", "population", "trials", "observe", "io", "analysis"},
     "diary": {"io"},
     "power": {"io", "analysis"},
+    # The model explorer sits above the model and the diary (whose rate limiter and error shape
+    # it uses); the app factory gutbrain.webapp (outside the layers, like cli) mounts both.
+    "explorer": {"model", "diary"},
 }
 
 

@@ -451,10 +451,12 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
 ) -> None:
-    """Serve the daily-diary web app (SQLite file by default, PostgreSQL via DATABASE_URL)."""
+    """Serve the daily-diary web app (SQLite file by default, PostgreSQL via DATABASE_URL) and
+    the model explorer at /explorer."""
     from gutbrain.diary import serve as serve_diary
+    from gutbrain.webapp import create_app
 
-    serve_diary(database_url=database_url, host=host, port=port)
+    serve_diary(database_url=database_url, host=host, port=port, factory=create_app)
 
 
 @diary_app.command("create-admin")

@@ -21,8 +21,6 @@ import io
 import json
 import os
 import shutil
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +39,7 @@ from gutbrain.diary.main import create_app
 from gutbrain.io import read_bundle
 
 from .conftest import PASSWORD, FakeClock
-from .server_proc import free_port
+from .server_proc import serve_in_thread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -70,21 +68,9 @@ def server(tmp_path):
         create_researcher(s, email="researcher@example.org", password=PASSWORD, is_admin=True)
     db.dispose()
     clock = FakeClock(dt.datetime(2026, 3, 2, 17, 0, tzinfo=dt.UTC))
-    import uvicorn
-
     settings = Settings(database_url=url, secret_key="e2e", session_hours=24 * 30)
-    app = create_app(settings, clock=clock, background=False)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", clock
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(settings, clock=clock, background=False)) as base:
+        yield base, clock
 
 
 def _send(page, na: int, pa: int) -> None:

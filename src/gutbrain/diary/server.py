@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from gutbrain.diary.core.settings import Settings
 
 __all__ = ["create_admin", "serve"]
@@ -13,7 +16,13 @@ def _settings(database_url: str | None) -> Settings:
     return Settings()
 
 
-def serve(*, database_url: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    *,
+    database_url: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    factory: Callable[..., Any] | None = None,
+) -> None:
     """Serve the diary app with uvicorn until interrupted.
 
     Parameters
@@ -23,13 +32,17 @@ def serve(*, database_url: str | None = None, host: str = "127.0.0.1", port: int
         ``gutbrain-diary.sqlite3`` in the current directory.
     host, port
         Where to listen. Keep the default loopback address behind a TLS-terminating reverse proxy.
+    factory
+        Builds the app from the settings, like :func:`gutbrain.diary.main.create_app` (the
+        default); ``gutbrain serve`` passes :func:`gutbrain.webapp.create_app`, which adds the
+        model explorer.
     """
     import uvicorn
 
     from gutbrain.diary.core.logs import LOG_CONFIG
     from gutbrain.diary.main import create_app
 
-    app = create_app(_settings(database_url), tune_gc=True)
+    app = (factory or create_app)(_settings(database_url), tune_gc=True)
     # One process: the group-commit writer and the rate limiters live in it.
     uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG, proxy_headers=False)
 
