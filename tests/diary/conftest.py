@@ -100,8 +100,10 @@ class Diary:
         return int(m.group(1))
 
     def enrol(self, client: TestClient, csrf: str, study_id: int, **fields: str) -> str:
+        """Enrol through the dashboard's form; returns the personal link's path (``/p/...``)."""
         r = client.post(f"/studies/{study_id}/participants", data={"csrf": csrf, **fields})
-        assert r.status_code == 201, r.text
+        assert r.status_code == 200, r.text
+        assert re.search(rf"/studies/{study_id}/participants/\d+/link$", str(r.url)), r.url
         m = LINK.search(r.text)
         assert m
         return m.group(1).removeprefix(BASE)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from gutbrain.diary.api.deps import LINK_REFUSED
 from gutbrain.diary.core.security import hash_token
 from gutbrain.diary.crud.prompts import record_reminders, sweep_prompts
 from gutbrain.diary.models import Entry, EntryRevision, Participant, PromptLog, VisitResponse
@@ -159,7 +160,7 @@ def test_bad_link_is_404_and_rate_limited(make_app):
     for _ in range(3):
         r = c.get("/p/not-a-real-token")
         assert r.status_code == 404
-        assert r.json()["detail"] == "this link is not valid; ask the study team"
+        assert r.json()["detail"] == LINK_REFUSED
     assert c.get("/p/not-a-real-token").status_code == 429
 
 
@@ -267,7 +268,10 @@ def test_study_end_and_withdrawal_close_the_diary(diary):
     p2, p2csrf = diary.participant(diary.enrol(diary.client, csrf, sid))
     with diary.app.state.diary.db.session(write=False) as s:
         pid = s.scalar(select(Participant.id).where(Participant.code == "P002"))
-    diary.client.post(f"/studies/{sid}/participants/{pid}/withdraw", data={"csrf": csrf})
+    diary.client.post(
+        f"/studies/{sid}/participants/{pid}/withdraw",
+        data={"csrf": csrf, "reason": "moved away", "confirm": "yes"},
+    )
     r = entry(p2, p2csrf)
     assert r.status_code == 409 and "left this study" in r.json()["detail"]
 
@@ -367,6 +371,7 @@ def test_prompt_log_sweep_expires_and_reminds(diary):
     with db.session() as s, s.begin():
         record_reminders(s, prompt_ids=ids, now=diary.clock())
     assert sent[0][0] == "p@example.org" and "/p/" not in sent[0][1]
+    assert "open until Thursday 05 March at 00:00 UTC" in sent[0][1]  # the study's zone: UTC
     with db.session() as s, s.begin():  # a second sweep: nothing new, no second reminder
         again = sweep_prompts(s, now=diary.clock())
     assert (again.scheduled, again.expired, again.due) == (0, 0, ())
@@ -513,7 +518,8 @@ def test_admin_creates_accounts(diary):
         "/admin/researchers",
         data={"csrf": csrf, "email": "new@example.org", "password": "long enough pw"},
     )
-    assert r.status_code == 201 and "account new@example.org created" in r.text
+    assert r.status_code == 200 and str(r.url).endswith("/admin/researchers?done=created")
+    assert "The account is created." in r.text and "new@example.org" in r.text
     r = diary.client.post(
         "/admin/researchers",
         data={"csrf": csrf, "email": "new@example.org", "password": "long enough pw"},

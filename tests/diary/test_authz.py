@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from gutbrain.diary.api.deps import ParticipantDep
 from gutbrain.diary.main import ROUTERS
 
-from .conftest import Diary
+from .conftest import PASSWORD, Diary
 
 ROLES = ("anon", "participant", "owner", "other", "admin")
 OK = "ok"
@@ -37,8 +37,11 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): _roles(403, 403, 403, 403, 403),  # no pre-login CSRF pair: refused
     ("POST", "/logout"): RESEARCHERS,
+    ("GET", "/account"): RESEARCHERS,
+    ("POST", "/account/password"): RESEARCHERS,
     ("GET", "/admin/researchers"): ADMIN_ONLY,
     ("POST", "/admin/researchers"): ADMIN_ONLY,
+    ("POST", "/admin/researchers/{researcher_id}/password"): ADMIN_ONLY,
     ("GET", "/studies"): RESEARCHERS,
     ("GET", "/studies/new"): RESEARCHERS,
     ("POST", "/studies"): RESEARCHERS,
@@ -47,6 +50,8 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/studies/{study_id}/export"): OWNER_ONLY,
     ("POST", "/studies/{study_id}/participants"): OWNER_ONLY,
     ("GET", "/studies/{study_id}/participants/{participant_id}"): OWNER_ONLY,
+    ("GET", "/studies/{study_id}/participants/{participant_id}/link"): OWNER_ONLY,
+    ("POST", "/studies/{study_id}/participants/{participant_id}/link"): OWNER_ONLY,
     ("POST", "/studies/{study_id}/participants/{participant_id}/withdraw"): OWNER_ONLY,
     ("POST", "/studies/{study_id}/participants/{participant_id}/delete"): OWNER_ONLY,
     ("GET", "/p/{token}"): PUBLIC,  # the link itself is the credential
@@ -54,6 +59,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/diary/consent"): PARTICIPANT_ONLY,
     ("POST", "/diary/entry"): PARTICIPANT_ONLY,
     ("GET", "/diary/history"): PARTICIPANT_ONLY,
+    ("GET", "/diary/saved"): PARTICIPANT_ONLY,
     ("GET", "/diary/visit/{visit}/{instrument}"): PARTICIPANT_ONLY,
     ("POST", "/diary/visit/{visit}/{instrument}"): PARTICIPANT_ONLY,
 }
@@ -107,13 +113,15 @@ def _world(diary: Diary, role: str):
     diary.enrol(owner, ocsrf, sid)  # P002: the target of withdraw/delete
     from sqlalchemy import select
 
-    from gutbrain.diary.models import Participant
+    from gutbrain.diary.models import Participant, Researcher
 
     with diary.app.state.diary.db.session(write=False) as s:
         pid2 = s.scalar(select(Participant.id).where(Participant.code == "P002"))
+        rid = s.scalar(select(Researcher.id).where(Researcher.email == "other@example.org"))
     ctx = {
         "study_id": sid,
         "participant_id": pid2,
+        "researcher_id": rid,
         "token": link.removeprefix("/p/"),
         "visit": "baseline",
         "instrument": "PHQ-9",
@@ -129,7 +137,7 @@ def _world(diary: Diary, role: str):
 
 def _body(method: str, path: str, csrf: str) -> dict:
     if method == "GET":
-        return {}
+        return {"params": {"day": 0}} if path == "/diary/saved" else {}
     data = {"csrf": csrf}
     if path == "/studies":
         data |= {
@@ -143,6 +151,14 @@ def _body(method: str, path: str, csrf: str) -> dict:
         data |= {"email": "fresh@example.org", "password": "long enough pw"}
     elif path.endswith("/delete"):
         data |= {"confirm": "P002"}
+    elif path.endswith("/withdraw"):
+        data |= {"reason": "moved away", "confirm": "yes"}
+    elif path.endswith("/link"):
+        data |= {"confirm": "yes"}
+    elif path == "/account/password":
+        data |= {"current": PASSWORD, "new": PASSWORD, "repeat": PASSWORD}
+    elif path.endswith("/password"):
+        data |= {"password": "long enough pw", "confirm": "yes"}
     elif path == "/diary/consent":
         data |= {"agree": "yes"}
     elif path == "/diary/entry":

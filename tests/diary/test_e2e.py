@@ -117,16 +117,26 @@ def _researcher(browser, base):
     return r
 
 
-def _new_study(r, name: str, items: tuple[str, ...], visits: str = "") -> tuple[str, str]:
-    """Create an N-of-1 study from the form (2-day blocks, 2 pairs, open 16:00-24:00 UTC from
-    2026-03-02) with the optional ``items``, enrol one participant; returns the study's address
-    and the personal link."""
+def _new_study(
+    r,
+    name: str,
+    items: tuple[str, ...],
+    visits: str = "",
+    *,
+    blinded: bool = False,
+    timezone: str = "UTC",
+) -> tuple[str, str]:
+    """Create an N-of-1 study from the form (2-day blocks, 2 pairs, open 16:00-24:00 local time
+    in ``timezone`` from 2026-03-02, ``blinded`` or not) with the optional ``items``, enrol one
+    participant; returns the study's address and the personal link."""
     r.click("text=New study")
     r.fill("#name", name)
     r.check("input[name=design][value=nof1]")
     r.fill("#block_days", "2")
     r.fill("#n_pairs", "2")
+    r.set_checked("input[name=blinded]", blinded)
     r.fill("#start", "2026-03-02")
+    r.fill("#timezone", timezone)
     r.fill("#window_open", "16:00")
     r.fill("#window_hours", "8")
     for item in items:
@@ -153,13 +163,14 @@ def _chromium() -> Iterator[Any]:
             browser.close()
 
 
-def _consented_phone(browser, link: str):
-    """A participant's phone page: the personal link opened, consent given, today's form shown."""
+def _consented_phone(browser, link: str, wait_for: str = "#entry-form"):
+    """A participant's phone page: the personal link opened, consent given, ``wait_for`` shown
+    (today's form)."""
     p = browser.new_context(**PHONE).new_page()
     p.goto(link)
     p.check("input[name=agree]")
     p.click("button:has-text('I agree')")
-    p.wait_for_selector("#entry-form")
+    p.wait_for_selector(wait_for)
     return p
 
 
@@ -371,3 +382,73 @@ def test_screens_on_a_phone(server):
         assert bad.locator("main a[href='/login'], main a[href='/']").count() == 0
         icon = bad.evaluate("fetch('/favicon.ico').then(r => r.headers.get('content-type'))")
         assert icon.startswith("image/svg+xml")
+
+
+#: What a blinded participant must never see: the phase labels' meanings and the word "phase".
+PRODUCT_WORDS = ("placebo", "maltodextrin", "probiotic", "phase")
+
+
+def test_enrolment_reload_and_a_blinded_participant(server):
+    """A reload of the enrolment's link page adds no participant; a participant of a blinded
+    N-of-1 study sees "Period n of 4" and never the product or the phase on any page."""
+    base, _clock = server
+    with _chromium() as browser:
+        r = _researcher(browser, base)
+        study_url, link = _new_study(
+            r, "Blinded pilot", (), visits="baseline 0 PHQ-9", blinded=True
+        )
+        r.click("text=Enrol and show the personal link")
+        r.wait_for_selector("#personal-link")
+        second = r.inner_text("#personal-link").strip()
+        assert r.is_visible("svg.qr")
+        r.reload()
+        assert r.inner_text("#personal-link").strip() == second  # shown again, no new post
+        r.reload()
+        r.goto(study_url)
+        assert "<strong>2</strong> enrolled" in r.content()
+        assert r.is_visible("text=blinded")
+
+        p = browser.new_context(**PHONE).new_page()
+        pages = []
+        p.goto(link)
+        pages.append(p.content())  # the consent page
+        p.check("input[name=agree]")
+        p.click("button:has-text('I agree')")
+        p.wait_for_selector("#entry-form")
+        assert p.is_visible("text=Period 1 of 4")
+        pages.append(p.content())
+        p.fill("#a_negative_affect", "30")
+        p.fill("#a_positive_affect", "60")
+        p.click("button[type=submit]")
+        p.wait_for_selector("#confirm-box:not([hidden])")
+        pages.append(p.content())
+        for path in ("/diary/history", "/diary/visit/baseline/PHQ-9"):
+            p.goto(f"{base}{path}")
+            pages.append(p.content())
+    for html in pages:
+        assert not [w for w in PRODUCT_WORDS if w in html.lower()]
+
+
+def test_a_los_angeles_study_shows_los_angeles_times(server):
+    """Participant and researcher pages show times in the study's zone, labelled."""
+    base, clock = server  # 17:00 UTC on Monday 2 March 2026 is 09:00 PST in Los Angeles
+    with _chromium() as browser:
+        r = _researcher(browser, base)
+        study_url, link = _new_study(r, "LA pilot", (), timezone="America/Los_Angeles")
+        p = _consented_phone(browser, link, "text=Today's diary is not open right now")
+        closed = p.inner_text("main")
+        clock.advance(hours=8)  # 17:00 PST: the window (16:00-24:00 PST) is open
+        p.goto(f"{base}/diary")
+        p.wait_for_selector("#entry-form")
+        r.goto(study_url)
+        r.click("text=P001")
+        researcher = r.inner_text("main")
+    assert "The next one opens on Monday 02 March at 16:00 PST (America/Los_Angeles time)" in (
+        closed
+    )
+    assert "UTC" not in closed
+    assert "consent: 2026-03-02 09:00 PST" in researcher
+    assert "2026-03-02 16:00 PST" in researcher  # the prompt was scheduled at 16:00 local
+    assert "2026-03-02 17:00 PST" in researcher  # and opened at 17:00 local
+    assert "Times in the study's zone, America/Los_Angeles" in researcher
+    assert "UTC" not in researcher

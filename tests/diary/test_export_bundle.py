@@ -116,7 +116,8 @@ def test_parallel_with_every_form_item_visits_withdrawn_and_deleted(diary, tmp_p
     diary.clock.advance(days=1)
     entry(*p1, negative_affect="25", positive_affect="65")  # optional items skipped
     r = diary.client.post(
-        f"/studies/{sid}/participants/{pid_of(diary, 'P002')}/withdraw", data={"csrf": csrf}
+        f"/studies/{sid}/participants/{pid_of(diary, 'P002')}/withdraw",
+        data={"csrf": csrf, "reason": "too busy, said on the phone", "confirm": "yes"},
     )
     assert r.status_code == 200
     r = diary.client.post(
@@ -209,7 +210,17 @@ def test_parallel_with_every_form_item_visits_withdrawn_and_deleted(diary, tmp_p
         "app/prompt_log.csv",
         "app/entry_history.csv",
         "app/risk_flags.csv",
+        "app/withdrawals.csv",
     }
+    withdrawals = pd.read_csv(z.open(f"{z.namelist()[0].split('/', 1)[0]}/app/withdrawals.csv"))
+    assert withdrawals.to_dict("records") == [
+        {
+            "participant": "P002",
+            "withdrawn_day": 1,
+            "withdrawn_at": "2026-03-03T12:00:00+00:00",
+            "reason": "too busy, said on the phone",
+        }
+    ]
     everything = b"".join(z.read(n) for n in z.namelist())
     assert b"P003" not in everything  # deleted means gone, from the app records too
 

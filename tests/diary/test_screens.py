@@ -11,6 +11,7 @@ from importlib import resources
 import pytest
 from fastapi.testclient import TestClient
 
+from gutbrain.diary.api.deps import LINK_REFUSED
 from gutbrain.diary.api.errorpage import audience_of, error_page
 from gutbrain.diary.core.settings import Settings
 from gutbrain.diary.main import create_app
@@ -41,7 +42,7 @@ def test_a_bad_personal_link_explains_and_never_points_to_the_log_in(diary):
     r = diary.new_client().get("/p/not-a-real-link", headers=HTML)
     assert r.status_code == 404
     assert "<h1>Page not found</h1>" in r.text
-    assert "this link is not valid; ask the study team" in r.text
+    assert "replaced it with a new link" in r.text  # deps.LINK_REFUSED, HTML-escaped
     assert "Open the personal study link you were given" in r.text
     assert _links(r.text) == []  # no start page, no researcher log-in
 
@@ -75,7 +76,7 @@ def test_researcher_and_unknown_pages_say_where_to_go(diary):
 def test_api_clients_still_get_the_json_error_body(diary):
     r = diary.new_client().get("/p/not-a-real-link")
     assert r.status_code == 404 and r.json() == {
-        "detail": "this link is not valid; ask the study team",
+        "detail": LINK_REFUSED,
         "errors": [],
     }
 

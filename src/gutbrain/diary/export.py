@@ -8,7 +8,8 @@ reader's message (a :class:`~gutbrain.errors.DataError` naming the table, row, c
 
 The bundle holds pseudonymous codes only: no e-mail addresses, tokens or consent texts leave the
 database this way. App records that are not part of the bundle contract (prompt log, edit
-history, risk flags) go in an ``app/`` folder beside the bundle's files; bundle readers ignore it.
+history, risk flags, withdrawal reasons) go in an ``app/`` folder beside the bundle's files;
+bundle readers ignore it.
 
 Columns follow the bundle specification (ARCHITECTURE.md, :data:`gutbrain.io.TABLES`):
 ``participants`` (participant, arm or sequence, enrolled, withdrawn_day), ``diary``
@@ -264,8 +265,10 @@ def _iso(ts: Any) -> str | None:
 
 def app_records(session: Session, *, study: Study) -> dict[str, pd.DataFrame]:
     """The app's own records, outside the bundle contract: ``prompt_log``, ``entry_history``
-    (every revision of every entry) and ``risk_flags``, by participant code."""
-    codes = {p.id: p.code for p in list_participants(session, study=study)}
+    (every revision of every entry), ``risk_flags`` and ``withdrawals`` (day, time and reason
+    of each withdrawal), by participant code."""
+    participants = list_participants(session, study=study)
+    codes = {p.id: p.code for p in participants}
     ids = list(codes)
     item_keys = [i.key for i in study.items]
     prompts = prompts_of(session, participant_ids=ids)
@@ -316,7 +319,21 @@ def app_records(session: Session, *, study: Study) -> dict[str, pd.DataFrame]:
         ],
         columns=["participant", "day", "source", "value", "created_at"],
     )
-    return {"prompt_log": prompt_df, "entry_history": history_df, "risk_flags": flags_df}
+    withdrawal_cols = ["participant", "withdrawn_day", "withdrawn_at", "reason"]
+    withdrawals_df = pd.DataFrame(
+        [
+            (p.code, p.withdrawn_day, _iso(p.withdrawn_at), p.withdrawn_reason)
+            for p in participants
+            if p.withdrawn_day is not None
+        ],
+        columns=withdrawal_cols,
+    ).astype({"withdrawn_day": "Int64"})
+    return {
+        "prompt_log": prompt_df,
+        "entry_history": history_df,
+        "risk_flags": flags_df,
+        "withdrawals": withdrawals_df,
+    }
 
 
 def export_zip(session: Session, *, study: Study, folder: str) -> bytes:

@@ -29,7 +29,16 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gutbrain.diary.api.deps import AppState, LoginRequired
 from gutbrain.diary.api.openapi import build_openapi
 from gutbrain.diary.api.render import error_response, wants_json
-from gutbrain.diary.api.routes import admin, auth, diary, export, participants, studies, system
+from gutbrain.diary.api.routes import (
+    account,
+    admin,
+    auth,
+    diary,
+    export,
+    participants,
+    studies,
+    system,
+)
 from gutbrain.diary.core.db import Database, migrate
 from gutbrain.diary.core.ratelimit import Backoff, RateLimiter
 from gutbrain.diary.core.settings import Settings, proxy_entries, resolve_secret_key
@@ -46,7 +55,9 @@ __all__ = ["ROUTERS", "create_app"]
 
 #: Every router of the app; the authorization-matrix test walks these. Routes are matched in
 #: order and no two routers share a path, so the participant pages (the hot path) come first.
-ROUTERS = tuple(m.router for m in (diary, system, auth, admin, studies, participants, export))
+ROUTERS = tuple(
+    m.router for m in (diary, system, auth, account, admin, studies, participants, export)
+)
 
 log = logging.getLogger("gutbrain.diary")
 

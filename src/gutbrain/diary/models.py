@@ -11,7 +11,8 @@ researcher, researcher_session
 study, study_arm, study_item, study_visit
     A study, its arms or N-of-1 phases, its daily items and its visit questionnaire schedule.
 participant
-    One enrolled person: personal-link token hash, allocation (arm or phase sequence), consent.
+    One enrolled person: personal-link token hash, allocation (arm or phase sequence), consent,
+    the enrolment form's one-time key, and the withdrawal's time and reason.
 entry, entry_revision
     One row per participant-day; every accepted submission is also kept as a revision, so edits
     never lose the earlier answers. ``entry.records_unanswered`` tells entries stored before the
@@ -36,6 +37,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -189,7 +191,10 @@ class StudyVisit(Base):
 
 class Participant(Base):
     __tablename__ = "participant"
-    __table_args__ = (UniqueConstraint("study_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("study_id", "code"),
+        Index("uq_participant_enrol_key", "study_id", "enrol_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
@@ -205,6 +210,14 @@ class Participant(Base):
     withdrawn_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The one-time key of the enrolment form that made this participant (migration 0003): a
+    #: second submission of the same form finds this participant instead of adding one.
+    enrol_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: When the current personal link was issued (enrolment or re-issue).
+    link_issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: When and why the withdrawal was recorded (None for withdrawals before migration 0003).
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     study: Mapped[Study] = relationship()
 

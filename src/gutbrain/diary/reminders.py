@@ -51,8 +51,8 @@ def send_reminders(due: tuple[Reminder, ...], send: Sender) -> list[int]:
             send(
                 r.email,
                 f"{r.study_name}: today's diary",
-                "Your daily diary for today is open. Please open your personal study link (the "
-                "bookmark you saved) to answer. It takes about a minute.\n\n"
+                f"Your daily diary for today is open until {r.closes}. Please open your personal "
+                "study link (the bookmark you saved) to answer. It takes about a minute.\n\n"
                 "Research only; not medical advice.",
             )
         except (OSError, smtplib.SMTPException) as exc:

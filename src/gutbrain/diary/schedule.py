@@ -101,9 +101,26 @@ class StudyClock:
         raise AssertionError("unreachable: a window opens every day")  # pragma: no cover
 
 
-def phase_for_day(sequence: str | None, block_days: int | None, day: int) -> str | None:
-    """The N-of-1 phase label on ``day``: ``sequence[day // block_days]``; None outside blocks."""
+def local_time(value: dt.datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """``value`` (an aware time) in ``timezone`` as ``fmt`` (``strftime``), labelled with the
+    zone's abbreviation: ``2026-03-02 04:00 PST``. Pages and reminders show every time so, in the
+    study's zone, never bare UTC."""
+    local = value.astimezone(ZoneInfo(timezone))
+    return f"{local.strftime(fmt)} {local.strftime('%Z')}"
+
+
+def period_for_day(
+    sequence: str | None, block_days: int | None, day: int
+) -> tuple[int, int] | None:
+    """The N-of-1 period on ``day`` and the number of periods, ``(day // block_days + 1,
+    len(sequence))``: the neutral label a blinded participant sees; None outside blocks."""
     if not sequence or not block_days or day < 0:
         return None
     block = day // block_days
-    return sequence[block] if block < len(sequence) else None
+    return (block + 1, len(sequence)) if block < len(sequence) else None
+
+
+def phase_for_day(sequence: str | None, block_days: int | None, day: int) -> str | None:
+    """The N-of-1 phase label on ``day``: ``sequence[day // block_days]``; None outside blocks."""
+    period = period_for_day(sequence, block_days, day)
+    return None if period is None or sequence is None else sequence[period[0] - 1]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from gutbrain.diary.crud.participants import ParticipantSnapshot
 from gutbrain.diary.crud.studies import study_clock
 from gutbrain.diary.models import Participant, Study
-from gutbrain.diary.schedule import Window, phase_for_day
+from gutbrain.diary.schedule import Window, period_for_day, phase_for_day
 
 __all__ = ["ParticipantState", "last_day", "participant_state"]
 
@@ -36,6 +36,9 @@ class ParticipantState:
     status: str  # "open", "closed", "not_started", "finished", "withdrawn"
     phase: str | None
     visits_due: list[tuple[str, str]]
+    #: The N-of-1 period number and the number of periods (None outside the blocks): what a
+    #: blinded participant sees instead of the phase.
+    period: tuple[int, int] | None = None
 
 
 def participant_state(
@@ -59,6 +62,7 @@ def participant_state(
         status, window = "finished", None
     phase_day = window.day if window else today
     phase = phase_for_day(participant.sequence, study.block_days, phase_day)
+    period = period_for_day(participant.sequence, study.block_days, phase_day)
     due = [
         (v.visit, v.instrument)
         for v in study.visits
@@ -66,4 +70,6 @@ def participant_state(
     ]
     if status == "withdrawn":
         due = []
-    return ParticipantState(today=today, window=window, status=status, phase=phase, visits_due=due)
+    return ParticipantState(
+        today=today, window=window, status=status, phase=phase, visits_due=due, period=period
+    )

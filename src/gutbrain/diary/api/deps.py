@@ -130,6 +130,11 @@ AdminDep = Annotated[Researcher, Depends(get_admin)]
 
 
 CSRF_REFUSED = "invalid or missing CSRF token; reload the page"
+#: The answer to an unknown personal link (mistyped, or replaced by a newer one).
+LINK_REFUSED = (
+    "This personal link does not work: it is mistyped, or the study team has replaced it with a "
+    "new link. Please ask the study team for your current link."
+)
 
 
 def require_csrf(request: Request, form: FormData, secret_key: str, subject: str) -> None:
@@ -230,12 +235,8 @@ async def authenticate(request: Request, token: str | None, *, link: bool) -> Pa
             )
         state.token_limiter.hit(address)
         if link:
-            raise HTTPException(
-                status_code=404, detail="this link is not valid; ask the study team"
-            )
-        raise HTTPException(
-            status_code=401, detail="this link is not valid (any more); ask the study team"
-        )
+            raise HTTPException(status_code=404, detail=LINK_REFUSED)
+        raise HTTPException(status_code=401, detail=LINK_REFUSED)
     form = _NO_FORM
     if request.method != "GET":
         form = await request.form()

@@ -37,9 +37,9 @@ from gutbrain.diary.studyform import OPTIONAL_ITEMS
 __all__ = [
     "ENTRY_FORM",
     "LOGIN_REDIRECT",
+    "SAVED_REDIRECT",
     "STUDY_FORM",
     "VISIT_FORM",
-    "also_html",
     "build_openapi",
     "errors",
     "researcher_form",
@@ -61,10 +61,11 @@ _MEANING = {
 }
 
 
-def also_html() -> dict[int | str, dict[str, Any]]:
-    """The 200 answer of a route that answers API clients with JSON (its response model) and
-    browsers with a page."""
-    return {200: {"content": deepcopy(_HTML)}}
+#: A participant's form post: a browser (Accept: text/html) is redirected to the confirmation
+#: page (post/redirect/get); API clients get the JSON acknowledgement (200).
+SAVED_REDIRECT: dict[int | str, dict[str, Any]] = {
+    303: {"description": "A browser's form post (Accept: text/html) goes to /diary/saved."}
+}
 
 
 def researcher_form(status: int, *codes: int, **extra: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
@@ -12,12 +13,26 @@ from fastapi.templating import Jinja2Templates
 
 from gutbrain.diary.api.errorpage import error_page
 from gutbrain.diary.core.security import csrf_token
+from gutbrain.diary.schedule import local_time as _local_time
 from gutbrain.diary.schemas import ErrorBody, ErrorItem
 
-__all__ = ["error_response", "render", "templates", "wants_json"]
+__all__ = ["error_response", "local_time", "render", "templates", "wants_json"]
 
 templates = Jinja2Templates(directory=str(resources.files("gutbrain.diary") / "templates"))
 templates.env.globals["disclaimer"] = "Research and teaching only. Not medical advice."
+
+
+def local_time(
+    value: dt.datetime, study: Any, *, seconds: bool = False, fmt: str | None = None
+) -> str:
+    """The ``local`` template filter: ``value`` in the study's time zone, labelled (see
+    :func:`gutbrain.diary.schedule.local_time`); ``fmt`` replaces the date-and-time format."""
+    return _local_time(
+        value, study.timezone, fmt or ("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    )
+
+
+templates.env.filters["local"] = local_time
 
 
 def wants_json(request: Request) -> bool:

@@ -1,4 +1,5 @@
-"""Participants: enrolment (personal link), look-up by link, consent, withdrawal, deletion.
+"""Participants: enrolment (personal link), re-issue of the link, look-up by link, consent,
+withdrawal, deletion.
 
 Every participant request looks its participant up by the SHA-256 digest of the link token
 (:class:`gutbrain.diary.core.tokenlookup.ParticipantReader` decides how). The result is a
@@ -24,6 +25,8 @@ from gutbrain.diary.models import Participant, Study
 from gutbrain.errors import DataError
 
 CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
+#: The longest withdrawal reason kept (characters).
+REASON_MAX = 1000
 
 
 def enrol_participant(
@@ -34,10 +37,14 @@ def enrol_participant(
     code: str | None = None,
     email: str | None = None,
     arm: str | None = None,
+    enrol_key: str | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[Participant, str]:
     """Enrol one participant and return it with its personal-link token.
 
-    The token is returned once and only its SHA-256 digest is stored. Allocation: parallel
+    The token is returned once and only its SHA-256 digest is stored. ``enrol_key`` is the
+    enrolment form's one-time key (see :func:`participant_by_enrol_key`); ``now`` is stored as
+    the time the link was issued. Allocation: parallel
     studies use permuted blocks, N-of-1 studies a randomised block order
     (:mod:`gutbrain.diary.allocation`); observational studies take ``arm`` as given (a group
     label) or the first arm.
@@ -97,10 +104,28 @@ def enrol_participant(
         enrolled=today,
         day0_date=max(today, study.start) + dt.timedelta(days=study.run_in_days),
         email=email or None,
+        enrol_key=enrol_key or None,
+        link_issued_at=now,
     )
     session.add(participant)
     session.flush()
     return participant, token
+
+
+def participant_by_enrol_key(session: Session, *, study: Study, key: str) -> Participant | None:
+    """The participant that the enrolment form with one-time ``key`` already made, if any."""
+    return session.scalar(
+        select(Participant).where(Participant.study_id == study.id, Participant.enrol_key == key)
+    )
+
+
+def reissue_link(session: Session, *, participant: Participant, now: dt.datetime) -> str:
+    """Give ``participant`` a new personal-link token and return it; the old link stops working
+    at once (only the new token's digest is stored)."""
+    token = new_token()
+    participant.token_hash = hash_token(token)
+    participant.link_issued_at = now
+    return token
 
 
 def get_participant(session: Session, *, study: Study, participant_id: int) -> Participant | None:
@@ -131,10 +156,28 @@ def record_consent(session: Session, *, participant_id: int, now: dt.datetime) -
         p.consented_at = now
 
 
-def withdraw(session: Session, *, participant: Participant, day: int) -> None:
-    """Mark a participant withdrawn from ``day`` on; their data so far is kept."""
+def withdraw(
+    session: Session, *, participant: Participant, day: int, reason: str, now: dt.datetime
+) -> None:
+    """Mark a participant withdrawn from ``day`` on, with the researcher's ``reason``; their data
+    so far is kept. A participant already withdrawn keeps the first withdrawal.
+
+    Raises
+    ------
+    DataError
+        For an empty reason or one longer than :data:`REASON_MAX` characters.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DataError("withdrawal: give a reason (what the participant said, or why)")
+    if len(reason) > REASON_MAX:
+        raise DataError(
+            f"withdrawal: the reason has {len(reason)} characters; at most {REASON_MAX}"
+        )
     if participant.withdrawn_day is None:
         participant.withdrawn_day = day
+        participant.withdrawn_at = now
+        participant.withdrawn_reason = reason
 
 
 def delete_participant(session: Session, *, participant: Participant) -> None:

@@ -28,7 +28,7 @@ from gutbrain.diary.crud._rows import rows_of
 from gutbrain.diary.crud.participants import consented_participants
 from gutbrain.diary.crud.studies import study_clock
 from gutbrain.diary.models import PromptLog, Study
-from gutbrain.diary.schedule import Window
+from gutbrain.diary.schedule import Window, local_time
 from gutbrain.diary.timeline import first_day, last_day
 
 __all__ = [
@@ -52,6 +52,8 @@ class Reminder:
     prompt_id: int
     email: str
     study_name: str
+    #: When today's diary closes, in the study's zone and labelled ("23:59 PST").
+    closes: str
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ def sweep_prompts(session: Session, *, now: dt.datetime) -> SweepResult:
             open_now = row.scheduled_at <= now < row.expires_at
             if p.email and open_now and row.submitted_at is None and row.reminder_sent_at is None:
                 session.flush()  # give a new row its id
-                due.append(Reminder(row.id, p.email, study.name))
+                closes = local_time(row.expires_at, study.timezone, "%A %d %B at %H:%M")
+                due.append(Reminder(row.id, p.email, study.name, closes))
     return SweepResult(scheduled, expired, tuple(due))
 
 

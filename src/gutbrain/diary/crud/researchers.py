@@ -27,20 +27,44 @@ def check_email(email: str) -> None:
         raise DataError(f"e-mail {email!r} is not an address like name@example.org")
 
 
+def check_password(password: str) -> None:
+    """Raise :class:`DataError` for a password shorter than the minimum."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DataError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
 def create_researcher(
     session: Session, *, email: str, password: str, is_admin: bool = False
 ) -> Researcher:
     """Add an account; raises :class:`DataError` for a bad e-mail, short password or duplicate."""
     email = email.strip().lower()
     check_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DataError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password)
     if session.scalar(select(Researcher.id).where(Researcher.email == email)) is not None:
         raise DataError(f"an account for {email!r} already exists")
     researcher = Researcher(email=email, password_hash=hash_password(password), is_admin=is_admin)
     session.add(researcher)
     session.flush()
     return researcher
+
+
+def set_password(
+    session: Session, *, researcher: Researcher, password: str, keep_session: str | None = None
+) -> None:
+    """Give ``researcher`` a new password and end their log-in sessions, all but the one with
+    token digest ``keep_session`` (the session that changed its own password).
+
+    Raises
+    ------
+    DataError
+        For a password shorter than the minimum.
+    """
+    check_password(password)
+    researcher.password_hash = hash_password(password)
+    ended = delete(ResearcherSession).where(ResearcherSession.researcher_id == researcher.id)
+    if keep_session is not None:
+        ended = ended.where(ResearcherSession.token_hash != keep_session)
+    session.execute(ended)
 
 
 def list_researchers(session: Session) -> list[Researcher]:

@@ -11,8 +11,9 @@ only after a durable commit.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from gutbrain.diary.api.deps import (
@@ -22,8 +23,8 @@ from gutbrain.diary.api.deps import (
     ParticipantDep,
     ReadSessionDep,
 )
-from gutbrain.diary.api.openapi import ENTRY_FORM, VISIT_FORM, also_html, errors
-from gutbrain.diary.api.params import Token, VisitName
+from gutbrain.diary.api.openapi import ENTRY_FORM, SAVED_REDIRECT, VISIT_FORM, errors
+from gutbrain.diary.api.params import StudyDay, Token, VisitName
 from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.crud.entries import (
     entries_of,
@@ -109,6 +110,7 @@ async def diary_page(request: Request, auth: ParticipantDep) -> Response:
             "entry": entry,
             "values": entry.values if entry else {},
             "show_phase": study.design == "nof1" and not study.blinded,
+            "period": st.period if study.design == "nof1" else None,
             "next_window": next_window,
             "prefix": ANSWER_PREFIX,
             "unanswered_prefix": UNANSWERED_PREFIX,
@@ -141,7 +143,7 @@ def _consented(auth: ParticipantAuth) -> None:
 @router.post(
     "/diary/entry",
     response_model=EntryAck,
-    responses=also_html() | errors(400, 401, 403, 409, 422, 429),
+    responses=SAVED_REDIRECT | errors(400, 401, 403, 409, 422, 429),
     openapi_extra=ENTRY_FORM,
 )
 async def post_entry(request: Request, auth: ParticipantDep) -> Response:
@@ -182,17 +184,50 @@ async def post_entry(request: Request, auth: ParticipantDep) -> Response:
             client_id=client_id,
         )
     )
+    if not wants_json(request):  # a browser's plain form post: post/redirect/get
+        return _saved(f"day={window.day}", bool(risks))
     crisis = state.settings.crisis_text if risks else None
     if crisis is not None:
         ack = ack.model_copy(update={"crisis_text": crisis})
-    if wants_json(request):
-        return JSONResponse(ack.model_dump(mode="json"))
-    return render(
-        request,
-        "saved.html",
-        {"study": study, "ack": ack, "crisis": crisis},
-        csrf_subject=auth.token_hash,
-    )
+    return JSONResponse(ack.model_dump(mode="json"))
+
+
+def _saved(query: str, risk: bool) -> Response:
+    return RedirectResponse(f"/diary/saved?{query}{'&risk=1' if risk else ''}", status_code=303)
+
+
+@router.get("/diary/saved", response_class=HTMLResponse, responses=errors(401, 403, 404, 422, 429))
+def saved_page(
+    request: Request,
+    auth: ParticipantDep,
+    session: ReadSessionDep,
+    day: StudyDay | None = None,
+    instrument: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    risk: Annotated[bool, Query(description="Show the crisis resources (a risky answer).")] = False,
+) -> Response:
+    """The confirmation after a browser's plain form post: today's entry of ``day``, or the
+    visit questionnaire ``instrument``, is saved (read back from the database)."""
+    _consented(auth)
+    pid = auth.participant.id
+    crisis = auth.state.settings.crisis_text if risk else None
+    context = {"study": auth.study, "crisis": crisis}
+    if day is not None and (entry := entry_for_day(session, participant_id=pid, day=day)):
+        return render(
+            request,
+            "saved.html",
+            {**context, "day": day, "revision": entry.revision},
+            csrf_subject=auth.token_hash,
+        )
+    if instrument is not None and instrument in {
+        i for _v, i in visits_done(session, participant_id=pid)
+    }:
+        return render(
+            request,
+            "visit_saved.html",
+            {**context, "name": instrument},
+            csrf_subject=auth.token_hash,
+        )
+    raise HTTPException(status_code=404, detail="nothing saved with these details")
 
 
 @router.get("/diary/history", response_class=HTMLResponse, responses=errors(401, 403, 429))
@@ -254,7 +289,7 @@ def visit_page(
 @router.post(
     "/diary/visit/{visit}/{instrument}",
     response_model=VisitAck,
-    responses=also_html() | errors(400, 401, 403, 404, 422, 429),
+    responses=SAVED_REDIRECT | errors(400, 401, 403, 404, 422, 429),
     openapi_extra=VISIT_FORM,
 )
 async def post_visit(
@@ -288,12 +323,7 @@ async def post_visit(
             risks=risks,
         )
     )
+    if not wants_json(request):  # a browser's plain form post: post/redirect/get
+        return _saved(f"instrument={quote(instrument)}", bool(risks))
     crisis = auth.state.settings.crisis_text if risks else None
-    if wants_json(request):
-        return JSONResponse(VisitAck(risk=bool(risks), crisis_text=crisis).model_dump(mode="json"))
-    return render(
-        request,
-        "visit_saved.html",
-        {"study": auth.study, "inst": inst, "crisis": crisis},
-        csrf_subject=auth.token_hash,
-    )
+    return JSONResponse(VisitAck(risk=bool(risks), crisis_text=crisis).model_dump(mode="json"))

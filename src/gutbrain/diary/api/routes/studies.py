@@ -14,8 +14,10 @@ from gutbrain.diary.api.deps import (
 from gutbrain.diary.api.openapi import LOGIN_REDIRECT, STUDY_FORM, errors, researcher_form
 from gutbrain.diary.api.params import StudyId
 from gutbrain.diary.api.render import render, wants_json
+from gutbrain.diary.core.security import new_token
 from gutbrain.diary.crud.studies import create_study, get_study, list_studies
 from gutbrain.diary.dashboard import build_dashboard
+from gutbrain.diary.models import Study
 from gutbrain.diary.schemas import StudyCreate
 from gutbrain.diary.studyform import OPTIONAL_ITEMS, study_from_form
 from gutbrain.diary.studytoml import study_from_toml
@@ -52,7 +54,7 @@ def _new_page(
         "study_new.html",
         {
             "error": error,
-            "form": form or {"start": now.date().isoformat(), "design": "nof1"},
+            "form": form or {"start": now.date().isoformat(), "design": "nof1", "blinded": "1"},
             "optional_items": OPTIONAL_ITEMS,
             "me": auth.researcher,
         },
@@ -108,6 +110,39 @@ async def create_from_toml(
     return _store(session, auth.researcher, spec)
 
 
+def dashboard_response(
+    request: Request,
+    auth: ResearcherAuthDep,
+    session: SessionDep,
+    study: Study,
+    now: NowDep,
+    *,
+    error: str | None = None,
+    enrol_form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The study's dashboard; ``error`` is shown above the enrolment form, which is filled
+    with ``enrol_form`` (the fields of the refused post).
+
+    The enrolment form carries a fresh one-time ``enrol_key`` on every rendering, so a second
+    post of the same form adds no participant (see the enrol route).
+    """
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "study": study,
+            "dash": build_dashboard(session, study=study, now=now),
+            "me": auth.researcher,
+            "enrol_key": new_token(),
+            "error": error,
+            "enrol_form": enrol_form or {},
+        },
+        status_code=status_code,
+        csrf_subject=auth.session_hash,
+    )
+
+
 @router.get(
     "/{study_id}", response_class=HTMLResponse, responses=errors(401, 404, 422) | LOGIN_REDIRECT
 )
@@ -117,13 +152,4 @@ def dashboard_page(
     study = get_study(session, owner=auth.researcher, study_id=study_id)
     if study is None:
         raise HTTPException(status_code=404, detail="no such study")
-    return render(
-        request,
-        "dashboard.html",
-        {
-            "study": study,
-            "dash": build_dashboard(session, study=study, now=now),
-            "me": auth.researcher,
-        },
-        csrf_subject=auth.session_hash,
-    )
+    return dashboard_response(request, auth, session, study, now)
