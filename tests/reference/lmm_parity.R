@@ -119,6 +119,28 @@ neg <- "nlme::lme(y ~ day, random = ~ 1 | participant, correlation = corAR1(form
 results$neg_ri_ar1_reml <- ar_entry(sprintf(neg, "REML"), sim)
 results$neg_ri_ar1_ml <- ar_entry(sprintf(neg, "ML"), sim)
 
+# --- crossed and nested random intercepts: lme4's Penicillin (plate x sample) and Pastes
+# (cask within batch) ----------------------------------------------------------------------
+pen <- as.data.frame(lme4::Penicillin)
+pen$plate <- as.character(pen$plate); pen$sample <- as.character(pen$sample)
+write.csv(pen, file.path(out_dir, "lmm_penicillin.csv"), row.names = FALSE)
+pas <- as.data.frame(lme4::Pastes)[, c("strength", "batch", "cask")]
+pas$batch <- as.character(pas$batch); pas$cask <- as.character(pas$cask)
+write.csv(pas, file.path(out_dir, "lmm_pastes.csv"), row.names = FALSE)
+cr_entry <- function(call_text, data) {
+  fit <- eval(parse(text = call_text), envir = list(d = data))
+  vc <- as.data.frame(VarCorr(fit))
+  list(call = call_text, fixef = as.list(fixef(fit)), se = as.list(coef(summary(fit))[, "Std. Error"]),
+       grp = vc$grp, sdcor = vc$sdcor, logLik = as.numeric(logLik(fit)), AIC = AIC(fit), BIC = BIC(fit))
+}
+for (reml in c(TRUE, FALSE)) {
+  tag <- if (reml) "reml" else "ml"
+  results[[paste0("crossed_penicillin_", tag)]] <- cr_entry(sprintf(
+    "lme4::lmer(diameter ~ 1 + (1 | plate) + (1 | sample), data = d, REML = %s, control = tight_lmer)", reml), pen)
+  results[[paste0("nested_pastes_", tag)]] <- cr_entry(sprintf(
+    "lme4::lmer(strength ~ 1 + (1 | batch/cask), data = d, REML = %s, control = tight_lmer)", reml), pas)
+}
+
 results$meta <- list(R = R.version.string, script = "tests/reference/lmm_parity.R",
                      versions = list(lme4 = as.character(packageVersion("lme4")),
                                      lmerTest = as.character(packageVersion("lmerTest")),

@@ -732,7 +732,8 @@ def split_bars(formula: str) -> tuple[str, str, str] | None:
     if len(found) > 1:
         raise DesignError(
             f"formula {formula!r} has {len(found)} random-effect terms; one grouping factor is "
-            "supported, as `( ... | participant)`"
+            "supported here, as `( ... | participant)`; crossed or nested random intercepts: "
+            "gutbrain.analysis.lmm.lmm_crossed"
         )
     m = found[0]
     inside, bar, group = m.group(1).strip(), m.group(2), m.group(3)

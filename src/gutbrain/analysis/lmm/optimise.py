@@ -24,7 +24,7 @@ from gutbrain.analysis.lmm import kernels as kern
 from gutbrain.analysis.lmm.likelihood import LikelihoodProblem
 from gutbrain.errors import DesignError
 
-__all__ = ["Convergence", "Optimum", "central_jacobian", "optimise"]
+__all__ = ["Convergence", "Optimum", "central_jacobian", "newton", "optimise"]
 
 PHI_MAX = 1.0 - 1e-7
 _AT_BOUND = 1e-10
@@ -218,7 +218,7 @@ class _NewtonState:
     note: str
 
 
-def _newton(
+def newton(
     fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
     x: np.ndarray,
     lower: np.ndarray,
@@ -362,7 +362,7 @@ def optimise(prob: LikelihoodProblem, start: np.ndarray | None = None) -> Optimu
     if x0 is None or not np.isfinite(fun(x0)[0]):
         x0 = _start(prob, fun)
     scale = max(1.0, float(prob.n_eff))
-    state = _newton(fun, x0, lower, upper, max_iter=40)
+    state = newton(fun, x0, lower, upper, max_iter=40)
     notes = [f"Newton: {state.note} after {state.steps} step(s)"]
     iterations = state.steps
     if not state.converged:
@@ -380,7 +380,7 @@ def optimise(prob: LikelihoodProblem, start: np.ndarray | None = None) -> Optimu
         )
         notes.append(f"L-BFGS-B: {res.message}")
         x1 = np.clip(np.asarray(res.x, dtype=float), lower, upper)
-        state = _newton(fun, x1, lower, upper, max_iter=8)
+        state = newton(fun, x1, lower, upper, max_iter=8)
         notes.append(f"Newton polish: {state.note} after {state.steps} step(s)")
         iterations += int(res.nit) + state.steps
     x, fx, gx, hess, free = state.x, state.f, state.g, state.hess, state.free
