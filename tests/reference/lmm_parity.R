@@ -10,12 +10,8 @@
 # predict, including a participant the fit never saw) and lmm_parity.json. A separate script
 # from lmm_reference.R so that the existing references stay byte for byte as they are.
 
-suppressPackageStartupMessages({
-  library(lme4)
-  library(nlme)
-  library(lmerTest)
-  library(jsonlite)
-})
+for (pkg in c("lme4", "nlme", "lmerTest", "jsonlite"))
+  suppressPackageStartupMessages(library(pkg, character.only = TRUE))
 
 out_dir <- "tests/reference"
 sleep <- read.csv(file.path(out_dir, "lmm_sleepstudy.csv"), stringsAsFactors = FALSE)
@@ -27,8 +23,8 @@ diary <- read.csv(file.path(out_dir, "lmm_diary_sim.csv"), stringsAsFactors = FA
 tight_lmer <- lmerControl(optimizer = "bobyqa",
                           optCtrl = list(rhobeg = 0.2, rhoend = 1e-12, maxfun = 1e5),
                           check.conv.grad = .makeCC("ignore", tol = 2e-3))
-# optim's BFGS (lmm_reference.R's choice for corCAR1) fails on corAR1 ("Coefficient matrix not
-# invertible"); nlminb, nlme's default, with tight tolerances.
+# The lmer control is lmm_reference.R's. Its lme control (optim's BFGS, chosen for corCAR1)
+# fails on corAR1 ("Coefficient matrix not invertible"): nlminb, nlme's default, tightened.
 tight_lme <- lmeControl(maxIter = 500, msMaxIter = 5000, msMaxEval = 5000, msTol = 1e-14,
                         msVerbose = FALSE, returnObject = TRUE,
                         nlmStepMax = 10, niterEM = 0, tolerance = 1e-10)

@@ -15,10 +15,13 @@ with :math:`Z_k` the indicator matrix of grouping factor k. With :math:`Z = [Z_1
 factorisation of A and p + 1 solves: no N x N matrix and no pass over the rows. :math:`Z^\top Z`,
 :math:`Z^\top W` and :math:`W^\top W` are formed once, by counting (``numpy.bincount``).
 
-Sparse representation (an own choice, documented here): scipy.sparse holds A (CSC) and SuperLU
-(``scipy.sparse.linalg.splu``, symmetric mode, no pivoting, minimum-degree ordering of A + A')
-factorises it; A is symmetric positive definite, so ``log|A|`` is the sum of the logs of U's
-diagonal. CHOLMOD (scikit-sparse) would be faster, but needs SuiteSparse as a system library.
+Sparse representation (an own choice, documented here): scipy.sparse holds :math:`Z^\top Z`.
+Each factor's own block of A is diagonal, so the factor with most levels (participants) is
+eliminated exactly and the remaining levels (items, sites: up to 3000) form a small dense Schur
+complement, Cholesky-factorised: an evaluation costs O(non-zeros of :math:`Z^\top Z`). With more
+levels outside the largest factor, A is factorised by SuperLU (``scipy.sparse.linalg.splu``,
+symmetric mode, no pivoting, minimum-degree ordering), which is much slower at scale. CHOLMOD
+(scikit-sparse) would serve that case, but needs SuiteSparse as a system library.
 The deviance is minimised over :math:`\theta` (:math:`\theta_k \ge 0`), on the standardised
 response, by :mod:`~gutbrain.analysis.lmm.optimise`'s projected Newton method with central-
 difference gradients (K is small); random slopes in these terms and AR(1) residuals
@@ -30,6 +33,7 @@ Checked against lme4 1.1-31 on its ``Penicillin`` (crossed) and ``Pastes`` (nest
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,7 +212,6 @@ def _fit(
     c = float(np.std(y)) or 1.0
     w = np.column_stack([x, y / c])
     offsets = np.concatenate([[0], np.cumsum(levels)])
-    q = int(offsets[-1])
     ztz = _ztz(codes, levels, offsets)
     ztw = np.vstack(
         [
@@ -218,23 +221,16 @@ def _fit(
     )
     wtw = w.T @ w
     term_of = np.repeat(np.arange(len(levels)), levels)
-    eye = sparse.identity(q, format="csc")
+    logdet_quad = _woodbury(ztz, term_of, int(np.argmax(levels)))
     evals = 0
 
     def parts(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         nonlocal evals
         evals += 1
         lam = np.abs(theta)[term_of]
-        a = (sparse.diags(lam) @ ztz @ sparse.diags(lam) + eye).tocsc()
-        lu = splinalg.splu(
-            a,
-            permc_spec="MMD_AT_PLUS_A",
-            diag_pivot_thresh=0.0,
-            options={"SymmetricMode": True},
-        )
         u = lam[:, None] * ztw
-        s = wtw - u.T @ lu.solve(u)
-        logdet_a = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        logdet_a, quad = logdet_quad(lam, u)
+        s = wtw - quad
         return logdet_a, s, np.linalg.cholesky(s[:p, :p])
 
     def deviance(theta: np.ndarray) -> float:
@@ -302,6 +298,57 @@ def _fit(
         evaluations=evals,
         theta=theta,
     )
+
+
+_DENSE_REST = 3000  # levels outside the largest factor up to which its Schur complement is dense
+
+
+def _woodbury(
+    ztz: sparse.csc_matrix, term_of: np.ndarray, big: int
+) -> Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]:
+    """``(lam, U) -> (log|A|, U' A^-1 U)`` for ``A = diag(lam) Z'Z diag(lam) + I``.
+
+    The block of A of one factor is diagonal (its levels are disjoint), so the largest factor
+    (``big``) is eliminated exactly and the rest is the dense Schur complement
+    ``S = A22 - A21 A11^-1 A12`` when it has at most 3000 levels (a participant factor crossed
+    with items, or nested in sites): O(non-zeros of Z'Z) per evaluation. Otherwise A is factorised
+    by SuperLU.
+    """
+    one = np.flatnonzero(term_of == big)
+    rest = np.flatnonzero(term_of != big)
+    ztz = ztz.tocsr()
+    if rest.size > _DENSE_REST:
+
+        def general(lam: np.ndarray, u: np.ndarray) -> tuple[float, np.ndarray]:
+            a = (sparse.diags(lam) @ ztz @ sparse.diags(lam)).tocsc()
+            a = a + sparse.identity(a.shape[0], format="csc")
+            lu = splinalg.splu(
+                a,
+                permc_spec="MMD_AT_PLUS_A",
+                diag_pivot_thresh=0.0,
+                options={"SymmetricMode": True},
+            )
+            return float(np.sum(np.log(np.abs(lu.U.diagonal())))), u.T @ lu.solve(u)
+
+        return general
+    counts = ztz.diagonal()[one]
+    z12 = ztz[one][:, rest].tocsr()
+    z22 = ztz[rest][:, rest].toarray()
+
+    def schur(lam: np.ndarray, u: np.ndarray) -> tuple[float, np.ndarray]:
+        l1, l2 = lam[one], lam[rest]
+        d1 = l1**2 * counts + 1.0
+        a12 = sparse.diags(l1) @ z12 @ sparse.diags(l2)
+        a22 = (l2[:, None] * z22 * l2[None, :]) + np.eye(rest.size)
+        s = a22 - (a12.T @ (a12.multiply(1.0 / d1[:, None]))).toarray()
+        chol = np.linalg.cholesky(s)
+        u1, u2 = u[one], u[rest]
+        r = u2 - a12.T @ (u1 / d1[:, None])
+        y = np.linalg.solve(chol, r)
+        logdet = float(np.sum(np.log(d1))) + 2.0 * float(np.sum(np.log(np.diag(chol))))
+        return logdet, u1.T @ (u1 / d1[:, None]) + y.T @ y
+
+    return schur
 
 
 def _ztz(
