@@ -314,7 +314,7 @@ def test_quasi_newton_fallback_reaches_the_same_optimum(monkeypatch: pytest.Monk
     d = _diary()
     kw = {"groups": "participant", "re": "~ 1 + day", "ar1_time": "day"}
     normal = lmm("na ~ arm * week", d, **kw)
-    real_newton = opt_mod._newton
+    real_newton = opt_mod.newton
     calls = []
 
     def failing_first(fun, x, lower, upper, max_iter):  # type: ignore[no-untyped-def]
@@ -323,7 +323,7 @@ def test_quasi_newton_fallback_reaches_the_same_optimum(monkeypatch: pytest.Monk
             return real_newton(fun, x, lower, upper, max_iter=1)  # stops at the iteration limit
         return real_newton(fun, x, lower, upper, max_iter)
 
-    monkeypatch.setattr(opt_mod, "_newton", failing_first)
+    monkeypatch.setattr(opt_mod, "newton", failing_first)
     fallback = lmm("na ~ arm * week", d, **kw)
     assert len(calls) == 2
     assert "L-BFGS-B" in fallback.convergence.message

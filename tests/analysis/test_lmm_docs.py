@@ -14,6 +14,7 @@ def test_docs_python_example_runs(capsys: pytest.CaptureFixture[str], doc_exampl
     printed = capsys.readouterr().out
     assert "arm[T.probiotic]:week" in printed
     assert "LRTResult(ML" in printed
+    assert "FTest(num_df=2" in printed and "phi -0.3" in printed
 
 
 def test_docstring_examples() -> None:

@@ -46,12 +46,12 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from formulaic import Formula, model_matrix
+from formulaic import Formula, ModelSpec, model_matrix
 from formulaic.errors import DataMismatchWarning, FormulaicError
 from formulaic.parser.types import Factor, Term
 from formulaic.utils.variables import Variable, get_expression_variables
@@ -65,6 +65,7 @@ __all__ = [
     "build_design",
     "builds_simply",
     "check_text_terms",
+    "design_for_new_rows",
     "design_from_encoded",
     "encode_columns",
     "factorize_sorted",
@@ -72,9 +73,11 @@ __all__ = [
     "formulaic_design",
     "parse_formula",
     "response_values",
+    "split_bars",
 ]
 
 _C_NAME = re.compile(r"C\(([^(),=]+)\)")
+_BAR = re.compile(r"\(([^()|]*)(\|\|?)\s*([^()|]*?)\s*\)")
 
 #: One factor of a simple term: (column, forced categorical by C()).
 SimpleFactor = tuple[str, bool]
@@ -104,10 +107,18 @@ class ParsedFormula:
 
 @dataclass(frozen=True)
 class DesignMatrix:
-    """A numeric design matrix with its column names."""
+    """A numeric design matrix with its column names.
+
+    ``terms`` names each formula term with the positions of its columns (the intercept
+    excluded); ``levels`` (a simple formula's categorical levels, None for numbers) or ``spec``
+    (formulaic's model spec) rebuild the same columns on new rows (:func:`design_for_new_rows`).
+    """
 
     matrix: np.ndarray
     columns: tuple[str, ...]
+    terms: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    levels: dict[SimpleFactor, tuple[object, ...] | None] | None = field(default=None, repr=False)
+    spec: ModelSpec | None = field(default=None, repr=False)
 
 
 @lru_cache(maxsize=512)
@@ -433,17 +444,24 @@ def builds_simply(parsed: ParsedFormula, columns: dict[SimpleFactor, EncodedColu
 
 
 def design_from_encoded(
-    parsed: ParsedFormula, columns: dict[SimpleFactor, EncodedColumn], n: int
+    parsed: ParsedFormula,
+    columns: dict[SimpleFactor, EncodedColumn],
+    n: int,
+    *,
+    sum_coding: bool = False,
 ) -> DesignMatrix:
     """Assemble a simple formula's design from encoded columns (rows without missing values).
 
     The columns, their names and their coding are formulaic's where :func:`builds_simply`
-    holds (and R's model.matrix's; the first factor of an interaction varies fastest).
+    holds (and R's model.matrix's; the first factor of an interaction varies fastest). With
+    ``sum_coding`` a factor coded by contrasts gets R's ``contr.sum`` columns (level j minus the
+    last level) instead of treatment contrasts, under the same names.
     """
     if parsed.terms is None:
         raise ValueError(f"{parsed.text!r} is not a simple formula; use formulaic_design")
     cols: list[np.ndarray] = []
     names: list[str] = []
+    terms: list[tuple[str, tuple[int, ...]]] = []
     if parsed.intercept:
         cols.append(np.ones(n))
         names.append("Intercept")
@@ -458,7 +476,9 @@ def design_from_encoded(
             first = 0 if full else 1
             pieces.append(
                 (
-                    [(enc.values == j).astype(float) for j in range(first, len(enc.levels))],
+                    _contr_sum(enc)
+                    if sum_coding and not full
+                    else [(enc.values == j).astype(float) for j in range(first, len(enc.levels))],
                     [f"{label}[{lv}]" if full else f"{label}[T.{lv}]" for lv in enc.levels[first:]],
                 )
             )
@@ -468,10 +488,29 @@ def design_from_encoded(
         for pc, pn in pieces:
             acc_cols = [a * b for b in pc for a in acc_cols]
             acc_names = [f"{a}:{b}" if a else b for b in pn for a in acc_names]
+        first_col = len(cols)
+        terms.append(
+            (
+                ":".join(f"C({c})" if f else c for c, f in term),
+                tuple(range(first_col, first_col + len(acc_cols))),
+            )
+        )
         cols.extend(acc_cols)
         names.extend(acc_names)
     mat = np.column_stack(cols) if cols else np.empty((n, 0))
-    return DesignMatrix(matrix=mat, columns=tuple(names))
+    return DesignMatrix(
+        matrix=mat,
+        columns=tuple(names),
+        terms=tuple(terms),
+        levels={k: v.levels for k, v in columns.items()},
+    )
+
+
+def _contr_sum(enc: EncodedColumn) -> list[np.ndarray]:
+    """R's ``contr.sum`` columns of a factor: indicator of level j minus that of the last."""
+    assert enc.levels is not None
+    last = (enc.values == len(enc.levels) - 1).astype(float)
+    return [(enc.values == j).astype(float) - last for j in range(len(enc.levels) - 1)]
 
 
 def formulaic_design(
@@ -525,7 +564,13 @@ def formulaic_design(
             f"{what}: column {names[j]!r} is {matrix[i, j]} at data row {_row(labels, i)!r}; "
             "expected a finite number: check the values it is computed from"
         )
-    return DesignMatrix(matrix=np.ascontiguousarray(matrix), columns=names)
+    spec = mm.model_spec
+    terms = tuple(
+        (str(term), tuple(int(i) for i in idx))
+        for term, idx in spec.term_indices.items()
+        if not _is_intercept(term)
+    )
+    return DesignMatrix(matrix=np.ascontiguousarray(matrix), columns=names, terms=terms, spec=spec)
 
 
 def response_values(parsed: ParsedFormula, data: pd.DataFrame, *, what: str) -> np.ndarray:
@@ -602,6 +647,108 @@ def build_design(
         if builds_simply(parsed, enc):
             return design_from_encoded(parsed, enc, len(data))
     return formulaic_design(parsed, data, data.index, what=what)
+
+
+def design_for_new_rows(
+    parsed: ParsedFormula, design: DesignMatrix, rows: pd.DataFrame, *, what: str
+) -> DesignMatrix:
+    """The columns of ``design`` (built from ``parsed`` on other data) for new ``rows``
+    (without missing values): the same terms, categorical levels, coding and stateful
+    transforms (``center``, spline knots) as the original data's.
+
+    Raises
+    ------
+    DataError
+        A categorical value the original data did not have, or a value that is not a number
+        where the design needs one, naming the column, data row and value.
+    """
+    if design.levels is None and design.spec is None:
+        raise ValueError("design was not built by design_from_encoded or formulaic_design")
+    if design.levels is not None:
+        enc: dict[SimpleFactor, EncodedColumn] = {}
+        for key in dict.fromkeys(k for term in parsed.terms or () for k in term):
+            enc[key] = _encode_like(rows[key[0]], design.levels[key], what=what)
+        out = design_from_encoded(parsed, enc, len(rows))
+    else:
+        assert design.spec is not None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DataMismatchWarning)
+            try:
+                mm = design.spec.get_model_matrix(
+                    rows.reset_index(drop=True), na_action="ignore", output="numpy"
+                )
+            except DataMismatchWarning as exc:
+                found = str(exc).split(". They are being", 1)[0]
+                raise DataError(f"{what}: {found}; the fitted model has no such level") from None
+        out = DesignMatrix(
+            matrix=np.asarray(mm, dtype=float).reshape(len(rows), len(design.columns)),
+            columns=tuple(mm.model_spec.column_names),
+        )
+    if out.columns != design.columns:  # pragma: no cover - the same spec gives the same columns
+        raise DesignError(f"{what}: new rows give columns {out.columns}, not {design.columns}")
+    return out
+
+
+def _encode_like(
+    series: pd.Series, levels: tuple[object, ...] | None, *, what: str
+) -> EncodedColumn:
+    """Encode ``series`` with the given ``levels`` (None: as numbers)."""
+    if levels is None:
+        try:
+            return EncodedColumn(series.to_numpy(dtype=float, na_value=np.nan), None)
+        except (TypeError, ValueError):
+            bad = pd.to_numeric(series, errors="coerce").isna()
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(
+                f"{what}: column {series.name!r}, data row {_row(series.index, i)!r}: "
+                f"{series.iloc[i]!r} is not a number, but the model was fitted with numbers"
+            ) from None
+    codes = pd.Index(pd.Series(list(levels), dtype=object)).get_indexer(series.astype(object))
+    unknown = np.flatnonzero(codes < 0)
+    if unknown.size:
+        i = int(unknown[0])
+        raise DataError(
+            f"{what}: column {series.name!r}, data row {_row(series.index, i)!r}: level "
+            f"{series.iloc[i]!r} was not in the data the model was fitted to (levels: "
+            f"{', '.join(map(repr, levels))})"
+        )
+    return EncodedColumn(np.asarray(codes), levels)
+
+
+def split_bars(formula: str) -> tuple[str, str, str] | None:
+    """lme4's ``y ~ x + (1 + day | participant)``: ``(fixed formula, random-effects formula,
+    grouping column)``, here ``("y ~ x", "~ 1 + day", "participant")``; None for a formula
+    without a ``( ... | group)`` term.
+
+    Raises
+    ------
+    DesignError
+        More than one bar term (one grouping factor only), lme4's ``||``, or a grouping that is
+        not one column name.
+    """
+    found = list(_BAR.finditer(formula))
+    if not found:
+        return None
+    if len(found) > 1:
+        raise DesignError(
+            f"formula {formula!r} has {len(found)} random-effect terms; one grouping factor is "
+            "supported here, as `( ... | participant)`; crossed or nested random intercepts: "
+            "gutbrain.analysis.lmm.lmm_crossed"
+        )
+    m = found[0]
+    inside, bar, group = m.group(1).strip(), m.group(2), m.group(3)
+    if bar == "||" or not re.fullmatch(r"[A-Za-z_][\w.]*", group) or not inside:
+        raise DesignError(
+            f"formula {formula!r}: random-effect term {m.group(0)!r}: expected `(1 | group)` or "
+            "`(1 + day | group)` with one grouping column (lme4's `||` is not supported)"
+        )
+    before, after = formula[: m.start()].rstrip(), formula[m.end() :].lstrip()
+    if before.endswith("+"):  # drop the `+` that joined the term to the others
+        before = before[:-1].rstrip()
+    elif after.startswith("+"):
+        after = after[1:].lstrip()
+    fixed = f"{before} {after}".strip()
+    return fixed + " 1" if fixed.endswith("~") else fixed, f"~ {inside}", group
 
 
 def formula_columns(parsed: ParsedFormula) -> list[str]:

@@ -53,10 +53,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gutbrain.analysis.formula import split_bars
 from gutbrain.analysis.lmm.inference import FixedEffectTests, fixed_effect_tests
 from gutbrain.analysis.lmm.likelihood import Evaluation, LikelihoodProblem
 from gutbrain.analysis.lmm.optimise import Optimum, optimise
 from gutbrain.analysis.lmm.prepare import Prepared, check_options, prepare
+from gutbrain.analysis.lmm.profile import ProfileSpace
 from gutbrain.analysis.lmm.result import LMMResult, LRTResult
 from gutbrain.analysis.lmm.scale import Estimates, InternalScale, back_transform
 from gutbrain.errors import DataError, DesignError
@@ -67,11 +69,12 @@ __all__ = ["lmm", "lrt"]
 def lmm(
     formula: str,
     data: pd.DataFrame,
-    groups: str,
-    re: str = "~ 1",
+    groups: str | None = None,
+    re: str | None = None,
     ar1_time: str | None = None,
     method: str = "REML",
     *,
+    correlation: str = "car1",
     conf_level: float = 0.95,
     start: LMMResult | None = None,
 ) -> LMMResult:
@@ -80,7 +83,9 @@ def lmm(
     Parameters
     ----------
     formula
-        Fixed effects, e.g. ``"na ~ arm * week + baseline"`` (formulaic's syntax, see
+        Fixed effects, e.g. ``"na ~ arm * week + baseline"``, optionally with one lme4-style
+        random-effect term, ``"na ~ arm * week + (1 + day | participant)"``, in place of
+        ``groups`` and ``re`` (formulaic's syntax, see
         :mod:`gutbrain.analysis.formula`: numeric columns, treatment-coded categoricals,
         ``C(x, levels=...)``, ``a:b``, ``a*b``, ``- 1``, ``log(x)``, ``I(x**2)``, ``np.*``,
         splines ``bs()`` and ``cr()``); the response is a column or an expression such as
@@ -89,14 +94,20 @@ def lmm(
         One row per observation. Rows with a missing value in any used column are dropped (as
         lme4's default ``na.omit``).
     groups
-        The grouping column (participant); one level of random effects.
+        The grouping column (participant); one level of random effects. Needed unless the
+        formula has a ``( ... | group)`` term.
     re
-        Random-effects formula without response: ``"~ 1"`` (random intercept),
+        Random-effects formula without response: ``"~ 1"`` (random intercept, the default),
         ``"~ 1 + day"`` (intercept and slope, unstructured covariance).
     ar1_time
         A numeric time column for a continuous-time AR(1) residual correlation
         :math:`\phi^{|t_j - t_k|}` within participant (nlme ``corCAR1(form = ~ time | group)``);
         None for independent residuals. Times must be unique within a participant.
+    correlation
+        With ``ar1_time``: ``"car1"`` (default; nlme's ``corCAR1``, phi in [0, 1), any times)
+        or ``"ar1"`` (nlme's discrete ``corAR1(form = ~ time | group)``: whole-number times,
+        gaps allowed, phi in (-1, 1), so a negative lag-1 correlation can be fitted). The two
+        share the formula ``phi^|t_j - t_k|``, so with integer times and phi >= 0 they agree.
     method
         ``"REML"`` (default, as lme4 and nlme) or ``"ML"`` (needed to compare fixed effects with
         :func:`lrt`).
@@ -123,7 +134,8 @@ def lmm(
         transformation), a text term column holding numbers (a typo such as "ten"), duplicate
         times, too few groups, or a model that fits the response exactly (residual variance 0).
     DesignError
-        Unparseable formula, rank-deficient design, unknown method.
+        Unparseable formula, rank-deficient design, unknown method or correlation, no grouping
+        column, or a grouping given both in the formula and by ``groups``/``re``.
 
     Notes
     -----
@@ -132,11 +144,13 @@ def lmm(
     digits, Satterthwaite df likewise. Satterthwaite df for models with an AR(1) term use the same
     formula over (theta, phi, sigma); there is no R implementation to compare them with.
     """
-    check_options(method, conf_level)
-    prep = prepare(formula, data, groups, re, ar1_time)
+    check_options(method, conf_level, correlation)
+    formula, groups, re = _grouping(formula, groups, re)
+    discrete = correlation == "ar1"
+    prep = prepare(formula, data, groups, re, ar1_time, discrete=discrete)
     scale = InternalScale.of(prep, formula)
     prob = LikelihoodProblem(
-        scale.x, scale.z, scale.y, prep.sizes, prep.time, reml=method == "REML"
+        scale.x, scale.z, scale.y, prep.sizes, prep.time, reml=method == "REML", discrete=discrete
     )
     x0 = None if start is None else _start_point(start, prob, prep.z.columns, scale.a_z, ar1_time)
     model = f"{formula!r} with random effects {re!r} per {groups!r}"
@@ -145,6 +159,8 @@ def lmm(
     tests = fixed_effect_tests(prob, opt, ev, scale, est, conf_level)
     return _result(
         prep,
+        prob,
+        scale,
         opt,
         est,
         tests,
@@ -152,10 +168,37 @@ def lmm(
         re=re,
         groups=groups,
         ar1_time=ar1_time,
+        correlation=correlation if ar1_time is not None else None,
         method=method,
         conf_level=conf_level,
         row_labels=data.index,
     )
+
+
+def _grouping(formula: str, groups: str | None, re: str | None) -> tuple[str, str, str]:
+    """``(fixed formula, grouping column, random-effects formula)`` from the arguments or
+    from an lme4-style ``( ... | group)`` term of ``formula``.
+
+    Raises
+    ------
+    DesignError
+        No grouping, or one given twice.
+    """
+    bars = split_bars(formula) if isinstance(formula, str) else None
+    if bars is None:
+        if groups is None:
+            raise DesignError(
+                f"lmm: no grouping in {formula!r}: give groups= (and re=), or write the random "
+                "effects into the formula as `(1 + day | participant)`"
+            )
+        return formula, groups, "~ 1" if re is None else re
+    if groups is not None or re is not None:
+        raise DesignError(
+            f"lmm: formula {formula!r} has a random-effect term; give groups= and re= or the "
+            "term, not both"
+        )
+    fixed, rand, group = bars
+    return fixed, group, rand
 
 
 def _fit(
@@ -240,6 +283,8 @@ def _start_point(
 
 def _result(
     prep: Prepared,
+    prob: LikelihoodProblem,
+    scale: InternalScale,
     opt: Optimum,
     est: Estimates,
     tests: FixedEffectTests,
@@ -248,6 +293,7 @@ def _result(
     re: str,
     groups: str,
     ar1_time: str | None,
+    correlation: str | None,
     method: str,
     conf_level: float,
     row_labels: pd.Index,
@@ -262,6 +308,7 @@ def _result(
         re_formula=re,
         groups=groups,
         ar1_time=ar1_time,
+        correlation=correlation,
         method=method,
         coef_names=prep.x.columns,
         beta=est.beta,
@@ -293,6 +340,9 @@ def _result(
         design_x=prep.x.matrix,
         vcov_jacobian=tests.vcov_jacobian,
         varpar_cov=tests.varpar_cov,
+        x_design=prep.x,
+        z_design=prep.z,
+        profile_space=ProfileSpace(prob, scale, -1.0 if prob.discrete else 0.0),
     )
 
 

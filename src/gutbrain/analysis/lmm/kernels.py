@@ -67,7 +67,7 @@ def whiten_cross(
                 d = gaps[r]
                 if d != last_d:
                     last_d = d
-                    if phi > 0.0:
+                    if phi != 0.0:  # phi < 0 only for the discrete AR(1), integer gaps
                         rho = phi**d
                         drho = d * phi ** (d - 1.0)
                     else:

@@ -85,6 +85,9 @@ class LikelihoodProblem:
         for independent residuals.
     reml
         Restricted (True) or full (False) maximum likelihood.
+    discrete
+        The AR(1) is nlme's discrete ``corAR1`` (integer times, phi in (-1, 1)) rather than
+        ``corCAR1`` (phi in [0, 1)); the correlation ``phi^|t_j - t_k|`` is the same formula.
     """
 
     def __init__(
@@ -96,6 +99,7 @@ class LikelihoodProblem:
         time: np.ndarray | None,
         *,
         reml: bool,
+        discrete: bool = False,
     ) -> None:
         self.n, self.p = x.shape
         self.q = z.shape[1]
@@ -103,6 +107,7 @@ class LikelihoodProblem:
         self.reml = reml
         self.n_eff = self.n - self.p if reml else self.n
         self.has_ar = time is not None
+        self.discrete = discrete and self.has_ar
         self.k = self.q + self.p + 1
         sizes = np.asarray(group_sizes, dtype=np.int64)
         self.group_sizes = sizes

@@ -24,10 +24,12 @@ from gutbrain.analysis.lmm import kernels as kern
 from gutbrain.analysis.lmm.likelihood import LikelihoodProblem
 from gutbrain.errors import DesignError
 
-__all__ = ["Convergence", "Optimum", "central_jacobian", "optimise"]
+__all__ = ["Convergence", "Optimum", "central_jacobian", "newton", "optimise"]
 
 PHI_MAX = 1.0 - 1e-7
 _AT_BOUND = 1e-10
+# Starting values of phi: CAR(1) (phi >= 0), and the discrete AR(1), which may be negative.
+_PHI_STARTS = {False: (0.2, 0.5, 0.8), True: (-0.4, 0.2, 0.5, 0.8)}
 # Relative rounding level of the deviance: differences below it carry no information.
 _F_NOISE = 1e-13
 
@@ -92,7 +94,7 @@ def bounds_of(prob: LikelihoodProblem) -> tuple[np.ndarray, np.ndarray]:
     lower = np.where(diag, 0.0, -np.inf)
     upper = np.full(diag.size, np.inf)
     if prob.has_ar:
-        lower = np.append(lower, 0.0)
+        lower = np.append(lower, -PHI_MAX if prob.discrete else 0.0)
         upper = np.append(upper, PHI_MAX)
     return lower, upper
 
@@ -187,7 +189,7 @@ def _start(
         candidates.insert(0, moment)
     best_dev, best_x = np.inf, None
     for theta in candidates:
-        for phi in (0.2, 0.5, 0.8) if prob.has_ar else (0.0,):
+        for phi in _PHI_STARTS[prob.discrete] if prob.has_ar else (0.0,):
             x = np.append(theta, phi) if prob.has_ar else theta
             dev = fun(x)[0]
             if np.isfinite(dev) and dev < best_dev:
@@ -216,7 +218,7 @@ class _NewtonState:
     note: str
 
 
-def _newton(
+def newton(
     fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
     x: np.ndarray,
     lower: np.ndarray,
@@ -360,7 +362,7 @@ def optimise(prob: LikelihoodProblem, start: np.ndarray | None = None) -> Optimu
     if x0 is None or not np.isfinite(fun(x0)[0]):
         x0 = _start(prob, fun)
     scale = max(1.0, float(prob.n_eff))
-    state = _newton(fun, x0, lower, upper, max_iter=40)
+    state = newton(fun, x0, lower, upper, max_iter=40)
     notes = [f"Newton: {state.note} after {state.steps} step(s)"]
     iterations = state.steps
     if not state.converged:
@@ -378,7 +380,7 @@ def optimise(prob: LikelihoodProblem, start: np.ndarray | None = None) -> Optimu
         )
         notes.append(f"L-BFGS-B: {res.message}")
         x1 = np.clip(np.asarray(res.x, dtype=float), lower, upper)
-        state = _newton(fun, x1, lower, upper, max_iter=8)
+        state = newton(fun, x1, lower, upper, max_iter=8)
         notes.append(f"Newton polish: {state.note} after {state.steps} step(s)")
         iterations += int(res.nit) + state.steps
     x, fx, gx, hess, free = state.x, state.f, state.g, state.hess, state.free
@@ -389,8 +391,10 @@ def optimise(prob: LikelihoodProblem, start: np.ndarray | None = None) -> Optimu
     for i in range(nt):
         if diag[i] and x[i] <= _AT_BOUND:
             boundary.append(f"theta[{i}]")
-    if prob.has_ar and x[nt] <= _AT_BOUND:
+    if prob.has_ar and not prob.discrete and x[nt] <= _AT_BOUND:
         boundary.append("phi")
+    if prob.has_ar and prob.discrete and x[nt] <= -PHI_MAX + _AT_BOUND:
+        boundary.append("phi=-1")
     if prob.has_ar and x[nt] >= PHI_MAX - _AT_BOUND:
         boundary.append("phi=1")
     converged = bool(

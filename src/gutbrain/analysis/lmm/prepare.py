@@ -31,9 +31,10 @@ from gutbrain.analysis.formula import (
 )
 from gutbrain.errors import DataError, DesignError
 
-__all__ = ["METHODS", "Prepared", "check_options", "prepare"]
+__all__ = ["CORRELATIONS", "METHODS", "Prepared", "check_options", "prepare"]
 
 METHODS = ("REML", "ML")
+CORRELATIONS = ("car1", "ar1")
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,13 @@ class Prepared:
     time: np.ndarray | None
 
 
-def check_options(method: str, conf_level: float) -> None:
-    """Raise a :class:`DesignError` for an unknown method or a level outside (0, 1)."""
+def check_options(method: str, conf_level: float, correlation: str = "car1") -> None:
+    """Raise a :class:`DesignError` for an unknown method or correlation, or a level outside
+    (0, 1)."""
     if method not in METHODS:
         raise DesignError(f"lmm: method {method!r} is not one of {METHODS}")
+    if correlation not in CORRELATIONS:
+        raise DesignError(f"lmm: correlation {correlation!r} is not one of {CORRELATIONS}")
     if not 0.0 < conf_level < 1.0:
         raise DesignError(f"lmm: conf_level {conf_level!r} must be between 0 and 1")
 
@@ -63,6 +67,8 @@ def prepare(
     groups: str,
     re: str,
     ar1_time: str | None,
+    *,
+    discrete: bool = False,
 ) -> Prepared:
     """The complete rows of ``data`` for the model, sorted, with their designs.
 
@@ -70,7 +76,8 @@ def prepare(
     ------
     DataError
         Not a DataFrame, missing columns, a non-numeric response or time, infinite values,
-        no complete rows, duplicate times, or too few groups or rows for the model.
+        no complete rows, duplicate times, non-integer times for the ``discrete`` AR(1), or too
+        few groups or rows for the model.
     DesignError
         An unparseable formula, or one without terms.
     """
@@ -110,6 +117,8 @@ def prepare(
     time = None
     if tvals is not None and ar1_time is not None:
         time = tvals[order]
+        if discrete:
+            _check_integer_times(time, data.index[order], ar1_time)
         _check_unique_times(time, g_sorted, group_labels, data.index, order, ar1_time, groups)
     enc_sorted = {k: _drop_unused_levels(v.take(order)) for k, v in enc.items()}
     xd, zd = (
@@ -242,6 +251,18 @@ def _check_unique_times(
             f"lmm: duplicate {ar1_time!r} = {time[k]:g} for {groups} = "
             f"{group_labels[g_sorted[k]]!r} (data row {index[positions[k]]!r}); the CAR(1) "
             "residual needs one row per time point"
+        )
+
+
+def _check_integer_times(time: np.ndarray, labels: pd.Index, ar1_time: str) -> None:
+    """Raise at the first non-integer time: the discrete AR(1) counts whole steps."""
+    bad = np.flatnonzero(time != np.round(time))
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(
+            f"lmm: column {ar1_time!r}, data row {labels[i]!r}: {time[i]:g} is not a whole "
+            "number; correlation='ar1' (nlme's corAR1) needs integer times, use 'car1' for "
+            "continuous times"
         )
 
 

@@ -11,8 +11,10 @@ import pandas as pd
 
 from gutbrain.analysis._levels import check_level
 from gutbrain.analysis.format import format_p
-from gutbrain.analysis.lmm.inference import satterthwaite_df, wald_t
+from gutbrain.analysis.formula import DesignMatrix
+from gutbrain.analysis.lmm.inference import FTest, f_test, satterthwaite_df, wald_t
 from gutbrain.analysis.lmm.optimise import Convergence
+from gutbrain.analysis.lmm.profile import ProfileSpace, profile_intervals
 from gutbrain.errors import DesignError
 
 __all__ = ["ContrastResult", "LMMResult", "LRTResult"]
@@ -56,8 +58,9 @@ class LMMResult:
 
     Attributes
     ----------
-    formula, re_formula, groups, ar1_time, method
-        What was fitted.
+    formula, re_formula, groups, ar1_time, correlation, method
+        What was fitted (``formula`` without an lme4-style random-effect term, which is in
+        ``re_formula`` and ``groups``).
     coef_names
         Fixed-effect column names (``Intercept``, ``x``, ``arm[T.b]``, ``arm[T.b]:week``).
     beta, se, df, t, p, ci_low, ci_high
@@ -73,7 +76,7 @@ class LMMResult:
     sigma
         Residual standard deviation.
     phi
-        CAR(1) correlation per unit of ``ar1_time`` (None without an AR term).
+        AR(1) correlation per unit of ``ar1_time`` (None without an AR term).
     loglik, aic, bic
         Log-likelihood (restricted log-likelihood for REML, as lme4 and nlme report it), and
         ``AIC = -2 logLik + 2 k``, ``BIC = -2 logLik + k log N`` with ``k`` = number of fixed
@@ -91,6 +94,7 @@ class LMMResult:
     re_formula: str
     groups: str
     ar1_time: str | None
+    correlation: str | None  # "car1" or "ar1" with ar1_time, else None
     method: str
     coef_names: tuple[str, ...]
     beta: np.ndarray
@@ -124,6 +128,11 @@ class LMMResult:
     # of the variance parameters psi, 2 H^-1 (H = Hessian of the deviance in psi).
     vcov_jacobian: np.ndarray = field(repr=False)
     varpar_cov: np.ndarray = field(repr=False)
+    # The designs' terms and codings, to rebuild them on new rows (predict) and name tests.
+    x_design: DesignMatrix = field(repr=False)
+    z_design: DesignMatrix = field(repr=False)
+    # The likelihood on the internal scale, for profile intervals.
+    profile_space: ProfileSpace = field(repr=False)
 
     # ------------------------------------------------------------------ per row and group
     @property
@@ -249,6 +258,67 @@ class LMMResult:
             conf_level=level,
         )
 
+    def predict(self, newdata: pd.DataFrame, *, random_effects: bool = True) -> pd.Series:
+        """Predictions for new rows: ``X beta + Z b`` (default; a group the fit did not see
+        gets ``b = 0``, as lme4's ``allow.new.levels = TRUE``) or, with ``random_effects=False``,
+        ``X beta`` (lme4's ``re.form = NA``). See :func:`gutbrain.analysis.lmm.predict.predict`.
+        """
+        from gutbrain.analysis.lmm.predict import predict
+
+        return predict(self, newdata, random_effects=random_effects)
+
+    def f_test(self, contrasts: np.ndarray | list[list[float]]) -> FTest:
+        """Wald F test of ``L beta = 0`` for a contrast matrix ``L`` (one row per hypothesis,
+        one column per fixed effect), Satterthwaite denominator df, as lmerTest's
+        ``contest(fit, L, joint = TRUE)``; see :func:`gutbrain.analysis.lmm.inference.f_test`.
+
+        Raises
+        ------
+        DesignError
+            ``L`` without one column per fixed effect, or with no non-zero row.
+        """
+        lmat = np.atleast_2d(np.asarray(contrasts, dtype=float))
+        if lmat.ndim != 2 or lmat.shape[1] != len(self.beta) or not np.any(lmat):
+            raise DesignError(
+                f"f_test: expected a matrix with {len(self.beta)} columns (one per fixed effect: "
+                f"{', '.join(self.coef_names)}) and a non-zero row, got shape {lmat.shape}"
+            )
+        return f_test(lmat, self.beta, self.cov_beta, self.vcov_jacobian, self.varpar_cov)
+
+    def anova(self) -> pd.DataFrame:
+        """Type III Wald F tests of the fixed-effect terms with Satterthwaite denominator df, as
+        lmerTest's ``anova(fit, type = 3)`` (see :mod:`gutbrain.analysis.lmm.anova`). One row per
+        term: ``num_df``, ``den_df``, ``f``, ``p``.
+
+        Raises
+        ------
+        DesignError
+            A formula with transformed terms (use :meth:`f_test`).
+        """
+        from gutbrain.analysis.lmm.anova import type3_contrasts
+
+        rows = {}
+        for name, lmat in type3_contrasts(self.formula, self.x_design):
+            rows[name] = asdict(self.f_test(lmat))
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("term")
+
+    def confint_profile(self, level: float = 0.95) -> pd.DataFrame:
+        """Profile-likelihood confidence intervals of the variance components (lme4's
+        ``confint(fit, method = "profile")``; the REML criterion for REML fits): the rows of
+        :meth:`variance_components` with ``estimate``, ``lower`` and ``upper``. See
+        :mod:`gutbrain.analysis.lmm.profile`. Costs one optimisation of the other variance
+        parameters per profile point (a few dozen points per parameter).
+
+        Raises
+        ------
+        ParameterError
+            ``level`` not between 0 and 1.
+        """
+        level = check_level(level, "level", where="confint_profile: ")
+        labels = self.variance_components()
+        est = labels["value"].to_numpy(dtype=float)
+        return profile_intervals(self.profile_space, est, labels.drop(columns="value"), level)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: fixed effects, variance components, fit statistics, convergence."""
         fe = self.fixed_effects()
@@ -257,6 +327,7 @@ class LMMResult:
             "re_formula": self.re_formula,
             "groups": self.groups,
             "ar1_time": self.ar1_time,
+            "correlation": self.correlation,
             "method": self.method,
             "n_obs": self.n_obs,
             "n_groups": self.n_groups,
@@ -281,7 +352,11 @@ class LMMResult:
     def __repr__(self) -> str:
         head = (
             f"LMMResult({self.method}: {self.formula}, random {self.re_formula} | {self.groups}"
-            + (f", CAR(1) in {self.ar1_time}" if self.ar1_time else "")
+            + (
+                f", {'AR(1)' if self.correlation == 'ar1' else 'CAR(1)'} in {self.ar1_time}"
+                if self.ar1_time
+                else ""
+            )
             + f"; {self.n_obs} obs, {self.n_groups} groups)"
         )
         stats_line = (
