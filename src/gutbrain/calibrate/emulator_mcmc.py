@@ -5,7 +5,8 @@ likelihood row is Gaussian around the published value, with variance = the row's
 squared (:func:`gutbrain.calibrate.emulator.error_scale`) plus the emulator's variance at the
 point (:meth:`gutbrain.calibrate.emulator.Emulators.predict`), so an uncertain emulator widens
 the posterior instead of sharpening it falsely. emcee's affine-invariant ensemble sampler runs
-:data:`WALKERS_PER_PARAMETER` walkers per parameter, started from the prior and seeded, all
+:data:`WALKERS_PER_PARAMETER` walkers per parameter (emcee's minimum; each step costs one
+emulator call per walker), started from the prior and seeded, all
 walkers evaluated in one vectorised call; the first half of the chain is burn-in, and the
 members are drawn evenly from the rest.
 """
@@ -25,7 +26,7 @@ from gutbrain.model.parameters import PARAMETER_TABLE
 
 __all__ = ["WALKERS_PER_PARAMETER", "Chain", "log_likelihood", "sample_posterior"]
 
-WALKERS_PER_PARAMETER = 4
+WALKERS_PER_PARAMETER = 2
 
 
 def log_likelihood(emulators: Emulators, unit: np.ndarray, observed: np.ndarray) -> np.ndarray:
