@@ -3,8 +3,9 @@
 The truths are design points, which are draws from the prior (Latin hypercube over the declared
 ranges), so the check costs no further simulation. For each truth: the emulators are refitted
 without that point (:func:`gutbrain.calibrate.emulator.fit_emulators` with ``like``: each row
-keeps the full fit's emulator kind and, for a GP, its kernel), synthetic targets are the model's real predictions at the
-truth plus Gaussian noise with each row's error scale (the assumed error model), MCMC samples
+keeps the full fit's emulator kind and, for a GP, its kernel), synthetic targets are the model's
+real predictions at the truth plus Gaussian noise with each row's error scale (the assumed error
+model), MCMC samples
 the posterior, and each parameter's truth is checked against the posterior's central
 :data:`LEVEL` interval. The emulator's own error is part of what is checked: the truth's
 predictions come from the model, not from the emulator.
