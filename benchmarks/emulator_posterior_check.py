@@ -1,7 +1,7 @@
 """Posterior members by real simulation: the emulators' accuracy there, and the hits per row.
 
-Takes the first ``--members`` members of an emulator-calibrated ensemble (default: the packaged
-one, ``model/data/ensemble/``), predicts every predictable target row for each by real
+Takes the first ``--members`` members of an emulator-calibrated ensemble (default: the committed
+partial run, ``benchmarks/emulator_calibration/``), predicts every predictable target row for each by real
 simulation (:func:`gutbrain.calibrate.predict.predict`), and writes
 ``benchmarks/emulator_posterior_check.csv``: per row, the split, the published value and CI,
 the posterior median and 90% band over the members, the hit verdict of issue 18's rule
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -29,13 +28,14 @@ from gutbrain.calibrate.predict import predict, predictable_keys
 from gutbrain.model.ensemble import load_ensemble
 from gutbrain.model.targets import load_targets
 
-OUT = Path(__file__).resolve().parent / "emulator_posterior_check.csv"
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "emulator_posterior_check.csv"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=8)
-    parser.add_argument("--ensemble", default=str(files("gutbrain.model") / "data/ensemble"))
+    parser.add_argument("--ensemble", default=str(HERE / "emulator_calibration"))
     args = parser.parse_args()
     start = time.perf_counter()
     folder = Path(args.ensemble)

@@ -1,7 +1,7 @@
 """Simulation-based check of the emulator calibration on the real model's design.
 
-Reads the design of a ``gutbrain calibrate --method emulator`` run (default: the packaged
-posterior's, ``model/data/ensemble/design/``), fits the emulators, and for the first ``--truths``
+Reads the design of a ``gutbrain calibrate --method emulator`` run (default: the committed
+partial run, ``benchmarks/emulator_calibration/design/``), fits the emulators, and for the first ``--truths``
 design points (draws from the prior) recovers the point from its own real predictions plus
 Gaussian noise, with the emulators refitted without it
 (:func:`gutbrain.calibrate.emulator_check.coverage`). Writes one row per (truth, parameter) to
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import time
 import tomllib
-from importlib.resources import files
 from pathlib import Path
 
 from gutbrain.calibrate.emulator import fit_emulators, likelihood_rows
@@ -24,7 +23,8 @@ from gutbrain.calibrate.emulator_check import LEVEL, coverage, pass_rule
 from gutbrain.calibrate.emulator_design import BATCH, load_design
 from gutbrain.model.targets import load_targets
 
-OUT = Path(__file__).resolve().parent / "emulator_sbc.csv"
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "emulator_sbc.csv"
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--truths", type=int, default=10)
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--design", default=str(files("gutbrain.model") / "data/ensemble/design"))
+    parser.add_argument("--design", default=str(HERE / "emulator_calibration" / "design"))
     args = parser.parse_args()
     start = time.perf_counter()
     design = load_design(args.design)
