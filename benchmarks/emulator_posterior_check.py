@@ -1,8 +1,8 @@
 """Posterior members by real simulation: the emulators' accuracy there, and the hits per row.
 
 Takes the first ``--members`` members of an emulator-calibrated ensemble (default: the committed
-partial run, ``benchmarks/emulator_calibration/``), predicts every predictable target row for each by real
-simulation (:func:`gutbrain.calibrate.predict.predict`), and writes
+partial run, ``benchmarks/emulator_calibration/``), predicts every predictable target row for
+each by real simulation (:func:`gutbrain.calibrate.predict.predict`), and writes
 ``benchmarks/emulator_posterior_check.csv``: per row, the split, the published value and CI,
 the posterior median and 90% band over the members, the hit verdict of issue 18's rule
 (:func:`gutbrain.calibrate.hits.hit`, with the band) and the band width next to 4 x the

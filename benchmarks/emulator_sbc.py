@@ -1,9 +1,9 @@
 """Simulation-based check of the emulator calibration on the real model's design.
 
 Reads the design of a ``gutbrain calibrate --method emulator`` run (default: the committed
-partial run, ``benchmarks/emulator_calibration/design/``), fits the emulators, and for the first ``--truths``
-design points (draws from the prior) recovers the point from its own real predictions plus
-Gaussian noise, with the emulators refitted without it
+partial run, ``benchmarks/emulator_calibration/design/``), fits the emulators, and for the first
+``--truths`` design points (draws from the prior) recovers the point from its own real
+predictions plus Gaussian noise, with the emulators refitted without it
 (:func:`gutbrain.calibrate.emulator_check.coverage`). Writes one row per (truth, parameter) to
 ``benchmarks/emulator_sbc.csv`` and prints the coverage of the 90% intervals, pooled and per
 parameter, with the binomial pass range of :func:`gutbrain.calibrate.emulator_check.pass_rule`.
