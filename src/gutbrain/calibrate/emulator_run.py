@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from gutbrain._outdir import claim_dir, written_by
 from gutbrain._version import __version__
 from gutbrain.calibrate.abc_ensemble import targets_sha256
+from gutbrain.calibrate.abc_run import claim_calibration_folder
 from gutbrain.calibrate.emulator import Emulators, fit_emulators, likelihood_rows
 from gutbrain.calibrate.emulator_design import (
     ADDED,
@@ -38,7 +38,6 @@ from gutbrain.model.targets import load_targets
 
 __all__ = ["METHOD", "EmulatorRun", "run_emulator_calibration"]
 
-COMMAND = "calibrate"
 METHOD = (
     "emulator: Latin-hypercube design of real predictions, one scikit-learn emulator per "
     "calibration row (Gaussian process or linear, by cross-validation), MCMC (emcee) on the "
@@ -129,21 +128,9 @@ def run_emulator_calibration(
         was started with other settings.
     """
     start = time.perf_counter()
-    folder = Path(out)
-    if members < 1:
-        raise DataError(f"--members {members}: expected at least 1 ensemble member")
-    earlier = written_by(folder) == COMMAND
-    if resume and not (earlier and (folder / "design").exists()):
-        raise DataError(f"--resume: {folder} holds no earlier emulator calibration")
-    if not resume:
-        if earlier and not overwrite:
-            raise DataError(
-                f"output {folder}: holds an earlier gutbrain {COMMAND} run; pass --resume to "
-                "continue it, --overwrite to replace it, or choose a new folder"
-            )
-        claim_dir(folder, COMMAND, overwrite=overwrite)
-        for name in ("design/design.csv", "design/design.toml"):
-            (folder / name).unlink(missing_ok=True)
+    folder = claim_calibration_folder(
+        out, "design", members=members, resume=resume, overwrite=overwrite
+    )
     names = names or design_parameters()
     keys = keys or calibration_keys()
     design = run_design(
