@@ -315,9 +315,25 @@ def calibrate(
         False, "--resume", help="Continue the run in --out from its last completed generation."
     ),
     overwrite: Overwrite = False,
+    method: str = typer.Option(
+        "abc", "--method", help="abc (ABC-SMC, pyabc) or emulator (design, emulators, emcee)."
+    ),
+    design_points: int = typer.Option(
+        200, "--design-points", help="emulator: Latin-hypercube points simulated."
+    ),
+    steps: int = typer.Option(4000, "--steps", help="emulator: MCMC steps per walker."),
 ) -> None:
-    """Calibrate by ABC-SMC (pyabc) and write the posterior ensemble, with checkpoints."""
+    """Calibrate (ABC-SMC, or MCMC on emulators) and write the posterior ensemble, with
+    checkpoints."""
     import logging
+
+    if method == "emulator":
+        _calibrate_emulator(
+            out, design_points, budget_minutes, steps, members, seed, scheduler, resume, overwrite
+        )
+        return
+    if method != "abc":
+        raise GutbrainError(f"--method {method!r}: expected 'abc' or 'emulator'")
 
     from gutbrain.calibrate.abc import Budget
     from gutbrain.calibrate.abc_run import run_calibration
@@ -350,6 +366,45 @@ def calibrate(
         f"{members} members -> {out}/ensemble.csv, ensemble.toml"
     )
     typer.echo(post.members.describe().loc[["mean", "std", "min", "max"]].to_string())
+
+
+def _calibrate_emulator(
+    out: str,
+    points: int,
+    minutes: float | None,
+    steps: int,
+    members: int,
+    seed: int,
+    scheduler: str | None,
+    resume: bool,
+    overwrite: bool,
+) -> None:
+    """``calibrate --method emulator`` (gutbrain.calibrate.emulator_run)."""
+    from gutbrain.calibrate.emulator_run import run_emulator_calibration
+
+    _compile_notice()
+    prog, update = _progress_bar("simulating the design")
+    with prog:
+        run = run_emulator_calibration(
+            out,
+            points=points,
+            minutes=minutes,
+            steps=steps,
+            members=members,
+            seed=seed,
+            scheduler=scheduler,
+            resume=resume,
+            overwrite=overwrite,
+            progress=update,
+        )
+    info = run.info
+    error = run.emulators.table[["cv_rmse_gp", "cv_rmse_linear"]].min(axis=1).median()
+    typer.echo(
+        f"{info['design_points']} of {points} design points; emulators: leave-out RMSE / row "
+        f"scale median {error:.2f}; "
+        f"MCMC acceptance {info['mcmc_acceptance']:.2f}; {members} members -> "
+        f"{out}/ensemble.csv, ensemble.toml"
+    )
 
 
 @app.command()

@@ -173,7 +173,7 @@ def test_ensemble_files_layout(tmp_path):
 
 
 def test_guide_example_runs(doc_examples):
-    assert doc_examples.run("calibration.md") == 1
+    assert doc_examples.run("calibration.md") == 2
 
 
 def test_a_dask_run_gives_the_local_result(tmp_path):

@@ -59,6 +59,7 @@ __all__ = [
     "Simulator",
     "calibrate",
     "make_prior",
+    "observed_value",
     "target_scale",
     "temperature_ladder",
 ]
@@ -141,7 +142,7 @@ def target_scale(row: Target) -> float:
     return float(scale)
 
 
-def _observed(row: Target) -> float:
+def observed_value(row: Target) -> float:
     """The published value, or the middle of a published range."""
     if row.value is not None:
         return row.value
@@ -247,7 +248,7 @@ def _settings(
         "population": budget.population,
         "generations": budget.generations,
         "shortlist": list(shortlist),
-        "targets": {row.key: [_observed(row), target_scale(row)] for row in targets},
+        "targets": {row.key: [observed_value(row), target_scale(row)] for row in targets},
     }
 
 

@@ -23,7 +23,7 @@ from gutbrain.calibrate.abc_timing import FITTED, PERSON_DAYS, timing_simulator,
 from gutbrain.errors import DataError
 from gutbrain.model.targets import Target
 
-__all__ = ["Problem", "default_problem", "run_calibration"]
+__all__ = ["Problem", "claim_calibration_folder", "default_problem", "run_calibration"]
 
 COMMAND = "calibrate"
 
@@ -42,6 +42,29 @@ class Problem:
 def default_problem() -> Problem:
     """The deterministic timing problem: three parameters, three timing targets."""
     return Problem(timing_simulator, timing_targets(), FITTED, PERSON_DAYS)
+
+
+def claim_calibration_folder(
+    out: str | Path, checkpoint: str, *, members: int, resume: bool, overwrite: bool
+) -> Path:
+    """Check ``out`` for a calibration run: with ``resume`` it must hold an earlier one;
+    without, it is claimed (an earlier run only with ``overwrite``) and its ``checkpoint``
+    folder removed."""
+    folder = Path(out)
+    if members < 1:
+        raise DataError(f"--members {members}: expected at least 1 ensemble member")
+    earlier = written_by(folder) == COMMAND
+    if resume and not earlier:
+        raise DataError(f"--resume: {folder} holds no earlier gutbrain {COMMAND} output")
+    if not resume:
+        if earlier and not overwrite:
+            raise DataError(
+                f"output {folder}: holds an earlier gutbrain {COMMAND} run; pass --resume to "
+                "continue it, --overwrite to replace it, or choose a new folder"
+            )
+        claim_dir(folder, COMMAND, overwrite=overwrite)
+        shutil.rmtree(folder / checkpoint, ignore_errors=True)
+    return folder
 
 
 def run_calibration(
@@ -68,20 +91,9 @@ def run_calibration(
         ``out`` holds other files (or, with ``resume``, no earlier calibration), or the
         checkpoint does not match the settings.
     """
-    folder = Path(out)
-    if members < 1:
-        raise DataError(f"--members {members}: expected at least 1 ensemble member")
-    earlier = written_by(folder) == COMMAND
-    if resume and not earlier:
-        raise DataError(f"--resume: {folder} holds no earlier gutbrain {COMMAND} output")
-    if not resume:
-        if earlier and not overwrite:
-            raise DataError(
-                f"output {folder}: holds an earlier gutbrain {COMMAND} run; pass --resume to "
-                "continue it, --overwrite to replace it, or choose a new folder"
-            )
-        claim_dir(folder, COMMAND, overwrite=overwrite)
-        shutil.rmtree(folder / "checkpoint", ignore_errors=True)
+    folder = claim_calibration_folder(
+        out, "checkpoint", members=members, resume=resume, overwrite=overwrite
+    )
     chosen = problem or default_problem()
     post = calibrate(
         chosen.simulator,
