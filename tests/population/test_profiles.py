@@ -1,0 +1,167 @@
+"""From a profile to a virtual person (population/profiles.py), and the round trip through the
+metagenome simulator (observe/metagenomics.py) and the module profiler (omics)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from gutbrain.errors import DataError
+from gutbrain.observe.metagenomics import metagenome_model, sequence_metagenomes
+from gutbrain.observe.tables import parameter
+from gutbrain.omics import profile_modules, read_modules
+from gutbrain.omics.modules_table import KoTable
+from gutbrain.population import profiles as pr
+from gutbrain.population.atlas import atlas_guilds, baseline_guilds, load_atlas
+from gutbrain.population.profiles import GUILDS, RESIDENT_GUILDS
+
+N_PEOPLE = 40
+
+
+def _people(seed: int) -> pd.DataFrame:
+    """Atlas people, half of them with a probiotic share (which a profile counts as LAB)."""
+    rng = np.random.default_rng(seed)
+    people = baseline_guilds(rng, N_PEOPLE).drop(columns="atlas_sample")
+    people.loc[::2, "probiotic"] = 0.03
+    people[list(GUILDS)] = people[list(GUILDS)].div(people[list(GUILDS)].sum(axis=1), axis=0)
+    people.insert(0, "participant", [f"p{i:02d}" for i in range(N_PEOPLE)])
+    people.insert(1, "day", 0)
+    return people
+
+
+def _merged(people: pd.DataFrame) -> np.ndarray:
+    p = people[list(RESIDENT_GUILDS)].to_numpy(float).copy()
+    p[:, RESIDENT_GUILDS.index("bifidobacteria_lab")] += people["probiotic"].to_numpy()
+    return p
+
+
+def _profile(counts: pd.DataFrame) -> pd.DataFrame:
+    table = KoTable(
+        values=counts.to_numpy(float).T,
+        orthologs=tuple(counts.columns),
+        samples=tuple(counts.index),
+    )
+    abundance, _ = profile_modules(table, read_modules("gutbrain"), estimator="average").reported()
+    return abundance
+
+
+def _averaging_matrix(kos: list[str], rows: pd.Index) -> np.ndarray:
+    """The average estimator over the first alternative of every step (a complex: the mean of its
+    subunits), written from docs/profile.md's rules 2 and 5 for the test."""
+    modules = {m.id: m for m in read_modules("gutbrain").modules}
+    w = np.zeros((len(rows), len(kos)))
+    for j, module in enumerate(rows):
+        steps = modules[module].steps
+        for step in steps:
+            for ko in step[0]:
+                w[j, kos.index(ko)] += 1.0 / (len(steps) * len(step[0]))
+    return w
+
+
+def _standard_errors(people: pd.DataFrame, depth: np.ndarray) -> np.ndarray:
+    """Delta-method SE of each recovered guild share: Dirichlet share noise plus multinomial read
+    noise, propagated through the averaging, the least-squares solve and the closure."""
+    theta = metagenome_model().precision
+    genes = parameter("metagenome.genes_per_genome")
+    copies = pr.guild_orthologs()
+    kos = list(copies.columns)
+    matrix = pr.module_matrix()
+    rows = matrix.index[(matrix.to_numpy() > 0).any(axis=1)]
+    c = matrix.loc[rows].to_numpy()
+    solve = np.linalg.pinv(c)  # NNLS = least squares when every share is positive
+    w = _averaging_matrix(kos, rows)
+    r = copies.loc[list(RESIDENT_GUILDS)].to_numpy()
+    p = _merged(people)
+    out = np.empty_like(p)
+    for i in range(len(p)):
+        share_cov = (np.diag(p[i]) - np.outer(p[i], p[i])) / (theta + 1)
+        q = p[i] @ r / genes
+        read_cov = (np.diag(q) - np.outer(q, q)) / depth[i]
+        jac = np.eye(len(p[i])) - np.outer(p[i], np.ones(len(p[i])))
+        lin = jac @ solve @ w * genes
+        out[i] = np.sqrt(np.diag(share_cov + lin @ read_cov @ lin.T))
+    return out
+
+
+def test_module_profiles_are_linear_in_the_composition():
+    """The expected KO profile of any composition profiles (average estimator) to C p exactly,
+    which module_guilds inverts."""
+    people = _people(3)
+    copies = pr.guild_orthologs()
+    expected = people[list(GUILDS)].to_numpy() @ copies.to_numpy()
+    counts = pd.DataFrame(expected, index=people["participant"], columns=copies.columns)
+    modules = _profile(counts)
+    c = pr.module_matrix()
+    np.testing.assert_allclose(
+        modules.to_numpy(), (c.loc[modules.index] @ _merged(people).T), 1e-12
+    )
+    guilds, scale = pr.module_guilds(modules)
+    np.testing.assert_allclose(guilds[list(RESIDENT_GUILDS)].to_numpy(), _merged(people), 1e-9)
+    assert (guilds["probiotic"] == 0).all()
+    np.testing.assert_allclose(scale, 1.0, 1e-9)
+
+
+def test_noisy_metagenomes_recover_each_persons_guilds():
+    """Round trip: simulated KO reads (Dirichlet shares, multinomial reads at the stated depth)
+    -> module profile -> virtual person. Every error lies within the Bonferroni bound of its
+    delta-method SE (alpha 0.001 over all cells); against another person's truth it does not."""
+    people = _people(11)
+    samples = people[["participant", "day"]].set_index(people["participant"])
+    rng = np.random.default_rng(12)
+    counts = sequence_metagenomes(people, samples, pr.guild_orthologs(), rng)
+    virtual = pr.virtual_people(_profile(counts))
+    truth = _merged(people)
+    error = virtual[list(RESIDENT_GUILDS)].to_numpy() - truth
+    se = _standard_errors(people, counts.sum(axis=1).to_numpy())
+    bound = norm.isf(0.001 / 2 / error.size)
+    z = error / se
+    assert np.abs(z).max() < bound, np.abs(z).max()
+    assert 0.5 < np.sqrt((z**2).mean()) < 1.5  # the SEs are neither too small nor too large
+    rmse = np.sqrt((error**2).mean(axis=0))
+    assert (rmse < 0.05).all(), dict(zip(RESIDENT_GUILDS, rmse, strict=True))
+    shuffled = (virtual[list(RESIDENT_GUILDS)].to_numpy() - np.roll(truth, 1, axis=0)) / se
+    assert np.abs(shuffled).max() > bound  # the null fails
+
+
+def test_the_reference_person_has_unit_capacities():
+    ref = np.array([pr.PARAMETER_TABLE[f"ref_{g}"].value for g in RESIDENT_GUILDS])
+    guilds = pd.DataFrame([[*ref / ref.sum(), 0.0]], columns=list(GUILDS), index=["ref"])
+    caps = pr.capacities(guilds=guilds)
+    np.testing.assert_allclose(caps.to_numpy(), 1.0, 1e-12)
+    assert list(caps.columns) == [*pr.CAPACITY_MODULES, "scfa"]
+    more_lab = guilds.assign(bifidobacteria_lab=guilds["bifidobacteria_lab"] * 2)
+    assert pr.capacities(guilds=more_lab).loc["ref", "gaba"] > 1
+
+
+def test_taxa_tables_map_by_genus_and_the_atlas_goes_through_the_same_mapping():
+    table = pd.DataFrame(
+        {
+            "k__Bacteria|p__Firmicutes|g__Faecalibacterium|s__Faecalibacterium_prausnitzii": [60.0],
+            "k__Bacteria|p__Bacteroidetes|g__Bacteroides|s__Bacteroides_uniformis": [30.0],
+            "k__Bacteria|p__Actinobacteria|g__Bifidobacterium": [5.0],
+            "k__Bacteria|p__Firmicutes|g__Unknownia": [5.0],
+        },
+        index=["S1"],
+    )
+    guilds = pr.taxa_guilds(table, other="keep")
+    assert guilds.loc["S1", "butyrate_producers"] == pytest.approx(0.60)
+    assert guilds.loc["S1", "other"] == pytest.approx(0.05)
+    people = pr.virtual_people(taxa=table)
+    assert people.loc["S1", list(GUILDS)].sum() == pytest.approx(1.0)
+    assert people.loc["S1", "bacteroides_prevotella"] == pytest.approx(30 / 95)
+    atlas = atlas_guilds()
+    pd.testing.assert_frame_equal(
+        atlas, pr.taxa_guilds(load_atlas().features).rename_axis("atlas_sample")
+    )
+    every = pr.taxon_map()
+    assert not every["taxon"].duplicated().any() and every["justification"].str.len().gt(20).all()
+    assert pr.guild_repertoire()["source"].str.len().gt(20).all()
+
+
+def test_bad_profiles_are_named():
+    with pytest.raises(DataError, match=r"sample 'S1' has no abundance in any guild"):
+        pr.module_guilds(pd.DataFrame({"S1": [0.0]}, index=["GB001"]))
+    with pytest.raises(DataError, match=r"column 'x' = -1.0"):
+        pr.taxa_guilds(pd.DataFrame({"x": [-1.0]}, index=["S1"]))
