@@ -17,8 +17,6 @@ HUMAnN table does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
@@ -104,5 +102,5 @@ def sequence_metagenomes(
     q = dirichlet_shares(p, model, rng) @ copies / genes
     rest = np.clip(1.0 - q.sum(axis=1, keepdims=True), 0.0, 1.0)
     counts = rng.multinomial(depth, np.hstack([q, rest]))
-    columns: Sequence[str] = [*map(str, repertoire.columns), UNGROUPED]
+    columns = pd.Index([*map(str, repertoire.columns), UNGROUPED])
     return pd.DataFrame(counts, index=samples.index, columns=columns)
