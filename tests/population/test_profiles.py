@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import beta, norm
+from typer.testing import CliRunner
 
+from gutbrain.cli import app
 from gutbrain.errors import DataError
 from gutbrain.observe.metagenomics import metagenome_model, sequence_metagenomes
 from gutbrain.observe.tables import parameter
@@ -178,3 +180,17 @@ def test_bad_profiles_are_named():
         pr.module_guilds(pd.DataFrame({"S1": [0.0]}, index=["GB001"]))
     with pytest.raises(DataError, match=r"column 'x' = -1.0"):
         pr.taxa_guilds(pd.DataFrame({"x": [-1.0]}, index=["S1"]))
+
+
+def test_the_biom_worked_example_of_the_docs(doc_examples, tmp_path, monkeypatch):
+    """docs/omics.md: a BIOM file of KO reads -> gutbrain profile -> virtual people."""
+    monkeypatch.chdir(tmp_path)
+    assert doc_examples.run("omics.md", "From a BIOM file to a virtual person") == 1
+    args = ["profile", "kos.biom", "--modules", "gutbrain", "--estimator", "average"]
+    r = CliRunner().invoke(app, [*args, "--out", "prof"])
+    assert r.exit_code == 0 and "12 rows reported over 3 samples" in r.output, r.output
+    people = pr.virtual_people(pd.read_csv("prof/modules.tsv", sep="\t", index_col="Module"))
+    printed = people.round(3).T
+    assert printed["A"].tolist()[:6] == [0.466, 0.067, 0.371, 0.043, 0.053, 0.0]
+    assert printed.loc["gaba_capacity"].tolist() == [0.709, 0.960, 1.418]
+    assert printed.loc["scfa_capacity"].tolist() == [1.086, 1.006, 0.893]
