@@ -45,7 +45,7 @@ def test_export_with_panel(diary, tmp_path):
     assert set(panel.mod) == {"questionnaires", "diary"}
     q = panel.mod["questionnaires"]
     assert list(q.obs_names) == ["P001:baseline", "P002:baseline"]
-    assert q[:, "PHQ-9"].X.ravel().tolist() == [9.0, 0.0]
+    assert q.to_df()["PHQ-9"].tolist() == [9.0, 0.0]
     d = panel.mod["diary"]
     # the week up to the visit day (day 1): P001 days 0 and 1, P002 day 0
     np.testing.assert_allclose(d.X, [[25.0, 65.0, 2.0], [50.0, 40.0, 1.0]])

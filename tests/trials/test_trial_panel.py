@@ -46,7 +46,7 @@ def test_the_js2025_bundle_carries_its_panel(bundles):
     q = mdata.mod["questionnaires"]
     one = bundle.visits.iloc[0]
     key = f"{one['participant']}:{one['visit']}"
-    assert q[key, one["instrument"]].X.item() == one["score"]
+    assert q.to_df().loc[key, one["instrument"]] == one["score"]
     metabolites = mdata.mod["metabolites"]
     assert {"faecal_acetate", "faecal_propionate", "faecal_butyrate"} <= set(metabolites.var_names)
     assert set(mdata.mod["hormones"].var_names) == {"salivary_cortisol_am"}

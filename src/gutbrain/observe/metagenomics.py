@@ -21,8 +21,12 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.errors import DataError, ParameterError
-from gutbrain.observe.latent import GUILDS, check_latent
-from gutbrain.observe.sequencing import SequencingModel, dirichlet_shares, draw_depths
+from gutbrain.observe.latent import GUILDS, check_latent, latent_rows
+from gutbrain.observe.sequencing import (
+    SequencingModel,
+    dirichlet_shares,
+    draw_depths,
+)
 from gutbrain.observe.tables import parameter
 
 __all__ = ["UNGROUPED", "metagenome_model", "sequence_metagenomes"]
@@ -84,18 +88,14 @@ def sequence_metagenomes(
             f"genes_per_genome = {genes!r}; expected at least {copies.sum(axis=1).max():g}, the "
             "largest repertoire of a guild"
         )
-    frame = check_latent(latent, GUILDS)
-    index = pd.MultiIndex.from_frame(frame[["participant", "day"]].astype({"day": np.int64}))
-    wanted = pd.MultiIndex.from_arrays(
-        [samples["participant"].astype(str), samples["day"].astype(np.int64)]
+    frame = check_latent(latent, GUILDS).astype({"day": np.int64})
+    wanted = pd.DataFrame(
+        {
+            "participant": samples["participant"].astype(str).to_numpy(),
+            "day": samples["day"].to_numpy(np.int64),
+        }
     )
-    rows = index.get_indexer(wanted)
-    if (rows < 0).any():
-        bad = int(np.flatnonzero(rows < 0)[0])
-        raise DataError(
-            f"metagenome samples row {bad}: participant {wanted[bad][0]!r} has no latent day "
-            f"{wanted[bad][1]}"
-        )
+    rows = latent_rows(frame, wanted, "metagenome samples")
     p = frame.loc[rows, list(GUILDS)].to_numpy(float)
     p = p / p.sum(axis=1, keepdims=True)
     depth = draw_depths(model, len(rows), rng)

@@ -30,10 +30,15 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.errors import DataError, ParameterError
-from gutbrain.observe.latent import GUILDS, check_latent
+from gutbrain.observe.latent import GUILDS, check_latent, latent_rows
 from gutbrain.observe.tables import parameter
 
-__all__ = ["SequencingModel", "dirichlet_shares", "draw_depths", "sequence_samples"]
+__all__ = [
+    "SequencingModel",
+    "dirichlet_shares",
+    "draw_depths",
+    "sequence_samples",
+]
 
 #: Guild proportions must sum to 1 within this tolerance (floating-point round-off of the model).
 _SUM_TOLERANCE = 1e-6
@@ -192,14 +197,7 @@ def sequence_samples(
             f"day {samples['day'].to_numpy()[bad]} is sampled twice; expected one sample per "
             "person-day"
         )
-    index = pd.MultiIndex.from_frame(frame[["participant", "day"]])
-    rows = index.get_indexer(pd.MultiIndex.from_frame(samples))
-    if (rows < 0).any():
-        bad = int(np.flatnonzero(rows < 0)[0])
-        raise DataError(
-            f"sequencing schedule row {bad}: participant {samples.at[bad, 'participant']!r} "
-            f"has no latent day {samples['day'].to_numpy()[bad]}"
-        )
+    rows = latent_rows(frame, samples, "sequencing schedule")
     p = frame.loc[rows, list(GUILDS)].to_numpy(float)
     total = p.sum(axis=1)
     off = np.abs(total - 1) > _SUM_TOLERANCE
