@@ -43,6 +43,10 @@ def test_export_with_panel(diary, tmp_path):
     assert bundle.study.panel == "panel.h5mu"
     panel = read_h5mu(root / "panel.h5mu")
     assert set(panel.mod) == {"questionnaires", "diary"}
+    assert panel.obs[["participant", "visit", "day"]].values.tolist() == [
+        ["P001", "baseline", 1],
+        ["P002", "baseline", 1],
+    ]
     q = panel.mod["questionnaires"]
     assert list(q.obs_names) == ["P001:baseline", "P002:baseline"]
     assert q.to_df()["PHQ-9"].tolist() == [9.0, 0.0]

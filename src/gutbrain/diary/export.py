@@ -320,8 +320,8 @@ def app_records(session: Session, *, study: Study) -> dict[str, pd.DataFrame]:
     return {"prompt_log": prompt_df, "entry_history": history_df, "risk_flags": flags_df}
 
 
-def _panel(bundle: StudyBundle) -> dict[str, Any]:
-    """The panel's modalities: questionnaire and diary summaries at each participant-visit."""
+def _panel(bundle: StudyBundle) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The panel's modalities (questionnaire and diary summaries) and its participant-visits."""
     from gutbrain.omics.panel import bundle_modalities, panel_obs  # the omics extra
 
     if bundle.visits is None or not len(bundle.visits):
@@ -329,7 +329,8 @@ def _panel(bundle: StudyBundle) -> dict[str, Any]:
             f"study {bundle.study.name!r} has no visits; the panel's observations are "
             "participant-visits: export without the panel"
         )
-    return bundle_modalities(panel_obs(bundle.visits), visits=bundle.visits, diary=bundle.diary)
+    obs = panel_obs(bundle.visits)
+    return bundle_modalities(obs, visits=bundle.visits, diary=bundle.diary), obs
 
 
 def export_zip(session: Session, *, study: Study, folder: str, panel: bool = False) -> bytes:
@@ -348,8 +349,8 @@ def export_zip(session: Session, *, study: Study, folder: str, panel: bool = Fal
         ``<folder>/<table>.csv``), row, column and value.
     """
     bundle = study_bundle(session, study=study)
-    modalities = _panel(bundle) if panel else None
-    if modalities is not None:
+    made = _panel(bundle) if panel else None
+    if made is not None:
         bundle = dataclasses.replace(
             bundle, study=dataclasses.replace(bundle.study, panel="panel.h5mu")
         )
@@ -359,10 +360,10 @@ def export_zip(session: Session, *, study: Study, folder: str, panel: bool = Fal
         root = Path(tmp) / folder
         try:
             write_bundle(bundle, root, format="csv")
-            if modalities is not None:
+            if made is not None:
                 from gutbrain.omics.panel import write_panel
 
-                write_panel(modalities, root)
+                write_panel(*made, root)
             read_bundle(root)
         except BundleDataError as exc:
             # Name files relative to the bundle folder, not the server's temporary directory.

@@ -157,8 +157,9 @@ def bundle_modalities(
     return out
 
 
-def write_panel(modalities: Mapping[str, AnnData], folder: str | Path) -> Path:
-    """Write ``modalities`` as ``<folder>/panel.h5mu`` (:func:`gutbrain.omics.write_h5mu`)."""
+def write_panel(modalities: Mapping[str, AnnData], obs: pd.DataFrame, folder: str | Path) -> Path:
+    """Write ``modalities`` as ``<folder>/panel.h5mu`` (:func:`gutbrain.omics.write_h5mu`), the
+    shared obs holding ``obs``' columns (``participant, visit, day``)."""
     if not modalities:
         raise DataError(f"{folder}: the panel has no modality; expected at least one")
-    return write_h5mu(dict(modalities), Path(folder) / PANEL_FILE)
+    return write_h5mu(dict(modalities), Path(folder) / PANEL_FILE, obs)

@@ -70,4 +70,4 @@ def write_trial_panel(folder: str | Path, seed: int) -> Path:
         biomarkers=pd.concat(parts, ignore_index=True) if parts else None,
         taxa=taxa,
     )
-    return write_panel({**modalities, **simulated}, folder)
+    return write_panel({**modalities, **simulated}, obs, folder)
