@@ -132,6 +132,8 @@ MARKER_UNITS = {
     "il6": ("pg/mL", None),
     "tnfa": ("pg/mL", None),
     "faecal_butyrate": ("umol/g", None),
+    "faecal_propionate": ("umol/g", None),
+    "faecal_acetate": ("umol/g", None),
 }
 
 

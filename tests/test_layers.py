@@ -3,8 +3,9 @@
 Data flow: model -> population -> trials (which calls observe for what a study sees) -> the
 study bundle (io) -> analysis -> report. The diary app writes bundles too and never imports the
 model: the model explorer (``explorer``) sits above both, and the top-level app factory
-``webapp`` joins them for ``gutbrain serve``; omics (omics tables,
-diversity) sits beside io and imports no layer, and population may use it. ``errors``,
+``webapp`` joins them for ``gutbrain serve``; omics (omics tables, diversity, multi-omics
+panels) sits beside io and imports no layer, and population, observe (simulated omics), trials
+and the diary app's export (their panels) may use it. ``errors``,
 ``_outdir``, ``_version``, ``_config`` (the validation kit every file reader uses),
 ``instruments`` (the instrument registry) and ``_runner`` (chunked work, locally or on Dask) sit
 outside the layers and may be used by any of them. Imports inside functions count as well: a late
@@ -24,14 +25,14 @@ ANYWHERE = {"errors", "_outdir", "_version", "_config", "instruments", "_runner"
 ALLOWED = {
     "model": set(),
     "population": {"model", "omics"},
-    "observe": {"model"},
-    "trials": {"model", "population", "observe", "io"},
+    "observe": {"model", "omics"},
+    "trials": {"model", "population", "observe", "io", "omics"},
     "io": set(),
     "omics": set(),
     "analysis": {"io"},
     "report": {"model", "population", "trials", "observe", "io", "analysis"},
     "calibrate": {"model", "population", "trials", "observe", "io", "analysis"},
-    "diary": {"io"},
+    "diary": {"io", "omics"},
     "power": {"io", "analysis"},
     # The model explorer sits above the model and the diary (whose rate limiter and error shape
     # it uses); the app factory gutbrain.webapp (outside the layers, like cli) mounts both.

@@ -545,9 +545,15 @@ def trial(
     overwrite: Overwrite = False,
     ensemble: EnsembleSize = None,
     ensemble_source: EnsembleSource = None,
+    panel: bool = typer.Option(
+        False, "--panel", help="Also write the multi-omics panel panel.h5mu (omics extra)."
+    ),
 ) -> None:
     """Run a trial design and write its study bundle (identical locally and on Dask). With
-    --ensemble: one bundle per member and a summary of parameter and sampling bands."""
+    --ensemble: one bundle per member and a summary of parameter and sampling bands. With
+    --panel: also the simulated multi-omics panel (docs/omics.md)."""
+    if panel and ensemble is not None:
+        raise typer.BadParameter("--panel writes one bundle's panel; run it without --ensemble")
     _compile_notice()
     from gutbrain.trials.output import write_trial
 
@@ -572,8 +578,9 @@ def trial(
     prog, update = _progress_bar("simulating the trial")
     with prog:
         run = write_trial(
-            design, out, seed, scheduler=scheduler, overwrite=overwrite, progress=update
-        )
+            design, out, seed, scheduler=scheduler, overwrite=overwrite, progress=update,
+            panel=panel,
+        )  # fmt: skip
     typer.echo(f"{run.name}: {run.arms}; wrote {run.out}")
 
 

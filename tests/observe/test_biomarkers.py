@@ -25,6 +25,8 @@ UNITS = {
     "il6": "pg/mL",
     "tnfa": "pg/mL",
     "faecal_butyrate": "umol/g",
+    "faecal_propionate": "umol/g",
+    "faecal_acetate": "umol/g",
 }
 
 # DOW2010 (Dowlati et al. 2010, Biol Psychiatry 67:446): weighted mean differences, depressed

@@ -26,6 +26,7 @@ any, the ``diary`` table gets the extra column :data:`BEFORE_NOT_ANSWERED` (1 fo
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tempfile
 import zipfile
@@ -336,12 +337,27 @@ def app_records(session: Session, *, study: Study) -> dict[str, pd.DataFrame]:
     }
 
 
-def export_zip(session: Session, *, study: Study, folder: str) -> bytes:
+def _panel(bundle: StudyBundle) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The panel's modalities (questionnaire and diary summaries) and its participant-visits."""
+    from gutbrain.omics.panel import bundle_modalities, panel_obs  # the omics extra
+
+    if bundle.visits is None or not len(bundle.visits):
+        raise DataError(
+            f"study {bundle.study.name!r} has no visits; the panel's observations are "
+            "participant-visits: export without the panel"
+        )
+    obs = panel_obs(bundle.visits)
+    return bundle_modalities(obs, visits=bundle.visits, diary=bundle.diary), obs
+
+
+def export_zip(session: Session, *, study: Study, folder: str, panel: bool = False) -> bytes:
     """The bundle of ``study`` as a zip archive whose single top folder is ``folder``.
 
     The bundle is validated and written by :func:`gutbrain.io.write_bundle` (CSV tables), then
     read back with :func:`gutbrain.io.read_bundle` before it is zipped, so every export is one
-    the analysis reads. The app's records go under ``folder/app/``.
+    the analysis reads. The app's records go under ``folder/app/``. ``panel``: also the
+    multi-omics panel ``panel.h5mu`` (questionnaire and diary summaries per participant-visit,
+    :mod:`gutbrain.omics.panel`; needs the ``omics`` extra), named in ``study.toml``.
 
     Raises
     ------
@@ -350,12 +366,21 @@ def export_zip(session: Session, *, study: Study, folder: str) -> bytes:
         ``<folder>/<table>.csv``), row, column and value.
     """
     bundle = study_bundle(session, study=study)
+    made = _panel(bundle) if panel else None
+    if made is not None:
+        bundle = dataclasses.replace(
+            bundle, study=dataclasses.replace(bundle.study, panel="panel.h5mu")
+        )
     extras = app_records(session, study=study)
     buf = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="gutbrain-export-") as tmp:
         root = Path(tmp) / folder
         try:
             write_bundle(bundle, root, format="csv")
+            if made is not None:
+                from gutbrain.omics.panel import write_panel
+
+                write_panel(*made, root)
             read_bundle(root)
         except BundleDataError as exc:
             # Name files relative to the bundle folder, not the server's temporary directory.

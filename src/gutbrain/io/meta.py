@@ -96,7 +96,10 @@ KEY_HELP = {
 #: The diary outcomes a study may declare as its primary outcome.
 DIARY_OUTCOMES = ("negative_affect", "positive_affect")
 PRIMARY_HELP = 'the primary outcome, e.g. primary = "negative_affect" or a visit instrument'
-_TOP_KEYS = (*KEY_HELP, "days", "primary", "arms", "phases", "nof1", "provenance", "columns")
+PANEL_HELP = 'the multi-omics panel file in the bundle folder, e.g. panel = "panel.h5mu"'
+_TOP_KEYS = (
+    *KEY_HELP, "days", "primary", "arms", "phases", "nof1", "provenance", "columns", "panel"
+)  # fmt: skip
 _ARM_KEYS = ("label", "description")
 #: The ``[nof1]`` block structure: each key and its smallest allowed value.
 NOF1_MIN = {"block_days": 1, "wash_in_days": 0}
@@ -271,6 +274,7 @@ class StudyMeta:
     columns: dict[str, dict[str, ExtraKind]] | None = None
     days: tuple[int, int] | None = None
     primary: str | None = None
+    panel: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "instruments", tuple(self.instruments))
@@ -317,6 +321,7 @@ class StudyMeta:
             instruments=tuple(insts),
             days=_days(at, d),
             primary=at.get(d, "primary", str, PRIMARY_HELP, None),
+            panel=at.get(d, "panel", str, PANEL_HELP, None),
             arms=_groups(at, d, "arms"),
             phases=_groups(at, d, "phases"),
             nof1=_copy(at.get(d, "nof1", dict, "a table: [nof1] block_days = 14", None)),
@@ -343,6 +348,8 @@ class StudyMeta:
             out["days"] = list(self.days)
         if self.primary is not None:
             out["primary"] = self.primary
+        if self.panel is not None:
+            out["panel"] = self.panel
         if self.arms:
             out["arms"] = [a.to_dict() for a in self.arms]
         if self.phases:
@@ -435,6 +442,14 @@ def _check(meta: StudyMeta, at: Where) -> None:
         if "diary" in meta.instruments:
             allowed = [*DIARY_OUTCOMES, *allowed]
         at.key("primary").among(meta.primary, tuple(allowed))
+    if meta.panel is not None and not (
+        isinstance(meta.panel, str)
+        and meta.panel.endswith(".h5mu")
+        and "/" not in meta.panel
+        and "\\" not in meta.panel
+        and not meta.panel.startswith(".")
+    ):
+        raise at.key("panel").bad(meta.panel, PANEL_HELP + " (a file name ending in .h5mu)")
     _check_provenance(meta, at.key("provenance"))
     _check_declared_columns(meta, at.key("columns"))
 

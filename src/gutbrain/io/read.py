@@ -60,6 +60,12 @@ def read_bundle(path: str | os.PathLike[str]) -> StudyBundle:
     if not root.is_dir():
         fail(str(root), "is a file; expected a bundle folder with study.toml and tables")
     meta = read_study_toml(root / "study.toml", label=str(root / "study.toml"))
+    if meta.panel is not None and not (root / meta.panel).is_file():
+        fail(
+            str(root / "study.toml"),
+            f"panel = {meta.panel!r} is not a file in the bundle; expected the multi-omics panel "
+            "there, or no panel key",
+        )
     raw: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     for name, spec in TABLES.items():

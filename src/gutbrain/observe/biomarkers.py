@@ -46,7 +46,7 @@ import pandas as pd
 from gutbrain.errors import DataError, ParameterError
 from gutbrain.instruments import MARKERS
 from gutbrain.observe.diurnal import cortisol_rhythm
-from gutbrain.observe.latent import check_latent, person_codes
+from gutbrain.observe.latent import check_latent, latent_rows, person_codes
 from gutbrain.observe.tables import biomarker_table, parameter
 
 __all__ = ["BiomarkerMapping", "biomarker_mappings", "mapping_summary", "measure_biomarkers"]
@@ -307,14 +307,7 @@ def measure_biomarkers(
         raise ParameterError(f"unknown biomarker(s) {unknown}; expected some of {list(mappings)}")
     frame = check_latent(latent, sorted({mappings[m].latent for m in names}))
     samples = _schedule_frame(schedule, frame)
-    index = pd.MultiIndex.from_frame(frame[["participant", "day"]])
-    rows = index.get_indexer(pd.MultiIndex.from_frame(samples[["participant", "day"]]))
-    if (rows < 0).any():
-        bad = int(np.flatnonzero(rows < 0)[0])
-        raise DataError(
-            f"biomarker schedule row {bad}: participant {samples.at[bad, 'participant']!r} has "
-            f"no latent day {samples['day'].to_numpy()[bad]}"
-        )
+    rows = latent_rows(frame, samples, "biomarker schedule")
     codes, _ = person_codes(frame)
     n_people = int(codes.max()) + 1 if len(frame) else 0
     sample_person = codes[rows]

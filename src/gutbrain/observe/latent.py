@@ -39,6 +39,7 @@ __all__ = [
     "PersonDays",
     "check_latent",
     "index_latent",
+    "latent_rows",
     "person_codes",
     "window_means",
 ]
@@ -255,3 +256,17 @@ def window_means(
     """
     index = PersonDays.of(sorted_frame)
     return index.window_means(values, index.lookup(participants), days, window)
+
+
+def latent_rows(frame: pd.DataFrame, samples: pd.DataFrame, what: str) -> np.ndarray:
+    """The row of ``frame`` (checked latent trajectories) for each sample (``participant, day``,
+    in ``frame``'s dtypes); a :class:`DataError` names the first sample without a latent day."""
+    index = pd.MultiIndex.from_frame(frame[["participant", "day"]])
+    rows = index.get_indexer(pd.MultiIndex.from_frame(samples[["participant", "day"]]))
+    if (rows < 0).any():
+        bad = int(np.flatnonzero(rows < 0)[0])
+        raise DataError(
+            f"{what} row {bad}: participant {samples['participant'].to_numpy()[bad]!r} "
+            f"has no latent day {samples['day'].to_numpy()[bad]}"
+        )
+    return rows

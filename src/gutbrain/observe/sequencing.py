@@ -30,10 +30,15 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.errors import DataError, ParameterError
-from gutbrain.observe.latent import GUILDS, check_latent
+from gutbrain.observe.latent import GUILDS, check_latent, latent_rows
 from gutbrain.observe.tables import parameter
 
-__all__ = ["SequencingModel", "sequence_samples"]
+__all__ = [
+    "SequencingModel",
+    "dirichlet_shares",
+    "draw_depths",
+    "sequence_samples",
+]
 
 #: Guild proportions must sum to 1 within this tolerance (floating-point round-off of the model).
 _SUM_TOLERANCE = 1e-6
@@ -79,6 +84,25 @@ class SequencingModel:
     def with_(self, **changes: Any) -> SequencingModel:
         """Return a copy with ``changes`` applied (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
+
+
+def draw_depths(model: SequencingModel, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Read depth of ``n`` samples: :math:`\\log N \\sim N(\\log N_{med}, s^2)`, at least 1."""
+    return np.maximum(
+        1, np.rint(model.depth_median * np.exp(rng.normal(0, model.depth_sd_log, n)))
+    ).astype(np.int64)
+
+
+def dirichlet_shares(p: np.ndarray, model: SequencingModel, rng: np.random.Generator) -> np.ndarray:
+    """Each sample's shares :math:`\\pi \\sim \\operatorname{Dirichlet}(\\theta p)` (rows of
+    ``p``); ``p`` itself for a plain multinomial (:math:`\\theta = \\infty`)."""
+    if np.isinf(model.precision):
+        return p
+    gammas = rng.gamma(np.maximum(model.precision * p, 0.0))
+    gammas = np.where(p > 0, gammas, 0.0)
+    sums = gammas.sum(axis=1, keepdims=True)
+    # All gamma draws can underflow to 0 for tiny shapes; fall back to the true proportions.
+    return np.where(sums > 0, gammas / np.where(sums > 0, sums, 1.0), p)
 
 
 def _check_shares(shares: pd.DataFrame) -> pd.DataFrame:
@@ -173,14 +197,7 @@ def sequence_samples(
             f"day {samples['day'].to_numpy()[bad]} is sampled twice; expected one sample per "
             "person-day"
         )
-    index = pd.MultiIndex.from_frame(frame[["participant", "day"]])
-    rows = index.get_indexer(pd.MultiIndex.from_frame(samples))
-    if (rows < 0).any():
-        bad = int(np.flatnonzero(rows < 0)[0])
-        raise DataError(
-            f"sequencing schedule row {bad}: participant {samples.at[bad, 'participant']!r} "
-            f"has no latent day {samples['day'].to_numpy()[bad]}"
-        )
+    rows = latent_rows(frame, samples, "sequencing schedule")
     p = frame.loc[rows, list(GUILDS)].to_numpy(float)
     total = p.sum(axis=1)
     off = np.abs(total - 1) > _SUM_TOLERANCE
@@ -193,19 +210,8 @@ def sequence_samples(
         )
     p = p / total[:, None]
 
-    n_samples = len(rows)
-    depth = np.maximum(
-        1, np.rint(model.depth_median * np.exp(rng.normal(0, model.depth_sd_log, n_samples)))
-    ).astype(np.int64)
-    if np.isinf(model.precision):
-        pi = p
-    else:
-        gammas = rng.gamma(np.maximum(model.precision * p, 0.0))
-        gammas = np.where(p > 0, gammas, 0.0)
-        sums = gammas.sum(axis=1, keepdims=True)
-        # All gamma draws can underflow to 0 for tiny shapes; fall back to the true proportions.
-        pi = np.where(sums > 0, gammas / np.where(sums > 0, sums, 1.0), p)
-    counts = rng.multinomial(depth, pi)
+    depth = draw_depths(model, len(rows), rng)
+    counts = rng.multinomial(depth, dirichlet_shares(p, model, rng))
 
     sample_id = samples["participant"] + "_d" + samples["day"].astype(str)
     columns: dict[str, np.ndarray] = {}

@@ -54,13 +54,18 @@ def write_h5ad(adata: AnnData, path: str | Path) -> Path:
     return path
 
 
-def write_h5mu(modalities: dict[str, AnnData], path: str | Path) -> Path:
+def write_h5mu(
+    modalities: dict[str, AnnData], path: str | Path, obs: pd.DataFrame | None = None
+) -> Path:
     """Write one MuData of ``modalities`` (name -> AnnData; obs = the shared samples) as
-    ``.h5mu``; returns the path."""
+    ``.h5mu``; ``obs``, if given, holds the shared observations' own columns (indexed by every
+    observation id of the modalities). Returns the path."""
     md = require("mudata")
     path = Path(path)
     with md.set_options(pull_on_update=False), quiet():
         mdata = md.MuData({name: _writable(a) for name, a in modalities.items()})
+        if obs is not None:
+            mdata.obs = obs.reindex(mdata.obs_names)
         mdata.obs = _object_frame(mdata.obs)
         mdata.var = _object_frame(mdata.var)
         mdata.write(path)

@@ -7,6 +7,8 @@ Accepted layouts (tab-separated, or comma-separated for ``.csv``):
   sample (Omixer-RPM's ``-a 1`` input);
 - **taxon-stratified**: a header ``<taxon>  <ortholog>  S1 ...``, then one row per taxon and
   ortholog (Omixer-RPM's ``-a 2`` input); recognised by a non-numeric second column;
+- **BIOM** (``.biom``, 1.0 JSON or 2.1 HDF5): observations are orthologs, read by
+  :func:`gutbrain.omics.biom.read_biom`;
 - **HUMAnN 3** gene-family/KO tables (a header starting with ``#``), read by
   :func:`gutbrain.omics.humann.read_humann`: ``KO|taxon`` rows are stratified, bare ``KO`` rows
   are the community totals, and the ``UNMAPPED``, ``UNGROUPED`` and ``UNINTEGRATED`` rows are left
@@ -65,6 +67,8 @@ def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
         value that is not a finite non-negative number.
     """
     path = Path(path)
+    if path.suffix.lower() == ".biom":
+        return _from_biom(path)
     sep = "," if path.suffix.lower() == ".csv" else "\t"
     header, row = _first_lines(path, sep)
     if header[0].startswith("#"):
@@ -90,6 +94,19 @@ def read_ko_table(path: str | Path, *, ignore_taxa: bool = False) -> KoTable:
         values, tuple(orthologs), samples, None if taxa is None else tuple(taxa), str(path)
     )
     return _community(table) if ignore_taxa else table
+
+
+def _from_biom(path: Path) -> KoTable:
+    """A BIOM table of orthologs (observations) by samples, read by
+    :func:`gutbrain.omics.biom.read_biom` (the ``omics`` extra)."""
+    from gutbrain.omics.biom import read_biom
+
+    table = read_biom(path)
+    counts = table.layers["counts"]
+    values = np.asarray(counts.toarray() if hasattr(counts, "toarray") else counts, float).T
+    return KoTable(
+        values, tuple(map(str, table.var_names)), tuple(map(str, table.obs_names)), None, str(path)
+    )
 
 
 def _from_humann(path: Path, *, ignore_taxa: bool) -> KoTable:

@@ -39,6 +39,7 @@ import pandas as pd
 
 from gutbrain.errors import DataError, ParameterError
 from gutbrain.model.states import GUILDS  # the model's guilds, in its order
+from gutbrain.population.profiles import taxa_guilds
 
 __all__ = [
     "GUILDS",
@@ -144,22 +145,12 @@ def atlas_guilds(other: OtherRule = "renormalise") -> pd.DataFrame:
         Index: atlas sample id. Columns: :data:`GUILDS` (``probiotic`` = 0), plus ``other`` if
         kept.
     """
-    if other not in ("renormalise", "keep"):
-        raise ParameterError(f"other = {other!r}; expected 'renormalise' or 'keep'")
     atlas = load_atlas()
     mapping = _map_frame().set_index("taxon")["guild"]
     missing = sorted(set(atlas.features.columns) - set(mapping.index))
     if missing:
         raise DataError(f"atlas_guild_map.csv has no row for atlas taxon/taxa {missing}")
-    rel = _relative(atlas.features)
-    grouped = rel.T.groupby(mapping.reindex(rel.columns).to_numpy()).sum().T
-    out = pd.DataFrame(index=rel.index)
-    for guild in GUILDS:
-        out[guild] = grouped[guild] if guild in grouped.columns else 0.0
-    if other == "keep":
-        out[OTHER] = grouped[OTHER] if OTHER in grouped.columns else 0.0
-    else:
-        out = out.div(out.sum(axis=1), axis=0)
+    out = taxa_guilds(atlas.features, other)
     out.index.name = "atlas_sample"
     return out
 

@@ -6,6 +6,7 @@ Parquet row group to ``<table>.parquet``; memory holds one chunk at a time, what
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -112,13 +113,16 @@ def write_trial(
     progress: ProgressFn | None = None,
     member: Mapping[str, float] | None = None,
     provenance: Mapping[str, Any] | None = None,
+    panel: bool = False,
 ) -> TrialRun:
     """Run a design and write its bundle to ``out`` (Parquet, one row group per chunk).
 
     Same randomness as :func:`gutbrain.trials.run.run_trial`: the tables equal those of an
     in-memory run with the same seed, locally or on Dask. ``member``: an ensemble member's
     parameter values (:func:`gutbrain.trials.run.plan_trial`); ``provenance``: extra entries
-    for ``study.toml``'s ``[provenance]`` (the member's name and source).
+    for ``study.toml``'s ``[provenance]`` (the member's name and source); ``panel``: also write
+    the multi-omics panel ``panel.h5mu`` (:mod:`gutbrain.trials.panel`; the ``omics`` extra),
+    leaving every table as without it.
     """
     path = None if isinstance(design, TrialDesign) else str(design)
     d = design if isinstance(design, TrialDesign) else load_design(design)
@@ -154,6 +158,10 @@ def write_trial(
             writers.wait()
         finally:
             writers.close()
+        if panel:
+            from gutbrain.trials.panel import write_trial_panel  # anndata/mudata only on request
+
+            meta = dataclasses.replace(meta, panel=write_trial_panel(tmp, plan.seed).name)
         (tmp / "study.toml").write_text(tomli_w.dumps(meta.to_dict()), encoding="utf-8")
     except BaseException:
         # a failed run leaves nothing behind, and an existing bundle at ``out`` untouched

@@ -26,14 +26,18 @@ router = APIRouter(prefix="/studies/{study_id}", tags=["export"])
     | LOGIN_REDIRECT,
 )
 def export(
-    study_id: StudyId, auth: ResearcherAuthDep, session: SessionDep, now: NowDep
+    study_id: StudyId,
+    auth: ResearcherAuthDep,
+    session: SessionDep,
+    now: NowDep,
+    panel: bool = False,  # also the multi-omics panel panel.h5mu (docs/omics.md)
 ) -> Response:
     study = get_study(session, owner=auth.researcher, study_id=study_id)
     if study is None:
         raise HTTPException(status_code=404, detail="no such study")
     slug = re.sub(r"[^A-Za-z0-9]+", "-", study.name).strip("-").lower() or "study"
     folder = f"{slug}-{now.date().isoformat()}"
-    data = export_zip(session, study=study, folder=folder)
+    data = export_zip(session, study=study, folder=folder, panel=panel)
     return Response(
         data,
         media_type="application/zip",
