@@ -175,6 +175,22 @@ def test_taxa_tables_map_by_genus_and_the_atlas_goes_through_the_same_mapping():
     assert pr.guild_repertoire()["source"].str.len().gt(20).all()
 
 
+@pytest.mark.parametrize("name", ["guild_repertoire.csv", "taxon_guild_map.csv"])
+def test_every_mapping_row_says_how_its_source_was_checked(name):
+    frame = pr._read(name)
+    outcome = frame["checked"].str.extract(r"^(confirmed|corrected|NOT CONFIRMED)(.*)$")
+    assert outcome[0].notna().all(), frame.loc[outcome[0].isna(), "checked"].tolist()
+    # a correction or a failed check says what was wrong; a confirmation names a page read
+    assert (outcome.loc[outcome[0] != "confirmed", 1].str.len() > 20).all()
+    confirmed = frame["checked"] == "confirmed"
+    assert frame.loc[confirmed, "checked_at"].str.contains("http").all()
+    assert frame["checked_at"].str.strip().str.len().gt(0).all()
+
+
+def test_the_check_example_of_the_docs_runs(doc_examples):
+    assert doc_examples.run("omics.md", "From a profile to a virtual person") == 1
+
+
 def test_bad_profiles_are_named():
     with pytest.raises(DataError, match=r"sample 'S1' has no abundance in any guild"):
         pr.module_guilds(pd.DataFrame({"S1": [0.0]}, index=["GB001"]))
