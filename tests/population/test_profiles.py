@@ -3,6 +3,8 @@ metagenome simulator (observe/metagenomics.py) and the module profiler (omics)."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -173,6 +175,30 @@ def test_taxa_tables_map_by_genus_and_the_atlas_goes_through_the_same_mapping():
     every = pr.taxon_map()
     assert not every["taxon"].duplicated().any() and every["justification"].str.len().gt(20).all()
     assert pr.guild_repertoire()["source"].str.len().gt(20).all()
+
+
+@pytest.mark.parametrize("name", ["guild_repertoire.csv", "taxon_guild_map.csv"])
+def test_every_mapping_row_says_how_its_source_was_checked(name):
+    frame = pr._read(name)
+    outcome = frame["checked"].str.extract(r"^(confirmed|corrected|NOT CONFIRMED)(.*)$")
+    assert outcome[0].notna().all(), frame.loc[outcome[0].isna(), "checked"].tolist()
+    # a correction or a failed check says what was wrong; a confirmation names a page read
+    assert (outcome.loc[outcome[0] != "confirmed", 1].str.len() > 20).all()
+    confirmed = frame["checked"] == "confirmed"
+    assert frame.loc[confirmed, "checked_at"].str.contains("http").all()
+    assert frame["checked_at"].str.strip().str.len().gt(0).all()
+
+
+def test_the_check_example_and_counts_of_the_docs(doc_examples):
+    assert doc_examples.run("omics.md", "From a profile to a virtual person") == 1
+    text = (Path(__file__).parents[2] / "docs" / "omics.md").read_text(encoding="utf-8")
+    for name in ("guild_repertoire.csv", "taxon_guild_map.csv"):
+        kind = pr._read(name)["checked"].str.extract(r"^(confirmed|corrected|NOT CONFIRMED)")[0]
+        counts = kind.value_counts()
+        row = f"| `{name}` | {len(kind)} | " + " | ".join(
+            str(counts.get(k, 0)) for k in ("confirmed", "corrected", "NOT CONFIRMED")
+        )
+        assert row + " |" in text, row
 
 
 def test_bad_profiles_are_named():

@@ -85,7 +85,8 @@ def _repertoire() -> pd.DataFrame:
 
 
 def guild_repertoire() -> pd.DataFrame:
-    """The guild-to-module table: ``guild, module, source``."""
+    """The guild-to-module table: ``guild, module, source``, and the outcome of checking the source
+    (``checked``: confirmed, corrected or NOT CONFIRMED) with the pages read (``checked_at``)."""
     return _repertoire().copy()
 
 
@@ -168,7 +169,8 @@ def module_guilds(abundance: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
 @cache
 def _taxon_frame() -> pd.DataFrame:
-    frame = pd.concat([_read("atlas_guild_map.csv"), _read("taxon_guild_map.csv")])
+    columns = ["taxon", "guild", "justification"]
+    frame = pd.concat([_read("atlas_guild_map.csv"), _read("taxon_guild_map.csv")[columns]])
     if frame["taxon"].duplicated().any():
         raise ParameterError(f"taxon maps: taxon {frame['taxon'][frame['taxon'].duplicated()]}")
     return frame.reset_index(drop=True)
