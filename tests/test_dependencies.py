@@ -13,6 +13,8 @@ IMPORT_NAME = {
     "distributed": "dask.distributed",
     "biom-format": "biom",
     "scikit-bio": "skbio",
+    "python-libsbml": "libsbml",
+    "libroadrunner": "roadrunner",
 }
 # extras whose packages are used by other packages (a database driver, the web stack's parts)
 # or by tools, not imported by name

@@ -31,6 +31,8 @@ ALLOWED = {
     "calibrate": {"model", "population", "trials", "observe", "io", "analysis"},
     "diary": {"io"},
     "power": {"io", "analysis"},
+    # model exchange (SBML export): reads the model's equations, writes files
+    "exchange": {"model"},
 }
 
 
