@@ -14,6 +14,8 @@ IMPORT_NAME = {
     "biom-format": "biom",
     "scikit-bio": "skbio",
     "scikit-learn": "sklearn",
+    "python-libsbml": "libsbml",
+    "libroadrunner": "roadrunner",
 }
 # extras whose packages are used by other packages (a database driver, the web stack's parts)
 # or by tools, not imported by name

@@ -37,6 +37,8 @@ ALLOWED = {
     # The model explorer sits above the model and the diary (whose rate limiter and error shape
     # it uses); the app factory gutbrain.webapp (outside the layers, like cli) mounts both.
     "explorer": {"model", "diary"},
+    # model exchange (SBML export): reads the model's equations, writes files
+    "exchange": {"model"},
 }
 
 
