@@ -78,3 +78,14 @@ def test_refuses_slopes_and_asks_for_lmm_crossed() -> None:
         lmm_crossed("diameter ~ 1 + (1 + x | plate)", d)
     with pytest.raises(DesignError, match="lmm_crossed"):
         lmm("diameter ~ 1 + (1 | plate) + (1 | sample)", d)
+
+
+def test_nested_levels_are_column_combinations_not_joined_text() -> None:
+    """("A:1", "2") and ("A", "1:2") are two participants within sites, not one: joining the
+    columns as text would merge them."""
+    rng = np.random.default_rng(3)
+    site = np.repeat(["A:1", "A", "B", "B"], 25)
+    person = np.repeat(["2", "1:2", "x", "y"], 25)
+    d = pd.DataFrame({"y": rng.normal(size=100), "site": site, "person": person})
+    fit = lmm_crossed("y ~ 1 + (1 | site/person)", d)
+    assert dict(zip(fit.re_groups, fit.n_levels, strict=True))["site:person"] == 4

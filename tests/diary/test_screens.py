@@ -93,6 +93,11 @@ def test_an_unexpected_error_gives_a_page_that_says_so(make_app):
     assert r.status_code == 500
     assert "<h1>Something went wrong on our side</h1>" in r.text and "try again" in r.text
     assert "a bug" not in r.text  # no internals shown
+    # the 500 answer is made outside the security-headers middleware: it must carry them too
+    for header in ("content-security-policy", "x-frame-options", "x-content-type-options"):
+        assert header in r.headers, header
+    assert r.headers["cache-control"] == "no-store"
+    assert ("strict-transport-security" in r.headers) == BASE.startswith("https")
     r = c.get("/diary/boom")
     assert r.status_code == 500 and r.json()["detail"] == "an unexpected error stopped this request"
 

@@ -339,15 +339,18 @@ def app_records(session: Session, *, study: Study) -> dict[str, pd.DataFrame]:
 
 def _panel(bundle: StudyBundle) -> tuple[dict[str, Any], pd.DataFrame]:
     """The panel's modalities (questionnaire and diary summaries) and its participant-visits."""
-    from gutbrain.omics.panel import bundle_modalities, panel_obs  # the omics extra
-
     if bundle.visits is None or not len(bundle.visits):
         raise DataError(
             f"study {bundle.study.name!r} has no visits; the panel's observations are "
             "participant-visits: export without the panel"
         )
-    obs = panel_obs(bundle.visits)
-    return bundle_modalities(obs, visits=bundle.visits, diary=bundle.diary), obs
+    try:
+        from gutbrain.omics.panel import bundle_modalities, panel_obs  # the omics extra
+
+        obs = panel_obs(bundle.visits)
+        return bundle_modalities(obs, visits=bundle.visits, diary=bundle.diary), obs
+    except ImportError as exc:  # a diary-only install: say so (422), not a server error
+        raise DataError(f"the panel export is not available here: {exc}") from None
 
 
 def export_zip(session: Session, *, study: Study, folder: str, panel: bool = False) -> bytes:

@@ -230,8 +230,15 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> Response:
-        # Starlette logs the traceback and re-raises after this answer is sent.
-        return error_response(request, 500, "an unexpected error stopped this request")
+        # Starlette logs the traceback and re-raises after this answer is sent. This handler runs
+        # in Starlette's outermost error middleware, outside SecurityHeaders: add them here.
+        response = error_response(request, 500, "an unexpected error stopped this request")
+        pairs = [*_COMMON_HEADERS, _CSP_HEADER, _NO_STORE]
+        if request.url.scheme == "https":
+            pairs.append(_HSTS)
+        for key, value in pairs:
+            response.headers[key.decode()] = value.decode()
+        return response
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> Response:

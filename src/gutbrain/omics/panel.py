@@ -130,7 +130,11 @@ def bundle_modalities(
     absent, or has no row at a visit, gives no modality."""
     out: dict[str, AnnData] = {}
     if visits is not None and len(visits):
-        found = _at_visits(visits.drop(columns="day").merge(obs, on=["participant", "visit"]), obs)
+        # Questionnaires belong to their visit (two visits may share a day): join on the visit.
+        keys = obs.reset_index(names="obs")[["obs", "participant", "visit"]]
+        found = visits.astype({"participant": str, "visit": str}).merge(
+            keys, on=["participant", "visit"], how="inner"
+        )
         scores = found.pivot_table(index="obs", columns="instrument", values="score", sort=False)
         out["questionnaires"] = modality(scores, obs)
     if diary is not None and len(diary):

@@ -161,13 +161,18 @@ def lmm_crossed(formula: str, data: pd.DataFrame, method: str = "REML") -> Cross
     x = build_design(parsed, rows, what=f"lmm_crossed: formula {fixed!r}")
     codes, names, levels = [], [], []
     for g in groupings:
-        key = rows[g[0]] if len(g) == 1 else rows[list(g)].astype(str).agg(":".join, axis=1)
-        c, uniq = factorize_sorted(key)
-        if len(uniq) < 2:
-            raise DataError(f"lmm_crossed: grouping {':'.join(g)!r} has {len(uniq)} level(s)")
+        if len(g) == 1:
+            c, uniq = factorize_sorted(rows[g[0]])
+            n_levels = len(uniq)
+        else:  # a nested grouping: one level per combination of the columns' values (joining
+            # them as text could merge two combinations, e.g. "A:1"+"2" and "A"+"1:2")
+            c = rows.groupby(list(g), sort=True).ngroup().to_numpy()
+            n_levels = int(c.max()) + 1
+        if n_levels < 2:
+            raise DataError(f"lmm_crossed: grouping {':'.join(g)!r} has {n_levels} level(s)")
         codes.append(c.astype(np.int64))
         names.append(":".join(g))
-        levels.append(len(uniq))
+        levels.append(n_levels)
     return _fit(formula, method, x.matrix, x.columns, y, codes, tuple(names), tuple(levels))
 
 
