@@ -307,3 +307,18 @@ def test_the_same_form_posted_at_once_adds_one_participant(diary, monkeypatch):
     assert r.status_code == 303 and "set-cookie" not in r.headers
     assert r.headers["location"] == f"/studies/{sid}/participants/{_pid(diary, 'R-1')}/link"
     assert _count(diary) == 1
+
+
+def test_wrong_current_passwords_are_limited_like_log_ins(diary):
+    """A stolen session cannot guess the password on the change form without limit: wrong current
+    passwords count with the account's failed log-ins, and after the free ones the form answers
+    429 with Retry-After, even for the right password."""
+    csrf = diary.login(diary.client, "owner@example.org")
+    free = diary.app.state.diary.login_accounts.free
+    data = {"csrf": csrf, "current": "wrong password", "new": "x" * 12, "repeat": "x" * 12}
+    for _ in range(free):
+        r = diary.client.post("/account/password", data=data, headers=JSON)
+        assert r.status_code == 422
+    data["current"] = PASSWORD
+    r = diary.client.post("/account/password", data=data, headers=JSON)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1

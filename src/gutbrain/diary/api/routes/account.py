@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gutbrain.diary.api.deps import ResearcherAuthDep, SessionDep
+from gutbrain.diary.api.deps import ResearcherAuthDep, SessionDep, StateDep
 from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors, researcher_form
 from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.core.security import MIN_PASSWORD_LENGTH, verify_password
@@ -31,11 +32,12 @@ def account_page(request: Request, auth: ResearcherAuthDep, done: str = "") -> R
     )
 
 
-@router.post("/password", **researcher_form(303, 422))
+@router.post("/password", **researcher_form(303, 422, 429))
 def change_password(
     request: Request,
     auth: ResearcherAuthDep,
     session: SessionDep,
+    state: StateDep,
     current: Annotated[str, Form(max_length=1000)] = "",
     new: Annotated[str, Form(max_length=1000)] = "",
     repeat: Annotated[str, Form(max_length=1000)] = "",
@@ -44,9 +46,22 @@ def change_password(
     session of the account is ended."""
     researcher = session.get(Researcher, auth.researcher.id)
     assert researcher is not None  # the session's account exists (sessions cascade with it)
+    # Wrong current passwords count with the account's failed log-ins (the same growing delays),
+    # so a stolen session cannot guess the password here without limit.
+    account = researcher.email.strip().lower()
+    wait = state.login_accounts.retry_after(account)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise HTTPException(
+            status_code=429,
+            detail=f"too many wrong passwords; try again in {seconds} seconds",
+            headers={"Retry-After": str(seconds)},
+        )
     try:
         if not verify_password(researcher.password_hash, current):
+            state.login_accounts.fail(account)
             raise DataError("current: the current password is wrong")
+        state.login_accounts.reset(account)
         if new != repeat:
             raise DataError("repeat: the two new passwords differ")
         set_password(session, researcher=researcher, password=new, keep_session=auth.session_hash)
