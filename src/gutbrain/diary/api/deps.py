@@ -247,3 +247,14 @@ async def authenticate(request: Request, token: str | None, *, link: bool) -> Pa
 
 ParticipantDep = Annotated[ParticipantAuth, Depends(get_participant)]
 LinkParticipantDep = Annotated[ParticipantAuth, Depends(get_link_participant)]
+
+
+def too_many(wait: float, what: str) -> HTTPException:
+    """The 429 answer after ``what`` (e.g. "failed log-ins"), with ``Retry-After`` in whole
+    seconds of ``wait``."""
+    seconds = math.ceil(wait)
+    return HTTPException(
+        status_code=429,
+        detail=f"too many {what}; try again in {seconds} seconds",
+        headers={"Retry-After": str(seconds)},
+    )

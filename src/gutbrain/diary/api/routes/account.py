@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gutbrain.diary.api.deps import ResearcherAuthDep, SessionDep, StateDep
+from gutbrain.diary.api.deps import ResearcherAuthDep, SessionDep, StateDep, too_many
 from gutbrain.diary.api.openapi import LOGIN_REDIRECT, errors, researcher_form
 from gutbrain.diary.api.render import render, wants_json
 from gutbrain.diary.core.security import MIN_PASSWORD_LENGTH, verify_password
@@ -51,12 +50,7 @@ def change_password(
     account = researcher.email.strip().lower()
     wait = state.login_accounts.retry_after(account)
     if wait > 0:
-        seconds = math.ceil(wait)
-        raise HTTPException(
-            status_code=429,
-            detail=f"too many wrong passwords; try again in {seconds} seconds",
-            headers={"Retry-After": str(seconds)},
-        )
+        raise too_many(wait, "wrong passwords")
     try:
         if not verify_password(researcher.password_hash, current):
             state.login_accounts.fail(account)

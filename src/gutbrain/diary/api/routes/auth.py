@@ -9,7 +9,6 @@ failures count), so an attacker guessing passwords cannot keep the owner out.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -27,6 +26,7 @@ from gutbrain.diary.api.deps import (
     SessionDep,
     StateDep,
     client_address,
+    too_many,
 )
 from gutbrain.diary.api.openapi import errors, researcher_form
 from gutbrain.diary.api.render import render, wants_json
@@ -87,12 +87,7 @@ def login(
     )
     wait = _wait(state, address, account, device)
     if wait > 0:
-        seconds = math.ceil(wait)
-        raise HTTPException(
-            status_code=429,
-            detail=f"too many failed log-ins; try again in {seconds} seconds",
-            headers={"Retry-After": str(seconds)},
-        )
+        raise too_many(wait, "failed log-ins")
     researcher = authenticate(session, email=email, password=password)
     if researcher is None:
         if device is not None:
